@@ -1,0 +1,37 @@
+/* cli.h: the parsed command line and the modes it chooses.
+ *
+ * main.c parses; each mode lives in its own file (run_*.c, src/ui) and
+ * returns an exit status from load.h (EXIT_OK, EXIT_USAGE, ...). */
+#ifndef NETTUI_CLI_H
+#define NETTUI_CLI_H
+
+#include "nettui/flows.h"
+#include "nettui/load.h"
+#include "nettui/engine.h"
+
+typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS } cli_mode;
+
+typedef struct cli_options {
+    cli_mode mode;
+    const char *path;          /* the flow file */
+    const char *export_path;   /* --export PATH, or NULL */
+    int json;                  /* --json */
+    int threads;               /* --threads N, 0: cores */
+    int work_start, work_end;  /* --work-hours A-B, -1: from the data */
+    cidr_list internal;        /* --internal, default 12/8,13/8,14/8 */
+    int no_cache;              /* --no-cache */
+    const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
+    int progress;              /* draw a progress bar on stderr (it is a terminal) */
+} cli_options;
+
+/* Loads o->path into t (from the cache when it is fresh, else by parsing,
+ * then writes the cache), printing progress on stderr when o->progress.
+ * *from_cache says which. Returns EXIT_OK or an EXIT_* status after printing
+ * one sentence on stderr. */
+int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache);
+
+int run_summary(const cli_options *o);   /* --summary: key: value lines */
+int run_answers(const cli_options *o);   /* --answers [--json] [--export PATH] */
+int ui_run(const cli_options *o);        /* the explorer (src/ui) */
+
+#endif

@@ -1,0 +1,106 @@
+/* engine.h: the ten detectors over the facts, one blacklist, findings.
+ *
+ * engine_build() makes the facts (aggregates, see facts.h) in one fused pass
+ * over the flow table; engine_run() then runs the ten detectors in the CTF's
+ * order from the facts alone, so a blacklist change never rescans the flows.
+ * The batch modes and the TUI make the very same calls. */
+#ifndef NETTUI_ENGINE_H
+#define NETTUI_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nettui/flows.h"
+
+#define DETECTOR_COUNT 10
+#define FINDING_TOP 16
+#define FINDING_ADDS 4
+
+typedef enum answer_kind { ANSWER_HOST, ANSWER_PORT } answer_kind;
+
+/* A runner-up: a host id or a port, with the metric the detector ranks by. */
+typedef struct candidate {
+    uint32_t value;
+    double metric;
+} candidate;
+
+/* One named number behind a finding, for the evidence view and --json. */
+typedef struct evidence_item {
+    char label[40];
+    double value;
+} evidence_item;
+#define FINDING_EVIDENCE 8
+
+typedef struct finding {
+    int detector;                 /* 0..9 */
+    answer_kind kind;
+    int found;                    /* 0: nothing stands out (value is then unset) */
+    uint32_t value;               /* host id (ANSWER_HOST) or port (ANSWER_PORT) */
+    uint32_t subject;             /* a host behind a port answer (port abuse), else HOST_NONE */
+    double score;                 /* how far it stands out; meaning in score_label */
+    char score_label[32];         /* "x next", "z", "sources", "clique size" ... */
+    char metric_label[32];        /* what top[].metric is: "outbound bytes" ... */
+    candidate top[FINDING_TOP];   /* the answer first, then runners-up */
+    int ntop;
+    char why[256];                /* one sentence a person can check */
+    evidence_item evidence[FINDING_EVIDENCE];
+    int nevidence;
+    host_id adds[FINDING_ADDS];   /* hosts this finding puts on the blacklist */
+    int nadds;
+    /* Members behind the answer (clique, single-purpose sources, bots),
+     * owned by the engine, valid until the next engine_run() or engine_free(). */
+    const host_id *members;
+    size_t nmembers;
+} finding;
+
+typedef struct detector_info {
+    const char *id;       /* "exfil-volume" */
+    const char *title;    /* "Exfiltration: biggest outbound sender" */
+    answer_kind kind;
+} detector_info;
+
+/* The ten detectors in CTF order. */
+const detector_info *engine_detector(int i);
+
+/* The blacklist: hosts excluded from detectors. Each entry is either put there
+ * by a detector (its finding's adds, chained as in the seed notebook) or by the
+ * person. The person's choices win: a host the person added is excluded from
+ * every detector, first to last; a host the person removed is never excluded,
+ * even when a detector would add it. */
+typedef enum bl_origin { BL_NONE = 0, BL_DETECTOR = 1, BL_USER_ADD = 2, BL_USER_ALLOW = 3 } bl_origin;
+
+typedef struct blacklist {
+    uint32_t nhosts;
+    uint8_t *user;        /* per host: 0, BL_USER_ADD or BL_USER_ALLOW */
+    int8_t *by_detector;  /* per host: detector index that added it, or -1 */
+} blacklist;
+
+int blacklist_init(blacklist *bl, uint32_t nhosts);   /* 0 or -1 (no memory) */
+void blacklist_free(blacklist *bl);
+/* Toggles the person's view of h: an excluded host becomes allowed, an
+ * included one excluded. Returns the host's new state (1 excluded, 0 not). */
+int blacklist_toggle(blacklist *bl, host_id h);
+/* 1 if h is on the blacklist now (detector or person, less person's allows). */
+int blacklist_contains(const blacklist *bl, host_id h);
+
+typedef struct engine engine;
+
+typedef struct engine_options {
+    int work_start, work_end;   /* UTC hours [start,end), may wrap; -1: from the data */
+    int threads;                /* 0: number of cores */
+} engine_options;
+
+void engine_options_default(engine_options *o);
+/* Builds the facts from the table (which must outlive the engine). NULL when
+ * out of memory, with a sentence in err. */
+engine *engine_build(const flow_table *t, const engine_options *o, char *err, size_t errlen);
+void engine_free(engine *e);
+const flow_table *engine_table(const engine *e);
+
+/* Runs the ten detectors in order from the facts and the blacklist; fills
+ * out[0..9] and updates bl->by_detector from the chain. */
+void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT]);
+
+/* The answer of a finding as text ("13.1.2.3", "443", "?" when not found). */
+const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+/* flows.h: the flow table, the one in-memory copy of a flow file.
+ *
+ * Columns, not rows: 22 bytes a flow (ts 8, src 4, dst 4, port 2, bytes 4).
+ * Hosts are interned into dense ids at load; a host is either an IPv4 address
+ * (the common case) or a string (an IPv6 address or a name, kept verbatim).
+ * Byte counts of 2^32-1 or more are rare: the column holds FLOWS_BYTES_BIG and
+ * the true value sits in a small side list, read through flows_bytes_at(). */
+#ifndef NETTUI_FLOWS_H
+#define NETTUI_FLOWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef uint32_t host_id;
+#define HOST_NONE UINT32_MAX
+#define FLOWS_BYTES_BIG UINT32_MAX
+
+/* One CIDR block of the internal network. */
+typedef struct cidr {
+    uint32_t net;   /* network address, host byte order */
+    uint32_t mask;  /* e.g. 0xff000000 for /8 */
+} cidr;
+
+#define CIDR_MAX 64
+typedef struct cidr_list {
+    int n;
+    cidr v[CIDR_MAX];
+} cidr_list;
+
+/* Parses "12.0.0.0/8,13.0.0.0/8"; returns 0, or -1 with a sentence in err. */
+int cidr_list_parse(cidr_list *out, const char *text, char *err, size_t errlen);
+/* The default internal network of the CTF data: 12/8, 13/8, 14/8. */
+void cidr_list_default(cidr_list *out);
+/* 1 if ip (host byte order) lies in one of the blocks. */
+int cidr_list_contains(const cidr_list *l, uint32_t ip);
+
+/* Parses a dotted quad of exactly len bytes; returns 0 and sets *ip, or -1. */
+int ipv4_parse(const char *s, size_t len, uint32_t *ip);
+/* Writes a dotted quad into buf (at least 16 bytes); returns buf. */
+char *ipv4_format(uint32_t ip, char *buf);
+
+/* The host dictionary: dense ids 0..n-1. */
+typedef struct host_dict {
+    uint32_t n, cap;
+    uint32_t *ip;        /* IPv4 address, or 0 for a string host */
+    uint32_t *name_off;  /* offset into names for a string host, UINT32_MAX for IPv4 */
+    uint8_t *internal;   /* 1 if internal (IPv4 in the internal CIDR list) */
+    char *names;         /* NUL-terminated string hosts, back to back */
+    size_t names_len, names_cap;
+    /* open-addressing index: slot -> id+1 (0 empty); keyed by ip, or by name hash */
+    uint32_t *slots;
+    uint32_t nslots;     /* power of two */
+} host_dict;
+
+void hosts_init(host_dict *d);
+void hosts_free(host_dict *d);
+/* Interns an IPv4 host; returns its id, or HOST_NONE when out of memory. */
+host_id hosts_add_ipv4(host_dict *d, uint32_t ip, const cidr_list *internal);
+/* Interns a string host (len bytes, no NUL needed); returns id or HOST_NONE. */
+host_id hosts_add_name(host_dict *d, const char *s, size_t len);
+/* Looks up "1.2.3.4" or a string host; HOST_NONE when absent. */
+host_id hosts_find(const host_dict *d, const char *s);
+/* The host as text: buf must hold 16 bytes; string hosts return their own text. */
+const char *hosts_name(const host_dict *d, host_id h, char *buf);
+
+/* A row of bytes >= 2^32-1, sorted by row. */
+typedef struct flow_big_bytes {
+    uint64_t row;
+    uint64_t bytes;
+} flow_big_bytes;
+
+typedef struct flow_table {
+    size_t n;            /* good flows */
+    int64_t *ts;         /* epoch milliseconds, UTC */
+    host_id *src, *dst;
+    uint16_t *port;
+    uint32_t *bytes;     /* FLOWS_BYTES_BIG: see big[] */
+    flow_big_bytes *big;
+    size_t nbig;
+    host_dict hosts;
+    int64_t ts_min, ts_max;   /* over all flows; 0 when n == 0 */
+    uint64_t total_bytes;     /* saturating sum */
+    cidr_list internal;       /* the blocks the table was classified with */
+    /* Ownership: columns come either from the loader (each its own mapping,
+     * released by flows_free) or from a cache mapping (one region). */
+    void *region; size_t region_len;    /* non-NULL when mapped from a cache */
+    size_t col_cap;                     /* loader: capacity of each column mapping */
+} flow_table;
+
+/* The true byte count of row i. */
+uint64_t flows_bytes_at(const flow_table *t, size_t i);
+/* Frees everything the table owns and zeroes it. */
+void flows_free(flow_table *t);
+/* Allocates columns for at most cap rows (lazily committed memory); 0 or -1. */
+int flows_alloc_columns(flow_table *t, size_t cap);
+
+#endif

@@ -1,0 +1,65 @@
+/* load.h: CSV flow file -> flow table, through libcsv, on several threads.
+ *
+ * The file is read in chunks split at line boundaries, one csv_parser per
+ * thread, results merged in file order. A file with a quote character anywhere
+ * is parsed by one thread (a quoted field may hold a newline). The first line
+ * is a header when its first field is not a number; known column names are
+ * mapped, else columns are taken by position. A malformed line is counted by
+ * kind and skipped; it never stops the load and never changes an answer. */
+#ifndef NETTUI_LOAD_H
+#define NETTUI_LOAD_H
+
+#include <stdint.h>
+#include "nettui/flows.h"
+
+typedef enum bad_kind {
+    BAD_FIELDS,     /* wrong number of fields */
+    BAD_TIMESTAMP,  /* not a number, or out of range */
+    BAD_HOST,       /* empty (or over-long) host field */
+    BAD_PORT,       /* not a number, or above 65535 */
+    BAD_BYTES,      /* not a number, or above 2^64-1 */
+    BAD_KIND_COUNT
+} bad_kind;
+
+/* Stable lower-case names: "fields", "timestamp", "host", "port", "bytes". */
+const char *load_bad_kind_name(bad_kind k);
+
+#define LOAD_FIRST_LINES 5
+
+/* Exit statuses shared by every mode (documented in the man page). */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILURE_RUN = 1,  /* a write failed, the terminal is unusable, cancelled */
+    EXIT_USAGE = 2,        /* bad command line */
+    EXIT_NO_INPUT = 3,     /* missing, unreadable, a directory, or no good line */
+};
+
+typedef struct load_options {
+    int threads;                 /* 0: number of cores */
+    cidr_list internal;          /* internal blocks */
+    /* Called from the loading threads' coordinator at least 10 times a second;
+     * may be NULL. Returning non-zero cancels the load. */
+    int (*progress)(void *user, uint64_t bytes_done, uint64_t bytes_total, uint64_t rows);
+    void *user;
+} load_options;
+
+typedef struct load_report {
+    uint64_t file_bytes;
+    uint64_t lines;                        /* non-blank lines seen, header included */
+    uint64_t bad_total;
+    uint64_t bad[BAD_KIND_COUNT];
+    uint64_t first_bad[BAD_KIND_COUNT][LOAD_FIRST_LINES];  /* 1-based line numbers */
+    int nfirst_bad[BAD_KIND_COUNT];
+    int had_header;
+    int timestamps_in_seconds;             /* the ts column was read as seconds */
+    int threads_used;
+    double seconds;
+    char error[512];                       /* one sentence when load_file fails */
+} load_report;
+
+void load_options_default(load_options *o);
+/* Loads path into *out (which it initialises). Returns EXIT_OK, or an EXIT_*
+ * status with report->error set (the table is then empty and freed). */
+int load_file(const char *path, const load_options *o, flow_table *out, load_report *report);
+
+#endif

@@ -1,0 +1,138 @@
+/* nettui: find the ten planted attacks in a network-flow CSV, in a terminal.
+ * main.c parses the command line and hands over to one mode. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nettui/cli.h"
+
+#define NETTUI_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+    fputs("usage: nettui [OPTIONS] FILE.csv\n"
+          "\n"
+          "Opens the explorer on a flow file (timestamp,src,dst,port,bytes),\n"
+          "or answers in batch with --summary or --answers.\n"
+          "\n"
+          "  --summary            print what was loaded as key: value lines\n"
+          "  --answers            print the ten answers and the flag hash\n"
+          "  --json               every finding as JSON (implies --answers)\n"
+          "  --export PATH        with --answers: also write the answers to PATH\n"
+          "  --work-hours A-B     work hours in UTC (e.g. 16-24); default: from the data\n"
+          "  --internal CIDRS     internal network (default 12.0.0.0/8,13.0.0.0/8,14.0.0.0/8)\n"
+          "  --threads N          parser threads (default: number of cores)\n"
+          "  --cache-dir DIR      where the columnar cache lives\n"
+          "  --no-cache           neither read nor write the cache\n"
+          "  -h, --help           this text\n"
+          "  -V, --version        the version\n"
+          "\n"
+          "See man nettui for the keys of the explorer and the exit statuses.\n", out);
+}
+
+/* "A-B" with 0 <= A <= 23, 1 <= B <= 24, A != B (B < A wraps midnight). */
+static int parse_work_hours(const char *s, int *a, int *b)
+{
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end == s || *end != '-') return -1;
+    const char *t = end + 1;
+    long y = strtol(t, &end, 10);
+    if (end == t || *end) return -1;
+    if (x < 0 || x > 23 || y < 0 || y > 24 || x == y % 24) return -1;
+    *a = (int)x; *b = (int)(y % 24);
+    return 0;
+}
+
+static int parse_threads(const char *s, int *n)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < 1 || v > 256) return -1;
+    *n = (int)v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_SUMMARY = 256, OPT_ANSWERS, OPT_JSON, OPT_EXPORT, OPT_WORK, OPT_INTERNAL,
+           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE };
+    static const struct option longopts[] = {
+        {"summary", no_argument, 0, OPT_SUMMARY},
+        {"answers", no_argument, 0, OPT_ANSWERS},
+        {"json", no_argument, 0, OPT_JSON},
+        {"export", required_argument, 0, OPT_EXPORT},
+        {"work-hours", required_argument, 0, OPT_WORK},
+        {"internal", required_argument, 0, OPT_INTERNAL},
+        {"threads", required_argument, 0, OPT_THREADS},
+        {"cache-dir", required_argument, 0, OPT_CACHE_DIR},
+        {"no-cache", no_argument, 0, OPT_NO_CACHE},
+        {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0},
+    };
+    cli_options o;
+    memset(&o, 0, sizeof o);
+    o.mode = MODE_TUI;
+    o.work_start = o.work_end = -1;
+    cidr_list_default(&o.internal);
+    o.progress = isatty(STDERR_FILENO);
+
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        char err[200];
+        switch (c) {
+        case OPT_SUMMARY: o.mode = MODE_SUMMARY; break;
+        case OPT_ANSWERS: o.mode = MODE_ANSWERS; break;
+        case OPT_JSON: o.json = 1; o.mode = MODE_ANSWERS; break;
+        case OPT_EXPORT: o.export_path = optarg; break;
+        case OPT_WORK:
+            if (parse_work_hours(optarg, &o.work_start, &o.work_end)) {
+                fprintf(stderr, "nettui: --work-hours takes A-B, whole UTC hours such as 16-24 or 22-6, not '%s'.\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_INTERNAL:
+            if (cidr_list_parse(&o.internal, optarg, err, sizeof err)) {
+                fprintf(stderr, "nettui: --internal: %s\n", err);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_THREADS:
+            if (parse_threads(optarg, &o.threads)) {
+                fprintf(stderr, "nettui: --threads takes a whole number from 1 to 256, not '%s'.\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_CACHE_DIR: o.cache_dir = optarg; break;
+        case OPT_NO_CACHE: o.no_cache = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': printf("nettui %s\n", NETTUI_VERSION); return EXIT_OK;
+        default:
+            if (optopt && optopt < 256)
+                fprintf(stderr, "nettui: unknown option '-%c'; see nettui --help.\n", optopt);
+            else
+                fprintf(stderr, "nettui: unknown or incomplete option '%s'; see nettui --help.\n", argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, optind >= argc ? "nettui: name one flow file, e.g. nettui network_data.csv (see nettui --help).\n"
+                                       : "nettui: name only one flow file (see nettui --help).\n");
+        return EXIT_USAGE;
+    }
+    o.path = argv[optind];
+    if ((o.json || o.export_path) && o.mode != MODE_ANSWERS) {
+        fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
+        return EXIT_USAGE;
+    }
+    switch (o.mode) {
+    case MODE_SUMMARY: return run_summary(&o);
+    case MODE_ANSWERS: return run_answers(&o);
+    default: return ui_run(&o);
+    }
+}
