@@ -126,7 +126,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     o.path = argv[optind];
-    if ((o.json || o.export_path) && o.mode != MODE_ANSWERS) {
+    if (o.export_path && o.mode != MODE_ANSWERS) {
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;
     }
