@@ -1,0 +1,205 @@
+/* nettui-gen: options, then the world, the flow file and the key file.
+ * Exit status: 0 done, 1 a file could not be written, 2 bad options. */
+#include "gen.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+    "Usage: nettui-gen [OPTION]...\n"
+    "Write a synthetic network-flow CSV file (timestamp,src,dst,port,bytes) shaped\n"
+    "like the 2019 Trend Micro CTF file, with its ten attacks planted.\n"
+    "\n"
+    "  --rows N               good rows to write, 100000 to 110000000 (default 2000000)\n"
+    "  --seed N               seed of every random choice (default 1)\n"
+    "  --out FILE             write the flows to FILE (default standard output)\n"
+    "  --answers FILE         write the key: the ten answers, flag, row counts\n"
+    "  --hosts ctf|random     addresses of the planted roles (default ctf)\n"
+    "  --ports ctf|random     port numbers, planted and background (default ctf)\n"
+    "  --header               start with the line ts,source,destination,dport,bytes\n"
+    "  --crlf                 end lines with CR LF\n"
+    "  --work-hours A-B       work from hour A to hour B, UTC, B excluded (default 16-24)\n"
+    "  --beacon-period SECS   beacons every SECS seconds, not at fixed minutes\n"
+    "  --beacon-jitter SECS   move each beacon by up to SECS seconds either way\n"
+    "  --bad-lines RATE       add about RATE malformed lines per good row (0 to 1)\n"
+    "  --help                 show this help and exit\n"
+    "  --version              show the version and exit\n";
+
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("nettui-gen: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see nettui-gen --help).\n", stderr);
+    exit(2);
+}
+
+/* a whole decimal number, digits only, no overflow */
+static int parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s) return 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (UINT64_MAX - d) / 10) return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+static int parse_hours(const char *s, int *a, int *b)
+{
+    const char *dash = strchr(s, '-');
+    if (!dash) return 0;
+    char left[8];
+    size_t n = (size_t)(dash - s);
+    if (n == 0 || n >= sizeof left) return 0;
+    memcpy(left, s, n);
+    left[n] = '\0';
+    uint64_t x, y;
+    if (!parse_u64(left, &x) || !parse_u64(dash + 1, &y) || x > 23 || y > 24) return 0;
+    *a = (int)x;
+    *b = (int)y;
+    return 1;
+}
+
+static void parse_options(int argc, char **argv, gen_options *opt)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            fputs(usage_text, stdout);
+            exit(0);
+        }
+        if (!strcmp(arg, "--version")) {
+            puts("nettui-gen " GEN_VERSION);
+            exit(0);
+        }
+        if (!strcmp(arg, "--header")) { opt->header = 1; continue; }
+        if (!strcmp(arg, "--crlf")) { opt->crlf = 1; continue; }
+        if (strncmp(arg, "--", 2) != 0)
+            usage_error("unexpected argument '%s'", arg);
+
+        /* the rest take a value: --name VALUE or --name=VALUE */
+        char name[32];
+        const char *eq = strchr(arg, '='), *val;
+        size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (n >= sizeof name) usage_error("unknown option '%s'", arg);
+        memcpy(name, arg, n);
+        name[n] = '\0';
+        static const char *const known[] = { "--rows", "--seed", "--out", "--answers", "--hosts",
+            "--ports", "--work-hours", "--beacon-period", "--beacon-jitter", "--bad-lines" };
+        int k = -1;
+        for (int j = 0; j < (int)(sizeof known / sizeof *known); j++)
+            if (!strcmp(name, known[j])) k = j;
+        if (k < 0) usage_error("unknown option '%s'", arg);
+        if (eq) val = eq + 1;
+        else if (i + 1 < argc) val = argv[++i];
+        else usage_error("option '%s' needs a value", name);
+
+        uint64_t v;
+        switch (k) {
+        case 0:
+            if (!parse_u64(val, &v) || v < GEN_ROWS_MIN || v > GEN_ROWS_MAX)
+                usage_error("--rows must be a whole number from 100000 to 110000000, not '%s'", val);
+            opt->rows = v;
+            break;
+        case 1:
+            if (!parse_u64(val, &v)) usage_error("--seed must be a whole number, not '%s'", val);
+            opt->seed = v;
+            break;
+        case 2:
+            if (!*val) usage_error("--out needs a file name");
+            opt->out_path = strcmp(val, "-") ? val : NULL;
+            break;
+        case 3:
+            if (!*val) usage_error("--answers needs a file name");
+            opt->answers_path = val;
+            break;
+        case 4: case 5: {
+            int random = !strcmp(val, "random");
+            if (!random && strcmp(val, "ctf")) usage_error("%s must be ctf or random, not '%s'", name, val);
+            if (k == 4) opt->random_hosts = random; else opt->random_ports = random;
+            break;
+        }
+        case 6: {
+            int a, b;
+            if (!parse_hours(val, &a, &b) || a == b % 24)
+                usage_error("--work-hours must be two different hours A-B (A 0-23, B 0-24), not '%s'", val);
+            opt->work_start = a;
+            opt->work_end = b;
+            break;
+        }
+        case 7:
+            if (!parse_u64(val, &v) || v < 60 || v > 86400)
+                usage_error("--beacon-period must be 60 to 86400 seconds, not '%s'", val);
+            opt->beacon_period = (int)v;
+            break;
+        case 8:
+            if (!parse_u64(val, &v) || v > 3600)
+                usage_error("--beacon-jitter must be 0 to 3600 seconds, not '%s'", val);
+            opt->beacon_jitter = (int)v;
+            break;
+        case 9: {
+            char *end;
+            errno = 0;
+            double rate = strtod(val, &end);
+            if (!*val || *end || errno || !(rate >= 0 && rate <= 1))
+                usage_error("--bad-lines must be a rate from 0 to 1, not '%s'", val);
+            opt->bad_rate = rate;
+            break;
+        }
+        }
+    }
+    int period = opt->beacon_period ? opt->beacon_period : 1800;
+    if (2 * opt->beacon_jitter >= period)
+        usage_error("--beacon-jitter must be less than half the beacon period");
+}
+
+static int write_answers(const gen_world *w, const char *path, uint64_t bad)
+{
+    char joined[ANS_COUNT * 24], flag[33];
+    size_t n = 0;
+    for (int i = 0; i < ANS_COUNT; i++)
+        n += (size_t)snprintf(joined + n, sizeof joined - n, "%s%s", i ? ":" : "", w->answers[i]);
+    md5_hex(joined, n, flag);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "nettui-gen: cannot open %s for writing: %s.\n", path, strerror(errno));
+        return -1;
+    }
+    for (int i = 0; i < ANS_COUNT; i++)
+        fprintf(f, "%s\n", w->answers[i]);
+    fprintf(f, "flag: %s\nrows: %llu\nbad_lines: %llu\n", flag,
+            (unsigned long long)w->opt->rows, (unsigned long long)bad);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
+    if (fclose(f) != 0 && !err) err = errno ? errno : EIO;
+    if (err) {
+        fprintf(stderr, "nettui-gen: cannot write %s: %s.\n", path, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    gen_options opt = { .rows = 2000000, .seed = 1, .work_start = 16, .work_end = 24 };
+    parse_options(argc, argv, &opt);
+    gen_world w;
+    if (world_build(&w, &opt) != 0) {
+        fputs("nettui-gen: too few rows for the planted events.\n", stderr);
+        return 2;
+    }
+    uint64_t bad = 0;
+    int rc = emit_file(&w, &bad) == 0 ? 0 : 1;
+    if (rc == 0 && opt.answers_path && write_answers(&w, opt.answers_path, bad) != 0)
+        rc = 1;
+    world_free(&w);
+    return rc;
+}
