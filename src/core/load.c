@@ -1,0 +1,1029 @@
+/* load.c: CSV flow file -> flow table, through libcsv, on several threads.
+ *
+ * The plan of a load:
+ *   1. probe: the first 64 kB decide header or not, the column layout, and
+ *      whether timestamps are seconds (load_probe.c would be overkill: it is
+ *      one function here);
+ *   2. split the file at line boundaries into one chunk per thread; each
+ *      worker maps its chunk window by window (so only a few MB of the file are
+ *      resident at a time), runs its own csv_parser over it, and writes good
+ *      rows straight into its own region of the table's columns, with host ids
+ *      local to the worker;
+ *   3. merge, in file order: the workers' hosts go into the table's dictionary
+ *      (first appearance in the file decides the id, so any thread count gives
+ *      the same table), then each column is compacted region by region while
+ *      local host ids are remapped, releasing the pages left behind.
+ * A worker that sees a quote character stops everyone, and the load restarts
+ * on one parser: a quoted field may hold a newline, which chunking would cut.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nettui/load.h"
+
+#define ROLE_TS 0
+#define ROLE_SRC 1
+#define ROLE_DST 2
+#define ROLE_PORT 3
+#define ROLE_BYTES 4
+#define ROLE_COUNT 5
+#define ROLE_NONE (-1)
+
+#define LAYOUT_MAX_FIELDS 64     /* a header wider than this is not a flow file */
+#define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
+#define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
+#define WINDOW_BYTES (8u << 20)  /* how much of the file one worker maps at a time */
+#define PROBE_BYTES (64u << 10)
+#define PROBE_ROWS 32
+
+static const char *const bad_names[BAD_KIND_COUNT] = {"fields", "timestamp", "host", "port", "bytes"};
+
+const char *load_bad_kind_name(bad_kind k)
+{
+    return (unsigned)k < BAD_KIND_COUNT ? bad_names[k] : "?";
+}
+
+void load_options_default(load_options *o)
+{
+    memset(o, 0, sizeof *o);
+    cidr_list_default(&o->internal);
+}
+
+/* ---- numbers: hand-written digit loops, the hot path ---------------------- */
+
+/* Unsigned decimal of len bytes: 0, or -1 when not a number or above 2^64-1. */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    if (len == 0) return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9) return -1;
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A timestamp: digits, optionally ".digits" (a fraction of the unit).
+ * seconds: the value is in seconds, scaled to milliseconds (fraction kept to
+ * the millisecond); else milliseconds (fraction dropped). 0 or -1. */
+static int parse_ts(const char *s, size_t len, int seconds, int64_t *out)
+{
+    size_t i = 0;
+    uint64_t v = 0;
+    while (i < len && (unsigned)(unsigned char)s[i] - '0' <= 9) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (v > ((uint64_t)INT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+        i++;
+    }
+    if (i == 0) return -1;
+    uint64_t frac = 0;
+    if (i < len) {
+        if (s[i] != '.' || i + 1 == len) return -1;
+        int digits = 0;
+        for (i++; i < len; i++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9) return -1;
+            if (digits < 3) { frac = frac * 10 + d; digits++; }
+        }
+        while (digits++ < 3) frac *= 10;
+    }
+    if (seconds) {
+        if (v > ((uint64_t)INT64_MAX - frac) / 1000) return -1;
+        v = v * 1000 + frac;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* ---- the column layout ---------------------------------------------------- */
+
+typedef struct layout {
+    int has_header;
+    int nfields;                     /* fields a good line has */
+    signed char role[LAYOUT_MAX_FIELDS];
+    int seconds;                     /* timestamps are seconds */
+} layout;
+
+/* "Src IP" -> "srcip": lower case, without spaces, '_', '-' and '.'. */
+static void header_key(const char *s, size_t len, char *out, size_t outlen)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < len && j + 1 < outlen; i++) {
+        char c = s[i];
+        if (c == ' ' || c == '_' || c == '-' || c == '.' || c == '\t') continue;
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        out[j++] = c;
+    }
+    out[j] = 0;
+}
+
+static int header_role(const char *s, size_t len)
+{
+    static const char *const names[ROLE_COUNT][16] = {
+        {"timestamp", "ts", "time", "epoch", "timems", "timestampms", "date", NULL},
+        {"src", "source", "srcip", "sa", "srcaddr", "sourceip", "sourceaddress", "srcaddress",
+         "sip", "from", NULL},
+        {"dst", "destination", "dstip", "da", "dstaddr", "dest", "destip", "destinationip",
+         "destinationaddress", "dstaddress", "dip", "to", NULL},
+        {"port", "dport", "dstport", "dp", "destport", "destinationport", NULL},
+        {"bytes", "nbytes", "octets", "byt", "bytesout", "ibyt", "inbytes", "outbytes", "size",
+         "numbytes", NULL},
+    };
+    char key[40];
+    header_key(s, len, key, sizeof key);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        for (int i = 0; names[r][i]; i++)
+            if (strcmp(key, names[r][i]) == 0) return r;
+    return ROLE_NONE;
+}
+
+/* ---- the probe: the first rows of the file -------------------------------- */
+
+typedef struct probe_row {
+    int nfields;
+    char *field[LAYOUT_MAX_FIELDS];
+    size_t len[LAYOUT_MAX_FIELDS];
+} probe_row;
+
+typedef struct probe {
+    probe_row rows[PROBE_ROWS];
+    int nrows;
+    probe_row cur;
+    int failed;
+} probe;
+
+static void probe_field(void *s, size_t len, void *data)
+{
+    probe *p = data;
+    if (p->nrows >= PROBE_ROWS) return;
+    int i = p->cur.nfields++;
+    if (i >= LAYOUT_MAX_FIELDS) return;
+    char *copy = malloc(len + 1);
+    if (!copy) { p->failed = 1; return; }
+    memcpy(copy, s ? s : "", len);
+    copy[len] = 0;
+    p->cur.field[i] = copy;
+    p->cur.len[i] = len;
+}
+
+static void probe_row_free(probe_row *r)
+{
+    int n = r->nfields < LAYOUT_MAX_FIELDS ? r->nfields : LAYOUT_MAX_FIELDS;
+    for (int i = 0; i < n; i++) free(r->field[i]);
+    r->nfields = 0;
+}
+
+static void probe_end_row(int c, void *data)
+{
+    probe *p = data;
+    (void)c;
+    if (p->cur.nfields == 0) return;     /* a blank line */
+    if (p->nrows < PROBE_ROWS) p->rows[p->nrows++] = p->cur;
+    else probe_row_free(&p->cur);
+    memset(&p->cur, 0, sizeof p->cur);
+}
+
+static int is_number(const char *s, size_t len)
+{
+    int64_t v;
+    return parse_ts(s, len, 0, &v) == 0;
+}
+
+/* Decides the layout from the probe's rows. 0, or -1 with a sentence in err. */
+static int layout_decide(const probe *p, layout *lay, const char *path, char *err, size_t errlen)
+{
+    memset(lay, 0, sizeof *lay);
+    memset(lay->role, ROLE_NONE, sizeof lay->role);
+    lay->nfields = ROLE_COUNT;
+    for (int r = 0; r < ROLE_COUNT; r++) lay->role[r] = (signed char)r;
+    if (p->nrows == 0) return 0;
+
+    const probe_row *first = &p->rows[0];
+    int nf = first->nfields < LAYOUT_MAX_FIELDS ? first->nfields : LAYOUT_MAX_FIELDS;
+    /* A header: the first field is not a number and no field is an address
+     * (a data line with a broken timestamp still has its addresses). */
+    int header = !is_number(first->field[0], first->len[0]);
+    for (int i = 0; header && i < nf; i++) {
+        uint32_t ip;
+        if (ipv4_parse(first->field[i], first->len[i], &ip) == 0) header = 0;
+    }
+    if (header) {
+        if (first->nfields > LAYOUT_MAX_FIELDS || first->nfields < ROLE_COUNT) {
+            snprintf(err, errlen,
+                     "%s does not look like a flow file: its first line has %d field%s and no address; "
+                     "nettui needs five columns: timestamp, src, dst, port, bytes.",
+                     path, first->nfields, first->nfields == 1 ? "" : "s");
+            return -1;
+        }
+        lay->has_header = 1;
+        lay->nfields = nf;
+        memset(lay->role, ROLE_NONE, sizeof lay->role);
+        int col_of[ROLE_COUNT];
+        for (int r = 0; r < ROLE_COUNT; r++) col_of[r] = -1;
+        for (int i = 0; i < nf; i++) {
+            int r = header_role(first->field[i], first->len[i]);
+            if (r != ROLE_NONE && col_of[r] < 0) { col_of[r] = i; lay->role[i] = (signed char)r; }
+        }
+        /* roles not named take the unclaimed columns in order */
+        int next = 0;
+        for (int r = 0; r < ROLE_COUNT; r++) {
+            if (col_of[r] >= 0) continue;
+            while (next < nf && lay->role[next] != ROLE_NONE) next++;
+            if (next == nf) break;    /* cannot happen: nf >= ROLE_COUNT */
+            col_of[r] = next;
+            lay->role[next] = (signed char)r;
+        }
+    }
+    /* seconds or milliseconds: the first line with the right shape decides */
+    int ts_col = 0;
+    for (int i = 0; i < lay->nfields; i++)
+        if (lay->role[i] == ROLE_TS) ts_col = i;
+    for (int i = lay->has_header; i < p->nrows; i++) {
+        const probe_row *row = &p->rows[i];
+        int64_t v;
+        if (row->nfields != lay->nfields) continue;
+        if (parse_ts(row->field[ts_col], row->len[ts_col], 0, &v)) continue;
+        lay->seconds = v < 100000000000LL;
+        break;
+    }
+    return 0;
+}
+
+/* ---- a worker's own host table -------------------------------------------- */
+
+/* Local ids in order of first appearance in the worker's chunk. IPv4 hosts
+ * are found through a small open-addressing index; string hosts (rare) live in
+ * a host_dict of their own. */
+typedef struct local_hosts {
+    uint32_t n, cap;
+    uint32_t *val;        /* ip, or the id in names */
+    uint8_t *is_name;
+    uint32_t *slots;      /* local id + 1, 0 empty */
+    uint32_t mask;
+    host_dict names;
+    uint32_t *name_local; /* names id -> local id */
+    uint32_t last_ip, last_id;   /* consecutive rows often share a host */
+} local_hosts;
+
+static uint32_t hash_ip(uint32_t x)
+{
+    x ^= x >> 16; x *= 0x7feb352du;
+    x ^= x >> 15; x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+static void local_hosts_free(local_hosts *h)
+{
+    free(h->val); free(h->is_name); free(h->slots); free(h->name_local);
+    hosts_free(&h->names);
+    memset(h, 0, sizeof *h);
+}
+
+static int local_grow(local_hosts *h)
+{
+    uint32_t cap = h->cap ? h->cap * 2 : 1024;
+    uint32_t *v = realloc(h->val, cap * sizeof *v);
+    if (!v) return -1;
+    h->val = v;
+    uint8_t *k = realloc(h->is_name, cap);
+    if (!k) return -1;
+    h->is_name = k;
+    h->cap = cap;
+    /* the index stays at most half full */
+    uint32_t nslots = cap * 2;
+    uint32_t *slots = calloc(nslots, sizeof *slots);
+    if (!slots) return -1;
+    for (uint32_t id = 0; id < h->n; id++) {
+        if (h->is_name[id]) continue;
+        uint32_t i = hash_ip(h->val[id]) & (nslots - 1);
+        while (slots[i]) i = (i + 1) & (nslots - 1);
+        slots[i] = id + 1;
+    }
+    free(h->slots);
+    h->slots = slots;
+    h->mask = nslots - 1;
+    return 0;
+}
+
+static uint32_t local_add_ip(local_hosts *h, uint32_t ip)
+{
+    if (h->n && h->last_ip == ip && !h->is_name[h->last_id]) return h->last_id;
+    if (h->n == h->cap && local_grow(h)) return HOST_NONE;
+    uint32_t i = hash_ip(ip) & h->mask;
+    for (; h->slots[i]; i = (i + 1) & h->mask) {
+        uint32_t id = h->slots[i] - 1;
+        if (h->val[id] == ip) { h->last_ip = ip; h->last_id = id; return id; }
+    }
+    uint32_t id = h->n++;
+    h->val[id] = ip;
+    h->is_name[id] = 0;
+    h->slots[i] = id + 1;
+    h->last_ip = ip; h->last_id = id;
+    return id;
+}
+
+static uint32_t local_add_name(local_hosts *h, const char *s, size_t len)
+{
+    uint32_t before = h->names.n;
+    host_id nid = hosts_add_name(&h->names, s, len);
+    if (nid == HOST_NONE) return HOST_NONE;
+    if (nid < before) return h->name_local[nid];
+    if (h->n == h->cap && local_grow(h)) return HOST_NONE;
+    uint32_t *nl = realloc(h->name_local, h->names.cap * sizeof *nl);
+    if (!nl) return HOST_NONE;
+    h->name_local = nl;
+    uint32_t id = h->n++;
+    h->val[id] = nid;
+    h->is_name[id] = 1;
+    nl[nid] = id;
+    return id;
+}
+
+/* ---- workers -------------------------------------------------------------- */
+
+typedef struct shared {
+    int fd;
+    uint64_t size;
+    const layout *lay;
+    flow_table *t;
+    int single;                   /* one parser: quotes allowed */
+    atomic_int stop;              /* cancel, a quote seen, or an error */
+    atomic_int quote_seen;
+    atomic_int done;              /* workers finished */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    long pagesz;
+} shared;
+
+typedef struct worker {
+    shared *sh;
+    uint64_t start, end;          /* byte range, starts at a line start */
+    size_t base, cap;             /* row region in the columns */
+    int skip_header;              /* chunk 0 of a file with a header */
+
+    /* the row being parsed */
+    int field;
+    unsigned bad_mask;            /* 1 << bad_kind */
+    int64_t ts;
+    uint32_t src_ip, dst_ip;
+    int src_is_name, dst_is_name;
+    size_t src_len, dst_len;
+    char src_name[HOST_MAX_LEN + 1], dst_name[HOST_MAX_LEN + 1];
+    uint32_t port;
+    uint64_t bytes;
+    uint64_t line;                /* 1-based line of the row, local to the chunk */
+    uint64_t embedded_nl;         /* newlines inside quoted fields of this row */
+    int pending_cr;
+    int quote_seen;               /* one parser, and a quote seen: fields may hold newlines */
+
+    /* results */
+    size_t n;
+    local_hosts hosts;
+    uint64_t lines, bad_total;
+    uint64_t bad[BAD_KIND_COUNT];
+    uint64_t first_bad[BAD_KIND_COUNT][LOAD_FIRST_LINES];
+    int nfirst_bad[BAD_KIND_COUNT];
+    flow_big_bytes *big;
+    size_t nbig, big_cap;
+    int64_t ts_min, ts_max;
+    uint64_t total_bytes;
+    int error;                    /* errno-style, 0 fine */
+    int finished;                 /* parsed to the end of its chunk */
+
+    atomic_uint_least64_t bytes_done, rows_done;
+    pthread_t thread;
+} worker;
+
+static void worker_reset_row(worker *w)
+{
+    w->field = 0;
+    w->bad_mask = 0;
+    w->src_is_name = w->dst_is_name = 0;
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    worker *w = data;
+    const layout *lay = w->sh->lay;
+    const char *f = s;
+    int i = w->field++;
+    if (w->quote_seen && len && memchr(f, '\n', len)) {
+        for (size_t k = 0; k < len; k++) w->embedded_nl += f[k] == '\n';
+    }
+    if (i >= lay->nfields) return;
+    switch (lay->role[i]) {
+    case ROLE_TS:
+        if (parse_ts(f, len, lay->seconds, &w->ts)) w->bad_mask |= 1u << BAD_TIMESTAMP;
+        break;
+    case ROLE_SRC:
+    case ROLE_DST: {
+        int dst = lay->role[i] == ROLE_DST;
+        uint32_t ip;
+        if (len == 0 || len > HOST_MAX_LEN) { w->bad_mask |= 1u << BAD_HOST; break; }
+        if (ipv4_parse(f, len, &ip) == 0) {
+            if (dst) { w->dst_ip = ip; w->dst_is_name = 0; } else { w->src_ip = ip; w->src_is_name = 0; }
+        } else if (dst) {
+            memcpy(w->dst_name, f, len); w->dst_len = len; w->dst_is_name = 1;
+        } else {
+            memcpy(w->src_name, f, len); w->src_len = len; w->src_is_name = 1;
+        }
+        break;
+    }
+    case ROLE_PORT: {
+        uint64_t v;
+        if (len > 5 || parse_u64(f, len, &v) || v > 65535) w->bad_mask |= 1u << BAD_PORT;
+        else w->port = (uint32_t)v;
+        break;
+    }
+    case ROLE_BYTES:
+        if (parse_u64(f, len, &w->bytes)) w->bad_mask |= 1u << BAD_BYTES;
+        break;
+    default:
+        break;
+    }
+}
+
+static void worker_bad(worker *w, bad_kind k)
+{
+    w->bad_total++;
+    w->bad[k]++;
+    if (w->nfirst_bad[k] < LOAD_FIRST_LINES) w->first_bad[k][w->nfirst_bad[k]++] = w->line;
+}
+
+static int worker_push_big(worker *w, uint64_t row, uint64_t bytes)
+{
+    if (w->nbig == w->big_cap) {
+        size_t cap = w->big_cap ? w->big_cap * 2 : 64;
+        flow_big_bytes *b = realloc(w->big, cap * sizeof *b);
+        if (!b) return -1;
+        w->big = b;
+        w->big_cap = cap;
+    }
+    w->big[w->nbig].row = row;
+    w->big[w->nbig].bytes = bytes;
+    w->nbig++;
+    return 0;
+}
+
+static void worker_fail(worker *w, int err)
+{
+    if (!w->error) w->error = err;
+    atomic_store(&w->sh->stop, 1);
+}
+
+static void worker_store_row(worker *w)
+{
+    if (w->n == w->cap) { worker_fail(w, EOVERFLOW); return; }
+    uint32_t s = w->src_is_name ? local_add_name(&w->hosts, w->src_name, w->src_len)
+                                : local_add_ip(&w->hosts, w->src_ip);
+    uint32_t d = w->dst_is_name ? local_add_name(&w->hosts, w->dst_name, w->dst_len)
+                                : local_add_ip(&w->hosts, w->dst_ip);
+    if (s == HOST_NONE || d == HOST_NONE) { worker_fail(w, ENOMEM); return; }
+    flow_table *t = w->sh->t;
+    size_t r = w->base + w->n;
+    t->ts[r] = w->ts;
+    t->src[r] = s;
+    t->dst[r] = d;
+    t->port[r] = (uint16_t)w->port;
+    if (w->bytes >= FLOWS_BYTES_BIG) {
+        t->bytes[r] = FLOWS_BYTES_BIG;
+        if (worker_push_big(w, w->n, w->bytes)) { worker_fail(w, ENOMEM); return; }
+    } else {
+        t->bytes[r] = (uint32_t)w->bytes;
+    }
+    if (w->n == 0 || w->ts < w->ts_min) w->ts_min = w->ts;
+    if (w->n == 0 || w->ts > w->ts_max) w->ts_max = w->ts;
+    w->total_bytes = w->total_bytes + w->bytes < w->total_bytes ? UINT64_MAX : w->total_bytes + w->bytes;
+    w->n++;
+}
+
+/* The end of a row (c: its terminator, -1 at the end of input). Blank lines
+ * arrive as rows of no field (CSV_REPALL_NL), which keeps line numbers exact:
+ * a CR LF pair is one line end, a lone CR or LF is one too. */
+static void on_row(int c, void *data)
+{
+    worker *w = data;
+    if (w->field == 0) {
+        if (c == '\n' && w->pending_cr) w->pending_cr = 0;
+        else if (c >= 0) w->line++;
+        else w->pending_cr = 0;
+        return;
+    }
+    w->lines++;
+    if (w->skip_header) {
+        w->skip_header = 0;
+    } else if (w->field != w->sh->lay->nfields) {
+        worker_bad(w, BAD_FIELDS);
+    } else if (w->bad_mask) {
+        bad_kind k = 0;
+        while (!(w->bad_mask & (1u << k))) k++;
+        worker_bad(w, k);
+    } else {
+        worker_store_row(w);
+    }
+    worker_reset_row(w);
+    w->line += w->embedded_nl;
+    w->embedded_nl = 0;
+    if (c >= 0) w->line++;
+    w->pending_cr = c == '\r';
+}
+
+/* Parses bytes [start, end) of the file, window by window. */
+static void *worker_run(void *arg)
+{
+    worker *w = arg;
+    shared *sh = w->sh;
+    struct csv_parser p;
+    char *buf = NULL;            /* when the file cannot be mapped */
+    w->line = 1;
+    worker_reset_row(w);
+    if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL)) { worker_fail(w, ENOMEM); goto out; }
+    uint64_t pos = w->start;
+    while (pos < w->end) {
+        if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) goto fini;
+        uint64_t aligned = pos & ~(uint64_t)(sh->pagesz - 1);
+        size_t maplen = (size_t)((w->end - aligned) < WINDOW_BYTES ? (w->end - aligned) : WINDOW_BYTES);
+        const char *data;
+        size_t len;
+        void *m = buf ? MAP_FAILED
+                      : mmap(NULL, maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE, sh->fd, (off_t)aligned);
+        if (m != MAP_FAILED) {
+            data = (const char *)m + (pos - aligned);
+            len = maplen - (size_t)(pos - aligned);
+        } else {
+            if (!buf && !(buf = malloc(WINDOW_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
+            len = (size_t)((w->end - pos) < WINDOW_BYTES ? (w->end - pos) : WINDOW_BYTES);
+            ssize_t got = pread(sh->fd, buf, len, (off_t)pos);
+            if (got <= 0) { worker_fail(w, got < 0 ? errno : EIO); goto fini; }
+            len = (size_t)got;
+            data = buf;
+        }
+        if (!w->quote_seen && memchr(data, '"', len)) {
+            if (!sh->single) {      /* chunks may cut a quoted field: start over on one parser */
+                atomic_store(&sh->quote_seen, 1);
+                atomic_store(&sh->stop, 1);
+            }
+            w->quote_seen = 1;
+        }
+        if (!atomic_load_explicit(&sh->quote_seen, memory_order_relaxed) &&
+            csv_parse(&p, data, len, on_field, on_row, w) != len)
+            worker_fail(w, ENOMEM);
+        if (m != MAP_FAILED) munmap(m, maplen);
+        pos += len;
+        atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);
+        atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
+    }
+fini:
+    if (!atomic_load(&sh->stop)) {
+        csv_fini(&p, on_field, on_row, w);
+        w->finished = 1;
+    }
+    csv_free(&p);
+out:
+    free(buf);
+    atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
+    pthread_mutex_lock(&sh->mu);
+    atomic_fetch_add(&sh->done, 1);
+    pthread_cond_signal(&sh->cv);
+    pthread_mutex_unlock(&sh->mu);
+    return NULL;
+}
+
+static void worker_free(worker *w)
+{
+    local_hosts_free(&w->hosts);
+    free(w->big);
+}
+
+/* ---- merge: compact the regions, remap hosts ------------------------------ */
+
+typedef struct compact_job {
+    flow_table *t;
+    worker *w;
+    int nw;
+    uint32_t **maps;        /* per worker: local id -> table id */
+    const size_t *dest;     /* per worker: first row in the final table */
+    atomic_int next;        /* the next column to compact */
+    long pagesz;
+} compact_job;
+
+/* Releases the whole pages inside [lo, hi) of a column. */
+static void release_range(char *lo, char *hi, long pagesz)
+{
+    uintptr_t a = ((uintptr_t)lo + (uintptr_t)pagesz - 1) & ~(uintptr_t)(pagesz - 1);
+    uintptr_t b = (uintptr_t)hi & ~(uintptr_t)(pagesz - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+#define COMPACT_STEP ((size_t)1 << 20)   /* rows moved between page releases */
+
+/* Moves each worker's region of one column down to its final place, in file
+ * order (a region only moves down, onto rows already moved or never used),
+ * releasing the source pages behind it so the peak stays one column. */
+static void compact_column(compact_job *j, int col)
+{
+    flow_table *t = j->t;
+    size_t esz;
+    char *base;
+    switch (col) {
+    case 0: base = (char *)t->ts; esz = sizeof *t->ts; break;
+    case 1: base = (char *)t->src; esz = sizeof *t->src; break;
+    case 2: base = (char *)t->dst; esz = sizeof *t->dst; break;
+    case 3: base = (char *)t->port; esz = sizeof *t->port; break;
+    default: base = (char *)t->bytes; esz = sizeof *t->bytes; break;
+    }
+    int remap = col == 1 || col == 2;
+    for (int k = 0; k < j->nw; k++) {
+        worker *w = &j->w[k];
+        size_t from = w->base, to = j->dest[k];
+        if (!remap && from == to) continue;
+        const uint32_t *map = j->maps[k];
+        for (size_t done = 0; done < w->n; ) {
+            size_t step = w->n - done < COMPACT_STEP ? w->n - done : COMPACT_STEP;
+            if (remap) {
+                uint32_t *c = (uint32_t *)base;
+                for (size_t i = 0; i < step; i++) c[to + done + i] = map[c[from + done + i]];
+            } else {
+                memmove(base + (to + done) * esz, base + (from + done) * esz, step * esz);
+            }
+            done += step;
+            if (from != to) {
+                size_t keep = to + done > from ? to + done : from;  /* rows below this hold data */
+                release_range(base + keep * esz, base + (from + done) * esz, j->pagesz);
+            }
+        }
+    }
+    /* everything above the last row goes back to the system */
+    release_range(base + t->n * esz, base + t->col_cap * esz, j->pagesz);
+}
+
+static void *compact_run(void *arg)
+{
+    compact_job *j = arg;
+    for (int col; (col = atomic_fetch_add(&j->next, 1)) < 5; ) compact_column(j, col);
+    return NULL;
+}
+
+/* Builds the table's dictionary in file order and compacts the columns.
+ * 0, or -1 when out of memory. */
+static int merge(flow_table *t, worker *w, int nw, const cidr_list *internal, long pagesz)
+{
+    uint32_t **maps = calloc((size_t)nw, sizeof *maps);
+    size_t *dest = calloc((size_t)nw, sizeof *dest);
+    int rc = -1;
+    if (!maps || !dest) goto out;
+    size_t n = 0, nbig = 0;
+    for (int k = 0; k < nw; k++) {
+        dest[k] = n;
+        n += w[k].n;
+        nbig += w[k].nbig;
+        maps[k] = malloc(((size_t)w[k].hosts.n + 1) * sizeof *maps[k]);
+        if (!maps[k]) goto out;
+        for (uint32_t i = 0; i < w[k].hosts.n; i++) {
+            host_id id;
+            if (w[k].hosts.is_name[i]) {
+                char b[16];
+                const char *s = hosts_name(&w[k].hosts.names, w[k].hosts.val[i], b);
+                id = hosts_add_name(&t->hosts, s, strlen(s));
+            } else {
+                id = hosts_add_ipv4(&t->hosts, w[k].hosts.val[i], internal);
+            }
+            if (id == HOST_NONE) goto out;
+            maps[k][i] = id;
+        }
+    }
+    t->n = n;
+    if (nbig) {
+        t->big = malloc(nbig * sizeof *t->big);
+        if (!t->big) goto out;
+        for (int k = 0; k < nw; k++)
+            for (size_t i = 0; i < w[k].nbig; i++) {
+                t->big[t->nbig].row = w[k].big[i].row + dest[k];
+                t->big[t->nbig].bytes = w[k].big[i].bytes;
+                t->nbig++;
+            }
+    }
+    int first = 1;
+    for (int k = 0; k < nw; k++) {
+        if (!w[k].n) continue;
+        if (first || w[k].ts_min < t->ts_min) t->ts_min = w[k].ts_min;
+        if (first || w[k].ts_max > t->ts_max) t->ts_max = w[k].ts_max;
+        first = 0;
+        uint64_t sum = t->total_bytes + w[k].total_bytes;
+        t->total_bytes = sum < t->total_bytes ? UINT64_MAX : sum;
+    }
+
+    compact_job job = {.t = t, .w = w, .nw = nw, .maps = maps, .dest = dest, .pagesz = pagesz};
+    atomic_init(&job.next, 0);
+    int helpers = nw > 1 ? (nw < 5 ? nw - 1 : 4) : 0;
+    pthread_t th[4];
+    int started = 0;
+    while (started < helpers && pthread_create(&th[started], NULL, compact_run, &job) == 0) started++;
+    compact_run(&job);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    rc = 0;
+out:
+    if (maps)
+        for (int k = 0; k < nw; k++) free(maps[k]);
+    free(maps);
+    free(dest);
+    return rc;
+}
+
+/* ---- load_file ------------------------------------------------------------ */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* The first line start at or after pos (pos itself when it is 0). */
+static uint64_t next_line_start(int fd, uint64_t pos, uint64_t size)
+{
+    if (pos == 0) return 0;
+    char buf[4096];
+    pos--;                       /* a line starts at pos if pos-1 is a newline */
+    while (pos < size) {
+        ssize_t got = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (got <= 0) return size;
+        char *nl = memchr(buf, '\n', (size_t)got);
+        if (nl) return pos + (uint64_t)(nl - buf) + 1;
+        pos += (uint64_t)got;
+    }
+    return size;
+}
+
+static int fail(load_report *rep, flow_table *t, int status, const char *fmt, const char *path, const char *why)
+{
+    snprintf(rep->error, sizeof rep->error, fmt, path, why);
+    flows_free(t);
+    hosts_init(&t->hosts);
+    return status;
+}
+
+/* Advice on every column mapping: huge pages make the first write of the
+ * columns (hundreds of MB) cost a fault every 2 MB instead of every 4 kB. */
+static void columns_advise(flow_table *t, int advice)
+{
+    size_t c = t->col_cap;
+    madvise(t->ts, c * sizeof *t->ts, advice);
+    madvise(t->src, c * sizeof *t->src, advice);
+    madvise(t->dst, c * sizeof *t->dst, advice);
+    madvise(t->port, c * sizeof *t->port, advice);
+    madvise(t->bytes, c * sizeof *t->bytes, advice);
+}
+
+/* Runs the workers over the file; 0 when they finished, else the worker error,
+ * ECANCELED, or EAGAIN when a quote was seen and one parser must start over. */
+static int parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const load_options *o)
+{
+    uint64_t total = sh->size;
+    /* chunk boundaries at line starts; region capacities from chunk sizes */
+    uint64_t bounds[257];
+    bounds[0] = data_start;
+    for (int k = 1; k < nw; k++) {
+        uint64_t want = data_start + (total - data_start) * (uint64_t)k / (uint64_t)nw;
+        uint64_t b = next_line_start(sh->fd, want, total);
+        bounds[k] = b < bounds[k - 1] ? bounds[k - 1] : b;
+    }
+    bounds[nw] = total;
+    size_t cap = 0;
+    for (int k = 0; k < nw; k++) {
+        memset(&w[k], 0, sizeof w[k]);
+        w[k].sh = sh;
+        w[k].start = bounds[k];
+        w[k].end = bounds[k + 1];
+        w[k].base = cap;
+        w[k].cap = (size_t)((w[k].end - w[k].start) / MIN_LINE_BYTES + 1);
+        w[k].skip_header = k == 0 && sh->lay->has_header;
+        cap += w[k].cap;
+    }
+    if (flows_alloc_columns(sh->t, cap)) return ENOMEM;
+    columns_advise(sh->t, MADV_HUGEPAGE);
+
+    /* a first call before any work, so a caller can cancel even a tiny load */
+    if (o->progress && o->progress(o->user, 0, total, 0)) return ECANCELED;
+    int started = 0;
+    for (; started < nw; started++)
+        if (pthread_create(&w[started].thread, NULL, worker_run, &w[started])) break;
+    if (started < nw) {
+        atomic_store(&sh->stop, 1);
+        for (int k = 0; k < started; k++) pthread_join(w[k].thread, NULL);
+        return ENOMEM;
+    }
+    /* report progress ten times a second while the workers run */
+    int cancelled = 0;
+    pthread_mutex_lock(&sh->mu);
+    while (atomic_load(&sh->done) < nw) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 80 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+        pthread_cond_timedwait(&sh->cv, &sh->mu, &until);
+        if (atomic_load(&sh->done) >= nw) break;
+        if (o->progress && !cancelled) {
+            uint64_t bytes = data_start, rows = 0;
+            for (int k = 0; k < nw; k++) {
+                bytes += atomic_load_explicit(&w[k].bytes_done, memory_order_relaxed);
+                rows += atomic_load_explicit(&w[k].rows_done, memory_order_relaxed);
+            }
+            pthread_mutex_unlock(&sh->mu);
+            if (o->progress(o->user, bytes, total, rows)) { cancelled = 1; atomic_store(&sh->stop, 1); }
+            pthread_mutex_lock(&sh->mu);
+        }
+    }
+    pthread_mutex_unlock(&sh->mu);
+    for (int k = 0; k < nw; k++) pthread_join(w[k].thread, NULL);
+    if (cancelled) return ECANCELED;
+    for (int k = 0; k < nw; k++)
+        if (w[k].error) return w[k].error;
+    if (atomic_load(&sh->quote_seen)) return EAGAIN;
+    return 0;
+}
+
+int load_file(const char *path, const load_options *o, flow_table *out, load_report *rep)
+{
+    double t0 = now_seconds();
+    memset(rep, 0, sizeof *rep);
+    memset(out, 0, sizeof *out);
+    hosts_init(&out->hosts);
+    out->internal = o->internal;
+
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT)
+            return fail(rep, out, EXIT_NO_INPUT, "cannot open %s: %s; check the path.", path, strerror(e));
+        if (e == EACCES)
+            return fail(rep, out, EXIT_NO_INPUT, "cannot open %s: %s; check its permissions.", path, strerror(e));
+        return fail(rep, out, EXIT_NO_INPUT, "cannot open %s: %s.", path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        int e = errno;
+        close(fd);
+        return fail(rep, out, EXIT_NO_INPUT, "cannot read %s: %s.", path, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fail(rep, out, EXIT_NO_INPUT, "%s is a directory; name a flow file (CSV) instead%s.", path, "");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return fail(rep, out, EXIT_NO_INPUT, "%s is not a regular file; save the flows to a file first%s.", path, "");
+    }
+    rep->file_bytes = (uint64_t)st.st_size;
+    if (st.st_size == 0) {
+        close(fd);
+        return fail(rep, out, EXIT_NO_INPUT,
+                    "%s is empty; a flow file has lines like 1578326400001,13.43.52.51,18.70.112.62,40,57354%s.",
+                    path, "");
+    }
+
+    /* probe the first rows: header, layout, seconds; and a quote there means
+     * one parser from the start */
+    char *head = malloc(PROBE_BYTES);
+    if (!head) { close(fd); return fail(rep, out, EXIT_FAILURE_RUN, "cannot load %s: %s.", path, strerror(ENOMEM)); }
+    ssize_t got = pread(fd, head, PROBE_BYTES, 0);
+    if (got < 0) {
+        int e = errno;
+        free(head);
+        close(fd);
+        return fail(rep, out, EXIT_NO_INPUT, "cannot read %s: %s.", path, strerror(e));
+    }
+    probe pr;
+    memset(&pr, 0, sizeof pr);
+    struct csv_parser pp;
+    int quoted = memchr(head, '"', (size_t)got) != NULL;
+    if (csv_init(&pp, 0) == 0) {
+        csv_parse(&pp, head, (size_t)got, probe_field, probe_end_row, &pr);
+        if ((uint64_t)got == rep->file_bytes || pr.nrows == 0) csv_fini(&pp, probe_field, probe_end_row, &pr);
+        csv_free(&pp);
+    }
+    free(head);
+    probe_row_free(&pr.cur);
+    layout lay;
+    char err[sizeof rep->error];
+    err[0] = 0;
+    int bad_layout = layout_decide(&pr, &lay, path, err, sizeof err);
+    for (int i = 0; i < pr.nrows; i++) probe_row_free(&pr.rows[i]);
+    if (bad_layout) {
+        close(fd);
+        snprintf(rep->error, sizeof rep->error, "%s", err);
+        flows_free(out);
+        return EXIT_NO_INPUT;
+    }
+    rep->had_header = lay.has_header;
+    rep->timestamps_in_seconds = lay.seconds;
+
+    int nw = o->threads > 0 ? o->threads : cpu_count();
+    if (nw > 256) nw = 256;
+    if (quoted) nw = 1;
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    sh.fd = fd;
+    sh.size = rep->file_bytes;
+    sh.lay = &lay;
+    sh.t = out;
+    sh.single = nw == 1;
+    sh.pagesz = sysconf(_SC_PAGESIZE);
+    pthread_mutex_init(&sh.mu, NULL);
+    pthread_cond_init(&sh.cv, NULL);
+    worker *w = calloc((size_t)nw, sizeof *w);
+    int perr = w ? parse_all(&sh, w, nw, 0, o) : ENOMEM;
+    if (perr == EAGAIN) {
+        /* a quote somewhere: one parser over the whole file */
+        for (int k = 0; k < nw; k++) worker_free(&w[k]);
+        flows_free(out);
+        hosts_init(&out->hosts);
+        out->internal = o->internal;
+        nw = 1;
+        atomic_store(&sh.stop, 0);
+        atomic_store(&sh.quote_seen, 0);
+        atomic_store(&sh.done, 0);
+        sh.single = 1;
+        perr = parse_all(&sh, w, nw, 0, o);
+    }
+    rep->threads_used = nw;
+    close(fd);
+
+    int status = EXIT_OK;
+    if (perr) {
+        if (perr == ECANCELED) snprintf(rep->error, sizeof rep->error, "cancelled");
+        else snprintf(rep->error, sizeof rep->error, "cannot load %s: %s.", path, strerror(perr));
+        status = EXIT_FAILURE_RUN;
+    }
+    /* the report: counts, and the first bad line numbers in file order */
+    uint64_t line_offset = 0;
+    for (int k = 0; status == EXIT_OK && k < nw; k++) {
+        rep->lines += w[k].lines;
+        rep->bad_total += w[k].bad_total;
+        for (int b = 0; b < BAD_KIND_COUNT; b++) {
+            rep->bad[b] += w[k].bad[b];
+            for (int i = 0; i < w[k].nfirst_bad[b] && rep->nfirst_bad[b] < LOAD_FIRST_LINES; i++)
+                rep->first_bad[b][rep->nfirst_bad[b]++] = w[k].first_bad[b][i] + line_offset;
+        }
+        line_offset += w[k].line - 1;
+    }
+    if (status == EXIT_OK && merge(out, w, nw, &o->internal, sh.pagesz)) {
+        snprintf(rep->error, sizeof rep->error, "cannot load %s: %s.", path, strerror(ENOMEM));
+        status = EXIT_FAILURE_RUN;
+    }
+    if (status == EXIT_OK && o->progress) o->progress(o->user, rep->file_bytes, rep->file_bytes, out->n);
+    for (int k = 0; w && k < nw; k++) worker_free(&w[k]);
+    free(w);
+    pthread_mutex_destroy(&sh.mu);
+    pthread_cond_destroy(&sh.cv);
+
+    if (status == EXIT_OK && out->n == 0) {
+        status = EXIT_NO_INPUT;
+        if (rep->lines == 0)
+            snprintf(rep->error, sizeof rep->error,
+                     "%s has only blank lines; a flow file has lines like 1578326400001,13.43.52.51,18.70.112.62,40,57354.",
+                     path);
+        else if (rep->lines == (uint64_t)rep->had_header)
+            snprintf(rep->error, sizeof rep->error,
+                     "%s has a header line but no flows; check that the file is complete.", path);
+        else {
+            int worst = 0;
+            for (int b = 1; b < BAD_KIND_COUNT; b++)
+                if (rep->bad[b] > rep->bad[worst]) worst = b;
+            snprintf(rep->error, sizeof rep->error,
+                     "%s has no valid flow line: all %llu lines are malformed, most with a bad %s "
+                     "(first at line %llu); expected timestamp,src,dst,port,bytes.",
+                     path, (unsigned long long)rep->bad_total, load_bad_kind_name((bad_kind)worst),
+                     (unsigned long long)rep->first_bad[worst][0]);
+        }
+    }
+    if (status != EXIT_OK) {
+        flows_free(out);
+        hosts_init(&out->hosts);
+    } else {
+        out->internal = o->internal;
+    }
+    rep->seconds = now_seconds() - t0;
+    return status;
+}

@@ -1,0 +1,78 @@
+/* run_summary.c: --summary, what was loaded as "key: value" lines, one fact
+ * a line, for people and for scripts (grep '^rows:'). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nettui/cli.h"
+
+/* "2020-01-06 16:00:00 UTC" */
+static const char *format_utc(int64_t ms, char *buf, size_t len)
+{
+    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, len, "%lld ms", (long long)ms);
+    return buf;
+}
+
+static size_t distinct_ports(const flow_table *t)
+{
+    uint8_t *seen = calloc(65536, 1);
+    if (!seen) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        n += !seen[t->port[i]];
+        seen[t->port[i]] = 1;
+    }
+    free(seen);
+    return n;
+}
+
+int run_summary(const cli_options *o)
+{
+    flow_table t;
+    load_report rep;
+    int from_cache = 0;
+    int status = cli_load_table(o, &t, &rep, &from_cache);
+    if (status != EXIT_OK) return status;
+
+    size_t internal = 0;
+    for (uint32_t h = 0; h < t.hosts.n; h++) internal += t.hosts.internal[h] != 0;
+    char first[64], last[64];
+    printf("file: %s\n", o->path);
+    printf("rows: %zu\n", t.n);
+    printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);
+    for (int k = 0; k < BAD_KIND_COUNT; k++) {
+        const char *name = load_bad_kind_name((bad_kind)k);
+        printf("bad_%s: %llu\n", name, (unsigned long long)rep.bad[k]);
+        if (rep.nfirst_bad[k] == 0) continue;
+        printf("bad_%s_lines: ", name);
+        for (int i = 0; i < rep.nfirst_bad[k]; i++)
+            printf("%s%llu", i ? "," : "", (unsigned long long)rep.first_bad[k][i]);
+        putchar('\n');
+    }
+    printf("lines: %llu\n", (unsigned long long)rep.lines);
+    printf("header: %s\n", rep.had_header ? "yes" : "no");
+    printf("timestamps: %s\n", rep.timestamps_in_seconds ? "seconds" : "milliseconds");
+    printf("first: %s\n", format_utc(t.ts_min, first, sizeof first));
+    printf("last: %s\n", format_utc(t.ts_max, last, sizeof last));
+    printf("hosts: %u\n", t.hosts.n);
+    printf("internal_hosts: %zu\n", internal);
+    printf("external_hosts: %zu\n", (size_t)t.hosts.n - internal);
+    printf("ports: %zu\n", distinct_ports(&t));
+    printf("bytes: %llu\n", (unsigned long long)t.total_bytes);
+    printf("big_byte_rows: %zu\n", t.nbig);
+    printf("source: %s\n", from_cache ? "cache" : "parsed");
+    printf("threads: %d\n", rep.threads_used);
+    printf("file_bytes: %llu\n", (unsigned long long)rep.file_bytes);
+    printf("load_seconds: %.2f\n", rep.seconds);
+    printf("mb_per_s: %.0f\n", rep.seconds > 0 ? (double)rep.file_bytes / 1e6 / rep.seconds : 0.0);
+    flows_free(&t);
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "nettui: cannot write the summary to standard output.\n");
+        return EXIT_FAILURE_RUN;
+    }
+    return EXIT_OK;
+}
