@@ -1,9 +1,476 @@
-/* PLACEHOLDER until the explorer lands (owner: ui). */
+/* app.c: the explorer's main loop: the frame every pane shares (header, tabs,
+ * status line, key bar), the global keys, the help screen, the prompt, and the
+ * app_* calls through which panes change state. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include "nettui/cli.h"
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui.h"
+
+#define MIN_COLS 80
+#define MIN_LINES 24
+
+static const pane *const panes[PANE_COUNT] = {
+    &pane_detectors, &pane_talkers, &pane_hourly, &pane_ports, &pane_graph, &pane_host, &pane_blacklist,
+};
+
+/* Where each tab was drawn, for mouse clicks on the tab row. */
+static int tab_x0[PANE_COUNT], tab_x1[PANE_COUNT];
+
+void app_message(app *a, int is_error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_error = is_error;
+}
+
+const char *app_host_name(const app *a, host_id h, char *buf16)
+{
+    if (h == HOST_NONE || h >= a->table.hosts.n) return "-";
+    return hosts_name(&a->table.hosts, h, buf16);
+}
+
+unsigned app_detectors_naming(const app *a, host_id h)
+{
+    unsigned m = 0;
+    for (int i = 0; i < DETECTOR_COUNT; i++) {
+        const finding *f = &a->f[i];
+        if (!f->found) continue;
+        if ((f->kind == ANSWER_HOST && f->value == h) || f->subject == h) { m |= 1u << i; continue; }
+        for (size_t k = 0; k < f->nmembers; k++)
+            if (f->members[k] == h) { m |= 1u << i; break; }
+    }
+    return m;
+}
+
+void app_show_pane(app *a, int p)
+{
+    a->pane = (p % PANE_COUNT + PANE_COUNT) % PANE_COUNT;
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
+    a->need_redraw = 1;
+}
+
+void app_open_host(app *a, host_id h)
+{
+    if (h == HOST_NONE || h >= a->table.hosts.n) return;
+    a->host = h;
+    pane_host_changed(a);
+    app_show_pane(a, PANE_HOST);
+}
+
+void app_open_port(app *a, int port)
+{
+    pane_ports_select(a, port);
+    app_show_pane(a, PANE_PORTS);
+}
+
+static void draw_status(app *a, const char *override);
+
+/* Contract: re-runs the ten detectors from the current blacklist, with an
+ * indicator on screen while they run, and says how many answers changed. */
+static void rerun(app *a, const char *what)
+{
+    char before[DETECTOR_COUNT][64];
+    for (int i = 0; i < DETECTOR_COUNT; i++)
+        finding_answer_text(a->eng, &a->f[i], before[i], sizeof before[i]);
+    draw_status(a, "Re-running the ten detectors from the new blacklist...");
+    refresh();
+    engine_run(a->eng, &a->bl, a->f);
+    a->runs++;
+    int changed = 0;
+    for (int i = 0; i < DETECTOR_COUNT; i++) {
+        char now[64];
+        finding_answer_text(a->eng, &a->f[i], now, sizeof now);
+        if (strcmp(now, before[i])) changed++;
+    }
+    app_message(a, 0, "%s; detectors re-ran: %d answer%s changed.", what, changed, changed == 1 ? "" : "s");
+    for (int i = 0; i < PANE_COUNT; i++)
+        if (panes[i]->enter && i == a->pane) panes[i]->enter(a);
+    a->need_redraw = 1;
+}
+
+void app_set_user(app *a, host_id h, int state)
+{
+    char name[16], what[128];
+    if (h == HOST_NONE || h >= a->bl.nhosts) return;
+    a->bl.user[h] = (uint8_t)state;
+    const char *hn = app_host_name(a, h, name);
+    if (state == BL_USER_ADD) snprintf(what, sizeof what, "%s is on the blacklist (by you)", hn);
+    else if (state == BL_USER_ALLOW) snprintf(what, sizeof what, "%s is allowed (by you): no detector skips it", hn);
+    else snprintf(what, sizeof what, "Your choice on %s is undone", hn);
+    rerun(a, what);
+}
+
+/* The person's exclusion of h flips: set -> cleared, none -> excluded from
+ * every detector. Pressing b twice on the same host restores the findings. */
+void app_toggle_host(app *a, host_id h)
+{
+    if (h == HOST_NONE || h >= a->bl.nhosts) { app_message(a, 1, "No host under the cursor."); return; }
+    app_set_user(a, h, a->bl.user[h] ? 0 : BL_USER_ADD);
+}
+
+int list_key(int ch, int *cursor, int n, int page)
+{
+    int c = *cursor;
+    if (page < 1) page = 1;
+    switch (ch) {
+    case KEY_UP: case 'k': c--; break;
+    case KEY_DOWN: case 'j': c++; break;
+    case KEY_PPAGE: c -= page; break;
+    case KEY_NPAGE: case ' ': c += page; break;
+    case KEY_HOME: case 'g': c = 0; break;
+    case KEY_END: case 'G': c = n - 1; break;
+    default: return 0;
+    }
+    if (c >= n) c = n - 1;
+    if (c < 0) c = 0;
+    *cursor = c;
+    return 1;
+}
+
+int list_top(int cursor, int n, int page, int top)
+{
+    if (page < 1) page = 1;
+    if (cursor < top) top = cursor;
+    if (cursor >= top + page) top = cursor - page + 1;
+    if (top > n - page) top = n - page;
+    if (top < 0) top = 0;
+    return top;
+}
+
+/* ---- frame ------------------------------------------------------------- */
+
+static void draw_header(app *a)
+{
+    char rows[32], t0[32], t1[32], buf[512];
+    const char *base = strrchr(a->opt->path, '/');
+    base = base ? base + 1 : a->opt->path;
+    fmt_count(a->table.n, rows, sizeof rows);
+    fmt_time_utc(a->table.ts_min, t0, sizeof t0);
+    fmt_time_utc(a->table.ts_max, t1, sizeof t1);
+    snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC", base, rows, t0, t1);
+    draw_text(stdscr, 0, 0, COLS, buf, term_attr(ROLE_HEADER), 1);
+}
+
+static void draw_tabs(app *a)
+{
+    int x = 0;
+    move(1, 0);
+    clrtoeol();
+    for (int i = 0; i < PANE_COUNT; i++) {
+        char buf[40];
+        snprintf(buf, sizeof buf, " %d %s ", i + 1, panes[i]->tab);
+        int l = (int)strlen(buf);
+        if (x + l > COLS) l = COLS - x;
+        if (l <= 0) break;
+        tab_x0[i] = x; tab_x1[i] = x + l;
+        draw_text(stdscr, 1, x, l, buf, term_attr(i == a->pane ? ROLE_TAB_ACTIVE : ROLE_TAB), 0);
+        x += l + 1;
+    }
+}
+
+static void draw_status(app *a, const char *override)
+{
+    char buf[512], n1[32];
+    int y = LINES - 2;
+    move(y, 0);
+    clrtoeol();
+    if (override) {
+        draw_text(stdscr, y, 0, COLS, override, term_attr(ROLE_WARN), 1);
+        return;
+    }
+    if (a->msg[0]) {
+        draw_text(stdscr, y, 0, COLS, a->msg, term_attr(a->msg_error ? ROLE_OUTLIER : ROLE_GOOD), 1);
+        return;
+    }
+    uint32_t mine = 0, listed = 0;
+    for (uint32_t h = 0; h < a->bl.nhosts; h++) {
+        if (a->bl.user[h]) mine++;
+        if (blacklist_contains(&a->bl, h)) listed++;
+    }
+    int n = snprintf(buf, sizeof buf, "Blacklist: %u hosts (%u your choices). ", listed, mine);
+    if (a->report.bad_total) {
+        n += snprintf(buf + n, sizeof buf - n, "Bad lines skipped: %s (", fmt_count(a->report.bad_total, n1, sizeof n1));
+        const char *sep = "";
+        for (int k = 0; k < BAD_KIND_COUNT; k++) {
+            if (!a->report.bad[k]) continue;
+            n += snprintf(buf + n, sizeof buf - n, "%s%s %llu", sep, load_bad_kind_name((bad_kind)k),
+                          (unsigned long long)a->report.bad[k]);
+            sep = ", ";
+        }
+        snprintf(buf + n, sizeof buf - n, ").");
+    } else {
+        snprintf(buf + n, sizeof buf - n, "No bad lines in the file.");
+    }
+    draw_text(stdscr, y, 0, COLS, buf, term_attr(a->report.bad_total ? ROLE_WARN : ROLE_DIM), 1);
+}
+
+static void key_bar_item(int *x, const char *key, const char *label)
+{
+    int need = (int)strlen(key) + (int)strlen(label) + 2;
+    if (*x + need > COLS) { *x = COLS; return; }
+    draw_text(stdscr, LINES - 1, *x, (int)strlen(key), key, term_attr(ROLE_KEY), 0);
+    draw_text(stdscr, LINES - 1, *x + (int)strlen(key), (int)strlen(label) + 1, label, term_attr(ROLE_KEY_LABEL), 0);
+    *x += need;
+}
+
+/* htop's function-key bar: the pane's own keys first, then the global ones. */
+static void draw_key_bar(app *a)
+{
+    int x = 0;
+    move(LINES - 1, 0);
+    clrtoeol();
+    key_bar_item(&x, "?", "Help");
+    key_bar_item(&x, "q", "Quit");
+    const char *k = panes[a->pane]->keys;
+    while (k && *k) {   /* "key:label|key:label" */
+        char key[16], label[32];
+        const char *colon = strchr(k, ':'), *bar = strchr(k, '|');
+        if (!colon) break;
+        if (!bar) bar = k + strlen(k);
+        snprintf(key, sizeof key, "%.*s", (int)(colon - k), k);
+        snprintf(label, sizeof label, "%.*s", (int)(bar - colon - 1), colon + 1);
+        key_bar_item(&x, key, label);
+        k = *bar ? bar + 1 : bar;
+    }
+    key_bar_item(&x, "Tab", "Pane");
+    key_bar_item(&x, "/", "Host");
+    key_bar_item(&x, "b", "Blacklist");
+    key_bar_item(&x, "e", "Export");
+}
+
+static void draw_too_small(void)
+{
+    erase();
+    const char *l1 = "terminal too small (need 80x24)";
+    char l2[64];
+    snprintf(l2, sizeof l2, "now %dx%d; enlarge it, or press q to quit", COLS, LINES);
+    int y = LINES / 2 - 1;
+    if (y < 0) y = 0;
+    draw_text(stdscr, y, COLS > (int)strlen(l1) ? (COLS - (int)strlen(l1)) / 2 : 0, COLS, l1, term_attr(ROLE_WARN), 0);
+    draw_text(stdscr, y + 1, COLS > (int)strlen(l2) ? (COLS - (int)strlen(l2)) / 2 : 0, COLS, l2, A_NORMAL, 0);
+}
+
+static int too_small(void) { return COLS < MIN_COLS || LINES < MIN_LINES; }
+
+static void draw_all(app *a)
+{
+    if (too_small()) { draw_too_small(); refresh(); return; }
+    erase();
+    draw_header(a);
+    draw_tabs(a);
+    int h = LINES - 4, w = COLS;
+    WINDOW *body = derwin(stdscr, h, w, 2, 0);
+    if (body) {
+        panes[a->pane]->draw(a, body, h, w);
+        delwin(body);
+    }
+    draw_status(a, NULL);
+    draw_key_bar(a);
+    refresh();
+}
+
+/* ---- help and prompt ------------------------------------------------------ */
+
+static const char *const global_help[] = {
+    "q            quit (restores the terminal, exit status 0)",
+    "?  F1        this help; any key closes it",
+    "1 .. 7       jump to a pane; Tab / Shift-Tab cycle; a click on a pane title too",
+    "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
+    "Enter        drill into the host (or port) under the cursor",
+    "/            type a host address and open it in the Host pane",
+    "b            blacklist the host under the cursor (yours; every detector skips it),",
+    "             or undo your choice on it; the ten detectors re-run at once",
+    "e            export the ten answers and the flag (asks for a path, default answers.txt)",
+};
+
+static void show_help(app *a)
+{
+    erase();
+    int y = 0;
+    draw_text(stdscr, y++, 0, COLS, " nettui keys (press any key to close)", term_attr(ROLE_HEADER), 1);
+    for (size_t i = 0; i < sizeof global_help / sizeof *global_help && y < LINES; i++)
+        draw_text(stdscr, y++, 2, COLS - 2, global_help[i], A_NORMAL, 0);
+    for (int p = 0; p < PANE_COUNT && y < LINES; p++) {
+        const char *s = panes[p]->help;
+        if (!s) continue;
+        draw_textf(stdscr, y++, 0, COLS, term_attr(ROLE_TITLE), "%d %s", p + 1, panes[p]->title);
+        while (*s && y < LINES) {
+            const char *nl = strchr(s, '\n');
+            int l = nl ? (int)(nl - s) : (int)strlen(s);
+            char line[256];
+            snprintf(line, sizeof line, "%.*s", l, s);
+            draw_text(stdscr, y++, 2, COLS - 2, line, A_NORMAL, 0);
+            s += l + (nl ? 1 : 0);
+        }
+    }
+    refresh();
+    int ch;
+    wtimeout(stdscr, 100);
+    while ((ch = getch()) == ERR || ch == KEY_RESIZE) {
+        if (term_interrupted()) break;
+        if (ch == KEY_RESIZE) { show_help(a); return; }
+    }
+    a->need_redraw = 1;
+}
+
+/* Contract: edits buf (pre-filled by the caller) on the status line; Enter
+ * accepts (1), Esc or Ctrl-G cancels (0). */
+int app_prompt(app *a, const char *question, char *buf, size_t len)
+{
+    size_t n = strlen(buf);
+    int y = LINES - 2, ok = 0;
+    curs_set(1);
+    for (;;) {
+        move(y, 0);
+        clrtoeol();
+        int qx = (int)strlen(question);
+        draw_text(stdscr, y, 0, COLS, question, term_attr(ROLE_TITLE), 0);
+        int room = COLS - qx - 2;
+        const char *shown = buf + (n > (size_t)room && room > 0 ? n - (size_t)room : 0);
+        draw_text(stdscr, y, qx + 1, room, shown, A_NORMAL, 0);
+        move(y, qx + 1 + (int)strlen(shown));
+        refresh();
+        wtimeout(stdscr, 100);
+        int ch = getch();
+        if (term_interrupted()) break;
+        if (ch == ERR) continue;
+        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) { ok = 1; break; }
+        if (ch == 27 || ch == 7) break;
+        if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) { if (n) buf[--n] = 0; continue; }
+        if (ch == 21) { n = 0; buf[0] = 0; continue; }   /* Ctrl-U */
+        if (ch >= 32 && ch < 127 && n + 1 < len) { buf[n++] = (char)ch; buf[n] = 0; }
+    }
+    curs_set(0);
+    a->need_redraw = 1;
+    return ok;
+}
+
+static void do_search(app *a)
+{
+    char buf[128] = "";
+    if (!app_prompt(a, "Host address (Enter opens it, Esc cancels):", buf, sizeof buf) || !buf[0]) return;
+    char *s = buf;
+    while (*s == ' ') s++;
+    char *e = s + strlen(s);
+    while (e > s && e[-1] == ' ') *--e = 0;
+    host_id h = hosts_find(&a->table.hosts, s);
+    if (h == HOST_NONE) { app_message(a, 1, "No host '%s' in this file.", s); return; }
+    a->msg[0] = 0;
+    app_open_host(a, h);
+}
+
+static void do_export(app *a)
+{
+    char path[PATH_MAX] = "answers.txt", err[256] = "";
+    if (!app_prompt(a, "Export answers to (Enter accepts, Esc cancels):", path, sizeof path) || !path[0]) {
+        app_message(a, 0, "Export cancelled.");
+        return;
+    }
+    if (export_answers_to_path(path, a->eng, a->f, err, sizeof err)) {
+        app_message(a, 1, "Could not write %s: %s", path, err[0] ? err : strerror(errno));
+        return;
+    }
+    char where[PATH_MAX + 8], cwd[PATH_MAX];
+    if (path[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(where, sizeof where, "%s/%s", cwd, path);
+    else
+        snprintf(where, sizeof where, "%s", path);
+    app_message(a, 0, "Answers and flag written to %s", where);
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static void on_mouse(app *a)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK) return;
+    if (ev.y != 1) return;
+    for (int i = 0; i < PANE_COUNT; i++)
+        if (ev.x >= tab_x0[i] && ev.x < tab_x1[i]) { a->msg[0] = 0; app_show_pane(a, i); return; }
+}
+
+static int main_loop(app *a)
+{
+    a->need_redraw = 1;
+    app_show_pane(a, PANE_DETECTORS);
+    for (;;) {
+        if (a->need_redraw) { a->need_redraw = 0; draw_all(a); }
+        wtimeout(stdscr, 100);
+        int ch = getch();
+        if (term_interrupted()) return EXIT_FAILURE_RUN;
+        if (ch == ERR) {
+            if (panes[a->pane]->key && !too_small()) panes[a->pane]->key(a, ERR);   /* lets a pane poll its worker */
+            continue;
+        }
+        a->need_redraw = 1;
+        if (ch == 'q' || ch == 'Q') return EXIT_OK;
+        if (ch == KEY_RESIZE) continue;
+        if (too_small()) continue;
+        if (ch == KEY_MOUSE) { on_mouse(a); continue; }
+        if (ch != 'b') a->msg[0] = 0;
+        if (ch == '?' || ch == KEY_F(1)) { show_help(a); continue; }
+        if (ch >= '1' && ch <= '0' + PANE_COUNT) { app_show_pane(a, ch - '1'); continue; }
+        if (ch == '\t') { app_show_pane(a, a->pane + 1); continue; }
+        if (ch == KEY_BTAB) { app_show_pane(a, a->pane - 1); continue; }
+        if (ch == '/') { do_search(a); continue; }
+        if (ch == 'e') { do_export(a); continue; }
+        const pane *p = panes[a->pane];
+        if (p->key && p->key(a, ch)) continue;
+        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+            host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
+            if (h != HOST_NONE) app_open_host(a, h);
+            continue;
+        }
+        if (ch == 'b') {
+            app_toggle_host(a, p->selected_host ? p->selected_host(a) : HOST_NONE);
+            continue;
+        }
+        a->need_redraw = 0;
+    }
+}
+
+static void app_free(app *a)
+{
+    if (a->eng) engine_free(a->eng);
+    blacklist_free(&a->bl);
+    flows_free(&a->table);
+}
+
 int ui_run(const cli_options *o)
 {
-    (void)o;
-    fprintf(stderr, "nettui: the explorer is not built yet; use --summary.\n");
-    return EXIT_FAILURE_RUN;
+    const char *why = term_unusable_reason();
+    if (why) {
+        fprintf(stderr, "%s\n", why);
+        return EXIT_FAILURE_RUN;
+    }
+    char err[512] = "";
+    if (term_start(err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_FAILURE_RUN;
+    }
+    app *a = calloc(1, sizeof *a);
+    if (!a) { term_stop(); fprintf(stderr, "nettui: out of memory.\n"); return EXIT_FAILURE_RUN; }
+    a->opt = o;
+    a->host = HOST_NONE;
+    int rc = load_screen_run(a, err, sizeof err);
+    if (rc == EXIT_OK) {
+        for (int i = 0; i < DETECTOR_COUNT; i++)
+            finding_answer_text(a->eng, &a->f[i], a->first_answer[i], sizeof a->first_answer[i]);
+        rc = main_loop(a);
+    }
+    term_stop();
+    if (rc != EXIT_OK && err[0]) fprintf(stderr, "%s\n", err);
+    else if (rc != EXIT_OK && term_interrupted()) fprintf(stderr, "nettui: cancelled.\n");
+    if (a->build_running)   /* a cancelled engine_build cannot be stopped: the exit ends it */
+        return rc;
+    app_free(a);
+    free(a);
+    return rc;
 }

@@ -1,0 +1,179 @@
+/* pane_detectors.c: the first screen: the ten questions, their answers, how
+ * far each stands out, the override marker, the flag of the current answers,
+ * the loader's bad lines, and the selected finding's evidence. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+static int cursor;
+static host_id rejected[DETECTOR_COUNT];   /* the host b rejected on each row */
+static int rejected_init;
+
+static void candidate_text(const app *a, const finding *f, const candidate *c, char *buf, size_t len)
+{
+    char hb[16];
+    if (f->kind == ANSWER_PORT) snprintf(buf, len, "port %u", c->value);
+    else snprintf(buf, len, "%s", app_host_name(a, c->value, hb));
+}
+
+static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
+{
+    const finding *f = &a->f[cursor];
+    const detector_info *d = engine_detector(cursor);
+    char buf[64], ans[64];
+    finding_answer_text(a->eng, f, ans, sizeof ans);
+    mvwhline(w, y, 0, term_unicode() ? ACS_HLINE : '-', wd);
+    draw_textf(w, y, 2, wd - 4, term_attr(ROLE_TITLE), " Evidence for %d. %s ", cursor + 1, d->title);
+    y++; h--;
+    if (h <= 0) return;
+    int left = wd / 2 - 1, rx = wd / 2 + 1, rw = wd - rx - 1;
+    /* right: why, the numbers behind it, and what the finding adds */
+    int ry = y;
+    ry += draw_wrapped(w, ry, rx, rw, 3, f->found ? f->why : "Nothing stands out for this question.", A_NORMAL);
+    for (int i = 0; i < f->nevidence && ry < y + h; i++) {
+        fmt_si(f->evidence[i].value, buf, sizeof buf);
+        draw_textf(w, ry++, rx, rw, term_attr(ROLE_DIM), "%-28s %s", f->evidence[i].label, buf);
+    }
+    if (f->nmembers && ry < y + h)
+        draw_textf(w, ry++, rx, rw, A_NORMAL, "%zu hosts behind it (Graph pane, 5)", f->nmembers);
+    if (f->nadds && ry < y + h) {
+        char list[200] = "";
+        size_t n = 0;
+        for (int i = 0; i < f->nadds && n + 20 < sizeof list; i++) {
+            char hb[16];
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", app_host_name(a, f->adds[i], hb));
+        }
+        draw_textf(w, ry++, rx, rw, term_attr(ROLE_DIM), "later detectors skip: %s", list);
+    }
+    /* left: the answer and its runners-up, bars against the largest */
+    draw_textf(w, y, 0, left, term_attr(ROLE_DIM), "%s (answer first)", f->metric_label[0] ? f->metric_label : "metric");
+    double max = 0;
+    for (int i = 0; i < f->ntop; i++) if (f->top[i].metric > max) max = f->top[i].metric;
+    int namew = f->kind == ANSWER_PORT ? 10 : 16;
+    for (int i = 0; i < f->ntop && i + 1 < h; i++) {
+        char name[64];
+        candidate_text(a, f, &f->top[i], name, sizeof name);
+        ui_role r = i == 0 && f->found ? ROLE_OUTLIER : ROLE_NORMAL;
+        draw_text(w, y + 1 + i, 0, namew, name, term_attr(r), 0);
+        fmt_si(f->top[i].metric, buf, sizeof buf);
+        draw_textf(w, y + 1 + i, left - 7, 7, A_NORMAL, "%7s", buf);
+        draw_hbar(w, y + 1 + i, namew + 1, left - namew - 9, max > 0 ? f->top[i].metric / max : 0,
+                  term_attr(i == 0 && f->found ? ROLE_BAR_ALT : ROLE_BAR));
+    }
+}
+
+static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
+{
+    char b1[32], b2[32], line[512];
+    const load_report *r = &a->report;
+    int n = snprintf(line, sizeof line, "Loaded %s rows in %.1f s%s; %s bad line%s skipped",
+                     fmt_count(a->table.n, b1, sizeof b1), a->load_seconds,
+                     a->from_cache ? " (from the cache)" : "",
+                     fmt_count(r->bad_total, b2, sizeof b2), r->bad_total == 1 ? "" : "s");
+    const char *sep = ": ";
+    for (int k = 0; k < BAD_KIND_COUNT && n < (int)sizeof line - 64; k++) {
+        if (!r->bad[k]) continue;
+        n += snprintf(line + n, sizeof line - n, "%s%s %llu (line", sep, load_bad_kind_name((bad_kind)k),
+                      (unsigned long long)r->bad[k]);
+        for (int i = 0; i < r->nfirst_bad[k] && i < 3; i++)
+            n += snprintf(line + n, sizeof line - n, " %llu", (unsigned long long)r->first_bad[k][i]);
+        n += snprintf(line + n, sizeof line - n, "%s)", r->bad[k] > 3 ? " ..." : "");
+        sep = ", ";
+    }
+    snprintf(line + n, sizeof line - n, ".%s", r->had_header ? " The first line was a header." : "");
+    draw_text(w, y, 0, wd, line, term_attr(r->bad_total ? ROLE_WARN : ROLE_DIM), 0);
+}
+
+static void detectors_draw(app *a, WINDOW *w, int h, int wd)
+{
+    char ans[64], score[48], flag[33];
+    const int answ = 17, scorew = 22, markw = 2;
+    int titlew = wd - 4 - answ - scorew - markw - 3;
+    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), " #  %-*s %-*s %-*s", titlew, "Question", answ, "Answer",
+               scorew, "Stands out");
+    for (int i = 0; i < DETECTOR_COUNT; i++) {
+        const finding *f = &a->f[i];
+        const detector_info *d = engine_detector(i);
+        finding_answer_text(a->eng, f, ans, sizeof ans);
+        if (f->found) snprintf(score, sizeof score, "%.1f %s", f->score, f->score_label);
+        else snprintf(score, sizeof score, "-");
+        int changed = strcmp(ans, a->first_answer[i]) != 0;
+        attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
+        draw_textf(w, 1 + i, 0, wd, at, "%2d  %-*.*s %-*s %-*.*s %s", i + 1, titlew, titlew, d->title, answ,
+                   ans, scorew, scorew, score, changed ? "*" : " ");
+        if (i == cursor) {   /* fill the rest of the selected row */
+            int x = getcurx(w);
+            if (x < wd) draw_text(w, 1 + i, x, wd - x, "", at, 1);
+        }
+    }
+    int y = 1 + DETECTOR_COUNT;
+    export_flag(a->eng, a->f, flag);
+    draw_textf(w, y, 0, wd, A_NORMAL, "Flag (md5 of the ten answers joined by ':'): ");
+    draw_text(w, y, 45, wd - 45, flag, term_attr(ROLE_GOOD), 0);
+    int marked = 0;
+    for (int i = 0; i < DETECTOR_COUNT; i++) {
+        char now[64];
+        finding_answer_text(a->eng, &a->f[i], now, sizeof now);
+        if (strcmp(now, a->first_answer[i])) marked = 1;
+    }
+    if (marked && wd > 45 + 34 + 40)
+        draw_text(w, y, 45 + 34, wd - 79, "* changed by your blacklist edits", term_attr(ROLE_WARN), 0);
+    draw_loader_line(a, w, y + 1, wd);
+    if (h > y + 3) draw_evidence(a, w, y + 2, h - y - 2, wd);
+}
+
+static host_id detectors_selected(app *a)
+{
+    const finding *f = &a->f[cursor];
+    if (!f->found) return HOST_NONE;
+    if (f->kind == ANSWER_HOST) return f->value;
+    return f->subject;
+}
+
+static int detectors_key(app *a, int ch)
+{
+    if (!rejected_init) {
+        for (int i = 0; i < DETECTOR_COUNT; i++) rejected[i] = HOST_NONE;
+        rejected_init = 1;
+    }
+    if (ch == ERR) return 0;
+    if (list_key(ch, &cursor, DETECTOR_COUNT, DETECTOR_COUNT)) return 1;
+    if (ch == 'b') {
+        /* b rejects the row's answer; b again on the row takes the rejection back */
+        host_id r = rejected[cursor];
+        if (r != HOST_NONE && r < a->bl.nhosts && a->bl.user[r] == BL_USER_ADD) {
+            rejected[cursor] = HOST_NONE;
+            app_set_user(a, r, 0);
+            return 1;
+        }
+        host_id h = detectors_selected(a);
+        if (h == HOST_NONE) { app_message(a, 1, "This answer is not a host."); return 1; }
+        if (a->bl.user[h]) { app_set_user(a, h, 0); return 1; }
+        rejected[cursor] = h;
+        app_set_user(a, h, BL_USER_ADD);
+        return 1;
+    }
+    if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        const finding *f = &a->f[cursor];
+        if (!f->found) return 1;
+        if (f->kind == ANSWER_HOST) { app_open_host(a, f->value); return 1; }
+        if (f->nmembers) { pane_graph_select_port(a, (int)f->value); return 1; }
+        app_open_port(a, (int)f->value);
+        return 1;
+    }
+    return 0;
+}
+
+const pane pane_detectors = {
+    .title = "Detectors",
+    .tab = "Detectors",
+    .keys = "Enter:Evidence host|b:Reject answer",
+    .help = "Up/Down pick a question; its evidence (runners-up, the reason) shows below.\n"
+            "Enter opens the answer: a host in the Host pane, a port in the Ports or Graph pane.\n"
+            "b rejects the selected answer (every detector skips that host); b again on the\n"
+            "same row takes it back. '*' marks answers your blacklist edits changed.",
+    .draw = detectors_draw,
+    .key = detectors_key,
+    .selected_host = detectors_selected,
+};

@@ -1,0 +1,334 @@
+/* pane_graph.c: the internal graph of one port (default: the P2P detector's
+ * port). A small graph is drawn as nodes and links laid out by igraph on the
+ * character grid; a large one as an adjacency matrix ordered clique first, so
+ * the clique shows as a solid block. v switches to the star views of the
+ * controller and the beacons (pane_graph_star.c). */
+#include <igraph.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+#include "pane_graph.h"
+
+#define NODE_LINK_MAX 40
+
+static int view;                 /* GRAPH_VIEW_* */
+static int port = -1, want_port = -1;
+static uint16_t *gports;         /* ports with an internal graph */
+static size_t ngports;
+static int gcur;
+
+/* The cached picture of the current port. */
+static struct {
+    int port, runs;
+    size_t n, m;
+    const host_id *nodes;
+    const host_id *ab;
+    uint32_t *order;             /* position -> node index */
+    uint32_t *pos;               /* node index -> position */
+    uint8_t *in_clique;          /* per node index */
+    size_t nclique;
+    double *x, *y;               /* layout in [0,1], node-link only */
+} g = {.port = -1};
+
+static long node_index(host_id h)
+{
+    size_t lo = 0, hi = g.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g.nodes[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g.n && g.nodes[lo] == h ? (long)lo : -1;
+}
+
+static uint32_t *sort_degree;
+static int by_degree(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    if (sort_degree[a] != sort_degree[b]) return sort_degree[a] < sort_degree[b] ? 1 : -1;
+    return a < b ? -1 : a > b;
+}
+
+static void layout_node_link(void)
+{
+    igraph_t ig;
+    igraph_vector_int_t ev;
+    igraph_matrix_t res;
+    if (igraph_vector_int_init(&ev, (igraph_integer_t)(2 * g.m))) return;
+    for (size_t k = 0; k < g.m; k++) {
+        VECTOR(ev)[2 * k] = node_index(g.ab[2 * k]);
+        VECTOR(ev)[2 * k + 1] = node_index(g.ab[2 * k + 1]);
+    }
+    if (igraph_create(&ig, &ev, (igraph_integer_t)g.n, IGRAPH_UNDIRECTED)) { igraph_vector_int_destroy(&ev); return; }
+    igraph_matrix_init(&res, 0, 0);
+    igraph_rng_seed(igraph_rng_default(), 20200106);   /* the same picture every time */
+    if (igraph_layout_fruchterman_reingold(&ig, &res, 0, 500, sqrt((double)g.n), IGRAPH_LAYOUT_NOGRID,
+                                           NULL, NULL, NULL, NULL, NULL) == IGRAPH_SUCCESS) {
+        double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+        for (size_t i = 0; i < g.n; i++) {
+            double x = MATRIX(res, i, 0), y = MATRIX(res, i, 1);
+            if (x < x0) x0 = x;
+            if (x > x1) x1 = x;
+            if (y < y0) y0 = y;
+            if (y > y1) y1 = y;
+        }
+        for (size_t i = 0; i < g.n; i++) {
+            g.x[i] = x1 > x0 ? (MATRIX(res, i, 0) - x0) / (x1 - x0) : 0.5;
+            g.y[i] = y1 > y0 ? (MATRIX(res, i, 1) - y0) / (y1 - y0) : 0.5;
+        }
+    }
+    igraph_matrix_destroy(&res);
+    igraph_destroy(&ig);
+    igraph_vector_int_destroy(&ev);
+}
+
+/* Loads the port's graph and orders it: clique members first, then by degree. */
+static void load_graph(app *a, int p)
+{
+    free(g.order); free(g.pos); free(g.in_clique); free(g.x); free(g.y);
+    memset(&g, 0, sizeof g);
+    g.port = p;
+    g.runs = a->runs;
+    if (p < 0) return;
+    g.n = facts_port_nodes(a->eng, (uint16_t)p, &g.nodes);
+    g.m = facts_port_edges(a->eng, (uint16_t)p, &g.ab);
+    size_t n = g.n ? g.n : 1;
+    g.order = malloc(n * sizeof *g.order);
+    g.pos = malloc(n * sizeof *g.pos);
+    g.in_clique = calloc(n, 1);
+    g.x = calloc(n, sizeof *g.x);
+    g.y = calloc(n, sizeof *g.y);
+    sort_degree = calloc(n, sizeof *sort_degree);
+    if (!g.order || !g.pos || !g.in_clique || !g.x || !g.y || !sort_degree) { g.n = g.m = 0; free(sort_degree); return; }
+    const finding *f = &a->f[DET_P2P];
+    if (f->found && f->kind == ANSWER_PORT && (int)f->value == p)
+        for (size_t k = 0; k < f->nmembers; k++) {
+            long i = node_index(f->members[k]);
+            if (i >= 0 && !g.in_clique[i]) { g.in_clique[i] = 1; g.nclique++; }
+        }
+    for (size_t k = 0; k < g.m; k++) {
+        long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
+        if (i >= 0) sort_degree[i]++;
+        if (j >= 0) sort_degree[j]++;
+    }
+    /* clique members outrank everyone: lift their degree past the rest */
+    for (size_t i = 0; i < g.n; i++) if (g.in_clique[i]) sort_degree[i] += (uint32_t)g.n;
+    for (size_t i = 0; i < g.n; i++) g.order[i] = (uint32_t)i;
+    qsort(g.order, g.n, sizeof *g.order, by_degree);
+    for (size_t i = 0; i < g.n; i++) g.pos[g.order[i]] = (uint32_t)i;
+    free(sort_degree);
+    sort_degree = NULL;
+    if (g.n <= NODE_LINK_MAX) layout_node_link();
+}
+
+static char node_letter(size_t pos)
+{
+    static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    return pos < sizeof letters - 1 ? letters[pos] : '?';
+}
+
+static void draw_node_link(WINDOW *w, int y, int x, int h, int wd)
+{
+    canvas c;
+    if (canvas_init(&c, wd, h)) return;
+    for (size_t k = 0; k < g.m; k++) {
+        long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
+        if (i < 0 || j < 0) continue;
+        canvas_line(&c, (int)lround(g.x[i] * (wd - 1)), (int)lround(g.y[i] * (h - 1)),
+                    (int)lround(g.x[j] * (wd - 1)), (int)lround(g.y[j] * (h - 1)), '.',
+                    g.in_clique[i] && g.in_clique[j] ? ROLE_BAR_ALT : ROLE_DIM);
+    }
+    for (size_t i = 0; i < g.n; i++)
+        canvas_put(&c, (int)lround(g.x[i] * (wd - 1)), (int)lround(g.y[i] * (h - 1)), node_letter(g.pos[i]),
+                   g.in_clique[i] ? ROLE_OUTLIER : ROLE_TITLE);
+    canvas_blit(&c, w, y, x);
+    canvas_free(&c);
+}
+
+/* One cell per block of nodes; its glyph says how dense the block's links are. */
+static void draw_matrix(WINDOW *w, int y, int x, int h, int wd)
+{
+    int cells = h < wd / 2 ? h : wd / 2;
+    if (cells > (int)g.n) cells = (int)g.n;
+    if (cells < 1) return;
+    int cw = wd / cells >= 2 ? 2 : 1;
+    size_t nc = (size_t)cells * cells;
+    uint32_t *cnt = calloc(nc, sizeof *cnt);
+    if (!cnt) return;
+    for (size_t k = 0; k < g.m; k++) {
+        long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
+        if (i < 0 || j < 0) continue;
+        size_t r = (size_t)g.pos[i] * cells / g.n, col = (size_t)g.pos[j] * cells / g.n;
+        cnt[r * cells + col]++;
+        cnt[col * cells + r]++;
+    }
+    static const char *const shade_u[] = {" ", "\u00b7", "\u2591", "\u2592", "\u2593", "\u2588"};
+    static const char shade_a[] = " .:+#@";
+    for (int r = 0; r < cells; r++) {
+        size_t r0 = (size_t)r * g.n / cells, r1 = (size_t)(r + 1) * g.n / cells;
+        wmove(w, y + r, x);
+        for (int col = 0; col < cells; col++) {
+            size_t c0 = (size_t)col * g.n / cells, c1 = (size_t)(col + 1) * g.n / cells;
+            double pairs = (double)(r1 - r0) * (double)(c1 - c0) - (r == col ? (double)(r1 - r0) : 0);
+            double d = pairs > 0 ? cnt[(size_t)r * cells + col] / pairs : 0;
+            int level = d <= 0 ? 0 : d < 0.1 ? 1 : d < 0.35 ? 2 : d < 0.65 ? 3 : d < 0.95 ? 4 : 5;
+            int clique = r0 < g.nclique && c0 < g.nclique;
+            wattrset(w, term_attr(clique && level >= 4 ? ROLE_OUTLIER : level ? ROLE_BAR : ROLE_DIM));
+            for (int k = 0; k < cw; k++) {
+                if (term_unicode()) waddstr(w, shade_u[level]);
+                else waddch(w, (chtype)(unsigned char)shade_a[level]);
+            }
+        }
+    }
+    wattrset(w, A_NORMAL);
+    free(cnt);
+}
+
+static void draw_members(app *a, WINDOW *w, int y, int x, int h, int wd)
+{
+    char hb[16];
+    if (g.n <= NODE_LINK_MAX) {
+        draw_text(w, y, x, wd, "Nodes (letter: host)", term_attr(ROLE_TITLE), 0);
+        int per_col = h - 1, colw = 21;
+        for (size_t p = 0; p < g.n; p++) {
+            int col = (int)p / per_col, row = (int)p % per_col;
+            if (x + (col + 1) * colw > x + wd) break;
+            size_t i = g.order[p];
+            draw_textf(w, y + 1 + row, x + col * colw, colw, g.in_clique[i] ? term_attr(ROLE_OUTLIER) : A_NORMAL,
+                       "%c %s", node_letter(p), app_host_name(a, g.nodes[i], hb));
+        }
+        return;
+    }
+    if (g.nclique)
+        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Clique: %zu hosts (top-left block)", g.nclique);
+    else
+        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Most connected hosts first");
+    int per_col = h - 1, colw = 16;
+    size_t shown = g.nclique ? g.nclique : g.n;
+    size_t fit = (size_t)per_col * (size_t)(wd / colw);
+    for (size_t p = 0; p < shown && p < fit; p++) {
+        int col = (int)(p / per_col), row = (int)(p % per_col);
+        if (p + 1 == fit && shown > fit) {
+            draw_textf(w, y + 1 + row, x + col * colw, colw, term_attr(ROLE_DIM), "+%zu more", shown - p);
+            break;
+        }
+        draw_text(w, y + 1 + row, x + col * colw, colw - 1, app_host_name(a, g.nodes[g.order[p]], hb),
+                  A_NORMAL, 0);
+    }
+}
+
+static void collect_ports(app *a)
+{
+    size_t total = facts_port_count(a->eng);
+    uint16_t *np = realloc(gports, (total ? total : 1) * sizeof *np);
+    if (!np) return;
+    gports = np;
+    ngports = 0;
+    for (size_t i = 0; i < total; i++) {
+        port_facts pf;
+        uint16_t p = facts_port_at(a->eng, i);
+        if (!facts_port(a->eng, p, &pf) && pf.graph_edges) gports[ngports++] = p;
+    }
+}
+
+static void choose_port(app *a)
+{
+    collect_ports(a);
+    if (want_port >= 0) { port = want_port; want_port = -1; }
+    if (port < 0) {
+        const finding *f = &a->f[DET_P2P];
+        if (f->found && f->kind == ANSWER_PORT) port = (int)f->value;
+        else if (ngports) port = gports[0];
+    }
+    for (size_t i = 0; i < ngports; i++) if (gports[i] == port) gcur = (int)i;
+    if (g.port != port || g.runs != a->runs) load_graph(a, port);
+}
+
+void pane_graph_select_port(app *a, int p)
+{
+    want_port = p;
+    view = GRAPH_VIEW_PORT;
+    app_show_pane(a, PANE_GRAPH);
+}
+
+static void port_view_draw(app *a, WINDOW *w, int h, int wd)
+{
+    choose_port(a);
+    if (port < 0) { draw_text(w, 0, 0, wd, "No port has internal traffic.", A_NORMAL, 0); return; }
+    const finding *f = &a->f[DET_P2P];
+    int is_p2p = f->found && f->kind == ANSWER_PORT && (int)f->value == port;
+    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu)",
+               port, g.n, g.m, is_p2p ? ", the P2P detector's port" : "", gcur + 1, ngports);
+    if (!g.n) return;
+    int big = g.n > NODE_LINK_MAX;
+    draw_text(w, 1, 0, wd, big ? "Adjacency matrix, rows and columns ordered clique first then by degree; a solid block is a clique."
+                               : "Nodes and links laid out by igraph (Fruchterman-Reingold); letters name the hosts listed right.",
+              term_attr(ROLE_DIM), 0);
+    int gh = h - 2, gw;
+    if (big) {
+        gw = (gh < (wd * 2 / 3) / 2 ? gh : (wd * 2 / 3) / 2) * 2;
+        draw_matrix(w, 2, 0, gh, gw);
+    } else {
+        gw = wd * 3 / 5;
+        draw_node_link(w, 2, 0, gh, gw);
+    }
+    draw_members(a, w, 2, gw + 2, gh, wd - gw - 2);
+}
+
+static void graph_draw(app *a, WINDOW *w, int h, int wd)
+{
+    static const char *const names[] = {"port graph", "controller star", "beacons"};
+    char tabs[128];
+    snprintf(tabs, sizeof tabs, "view (v): %s%s%s | %s%s%s | %s%s%s", view == 0 ? "[" : "", names[0], view == 0 ? "]" : "",
+             view == 1 ? "[" : "", names[1], view == 1 ? "]" : "", view == 2 ? "[" : "", names[2], view == 2 ? "]" : "");
+    int tl = (int)strlen(tabs);
+    WINDOW *sub = derwin(w, h - 1, wd, 1, 0);
+    draw_text(w, 0, wd - tl > 0 ? wd - tl : 0, tl, tabs, term_attr(ROLE_DIM), 0);
+    if (!sub) return;
+    if (view == GRAPH_VIEW_PORT) port_view_draw(a, sub, h - 1, wd);
+    else if (view == GRAPH_VIEW_CONTROLLER) graph_controller_draw(a, sub, h - 1, wd);
+    else graph_beacons_draw(a, sub, h - 1, wd);
+    delwin(sub);
+}
+
+static host_id graph_selected(app *a)
+{
+    if (view == GRAPH_VIEW_CONTROLLER) return graph_controller_selected(a);
+    if (view == GRAPH_VIEW_BEACONS) return graph_beacons_selected(a);
+    return g.n ? g.nodes[g.order[0]] : HOST_NONE;
+}
+
+static int graph_key(app *a, int ch)
+{
+    if (ch == ERR) return 0;
+    if (ch == 'v') { view = (view + 1) % 3; return 1; }
+    if (ch == 'V') { view = (view + 2) % 3; return 1; }
+    if (view == GRAPH_VIEW_CONTROLLER) return graph_controller_key(a, ch);
+    if (view == GRAPH_VIEW_BEACONS) return graph_beacons_key(a, ch);
+    if (!ngports) return 0;
+    if (ch == KEY_RIGHT || ch == KEY_DOWN || ch == 'j' || ch == 'l') gcur = (gcur + 1) % (int)ngports;
+    else if (ch == KEY_LEFT || ch == KEY_UP || ch == 'k') gcur = (gcur + (int)ngports - 1) % (int)ngports;
+    else if (ch == 'g' || ch == KEY_HOME) gcur = 0;
+    else if (ch == 'G' || ch == KEY_END) gcur = (int)ngports - 1;
+    else return 0;
+    port = gports[gcur];
+    return 1;
+}
+
+const pane pane_graph = {
+    .title = "Graph",
+    .tab = "Graph",
+    .keys = "v:View|Left/Right:Port",
+    .help = "v cycles three views. Port graph: the internal graph of a port (first the P2P\n"
+            "detector's; Left/Right step through ports), small ones as nodes and links, large\n"
+            "ones as an adjacency matrix where a clique is a solid block; members listed right.\n"
+            "Controller star: the controller and its single-purpose sources. Beacons: bots and\n"
+            "their C&C hosts, the calls over time, and the inter-arrival histogram (the period\n"
+            "is its spike). Up/Down pick a host in the star views; Enter opens it.",
+    .draw = graph_draw,
+    .key = graph_key,
+    .selected_host = graph_selected,
+};

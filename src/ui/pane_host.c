@@ -1,0 +1,241 @@
+/* pane_host.c: one host in depth: totals, its activity over the whole period
+ * and per hour of day, its ports, its peers both ways, its place on the
+ * blacklist and the detectors that name it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+#define PEERS_CAP 64
+#define PORTS_CAP 1024
+#define HISTORY 32
+
+static host_peer peers_out[PEERS_CAP], peers_in[PEERS_CAP];
+static size_t nout, nin;
+static host_port hports[PORTS_CAP];
+static size_t nports;
+static int cursor;                 /* over peers_out then peers_in */
+static host_id loaded = HOST_NONE;
+static host_id history[HISTORY];
+static int nhistory;
+
+static int by_out_bytes(const void *pa, const void *pb)
+{
+    const host_port *a = pa, *b = pb;
+    uint64_t x = a->out_bytes + a->out_flows + a->in_flows, y = b->out_bytes + b->out_flows + b->in_flows;
+    return x < y ? 1 : x > y ? -1 : (a->port > b->port) - (a->port < b->port);
+}
+
+static void load_host(app *a)
+{
+    if (loaded == a->host) return;
+    loaded = a->host;
+    cursor = 0;
+    nout = nin = nports = 0;
+    if (a->host == HOST_NONE) return;
+    nout = facts_host_peers(a->eng, a->host, 1, peers_out, PEERS_CAP);
+    nin = facts_host_peers(a->eng, a->host, 0, peers_in, PEERS_CAP);
+    nports = facts_host_ports(a->eng, a->host, hports, PORTS_CAP);
+    qsort(hports, nports, sizeof *hports, by_out_bytes);
+}
+
+void pane_host_changed(app *a)
+{
+    if (a->host == loaded) return;
+    if (loaded != HOST_NONE) {
+        if (nhistory == HISTORY) { memmove(history, history + 1, (HISTORY - 1) * sizeof *history); nhistory--; }
+        history[nhistory++] = loaded;
+    }
+    load_host(a);
+}
+
+typedef struct timeline_ctx {
+    facts_timeline_shape shape;
+    int merge;
+} timeline_ctx;
+
+/* Labels the first column of each UTC day ("01-07"), nothing else. */
+static const char *day_label(int i, char *buf, size_t len, const void *pctx)
+{
+    const timeline_ctx *c = pctx;
+    int64_t t = c->shape.t0_ms + (int64_t)i * c->merge * c->shape.bucket_ms;
+    int64_t day = 86400000;
+    buf[0] = 0;
+    if (i == 0 || t % day < (int64_t)c->merge * c->shape.bucket_ms) {
+        char full[32];
+        fmt_time_utc(t, full, sizeof full);
+        snprintf(buf, len, "%.5s", full + 5);   /* "MM-DD" */
+        if (i == 0 && t % day) snprintf(buf, len, "%.5s %.2sh", full + 5, full + 11);
+    }
+    return buf;
+}
+
+static const char *hour_label(int i, char *buf, size_t len, const void *ctx)
+{
+    (void)ctx;
+    snprintf(buf, len, "%02d", i);
+    return buf;
+}
+
+static void draw_timeline(app *a, WINDOW *w, int y, int h, int wd)
+{
+    const uint32_t *sent, *recv;
+    timeline_ctx ctx;
+    facts_timeline_get_shape(a->eng, &ctx.shape);
+    if (facts_host_timeline(a->eng, a->host, &sent, &recv) || !ctx.shape.nbuckets) {
+        draw_text(w, y, 0, wd, "No timeline kept for this host (timelines are kept for internal hosts).", term_attr(ROLE_DIM), 0);
+        return;
+    }
+    int cols = wd - 9;
+    ctx.merge = ((int)ctx.shape.nbuckets + cols - 1) / cols;
+    if (ctx.merge < 1) ctx.merge = 1;
+    int n = ((int)ctx.shape.nbuckets + ctx.merge - 1) / ctx.merge;
+    double *v = calloc((size_t)n, sizeof *v);
+    if (!v) return;
+    for (uint32_t b = 0; b < ctx.shape.nbuckets; b++) v[b / ctx.merge] += (double)sent[b] + recv[b];
+    char unit[96];
+    snprintf(unit, sizeof unit, "connections per %s over the whole period (x axis: UTC date)",
+             ctx.merge * ctx.shape.bucket_ms == 3600000 ? "hour" : "bucket");
+    vhist hs = {.v = v, .n = n, .highlight = -1, .y_unit = unit, .xlabel = day_label, .ctx = &ctx};
+    draw_vhist(w, y, 0, h, wd, &hs);
+    free(v);
+}
+
+static void draw_hour_profile(app *a, WINDOW *w, int y, int x, int h, int wd)
+{
+    uint64_t flows[24], bytes[24];
+    if (facts_host_hour_profile(a->eng, a->host, flows, bytes)) return;
+    double v[24];
+    uint8_t mark[24];
+    for (int i = 0; i < 24; i++) { v[i] = (double)flows[i]; mark[i] = (uint8_t)facts_is_work_hour(a->eng, i); }
+    vhist hs = {.v = v, .n = 24, .mark = mark, .highlight = -1,
+                .y_unit = "connections per UTC hour of day (work hours highlighted)", .xlabel = hour_label};
+    draw_vhist(w, y, x, h, wd, &hs);
+}
+
+static void draw_ports(WINDOW *w, int y, int x, int h, int wd)
+{
+    char b1[16], b2[16], b3[16];
+    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Ports (%zu)", nports);
+    draw_textf(w, y + 1, x, wd, term_attr(ROLE_DIM), "%6s %9s %9s %9s %9s", "port", "out bytes", "out conns", "in conns", "int peers");
+    for (int i = 0; i < h - 2 && i < (int)nports; i++) {
+        const host_port *p = &hports[i];
+        draw_textf(w, y + 2 + i, x, wd, A_NORMAL, "%6u %9s %9s %9s %9u", p->port, fmt_si((double)p->out_bytes, b1, sizeof b1),
+                   fmt_si((double)p->out_flows, b2, sizeof b2), fmt_si((double)p->in_flows, b3, sizeof b3), p->int_peers);
+    }
+    if (!nports) draw_text(w, y + 2, x, wd, "(ports are kept for internal hosts)", term_attr(ROLE_DIM), 0);
+}
+
+static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const char *title, const host_peer *p,
+                       size_t n, int base)
+{
+    char hb[16], b1[16];
+    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%zu%s)", title, n, n == PEERS_CAP ? "+" : "");
+    int page = h - 1;
+    int local = cursor - base;
+    int top = local >= 0 && local < (int)n ? list_top(local, (int)n, page, 0) : 0;
+    for (int i = 0; i < page && top + i < (int)n; i++) {
+        const host_peer *q = &p[top + i];
+        attr_t at = base + top + i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
+        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %8s conns%s%s", app_host_name(a, q->peer, hb),
+                   fmt_si((double)q->flows, b1, sizeof b1), q->approximate ? " (at least)" : "",
+                   blacklist_contains(&a->bl, q->peer) ? "  listed" : "");
+    }
+}
+
+static void describe_lists(const app *a, char *buf, size_t len)
+{
+    host_id h = a->host;
+    int d = a->bl.by_detector[h];
+    switch (a->bl.user[h]) {
+    case BL_USER_ADD: snprintf(buf, len, "on the blacklist (you added it)"); break;
+    case BL_USER_ALLOW: snprintf(buf, len, "allowed by you (off the blacklist)"); break;
+    default:
+        if (d >= 0) snprintf(buf, len, "on the blacklist (detector %d, %s)", d + 1, engine_detector(d)->id);
+        else snprintf(buf, len, "not on the blacklist");
+    }
+}
+
+static void host_draw(app *a, WINDOW *w, int h, int wd)
+{
+    char hb[16], b1[16], b2[16], b3[16], b4[16], t0[32], t1[32], lists[96], det[200];
+    if (a->host == HOST_NONE) {
+        draw_text(w, 1, 2, wd - 2, "No host chosen yet: press / and type an address, or Enter on a host in any pane.", A_NORMAL, 0);
+        return;
+    }
+    load_host(a);
+    host_facts hf;
+    facts_host(a->eng, a->host, &hf);
+    describe_lists(a, lists, sizeof lists);
+    unsigned m = app_detectors_naming(a, a->host);
+    size_t n = 0;
+    det[0] = 0;
+    for (int i = 0; i < DETECTOR_COUNT && n + 40 < sizeof det; i++)
+        if (m & (1u << i)) n += (size_t)snprintf(det + n, sizeof det - n, "%s%d %s", n ? ", " : "", i + 1, engine_detector(i)->id);
+    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Host %s (%s), %s", app_host_name(a, a->host, hb),
+               hf.internal ? "internal" : "external", lists);
+    draw_textf(w, 1, 0, wd, m ? term_attr(ROLE_WARN) : term_attr(ROLE_DIM), "Named by: %s",
+               m ? det : "no detector");
+    draw_textf(w, 2, 0, wd, A_NORMAL, "Sent:     %s conns, %sB to internal hosts; %s conns, %sB to external hosts; peers %u int, %u ext",
+               fmt_si((double)hf.sent_flows[0], b1, sizeof b1), fmt_si((double)hf.sent_bytes[0], b2, sizeof b2),
+               fmt_si((double)hf.sent_flows[1], b3, sizeof b3), fmt_si((double)hf.sent_bytes[1], b4, sizeof b4),
+               hf.sent_peers[0], hf.sent_peers[1]);
+    draw_textf(w, 3, 0, wd, A_NORMAL, "Received: %s conns, %sB from internal hosts; %s conns, %sB from external hosts; peers %u int, %u ext",
+               fmt_si((double)hf.recv_flows[0], b1, sizeof b1), fmt_si((double)hf.recv_bytes[0], b2, sizeof b2),
+               fmt_si((double)hf.recv_flows[1], b3, sizeof b3), fmt_si((double)hf.recv_bytes[1], b4, sizeof b4),
+               hf.recv_peers[0], hf.recv_peers[1]);
+    draw_textf(w, 4, 0, wd, term_attr(ROLE_DIM), "Seen from %s to %s UTC", fmt_time_utc(hf.first_ms, t0, sizeof t0),
+               fmt_time_utc(hf.last_ms, t1, sizeof t1));
+    int rest = h - 5;
+    int th = rest * 2 / 7, mh = rest * 2 / 7, ph = rest - th - mh;
+    if (th < 6) th = 6;
+    if (mh < 6) mh = 6;
+    ph = rest - th - mh;
+    draw_timeline(a, w, 5, th, wd);
+    int half = wd / 2;
+    draw_hour_profile(a, w, 5 + th, 0, mh, half - 1);
+    draw_ports(w, 5 + th, half + 1, mh, wd - half - 1);
+    if (ph >= 2) {
+        draw_peers(a, w, 5 + th + mh, 0, ph, half - 1, "Sent to (Enter opens)", peers_out, nout, 0);
+        draw_peers(a, w, 5 + th + mh, half + 1, ph, wd - half - 1, "Received from", peers_in, nin, (int)nout);
+    }
+}
+
+static host_id host_selected(app *a)
+{
+    return a->host;   /* b acts on the host shown; Enter on a peer is handled below */
+}
+
+static int host_key(app *a, int ch)
+{
+    if (ch == ERR || a->host == HOST_NONE) return 0;
+    load_host(a);
+    int n = (int)(nout + nin);
+    if (list_key(ch, &cursor, n, 8)) return 1;
+    if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        if (!n) return 1;
+        host_id p = cursor < (int)nout ? peers_out[cursor].peer : peers_in[cursor - (int)nout].peer;
+        app_open_host(a, p);
+        return 1;
+    }
+    if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_LEFT) && nhistory) {
+        a->host = history[--nhistory];
+        load_host(a);
+        return 1;
+    }
+    return 0;
+}
+
+const pane pane_host = {
+    .title = "Host",
+    .tab = "Host",
+    .keys = "Enter:Open peer|Bksp:Back",
+    .help = "One host: totals, connections per hour over the whole period (a scan or a nightly\n"
+            "job shows as a spike), per UTC hour of day, its ports, its peers both ways, its\n"
+            "place on the blacklist and the detectors that name it. Up/Down move over the\n"
+            "peers, Enter opens one, Backspace or Left goes back; b blacklists the host shown.",
+    .draw = host_draw,
+    .key = host_key,
+    .selected_host = host_selected,
+};

@@ -1,0 +1,158 @@
+/* pane_ports.c: ports ranked by the port-abuse score; for the selected port,
+ * its numbers and the histogram of per-host outbound bytes on it (linear or
+ * log scale), with the outlier's bucket marked. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+#define PORT_HOSTS_CAP 65536
+
+static int cursor, top, log_scale = 1, want_port = -1;
+static uint16_t *ports;
+static double *zs;
+static size_t nports;
+static host_id *ph;
+static uint64_t *pb;
+
+/* Rated ports first, highest z first, then the others in port order. Rebuilt
+ * after every engine_run (z depends on the blacklist). */
+static void build_list(app *a)
+{
+    size_t total = facts_port_count(a->eng);
+    uint16_t *np = realloc(ports, (total ? total : 1) * sizeof *np);
+    double *nz = realloc(zs, (total ? total : 1) * sizeof *nz);
+    candidate *rk = malloc((total ? total : 1) * sizeof *rk);
+    if (np) ports = np;
+    if (nz) zs = nz;
+    if (!np || !nz || !rk) { free(rk); nports = 0; return; }
+    size_t nr = facts_port_abuse_ranked(a->eng, rk, total);
+    nports = 0;
+    for (size_t i = 0; i < nr; i++) { ports[nports] = (uint16_t)rk[i].value; zs[nports++] = rk[i].metric; }
+    for (size_t i = 0; i < total; i++) {
+        uint16_t p = facts_port_at(a->eng, i);
+        int seen = 0;
+        for (size_t k = 0; k < nr && !seen; k++) seen = rk[k].value == p;
+        if (!seen) { ports[nports] = p; zs[nports++] = NAN; }
+    }
+    free(rk);
+    if (want_port >= 0) {
+        for (size_t i = 0; i < nports; i++) if (ports[i] == want_port) cursor = (int)i;
+        want_port = -1;
+    }
+    if (cursor >= (int)nports) cursor = nports ? (int)nports - 1 : 0;
+}
+
+void pane_ports_select(app *a, int port)
+{
+    want_port = port;
+    if (a->eng) build_list(a);
+}
+
+static const char *bin_label(int i, char *buf, size_t len, const void *ctx)
+{
+    const double *width = ctx;
+    return fmt_si(i * *width, buf, len);
+}
+
+static void draw_port(app *a, WINDOW *w, int x, int h, int wd, uint16_t port)
+{
+    char b1[32], b2[32], b3[32], hb[16];
+    port_facts pf;
+    if (facts_port(a->eng, port, &pf)) { draw_text(w, 0, x, wd, "No flow used this port.", A_NORMAL, 0); return; }
+    if (!ph) { ph = malloc(PORT_HOSTS_CAP * sizeof *ph); pb = malloc(PORT_HOSTS_CAP * sizeof *pb); }
+    if (!ph || !pb) return;
+    size_t n = facts_port_host_bytes(a->eng, port, ph, pb, PORT_HOSTS_CAP);
+    if (n > PORT_HOSTS_CAP) n = PORT_HOSTS_CAP;
+    draw_textf(w, 0, x, wd, term_attr(ROLE_TITLE), "Port %u: %s flows, %sB; %zu internal hosts send out on it",
+               port, fmt_si((double)pf.flows, b1, sizeof b1), fmt_si((double)pf.bytes, b2, sizeof b2), n);
+    draw_textf(w, 1, x, wd, A_NORMAL, "outbound %s flows %sB; inbound %s flows from %u outside sources; internal %s flows",
+               fmt_si((double)pf.out_flows, b1, sizeof b1), fmt_si((double)pf.out_bytes, b2, sizeof b2),
+               fmt_si((double)pf.in_flows, b3, sizeof b3), pf.ext_sources_in,
+               fmt_si((double)pf.internal_flows, hb, sizeof hb));
+    if (isnan(pf.abuse_z) || pf.abuse_host == HOST_NONE)
+        draw_text(w, 2, x, wd, "Not rated for port abuse (too few hosts, or no spread).", term_attr(ROLE_DIM), 0);
+    else
+        draw_textf(w, 2, x, wd, term_attr(ROLE_WARN), "Most extreme host: %s, z = %.1f (marked in the histogram)",
+                   app_host_name(a, pf.abuse_host, hb), pf.abuse_z);
+    if (!n) return;
+    /* the histogram: hosts per bucket of per-host outbound bytes */
+    int nb = (wd - 10) / 2;
+    if (nb > 40) nb = 40;
+    if (nb < 8) nb = 8;
+    double max = (double)pb[0], width = max / nb;
+    if (width <= 0) width = 1;
+    double v[40] = {0};
+    int hl = -1;
+    for (size_t i = 0; i < n; i++) {
+        int b = (int)((double)pb[i] / width);
+        if (b >= nb) b = nb - 1;
+        v[b] += 1;
+        if (ph[i] == pf.abuse_host) hl = b;
+    }
+    int hh = h - 3 - 6;
+    if (hh < 6) hh = h - 3;
+    vhist hs = {.v = v, .n = nb, .highlight = hl, .log_scale = log_scale,
+                .y_unit = "hosts per bucket; x axis: outbound bytes a host sent on this port",
+                .xlabel = bin_label, .ctx = &width};
+    draw_vhist(w, 3, x, hh, wd, &hs);
+    int y = 3 + hh;
+    for (size_t i = 0; i < n && y < h; i++, y++)
+        draw_textf(w, y, x, wd, ph[i] == pf.abuse_host ? term_attr(ROLE_OUTLIER) : A_NORMAL, "%2zu. %-16s %8sB%s",
+                   i + 1, app_host_name(a, ph[i], hb), fmt_si((double)pb[i], b1, sizeof b1),
+                   ph[i] == pf.abuse_host ? "  <- outlier" : "");
+}
+
+static void ports_draw(app *a, WINDOW *w, int h, int wd)
+{
+    char zb[16];
+    if (!nports) build_list(a);
+    const int lw = 22;
+    draw_text(w, 0, 0, lw, "Ports by abuse z", term_attr(ROLE_TITLE), 0);
+    draw_textf(w, 1, 0, lw, term_attr(ROLE_DIM), "%6s %8s", "port", "z");
+    int page = h - 2;
+    top = list_top(cursor, (int)nports, page, top);
+    for (int i = 0; i < page && top + i < (int)nports; i++) {
+        int r = top + i;
+        if (isnan(zs[r])) snprintf(zb, sizeof zb, "-");
+        else snprintf(zb, sizeof zb, "%.1f", zs[r]);
+        draw_textf(w, 2 + i, 0, lw, r == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL, "%6u %8s    ", ports[r], zb);
+    }
+    if (term_unicode()) mvwvline(w, 0, lw, ACS_VLINE, h);
+    else mvwvline(w, 0, lw, '|', h);
+    if (nports) draw_port(a, w, lw + 2, h, wd - lw - 2, ports[cursor]);
+}
+
+static host_id ports_selected(app *a)
+{
+    port_facts pf;
+    if (!nports || facts_port(a->eng, ports[cursor], &pf)) return HOST_NONE;
+    return pf.abuse_host;
+}
+
+static int ports_key(app *a, int ch)
+{
+    if (ch == ERR) return 0;
+    if (list_key(ch, &cursor, (int)nports, getmaxy(stdscr) - 6)) return 1;
+    if (ch == 'l') { log_scale = !log_scale; return 1; }
+    if (ch == 'v' && nports) { pane_graph_select_port(a, ports[cursor]); return 1; }
+    return 0;
+}
+
+static void ports_enter(app *a) { build_list(a); }
+
+const pane pane_ports = {
+    .title = "Ports",
+    .tab = "Ports",
+    .keys = "l:Log/linear|v:Graph|Enter:Outlier",
+    .help = "Ports ranked by the port-abuse z (how far the port's most extreme host stands\n"
+            "from the others); move with Up/Down. Right: the port's numbers and a histogram\n"
+            "of per-host outbound bytes on it, the outlier's bucket marked; l toggles log and\n"
+            "linear scale. Enter opens the outlier host; v shows the port's internal graph.",
+    .draw = ports_draw,
+    .key = ports_key,
+    .selected_host = ports_selected,
+    .enter = ports_enter,
+};

@@ -1,0 +1,165 @@
+/* ui.h: the explorer, in one page (private to src/ui; curses stays out of include/).
+ *
+ * States: check the terminal -> loading screen (load_file with a progress
+ * callback, then engine_build on a worker thread) -> panes. The app owns the
+ * loaded table, the engine, the blacklist and the current findings; panes only
+ * read them, and change them through app_* calls (blacklist edits re-run the
+ * detectors). term.c is the only file that sets up or tears down curses;
+ * draw.c holds the drawing primitives; each pane_*.c is one screen with a
+ * draw and a key function, registered in app.c's pane table. */
+#ifndef NETTUI_UI_H
+#define NETTUI_UI_H
+
+#include <curses.h>
+#include <stdint.h>
+#include "nettui/cli.h"
+#include "nettui/engine.h"
+#include "nettui/export.h"
+#include "nettui/facts.h"
+
+/* ---- term.c: the terminal ------------------------------------------------ */
+
+/* Colour roles; term_attr() maps each to a colour pair or, in monochrome, to
+ * bold/reverse/underline so nothing depends on colour alone. */
+typedef enum ui_role {
+    ROLE_NORMAL, ROLE_HEADER, ROLE_TAB, ROLE_TAB_ACTIVE, ROLE_SELECTED, ROLE_BAR,
+    ROLE_BAR_ALT, ROLE_OUTLIER, ROLE_DIM, ROLE_WARN, ROLE_GOOD, ROLE_KEY, ROLE_KEY_LABEL,
+    ROLE_TITLE, ROLE_COUNT
+} ui_role;
+
+/* Returns NULL when stdin/stdout are a usable terminal, else one sentence why
+ * not. Touches no curses state; call before loading anything. */
+const char *term_unusable_reason(void);
+/* Starts curses on the controlling terminal (newterm, so an unknown TERM is an
+ * error, not an exit). Returns 0, or -1 with a sentence in err. */
+int term_start(char *err, size_t errlen);
+/* Restores the terminal; safe to call twice and from exit paths. */
+void term_stop(void);
+attr_t term_attr(ui_role r);
+int term_unicode(void);          /* 1 when the locale is UTF-8: block glyphs allowed */
+/* Set by SIGINT/SIGTERM/SIGHUP; the loops poll it and leave cleanly. */
+int term_interrupted(void);
+void term_clear_interrupt(void);
+
+/* ---- draw.c: primitives ---------------------------------------------------- */
+
+/* "10.6G", "35.1K", "512": decimal units, at most 6 columns. */
+char *fmt_si(double v, char *buf, size_t len);
+/* "105,747,730". */
+char *fmt_count(uint64_t v, char *buf, size_t len);
+/* "2020-01-06 16:00" (UTC) from epoch milliseconds. */
+char *fmt_time_utc(int64_t ms, char *buf, size_t len);
+/* Writes s clipped to width columns (pads with spaces when pad). */
+void draw_text(WINDOW *w, int y, int x, int width, const char *s, attr_t a, int pad);
+/* printf into draw_text. */
+void draw_textf(WINDOW *w, int y, int x, int width, attr_t a, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Word-wraps s into at most maxlines lines; returns the lines used. */
+int draw_wrapped(WINDOW *w, int y, int x, int width, int maxlines, const char *s, attr_t a);
+/* A horizontal bar of frac (0..1) of width columns, eighth-blocks in UTF-8. */
+void draw_hbar(WINDOW *w, int y, int x, int width, double frac, attr_t a);
+/* A one-line sparkline of n values squeezed or stretched into width columns. */
+void draw_sparkline(WINDOW *w, int y, int x, int width, const double *v, int n, attr_t a);
+
+/* A vertical histogram with a labelled y axis and an x axis of n buckets.
+ * mark[i] non-zero draws bucket i in the alt role (work hours, an outlier);
+ * xlabel(i) names bucket i (called for the buckets that get a label). */
+typedef struct vhist {
+    const double *v;
+    int n;
+    const uint8_t *mark;         /* may be NULL */
+    int highlight;               /* a bucket drawn as the outlier, or -1 */
+    const char *y_unit;          /* "connections", "bytes" */
+    int log_scale;
+    const char *(*xlabel)(int i, char *buf, size_t len, const void *ctx);
+    const void *ctx;
+} vhist;
+/* Draws into the box (y, x, h, w). Returns the columns a bucket took. */
+int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hist);
+
+/* A character canvas for node-link pictures. */
+typedef struct canvas {
+    int w, h;
+    char *cell;                  /* w*h, ' ' empty */
+    uint8_t *role;               /* ui_role per cell */
+} canvas;
+int canvas_init(canvas *c, int w, int h);
+void canvas_free(canvas *c);
+void canvas_line(canvas *c, int x0, int y0, int x1, int y1, char ch, ui_role r);
+void canvas_put(canvas *c, int x, int y, char ch, ui_role r);
+void canvas_blit(const canvas *c, WINDOW *w, int y, int x);
+
+/* ---- app.c: the program state the panes read ------------------------------- */
+
+#define PANE_COUNT 7
+enum { PANE_DETECTORS, PANE_TALKERS, PANE_HOURLY, PANE_PORTS, PANE_GRAPH, PANE_HOST, PANE_BLACKLIST };
+
+typedef struct app {
+    const cli_options *opt;
+    flow_table table;
+    load_report report;
+    double load_seconds;
+    int from_cache;                           /* the table came from the columnar cache */
+    engine *eng;
+    blacklist bl;
+    finding f[DETECTOR_COUNT];
+    char first_answer[DETECTOR_COUNT][64];   /* answers before any edit: override marker */
+    int runs;                                 /* engine_run calls so far */
+    int pane;
+    host_id host;                             /* the Host pane's host */
+    char msg[256];                            /* one-shot message for the status line */
+    int msg_error;
+    int need_redraw;
+    int build_running;                        /* cancelled while engine_build ran */
+} app;
+
+/* load_screen.c: loads o->path, builds the engine and runs the detectors with
+ * a progress screen. EXIT_OK, or an EXIT_* status with a sentence in err. */
+int load_screen_run(app *a, char *err, size_t errlen);
+
+/* A pane: one screen with its own drawing and keys (ncdu/htop style). */
+typedef struct pane {
+    const char *title;           /* "Detectors" */
+    const char *tab;             /* short tab label */
+    const char *keys;            /* its own keys for the key bar, "o/i/n dir  m metric" */
+    const char *help;            /* lines for the help screen, '\n'-separated */
+    void (*draw)(app *a, WINDOW *w, int h, int wd);
+    /* Returns 1 when the key was used. */
+    int (*key)(app *a, int ch);
+    /* The host under the cursor for Enter and b, or HOST_NONE. */
+    host_id (*selected_host)(app *a);
+    /* Called when the pane is shown (e.g. after findings changed). */
+    void (*enter)(app *a);
+} pane;
+
+extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_graph,
+    pane_host, pane_blacklist;
+
+void app_message(app *a, int is_error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Shows pane p (PANE_*). */
+void app_show_pane(app *a, int p);
+/* Shows host h in the Host pane. */
+void app_open_host(app *a, host_id h);
+/* Shows the Ports pane on port p. */
+void app_open_port(app *a, int port);
+/* Sets the person's choice on h (0, BL_USER_ADD, BL_USER_ALLOW) and re-runs. */
+void app_set_user(app *a, host_id h, int state);
+/* Flips the person's choice on h (excluded <-> not) and re-runs every detector. */
+void app_toggle_host(app *a, host_id h);
+/* The host's text ("13.1.2.3"). */
+const char *app_host_name(const app *a, host_id h, char *buf16);
+/* Asks for a line at the bottom; returns 1 with text in buf, 0 when cancelled. */
+int app_prompt(app *a, const char *question, char *buf, size_t len);
+/* Which detectors name h (answer, subject or member): a bitmask of 1<<i. */
+unsigned app_detectors_naming(const app *a, host_id h);
+/* Cursor helper for lists: applies arrows/j/k/PgUp/PgDn/g/G; returns 1 if used. */
+int list_key(int ch, int *cursor, int n, int page);
+/* Keeps the cursor visible in a list of page rows. */
+int list_top(int cursor, int n, int page, int top);
+
+/* Ports pane: open on this port next time it is shown. */
+void pane_ports_select(app *a, int port);
+void pane_graph_select_port(app *a, int port);
+void pane_host_changed(app *a);
+
+#endif

@@ -1,0 +1,174 @@
+#!/bin/sh
+# The explorer, driven for real in tmux on a generated file: the ten answers
+# on the first screen, every pane key, b and b again, e then Enter, the help
+# screen, / search, resize to 60x20 and back, q exits 0 with the terminal
+# restored; again at 80x24 in a non-UTF-8 locale; and the refusals (no
+# terminal, dumb or unknown TERM).
+[ "${E2E_SAN:-0}" = 1 ] && { echo "50-tui: skipped under sanitizers"; exit 77; }
+command -v tmux >/dev/null 2>&1 || { echo "50-tui: no tmux"; exit 77; }
+: "${NETTUI:=./nettui}" "${NETTUI_GEN:=./nettui-gen}"
+[ -x "$NETTUI_GEN" ] || { echo "50-tui: no $NETTUI_GEN"; exit 77; }
+[ -x "$NETTUI" ] || { echo "50-tui: no $NETTUI"; exit 1; }
+
+abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
+nettui=$(abs "$NETTUI"); gen=$(abs "$NETTUI_GEN")
+sock="nettui-test-$$"
+t=$(mktemp -d) || exit 1
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$t"; }
+trap cleanup EXIT INT TERM
+cd "$t" || exit 1
+fail() {
+  echo "50-tui: $*"
+  echo "---- screen ----"; tm capture-pane -p -t tui 2>/dev/null; echo "----------------"
+  exit 1
+}
+
+"$gen" --rows 300000 --seed 1 --out flows.csv --answers key >/dev/null || fail "nettui-gen failed"
+flag=$(sed -n 's/^flag: //p' key)
+
+screen() { tm capture-pane -p -t tui; }
+# wait_for TEXT [SECONDS]: polls the screen until TEXT (fixed string) shows.
+wait_for() {
+  n=0; lim=$(( ${2:-30} * 10 ))
+  while ! screen 2>/dev/null | grep -qF -- "$1"; do
+    n=$((n + 1)); [ $n -ge $lim ] && fail "timed out waiting for '$1'"
+    sleep 0.1
+  done
+}
+# wait_gone TEXT [SECONDS]
+wait_gone() {
+  n=0; lim=$(( ${2:-30} * 10 ))
+  while screen 2>/dev/null | grep -qF -- "$1"; do
+    n=$((n + 1)); [ $n -ge $lim ] && fail "timed out waiting for '$1' to go"
+    sleep 0.1
+  done
+}
+keys() { tm send-keys -t tui "$@"; }
+# row_answer I: the answer shown on question I's row of the Detectors pane.
+row_answer() {
+  screen | awk -v i="$1" '/ Question / && col == 0 { col = index($0, " Answer ") + 1; next }
+    col && $1 == i { s = substr($0, col); sub(/^ +/, "", s); sub(/ .*/, "", s); print s; exit }'
+}
+# check_answers: every question's row shows the key's answer.
+check_answers() {
+  i=0
+  while read -r want; do
+    i=$((i + 1)); [ $i -gt 10 ] && break
+    got=$(row_answer $i)
+    [ "$got" = "$want" ] || fail "question $i shows '$got', the key says '$want' ($1)"
+  done < key
+}
+# start W H [ENV]: the explorer in a fresh tmux server; its exit status goes
+# to rc, the terminal settings before and after to stty.before/after.
+start() {
+  tm kill-server >/dev/null 2>&1
+  rm -f rc stty.before stty.after
+  tm new-session -d -s tui -x "$1" -y "$2" \
+    "$3 sh -c 'stty -g > stty.before; \"$nettui\" --no-cache flows.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
+}
+# quit: q, then the exit status must be 0 and the terminal as it was.
+quit() {
+  keys q
+  n=0; while [ ! -s stty.after ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "q did not end the program"; sleep 0.1; done
+  [ "$(cat rc)" = 0 ] || fail "q exited with status $(cat rc), not 0"
+  cmp -s stty.before stty.after || fail "terminal settings differ after q"
+  wait_for EXITED 5
+  [ "$(tm display -p -t tui '#{alternate_on}')" = 0 ] || fail "still on the alternate screen after q"
+}
+
+# ---- 120x40, UTF-8 --------------------------------------------------------
+start 120 40 "LC_ALL=C.UTF-8"
+wait_for "Flag (md5" 60
+screen | grep -qF "$flag" || fail "first screen lacks the flag $flag"
+check_answers "first screen"
+screen | grep -qF "flows.csv" || fail "header lacks the file name"
+screen | grep -qF "300,000 rows" || fail "header lacks the row count"
+screen | grep -qF "UTC" || fail "header lacks the time span in UTC"
+screen | grep -qF "bad line" || fail "loader line about bad lines missing"
+
+# every pane key shows its pane; Tab and Shift-Tab cycle
+keys 2; wait_for "Top talkers: Outbound"
+keys m; wait_for "by connections"
+keys d; wait_for "Top talkers: Inbound"
+keys 3; wait_for "Hourly activity, all flows"
+wait_for "per hour of day"
+keys 4; wait_for "Ports by abuse z"
+wait_for "hosts per bucket"
+keys 5; wait_for "Internal graph of port"
+keys v; wait_for "Controller star"
+keys v; wait_for "Inter-arrival times"
+keys v; wait_for "Internal graph of port"
+keys 6; wait_for "No host chosen yet"
+keys 7; wait_for "Blacklist:"
+wait_for "detector 1 (exfil"
+keys Tab; wait_for "Question"
+keys BTab; wait_for "Blacklist:"
+keys '?'; wait_for "nettui keys"
+keys x; wait_gone "nettui keys"
+keys 1; wait_for "Flag (md5"
+
+# b rejects the first answer: it and the answers that hung on it change; b again restores
+a1=$(sed -n 1p key)
+keys b
+wait_for "detectors re-ran"
+[ "$(row_answer 1)" != "$a1" ] || fail "b on the first answer did not change it"
+screen | grep -qF "changed by your blacklist edits" || fail "no override marker after b"
+screen | grep -qF "$flag" && fail "flag unchanged after b"
+keys 7; wait_for "you added it"
+keys 1; keys b
+wait_for "undone"
+check_answers "after b twice"
+screen | grep -qF "$flag" || fail "flag not restored after b twice"
+
+# / opens a host; b there and b again
+keys /; wait_for "Host address"
+keys "$a1" Enter
+wait_for "Host $a1 (internal)"
+wait_for "Named by: 1"
+keys b; wait_for "on the blacklist (by you)"
+keys 1; wait_for "Flag (md5"
+[ "$(row_answer 1)" != "$a1" ] || fail "b in the Host pane did not change answer 1"
+keys 6; keys b; wait_for "undone"
+keys 1; wait_for "Flag (md5"
+check_answers "after b twice in the Host pane"
+keys Enter; wait_for "Host $a1 (internal)"
+keys 1
+
+# e then Enter writes answers.txt here, same lines as the key's first 11
+keys e; wait_for "Export answers to"
+keys Enter; wait_for "written to $t/answers.txt"
+head -n 11 key | cmp -s - answers.txt || fail "answers.txt differs from the key's first 11 lines"
+
+# resize below 80x24 and back
+tm resize-window -t tui -x 60 -y 20
+wait_for "terminal too small (need 80x24)"
+tm resize-window -t tui -x 120 -y 40
+wait_for "Flag (md5"
+check_answers "after resize"
+quit
+
+# ---- 80x24, no UTF-8 ----------------------------------------------------------
+start 80 24 "LC_ALL=C"
+wait_for "Flag (md5" 60
+check_answers "80x24"
+for p in "2 Top talkers" "3 Hourly activity" "4 Ports by abuse z" "5 Internal graph of port" "7 Blacklist:" "1 Flag (md5"; do
+  keys "${p%% *}"; wait_for "${p#* }"
+done
+tm resize-window -t tui -x 79 -y 24; wait_for "terminal too small"
+tm resize-window -t tui -x 80 -y 24; wait_for "Flag (md5"
+quit
+
+# ---- refusals ------------------------------------------------------------------
+"$nettui" --no-cache flows.csv </dev/null >out 2>err; rc=$?
+[ $rc = 1 ] || fail "without a terminal: exit $rc, not 1"
+grep -q -- "--answers" err || fail "without a terminal: no pointer to --answers"
+[ "$(wc -l < err)" = 1 ] || fail "without a terminal: more than one line on stderr"
+for term in dumb nosuchterminal; do
+  tm kill-server >/dev/null 2>&1; rm -f rc
+  tm new-session -d -s tui -x 100 -y 30 "sh -c 'TERM=$term \"$nettui\" --no-cache flows.csv 2>err.$term; echo \$? > rc; exec sleep 600'"
+  n=0; while [ ! -s rc ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "TERM=$term: no exit"; sleep 0.1; done
+  [ "$(cat rc)" = 1 ] || fail "TERM=$term: exit $(cat rc), not 1"
+  grep -q -- "--answers" "err.$term" || fail "TERM=$term: no pointer to --answers"
+done
+exit 0
