@@ -1,12 +1,14 @@
 /* run_load.c: the one place a mode gets its flow table: options -> loader,
- * with a progress bar on stderr when it is a terminal. (The columnar cache
- * will slot in here, before and after load_file.) */
+ * with a progress bar on stderr when it is a terminal, through the columnar
+ * cache (cache_load_or_parse: mapped when fresh, else parsed and saved). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "nettui/cache.h"
 #include "nettui/cli.h"
 
 typedef struct progress_bar {
@@ -64,11 +66,23 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
         lo.user = &pb;
     }
     *from_cache = 0;
-    int status = load_file(o->path, &lo, t, rep);
+    cache_options co;
+    cache_options_default(&co);
+    co.enabled = !o->no_cache;
+    co.dir = o->cache_dir;
+    co.threads = o->threads;
+    char *notes = NULL;    /* the cache's notes wait until the bar is gone */
+    size_t notes_len = 0;
+    co.notes = open_memstream(&notes, &notes_len);
+    if (!co.notes) co.notes = stderr;
+    int status = cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
+    if (co.notes != stderr) fclose(co.notes);
     if (pb.drawn) {
         fputs("\r\033[K", stderr);    /* the bar goes once the table is there */
         fflush(stderr);
     }
+    if (notes) fputs(notes, stderr);
+    free(notes);
     if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
     return status;
 }

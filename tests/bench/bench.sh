@@ -1,0 +1,201 @@
+#!/bin/sh
+# make bench: nettui against what an analyst would use instead, same files,
+# same run. Generates (once, kept in $BENCH_DIR) a full-size file of
+# $BENCH_ROWS rows (default 105,747,730, the CTF file's size) and a
+# 10,000,000-row one with nettui-gen, then times on each:
+#   nettui-gen writing it, cat from the page cache (the floor), nettui cold
+#   (--answers --no-cache), nettui's first open (writes the cache), nettui warm
+#   (from the cache), DuckDB (../shared/peers/duckdb_answers.mjs) and the
+#   seed's pandas logic (../shared/peers/seed_pandas.py; full size only with
+#   BENCH_PANDAS_FULL=1),
+# and checks that every tool gave the generator's ten answers. A missing tool
+# is skipped with a message. Exit status 1 when any answers differ.
+#
+# Environment: BENCH_DIR (build/bench), BENCH_ROWS, BENCH_SMALL_ROWS (10000000),
+# BENCH_PANDAS_FULL, BENCH_SKIP="duckdb pandas ..." (tools to leave out),
+# NETTUI, NETTUI_GEN, PEERS (../shared/peers).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+BENCH_DIR=${BENCH_DIR:-build/bench}
+FULL_ROWS=${BENCH_ROWS:-105747730}
+SMALL_ROWS=${BENCH_SMALL_ROWS:-10000000}
+NETTUI=${NETTUI:-./nettui}
+NETTUI_GEN=${NETTUI_GEN:-./nettui-gen}
+PEERS=${PEERS:-../shared/peers}
+SKIP=" ${BENCH_SKIP:-} "
+mkdir -p "$BENCH_DIR" || exit 1
+BENCH_DIR=$(cd "$BENCH_DIR" && pwd)
+CACHE_DIR="$BENCH_DIR/cache"
+LOG="$BENCH_DIR/log"
+mkdir -p "$LOG"
+rm -f "$LOG/mismatch"
+
+note() { printf '%s\n' "bench: $*" >&2; }
+skipped() { case "$SKIP" in *" $1 "*) return 0;; esac; return 1; }
+
+# ---- tools -------------------------------------------------------------------
+TIME=/usr/bin/time
+if [ ! -x "$TIME" ]; then
+  DEBS=time sh tests/install-debs.sh || true
+fi
+[ -x "$TIME" ] || { note "/usr/bin/time is missing (apt-get install time); cannot measure"; exit 1; }
+
+have_duckdb=0
+NODE_DIR="$BENCH_DIR/node"
+if skipped duckdb; then note "DuckDB left out (BENCH_SKIP)"
+elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then note "no node/npm: DuckDB skipped"
+elif [ ! -f "$PEERS/duckdb_answers.mjs" ]; then note "no $PEERS/duckdb_answers.mjs: DuckDB skipped"
+else
+  if [ ! -d "$NODE_DIR/node_modules/@duckdb/node-api" ]; then
+    note "installing @duckdb/node-api into $NODE_DIR"
+    mkdir -p "$NODE_DIR"
+    [ -f "$NODE_DIR/package.json" ] || echo '{"private":true}' > "$NODE_DIR/package.json"
+    (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error @duckdb/node-api >"$LOG/npm.log" 2>&1) ||
+      note "npm install failed (see $LOG/npm.log): DuckDB skipped"
+  fi
+  [ -d "$NODE_DIR/node_modules/@duckdb/node-api" ] && have_duckdb=1
+fi
+
+have_pandas=0
+PY=/usr/bin/python3
+if skipped pandas; then note "pandas left out (BENCH_SKIP)"
+elif [ ! -f "$PEERS/seed_pandas.py" ]; then note "no $PEERS/seed_pandas.py: pandas skipped"
+else
+  "$PY" -c 'import pandas, networkx' 2>/dev/null || DEBS="python3-pandas python3-networkx" sh tests/install-debs.sh || true
+  if "$PY" -c 'import pandas, networkx' 2>/dev/null; then have_pandas=1; else note "no python3-pandas/networkx: pandas skipped"; fi
+fi
+
+[ -x "$NETTUI" ] || { note "no $NETTUI: run make first"; exit 1; }
+have_answers=1
+# --answers may not be built yet: then nettui is timed on --summary (load only)
+"$NETTUI" --answers --no-cache /dev/null >/dev/null 2>"$LOG/probe.err"
+grep -q 'not built yet' "$LOG/probe.err" && { have_answers=0; note "nettui --answers is not built yet: timing --summary (load only)"; }
+
+# ---- measuring ----------------------------------------------------------------
+# timed NAME CMD...: runs CMD with stdout to $LOG/NAME.out, stderr to
+# $LOG/NAME.err; sets SECS, PEAK_KB, RC.
+timed() {
+  name=$1; shift
+  "$TIME" -f '%e %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
+  RC=$?
+  # GNU time puts "Command exited with non-zero status N" first when N != 0
+  SECS=$(tail -n 1 "$LOG/$name.time" | cut -d' ' -f1); PEAK_KB=$(tail -n 1 "$LOG/$name.time" | cut -d' ' -f2)
+  [ "$RC" = 0 ] || note "$name exited $RC: $(tail -n 2 "$LOG/$name.err" | tr '\n' ' ')"
+}
+
+ROWS=0; BYTES=0
+# row LABEL SECS PEAK_KB ANSWERS: one line of the table
+row() {
+  awk -v l="$1" -v s="$2" -v kb="$3" -v a="$4" -v n="$ROWS" -v b="$BYTES" 'BEGIN {
+    rps = s > 0 ? n / s / 1e6 : 0; mbs = s > 0 ? b / s / 1e6 : 0
+    pk = kb > 0 ? sprintf("%8.0f", kb / 1024) : "       -"
+    bpf = kb > 0 && n > 0 ? sprintf("%7.1f", kb * 1024 / n) : "      -"
+    printf "| %-30s | %8.2f | %8.2f | %8.0f | %s | %s | %-12s |\n", l, s, rps, mbs, pk, bpf, a }' | tee -a "$TABLE"
+}
+header() {
+  { echo
+    echo "$1"
+    echo
+    echo "| tool                           |  seconds | Mrows/s  |     MB/s |  peak MB | B/flow  | answers      |"
+    echo "|--------------------------------|---------:|---------:|---------:|---------:|--------:|--------------|"
+  } | tee -a "$TABLE"
+}
+
+# check NAME: compares the first ten lines of $LOG/NAME.out with the key's
+# answers; prints "ok" or "DIFFERS", and lists differences on stderr.
+check() {
+  head -n 10 "$LOG/$1.out" > "$LOG/$1.answers"
+  if cmp -s "$LOG/$1.answers" "$KEY10"; then echo ok; return; fi
+  : > "$LOG/mismatch"     # check runs in $(...): a file outlives the subshell
+  note "!!! $1 gave other answers than the generator's key for $FILE:"
+  paste -d'|' "$KEY10" "$LOG/$1.answers" | awk -F'|' '{ printf "bench:   q%-2d key %-18s %-18s %s\n", NR, $1, $2, ($1 == $2 ? "" : "<-- DIFFERS") }' >&2
+  echo DIFFERS
+}
+
+ratio() {   # ratio LABEL A B
+  awk -v l="$1" -v a="$2" -v b="$3" 'BEGIN { if (a > 0 && b > 0) printf "%s: %.3f\n", l, a / b }' | tee -a "$TABLE"
+}
+
+# ---- one file -------------------------------------------------------------------
+bench_file() {
+  n=$1
+  FILE="$BENCH_DIR/flows-$n.csv"
+  KEY="$BENCH_DIR/flows-$n.key"
+  KEY10="$LOG/key-$n.answers"
+  if [ ! -f "$FILE" ] || [ ! -f "$KEY" ]; then
+    [ -x "$NETTUI_GEN" ] || { note "no $NETTUI_GEN and no $FILE: skipping $n rows"; return; }
+    note "generating $FILE ($n rows)"
+    timed "gen-$n" "$NETTUI_GEN" --rows "$n" --seed 1 --out "$FILE.tmp" --answers "$KEY.tmp"
+    if [ "$RC" != 0 ]; then rm -f "$FILE.tmp" "$KEY.tmp"; note "nettui-gen failed"; return; fi
+    echo "$SECS $PEAK_KB" > "$BENCH_DIR/flows-$n.gen-time"
+    mv "$FILE.tmp" "$FILE" && mv "$KEY.tmp" "$KEY"
+  fi
+  head -n 10 "$KEY" > "$KEY10"
+  ROWS=$(sed -n 's/^rows: //p' "$KEY"); ROWS=${ROWS:-$n}
+  BYTES=$(wc -c < "$FILE" | tr -d ' ')
+  header "$(basename "$FILE"): $ROWS rows, $(awk -v b="$BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }'), bad lines $(sed -n 's/^bad_lines: //p' "$KEY")"
+
+  if [ -f "$BENCH_DIR/flows-$n.gen-time" ]; then
+    read -r gs gk < "$BENCH_DIR/flows-$n.gen-time"
+    row "nettui-gen (writes the file)" "$gs" "$gk" "key"
+  fi
+
+  cat "$FILE" > /dev/null     # into the page cache, for everyone alike
+  timed "cat-$n" sh -c 'cat "$1" > /dev/null' sh "$FILE"
+  row "cat > /dev/null (floor)" "$SECS" 0 "-"
+
+  if [ "$have_answers" = 1 ]; then mode=--answers; else mode=--summary; fi
+  timed "cold-$n" "$NETTUI" $mode --no-cache "$FILE"
+  cold=$SECS
+  if [ "$have_answers" = 1 ]; then a=$(check "cold-$n"); else a="(load only)"; fi
+  row "nettui cold ($mode --no-cache)" "$SECS" "$PEAK_KB" "$a"
+
+  rm -rf "$CACHE_DIR"
+  timed "first-$n" "$NETTUI" $mode --cache-dir "$CACHE_DIR" "$FILE"
+  row "nettui first open (+ cache)" "$SECS" "$PEAK_KB" "-"
+  best=""; bestkb=0
+  for i in 1 2 3; do
+    timed "warm-$n" "$NETTUI" $mode --cache-dir "$CACHE_DIR" "$FILE"
+    if [ -z "$best" ] || awk -v a="$SECS" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$SECS; bestkb=$PEAK_KB; fi
+  done
+  if [ "$have_answers" = 1 ]; then a=$(check "warm-$n"); else a="(load only)"; fi
+  if [ "$mode" = --summary ] && ! grep -q '^source: cache' "$LOG/warm-$n.out"; then a="NOT CACHED"; fi
+  row "nettui warm (cache, best of 3)" "$best" "$bestkb" "$a"
+  du -sm "$CACHE_DIR" | awk '{ printf "bench: cache size %s MB\n", $1 }' >&2
+
+  duck=0
+  if [ "$have_duckdb" = 1 ]; then
+    timed "duckdb-$n" env NODE_PATH="$NODE_DIR/node_modules" node "$PEERS/duckdb_answers.mjs" "$FILE"
+    duck=$SECS
+    row "DuckDB (node, same questions)" "$SECS" "$PEAK_KB" "$(check "duckdb-$n")"
+  fi
+  pandas=0
+  if [ "$have_pandas" = 1 ] && { [ "$n" -le "$SMALL_ROWS" ] || [ "${BENCH_PANDAS_FULL:-0}" = 1 ]; }; then
+    timed "pandas-$n" "$PY" "$PEERS/seed_pandas.py" "$FILE"
+    pandas=$SECS
+    row "pandas (the seed's logic)" "$SECS" "$PEAK_KB" "$(check "pandas-$n")"
+  elif [ "$have_pandas" = 1 ]; then
+    note "pandas not run on $n rows (takes many minutes; BENCH_PANDAS_FULL=1 runs it)"
+  fi
+  echo | tee -a "$TABLE"
+  ratio "nettui cold / DuckDB" "$cold" "$duck"
+  ratio "nettui warm / DuckDB" "$best" "$duck"
+  ratio "nettui cold / pandas" "$cold" "$pandas"
+  ratio "nettui warm / pandas" "$best" "$pandas"
+}
+
+TABLE="$BENCH_DIR/results-$(date -u +%Y%m%d-%H%M%S).md"
+{ echo "nettui bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo),"
+  echo "$(${CC:-cc} --version | head -n 1), $(uname -sr)"; } | tee "$TABLE"
+if [ "$FULL_ROWS" -gt "$SMALL_ROWS" ]; then
+  bench_file "$SMALL_ROWS"
+fi
+bench_file "$FULL_ROWS"
+echo
+if [ ! -e "$LOG/mismatch" ]; then
+  echo "answers: every tool that ran gave the generator's ten answers" | tee -a "$TABLE"
+else
+  echo "answers: MISMATCH, see the lines marked DIFFERS above (logs in $LOG)" | tee -a "$TABLE"
+fi
+echo "table saved in $TABLE"
+[ ! -e "$LOG/mismatch" ]
