@@ -1,9 +1,65 @@
-/* PLACEHOLDER until the engine lands (owner: engine). */
+/* run_answers.c: --answers, --json, --export: load, build the facts, run the
+ * ten detectors once, print the answers (or every finding as JSON) and
+ * write the answers file. NETTUI_TIMING=1 prints the engine's times on
+ * stderr: build (the fused pass), run, and a second run (a blacklist change). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
 #include "nettui/cli.h"
+#include "nettui/engine.h"
+#include "nettui/export.h"
+
 int run_answers(const cli_options *o)
 {
-    (void)o;
-    fprintf(stderr, "nettui: --answers is not built yet.\n");
-    return EXIT_FAILURE_RUN;
+    flow_table t;
+    load_report rep;
+    int from_cache = 0;
+    int status = cli_load_table(o, &t, &rep, &from_cache);
+    if (status != EXIT_OK) return status;
+
+    engine_options eo;
+    engine_options_default(&eo);
+    eo.work_start = o->work_start;
+    eo.work_end = o->work_end;
+    eo.threads = o->threads;
+    char err[256];
+    engine *e = engine_build(&t, &eo, err, sizeof err);
+    if (!e) {
+        fprintf(stderr, "nettui: %s\n", err);
+        flows_free(&t);
+        return EXIT_FAILURE_RUN;
+    }
+    blacklist bl;
+    if (blacklist_init(&bl, t.hosts.n)) {
+        fprintf(stderr, "nettui: out of memory for the blacklist.\n");
+        engine_free(e);
+        flows_free(&t);
+        return EXIT_FAILURE_RUN;
+    }
+    finding f[DETECTOR_COUNT];
+    engine_run(e, &bl, f);
+    const char *timing = getenv("NETTUI_TIMING");
+    if (timing && *timing && *timing != '0') {
+        double tb, tr, tr2;
+        engine_timing(e, &tb, &tr);
+        finding again[DETECTOR_COUNT];
+        engine_run(e, &bl, again);
+        engine_timing(e, NULL, &tr2);
+        fprintf(stderr, "timing: rows %zu build %.3f s run %.3f s rerun %.3f s load %.3f s%s\n",
+                t.n, tb, tr, tr2, rep.seconds, from_cache ? " (cache)" : "");
+    }
+    int rc = o->json ? export_json(stdout, e, f) : export_answers(stdout, e, f);
+    if (rc) {
+        fprintf(stderr, "nettui: cannot write the answers to standard output.\n");
+        status = EXIT_FAILURE_RUN;
+    }
+    if (status == EXIT_OK && o->export_path && export_answers_to_path(o->export_path, e, f, err, sizeof err)) {
+        fprintf(stderr, "nettui: %s\n", err);
+        status = EXIT_FAILURE_RUN;
+    }
+    blacklist_free(&bl);
+    engine_free(e);
+    flows_free(&t);
+    return status;
 }

@@ -100,6 +100,9 @@ const flow_table *engine_table(const engine *e);
  * out[0..9] and updates bl->by_detector from the chain. */
 void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT]);
 
+/* Seconds the last engine_build() and engine_run() took. */
+void engine_timing(const engine *e, double *build_seconds, double *run_seconds);
+
 /* The answer of a finding as text ("13.1.2.3", "443", "?" when not found). */
 const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len);
 

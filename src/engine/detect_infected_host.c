@@ -1,0 +1,61 @@
+/* detect_infected_host.c, question 7: internal hosts (not blacklisted) that
+ * talk to the malware controller on the port its single-purpose sources use.
+ * The answer is the one that did so first (the only one, in the CTF); score:
+ * its flows to the controller. Runners-up ranked by first contact.
+ *
+ * Resolution: the pair matrix keeps, per (src, dst), the port set, the flow
+ * count and the first row, so "on the port" is exact while the first contact
+ * and the flow count are those of the pair over all its ports. */
+#include <stdio.h>
+
+#include "engine_priv.h"
+
+static void run(engine *e, finding *f)
+{
+    finding_begin(f, 6, ANSWER_HOST, "flows", "first contact (ms)");
+    char h1[64], h2[64], t1[32];
+    if (e->ctrl_host == HOST_NONE || e->ctrl_port < 0) {
+        finding_why(f, "No malware controller (or its port) was found, so no host can be tied to it.");
+        return;
+    }
+    if (!e->f.pairs) {
+        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
+        return;
+    }
+    uint32_t c = e->int_index[e->ctrl_host];
+    uint32_t pid = (uint32_t)e->port_id[e->ctrl_port];
+    uint64_t bit = 1ULL << (pid & 63);
+    uint32_t cands = 0;
+    for (uint32_t a = 0; a < e->nint; a++) {
+        host_id h = e->int_host[a];
+        if (a == c || e->excluded[h]) continue;
+        const uint64_t *pe = pair_at(e, &e->f, a, c);
+        if (!(uint32_t)pe[0] || !(pe[1 + (pid >> 6)] & bit)) continue;
+        cands++;
+        top_offer(f, h, (double)e->t->ts[pe[0] >> 32], 0);
+    }
+    if (f->ntop == 0) {
+        finding_why(f, "No internal host outside the blacklist talks to the controller %s on port %d.",
+                 host_text(e, e->ctrl_host, h1), e->ctrl_port);
+        return;
+    }
+    f->found = 1;
+    f->value = f->top[0].value;
+    const uint64_t *pe = pair_at(e, &e->f, e->int_index[f->value], c);
+    f->score = (double)(uint32_t)pe[0];
+    finding_evidence(f, "flows to controller", f->score);
+    finding_evidence(f, "first contact ms", f->top[0].metric);
+    finding_evidence(f, "hosts on that port", cands);
+    finding_evidence(f, "port", e->ctrl_port);
+    if (cands == 1)
+        finding_why(f, "%s is the only internal host outside the blacklist that talks to the controller %s on its bots' port %d (%.0f flows, first %s).",
+                 host_text(e, f->value, h1), host_text(e, e->ctrl_host, h2), e->ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
+    else
+        finding_why(f, "%s is the first of %u internal hosts to talk to the controller %s on its bots' port %d (%.0f flows, first %s).",
+                 host_text(e, f->value, h1), cands, host_text(e, e->ctrl_host, h2), e->ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
+    finding_add(f, f->value);
+}
+
+const detector detector_infected_host = {
+    {"infected-host", "Infected host: talks to the controller on its bots' port", ANSWER_HOST}, run,
+};

@@ -1,0 +1,68 @@
+/* detect_lateral_spy.c, question 10: the internal host (not blacklisted)
+ * with the most internal (destination, port) pairs that no other
+ * non-blacklisted host touches. Ties: the lower host id. Score: its count
+ * over the runner-up's. The blacklist matters here: the brute-force host
+ * touches nearly everything, and left in it would make every pair shared. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine_priv.h"
+
+static void run(engine *e, finding *f)
+{
+    finding_begin(f, 9, ANSWER_HOST, "x next", "pairs only it touches");
+    if (!e->f.pairs) {
+        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
+        return;
+    }
+    uint32_t ni = e->nint, np = e->nports, pw = e->pw;
+    /* per (dst, port): how many sources, and the last one */
+    uint32_t *cnt = calloc((size_t)ni * np + 1, sizeof *cnt);
+    uint32_t *who = malloc(((size_t)ni * np + 1) * sizeof *who);
+    uint32_t *uniq = calloc(ni + 1, sizeof *uniq), *pairs = calloc(ni + 1, sizeof *pairs);
+    if (!cnt || !who || !uniq || !pairs) {
+        free(cnt); free(who); free(uniq); free(pairs);
+        finding_why(f, "Out of memory.");
+        return;
+    }
+    for (uint32_t a = 0; a < ni; a++) {
+        if (e->excluded[e->int_host[a]]) continue;
+        for (uint32_t b = 0; b < ni; b++) {
+            const uint64_t *pe = pair_at(e, &e->f, a, b);
+            if (!(uint32_t)pe[0]) continue;
+            for (uint32_t w = 0; w < pw; w++)
+                for (uint64_t m = pe[1 + w]; m; m &= m - 1) {
+                    size_t k = (size_t)b * np + w * 64 + (uint32_t)__builtin_ctzll(m);
+                    cnt[k]++;
+                    who[k] = a;
+                    pairs[a]++;
+                }
+        }
+    }
+    for (size_t k = 0; k < (size_t)ni * np; k++) if (cnt[k] == 1) uniq[who[k]]++;
+    for (uint32_t a = 0; a < ni; a++) if (uniq[a]) top_offer(f, e->int_host[a], uniq[a], 1);
+    if (f->ntop == 0) {
+        free(cnt); free(who); free(uniq); free(pairs);
+        finding_why(f, "Every internal (host, port) pair is touched by two or more hosts outside the blacklist.");
+        return;
+    }
+    f->found = 1;
+    f->value = f->top[0].value;
+    double next = f->ntop > 1 ? f->top[1].metric : 0;
+    f->score = ratio_over(f->top[0].metric, next);
+    uint32_t a = e->int_index[f->value];
+    finding_evidence(f, "pairs only it touches", f->top[0].metric);
+    finding_evidence(f, "runner-up pairs", next);
+    finding_evidence(f, "its (host, port) pairs", pairs[a]);
+    finding_evidence(f, "internal hosts reached", e->int_out_peers[a]);
+    finding_evidence(f, "internal flows", (double)e->f.hs[f->value].sent_flows[PEER_INTERNAL]);
+    char h1[64];
+    finding_why(f, "%s is the only host to touch %.0f internal (host, port) pairs, %.1fx the next host (%.0f), while it reaches only %u hosts in %.0f flows.",
+             host_text(e, f->value, h1), f->top[0].metric, f->score, next, e->int_out_peers[a],
+             (double)e->f.hs[f->value].sent_flows[PEER_INTERNAL]);
+    free(cnt); free(who); free(uniq); free(pairs);
+}
+
+const detector detector_lateral_spy = {
+    {"lateral-spy", "Lateral spy: (host, port) pairs nobody else touches", ANSWER_HOST}, run,
+};

@@ -1,0 +1,185 @@
+/* engine_priv.h: the engine's own layout of the facts, shared by the files of
+ * src/engine (build, facts queries, detectors). Nothing outside src/engine
+ * includes it: panes read facts.h, the batch modes engine.h.
+ *
+ * Indexing: hosts by host id (0..nhosts-1); internal hosts also by a dense
+ * internal index (0..nint-1, ascending host id); ports by a dense port id
+ * (0..nports-1, ascending port number). Per-internal-host arrays are rows of
+ * a fixed stride indexed by the internal index. */
+#ifndef NETTUI_ENGINE_PRIV_H
+#define NETTUI_ENGINE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "nettui/engine.h"
+#include "nettui/facts.h"
+
+#define NO_INDEX UINT32_MAX
+#define DST_MULTI (UINT32_MAX - 1)   /* ext_dst1[]: the source reached 2+ internal hosts */
+#define HLL_M 256                    /* HyperLogLog registers per host and direction */
+#define SS_K 8                       /* heavy-hitter slots per host and direction */
+#define HOUR_MS 3600000LL
+
+/* Flows and bytes of one host, split by the class of the peer. */
+typedef struct host_stat {
+    uint32_t sent_flows[2], recv_flows[2];   /* [PEER_INTERNAL], [PEER_EXTERNAL] */
+    uint64_t sent_bytes[2], recv_bytes[2];
+    int64_t first_ms, last_ms;
+} host_stat;
+
+/* An internal host's traffic on one port. */
+typedef struct host_port_stat {
+    uint64_t out_bytes;
+    uint32_t out_flows;
+    uint32_t in_flows;
+} host_port_stat;
+
+/* A heavy-hitter slot (SpaceSaving). */
+typedef struct ss_slot {
+    uint32_t host;   /* HOST_NONE when empty */
+    uint32_t count;
+} ss_slot;
+
+/* Boyer-Moore majority vote over (bytes << 16 | port) of the flows an
+ * external host received from internal hosts: a beacon callee receives one
+ * size on one port, so its majority key is the beacon's. */
+typedef struct bm_vote {
+    uint64_t key;
+    uint32_t count;
+} bm_vote;
+
+/* One call series (internal src -> external dst) the beacon test passed. */
+typedef struct series_rec {
+    beacon_series s;
+    size_t ts_off;   /* into engine.beacon_ts */
+} series_rec;
+
+/* What one thread of the fused pass accumulates; thread 0's copy becomes
+ * the engine's after the merge. */
+typedef struct partial {
+    uint64_t hour_flows[24], hour_bytes[24];
+    uint32_t *tl_all;                 /* [nbuckets] */
+    uint64_t *port_flows, *port_bytes, *port_out_flows, *port_out_bytes,
+             *port_in_flows, *port_int_flows;   /* [nports] */
+    host_stat *hs;                    /* [nhosts] */
+    uint32_t *ext_dst1;               /* [nhosts]: an external source's internal dst, NO_INDEX, DST_MULTI */
+    uint64_t *in_ports;               /* [nhosts * pw]: ports an external source sent inward on */
+    bm_vote *bm;                      /* [nhosts] */
+    uint32_t *ihour_flows;            /* [nint * 24] flows an internal host sent or received */
+    uint64_t *ihour_bytes;            /* [nint * 24] */
+    uint64_t *iout_hour_bytes;        /* [nint * 24] outbound bytes */
+    uint32_t *tl_sent, *tl_recv;      /* [nint * nbuckets] */
+    uint8_t *hll;                     /* [nint * 2 * HLL_M] external peers: [0] sent to, [1] received from */
+    ss_slot *ss;                      /* [nint * 2 * SS_K] */
+    host_port_stat *hp;               /* [nint * nports], NULL when too big */
+    uint64_t *pairs;                  /* [nint * nint * pstride] internal pairs, NULL when too big */
+} partial;
+
+struct engine {
+    const flow_table *t;
+    engine_options opt;
+    uint32_t nhosts, nint, nports;
+    uint32_t *int_index;              /* [nhosts] -> internal index or NO_INDEX */
+    host_id *int_host;                /* [nint] */
+    int32_t port_id[65536];           /* -1 when unused */
+    uint16_t *port_list;              /* [nports] ascending */
+    uint32_t pw;                      /* 64-bit words of a port bitset */
+    uint32_t pstride;                 /* words of a pair entry: 1 (count, first row) + pw (port mask) */
+    int64_t t0_ms, bucket_ms;
+    uint32_t nbuckets;
+
+    partial f;                        /* the merged facts */
+
+    /* derived at build */
+    uint32_t *port_ext_sources;       /* [nports] distinct external sources sending inward */
+    uint32_t *port_int_senders;       /* [nports] distinct internal hosts sending outward */
+    uint32_t *int_out_peers, *int_in_peers;   /* [nint] distinct internal peers */
+    size_t *edge_off;                 /* [nports + 1] CSR into edges */
+    host_id *edges;                   /* 2 per undirected internal edge */
+    size_t *node_off;                 /* [nports + 1] */
+    host_id *nodes;
+    uint32_t *clique_bound;           /* [nports] core number + 1 */
+    facts_work_hours wh;
+    uint8_t work[24];
+    int work_override;
+
+    /* beacon candidates tested at build: every series that passed */
+    series_rec *series;
+    size_t nseries;
+    int64_t *beacon_ts;               /* call times of all passed series, back to back */
+    size_t nbeacon_ts;
+    uint64_t beacon_candidates_flows; /* flows the second pass looked at */
+
+    /* results of the last engine_run() */
+    host_id *members[DETECTOR_COUNT];
+    size_t members_cap[DETECTOR_COUNT];
+    double *port_z;                   /* [nports], NAN when not rated */
+    host_id *port_z_host;             /* [nports] */
+    size_t *found_series;             /* indexes into series[] behind the beacon finding */
+    beacon_series *found_copy;        /* the same series, as facts hand them out */
+    size_t nfound_series, found_series_cap;
+    uint8_t *excluded;                /* [nhosts] working blacklist during a run */
+    host_id ctrl_host;                /* malware controller of this run, or HOST_NONE */
+    int ctrl_port;                    /* its bots' port, or -1 */
+
+    double build_seconds, run_seconds;
+    size_t bytes_facts;
+};
+
+/* Pair entry of internal indexes (a sends to b). Word 0: low 32 bits flow
+ * count, high 32 bits first row; words 1..pw: port mask by port id. */
+static inline uint64_t *pair_at(const engine *e, const partial *p, uint32_t a, uint32_t b)
+{
+    return p->pairs + ((size_t)a * e->nint + b) * e->pstride;
+}
+
+/* ---- detectors ------------------------------------------------------------- */
+
+/* A detector reads the facts and e->excluded (the chain's blacklist so far,
+ * with the person's adds and allows applied) and fills out. It may keep
+ * members and per-run results in e. */
+typedef struct detector {
+    detector_info info;
+    void (*run)(engine *e, finding *out);
+} detector;
+
+extern const detector detector_exfil_volume, detector_offhours_exfil, detector_port_abuse,
+    detector_private_cnc, detector_internal_p2p, detector_malware_controller,
+    detector_infected_host, detector_botnet_beacons, detector_lateral_brute, detector_lateral_spy;
+
+/* Helpers for detectors (engine.c). */
+void finding_begin(finding *f, int detector, answer_kind kind, const char *score_label, const char *metric_label);
+void finding_evidence(finding *f, const char *label, double value);
+void finding_add(finding *f, host_id h);
+/* Sets the one-sentence why (truncated to fit). */
+void finding_why(finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keeps top[] the best FINDING_TOP (value, metric) pairs: largest metric first
+ * when larger != 0, else smallest first; ties by lower value. */
+void top_offer(finding *f, uint32_t value, double metric, int larger);
+/* Sets members of detector k (copied into engine storage); -1 when out of memory. */
+int finding_members(engine *e, finding *f, const host_id *m, size_t n);
+/* Host text for sentences. */
+const char *host_text(const engine *e, host_id h, char buf[64]);
+/* "10.6 GB", "290 MB", "812 B" */
+const char *fmt_bytes(double b, char buf[32]);
+/* "2020-01-07 03:12 UTC" */
+const char *fmt_time(int64_t ms, char buf[32]);
+/* Score of a winner over its runner-up: ratio (inf-safe). */
+double ratio_over(double a, double b);
+
+/* Work hours from the hourly profile (build.c): fills e->wh and e->work. */
+void engine_find_work_hours(engine *e);
+
+/* The beacon test over a candidate call series (beacon.c). */
+int beacon_series_test(const int64_t *ts, size_t n, double *period_s, double *jitter_s);
+/* Second pass over the flows: collects and tests candidate series. */
+int engine_find_beacon_series(engine *e, int threads);
+
+/* Port graphs and clique glue (graph.c). */
+int engine_build_port_graphs(engine *e);
+/* Exact largest clique of port pid's graph without excluded hosts, searching
+ * only for cliques larger than at_least; fills members (host ids, caller
+ * frees) when it finds one. Returns the size, 0 when none larger exists. */
+uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, host_id **members);
+
+#endif
