@@ -45,6 +45,9 @@
 #define WINDOW_BYTES (8u << 20)  /* how much of the file one worker maps at a time */
 #define PROBE_BYTES (64u << 10)
 #define PROBE_ROWS 32
+/* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
+ * so every time the engine derives stays exact in a double and formattable. */
+#define TS_MAX_MS 253402300799999LL
 
 static const char *const bad_names[BAD_KIND_COUNT] = {"fields", "timestamp", "host", "port", "bytes"};
 
@@ -105,6 +108,7 @@ static int parse_ts(const char *s, size_t len, int seconds, int64_t *out)
         if (v > ((uint64_t)INT64_MAX - frac) / 1000) return -1;
         v = v * 1000 + frac;
     }
+    if (v > (uint64_t)TS_MAX_MS) return -1;
     *out = (int64_t)v;
     return 0;
 }

@@ -1,0 +1,123 @@
+/* test_hostile.c: hostile flow files and what the fuzzers found.
+ *
+ * Each file of tests/data/hostile/ (small, hand-written or a fuzzer's find)
+ * is loaded with one parser and with several, must give the same table both
+ * ways, and, when it has rows, must go through the engine and the exports.
+ * Under `make test-san` the same code runs with ASan and UBSan, which is what
+ * turns most of these into real checks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "nettui/engine.h"
+#include "nettui/export.h"
+#include "nettui/load.h"
+
+#define HOSTILE "tests/data/hostile/"
+
+static int load(const char *path, int threads, flow_table *t, load_report *rep)
+{
+    load_options o;
+    load_options_default(&o);
+    o.threads = threads;
+    return load_file(path, &o, t, rep);
+}
+
+/* Builds the facts, runs the ten detectors twice (the second time with the
+ * first host answer allowed by the person) and writes both exports. */
+static void run_engine(const flow_table *t)
+{
+    engine_options eo;
+    engine_options_default(&eo);
+    eo.threads = 2;
+    char err[256];
+    engine *e = engine_build(t, &eo, err, sizeof err);
+    assert_non_null(e);
+    blacklist bl;
+    assert_int_equal(blacklist_init(&bl, t->hosts.n), 0);
+    finding f[DETECTOR_COUNT];
+    engine_run(e, &bl, f);
+    for (int k = 0; k < DETECTOR_COUNT; k++)
+        if (f[k].found && f[k].kind == ANSWER_HOST) { blacklist_toggle(&bl, f[k].value); break; }
+    engine_run(e, &bl, f);
+    FILE *null = fopen("/dev/null", "w");
+    assert_non_null(null);
+    assert_int_equal(export_answers(null, e, f), 0);
+    assert_int_equal(export_json(null, e, f), 0);
+    fclose(null);
+    blacklist_free(&bl);
+    engine_free(e);
+}
+
+/* Loads path with 1 and 3 parsers; both must agree with want_status (and,
+ * when it is EXIT_OK, on rows and bad lines). Returns the one-parser table. */
+static void load_both(const char *path, int want_status, flow_table *t, load_report *rep)
+{
+    flow_table t3;
+    load_report r3;
+    assert_int_equal(load(path, 1, t, rep), want_status);
+    assert_int_equal(load(path, 3, &t3, &r3), want_status);
+    assert_int_equal(t->n, t3.n);
+    assert_int_equal(rep->bad_total, r3.bad_total);
+    assert_memory_equal(rep->bad, r3.bad, sizeof rep->bad);
+    if (want_status != EXIT_OK) {
+        assert_non_null(strstr(rep->error, path));   /* the sentence names the file */
+        assert_int_equal(t->n, 0);
+    }
+    flows_free(&t3);
+}
+
+/* ---- timestamps out of range ------------------------------------------------ */
+
+/* fuzz_load found it: a timestamp of 2^63-1 ms loaded, and the infected-host
+ * detector's first-contact time (a double) no longer fit an int64 (UBSan). */
+static void test_fuzz_ts_int64_max(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    load_both(HOSTILE "fuzz_ts_int64_max.csv", EXIT_OK, &t, &rep);
+    for (size_t i = 0; i < t.n; i++) assert_true(t.ts[i] <= 253402300799999LL);
+    run_engine(&t);
+    flows_free(&t);
+}
+
+/* The last millisecond of year 9999 is the latest timestamp; later ones, and
+ * anything that is not a plain unsigned number, are bad timestamps. */
+static void test_ts_range(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    load_both(HOSTILE "ts_range_ms.csv", EXIT_OK, &t, &rep);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.ts[0], 253402300799999LL);
+    assert_int_equal(t.ts[1], 0);
+    assert_int_equal(rep.bad[BAD_TIMESTAMP], 6);
+    assert_int_equal(rep.first_bad[BAD_TIMESTAMP][0], 2);
+    run_engine(&t);
+    flows_free(&t);
+
+    load_both(HOSTILE "ts_range_seconds.csv", EXIT_OK, &t, &rep);
+    assert_int_equal(rep.timestamps_in_seconds, 1);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.ts[1], 253402300799999LL);
+    assert_int_equal(rep.bad[BAD_TIMESTAMP], 3);
+    run_engine(&t);
+    flows_free(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fuzz_ts_int64_max),
+        cmocka_unit_test(test_ts_range),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
