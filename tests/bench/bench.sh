@@ -90,14 +90,14 @@ row() {
     rps = s > 0 ? n / s / 1e6 : 0; mbs = s > 0 ? b / s / 1e6 : 0
     pk = kb > 0 ? sprintf("%8.0f", kb / 1024) : "       -"
     bpf = kb > 0 && n > 0 ? sprintf("%7.1f", kb * 1024 / n) : "      -"
-    printf "| %-30s | %8.2f | %8.2f | %8.0f | %s | %s | %-12s |\n", l, s, rps, mbs, pk, bpf, a }' | tee -a "$TABLE"
+    printf "| %-36s | %8.2f | %8.2f | %8.0f | %s | %s | %-12s |\n", l, s, rps, mbs, pk, bpf, a }' | tee -a "$TABLE"
 }
 header() {
   { echo
     echo "$1"
     echo
-    echo "| tool                           |  seconds | Mrows/s  |     MB/s |  peak MB | B/flow  | answers      |"
-    echo "|--------------------------------|---------:|---------:|---------:|---------:|--------:|--------------|"
+    echo "| tool                                 |  seconds | Mrows/s  |     MB/s |  peak MB | B/flow  | answers      |"
+    echo "|--------------------------------------|---------:|---------:|---------:|---------:|--------:|--------------|"
   } | tee -a "$TABLE"
 }
 
