@@ -43,6 +43,7 @@
 #define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
 #define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
 #define WINDOW_BYTES (8u << 20)  /* how much of the file one worker maps at a time */
+#define PIECE_BYTES (128u << 10) /* quote scan, then parse: while it is in the cache */
 #define PROBE_BYTES (64u << 10)
 #define PROBE_ROWS 32
 /* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
@@ -69,6 +70,15 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
 {
     if (len == 0) return -1;
     uint64_t v = 0;
+    if (len < 20) {               /* 19 digits cannot overflow: no check per digit */
+        for (size_t i = 0; i < len; i++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9) return -1;
+            v = v * 10 + d;
+        }
+        *out = v;
+        return 0;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned d = (unsigned)(unsigned char)s[i] - '0';
         if (d > 9) return -1;
@@ -86,6 +96,12 @@ static int parse_ts(const char *s, size_t len, int seconds, int64_t *out)
 {
     size_t i = 0;
     uint64_t v = 0;
+    size_t safe = len < 18 ? len : 18;   /* 18 digits stay below 2^63 */
+    for (; i < safe; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9) break;
+        v = v * 10 + d;
+    }
     while (i < len && (unsigned)(unsigned char)s[i] - '0' <= 9) {
         unsigned d = (unsigned)(unsigned char)s[i] - '0';
         if (v > ((uint64_t)INT64_MAX - d) / 10) return -1;
@@ -269,26 +285,43 @@ static int layout_decide(const probe *p, layout *lay, const char *path, char *er
 
 /* ---- a worker's own host table -------------------------------------------- */
 
-/* Local ids in order of first appearance in the worker's chunk. IPv4 hosts
- * are found through a small open-addressing index; string hosts (rare) live in
- * a host_dict of their own. */
+/* Local ids in order of first appearance in the worker's chunk. The hot path
+ * never parses an address it has seen: a host field of up to 15 bytes (every
+ * dotted quad) is looked up by its text in a small open-addressing index, and
+ * only a new text goes through ipv4_parse. A valid dotted quad has exactly one
+ * spelling (ipv4_parse refuses leading zeros), so text identity is address
+ * identity. String hosts (rare) also live in a host_dict of their own, which
+ * keeps longer names unique. */
+#define KEY_MAX 15
+
+typedef struct text_slot {
+    uint64_t k0, k1;      /* the text, zero-padded, its length in the last byte */
+    uint32_t id1;         /* local id + 1, 0 empty */
+} text_slot;
+
 typedef struct local_hosts {
     uint32_t n, cap;
     uint32_t *val;        /* ip, or the id in names */
     uint8_t *is_name;
-    uint32_t *slots;      /* local id + 1, 0 empty */
-    uint32_t mask;
+    text_slot *slots;
+    uint32_t nslots, used;   /* nslots a power of two, at most half used */
     host_dict names;
     uint32_t *name_local; /* names id -> local id */
-    uint32_t last_ip, last_id;   /* consecutive rows often share a host */
 } local_hosts;
 
-static uint32_t hash_ip(uint32_t x)
+static inline void text_key(const char *s, size_t len, uint64_t *k0, uint64_t *k1)
 {
-    x ^= x >> 16; x *= 0x7feb352du;
-    x ^= x >> 15; x *= 0x846ca68bu;
-    x ^= x >> 16;
-    return x;
+    unsigned char b[16] = {0};
+    memcpy(b, s, len);
+    b[15] = (unsigned char)len;
+    memcpy(k0, b, 8);
+    memcpy(k1, b + 8, 8);
+}
+
+static inline uint32_t text_hash(uint64_t k0, uint64_t k1)
+{
+    uint64_t h = k0 * 0x9e3779b97f4a7c15ull ^ k1 * 0xc2b2ae3d27d4eb4full;
+    return (uint32_t)((h ^ (h >> 29)) >> 16);
 }
 
 static void local_hosts_free(local_hosts *h)
@@ -298,63 +331,83 @@ static void local_hosts_free(local_hosts *h)
     memset(h, 0, sizeof *h);
 }
 
-static int local_grow(local_hosts *h)
+/* The local id of a host text seen before, or HOST_NONE. */
+static inline uint32_t local_find(const local_hosts *h, const char *s, size_t len)
 {
-    uint32_t cap = h->cap ? h->cap * 2 : 1024;
-    uint32_t *v = realloc(h->val, cap * sizeof *v);
-    if (!v) return -1;
-    h->val = v;
-    uint8_t *k = realloc(h->is_name, cap);
-    if (!k) return -1;
-    h->is_name = k;
-    h->cap = cap;
-    /* the index stays at most half full */
-    uint32_t nslots = cap * 2;
-    uint32_t *slots = calloc(nslots, sizeof *slots);
-    if (!slots) return -1;
-    for (uint32_t id = 0; id < h->n; id++) {
-        if (h->is_name[id]) continue;
-        uint32_t i = hash_ip(h->val[id]) & (nslots - 1);
-        while (slots[i]) i = (i + 1) & (nslots - 1);
-        slots[i] = id + 1;
+    if (len > KEY_MAX || !h->nslots) return HOST_NONE;
+    uint64_t k0, k1;
+    text_key(s, len, &k0, &k1);
+    uint32_t mask = h->nslots - 1;
+    for (uint32_t i = text_hash(k0, k1) & mask; h->slots[i].id1; i = (i + 1) & mask)
+        if (h->slots[i].k0 == k0 && h->slots[i].k1 == k1) return h->slots[i].id1 - 1;
+    return HOST_NONE;
+}
+
+static int local_index(local_hosts *h, const char *s, size_t len, uint32_t id)
+{
+    if (len > KEY_MAX) return 0;
+    if ((h->used + 1) * 2 > h->nslots) {
+        uint32_t nslots = h->nslots ? h->nslots * 2 : 4096;
+        text_slot *slots = calloc(nslots, sizeof *slots);
+        if (!slots) return -1;
+        for (uint32_t j = 0; j < h->nslots; j++) {
+            if (!h->slots[j].id1) continue;
+            uint32_t i = text_hash(h->slots[j].k0, h->slots[j].k1) & (nslots - 1);
+            while (slots[i].id1) i = (i + 1) & (nslots - 1);
+            slots[i] = h->slots[j];
+        }
+        free(h->slots);
+        h->slots = slots;
+        h->nslots = nslots;
     }
-    free(h->slots);
-    h->slots = slots;
-    h->mask = nslots - 1;
+    uint64_t k0, k1;
+    text_key(s, len, &k0, &k1);
+    uint32_t i = text_hash(k0, k1) & (h->nslots - 1);
+    while (h->slots[i].id1) i = (i + 1) & (h->nslots - 1);
+    h->slots[i].k0 = k0;
+    h->slots[i].k1 = k1;
+    h->slots[i].id1 = id + 1;
+    h->used++;
     return 0;
 }
 
-static uint32_t local_add_ip(local_hosts *h, uint32_t ip)
+static uint32_t local_append(local_hosts *h, uint32_t val, uint8_t is_name)
 {
-    if (h->n && h->last_ip == ip && !h->is_name[h->last_id]) return h->last_id;
-    if (h->n == h->cap && local_grow(h)) return HOST_NONE;
-    uint32_t i = hash_ip(ip) & h->mask;
-    for (; h->slots[i]; i = (i + 1) & h->mask) {
-        uint32_t id = h->slots[i] - 1;
-        if (h->val[id] == ip) { h->last_ip = ip; h->last_id = id; return id; }
+    if (h->n == h->cap) {
+        uint32_t cap = h->cap ? h->cap * 2 : 1024;
+        uint32_t *v = realloc(h->val, cap * sizeof *v);
+        if (!v) return HOST_NONE;
+        h->val = v;
+        uint8_t *k = realloc(h->is_name, cap);
+        if (!k) return HOST_NONE;
+        h->is_name = k;
+        h->cap = cap;
     }
-    uint32_t id = h->n++;
-    h->val[id] = ip;
-    h->is_name[id] = 0;
-    h->slots[i] = id + 1;
-    h->last_ip = ip; h->last_id = id;
-    return id;
+    h->val[h->n] = val;
+    h->is_name[h->n] = is_name;
+    return h->n++;
 }
 
-static uint32_t local_add_name(local_hosts *h, const char *s, size_t len)
+/* Interns a host text of a good row: its local id, or HOST_NONE (no memory). */
+static uint32_t local_intern(local_hosts *h, const char *s, size_t len)
 {
-    uint32_t before = h->names.n;
-    host_id nid = hosts_add_name(&h->names, s, len);
-    if (nid == HOST_NONE) return HOST_NONE;
-    if (nid < before) return h->name_local[nid];
-    if (h->n == h->cap && local_grow(h)) return HOST_NONE;
-    uint32_t *nl = realloc(h->name_local, h->names.cap * sizeof *nl);
-    if (!nl) return HOST_NONE;
-    h->name_local = nl;
-    uint32_t id = h->n++;
-    h->val[id] = nid;
-    h->is_name[id] = 1;
-    nl[nid] = id;
+    uint32_t id = local_find(h, s, len);
+    if (id != HOST_NONE) return id;
+    uint32_t ip;
+    if (ipv4_parse(s, len, &ip) == 0) {
+        id = local_append(h, ip, 0);
+    } else {
+        uint32_t before = h->names.n;
+        host_id nid = hosts_add_name(&h->names, s, len);
+        if (nid == HOST_NONE) return HOST_NONE;
+        if (nid < before) return h->name_local[nid];   /* a long name seen before */
+        uint32_t *nl = realloc(h->name_local, h->names.cap * sizeof *nl);
+        if (!nl) return HOST_NONE;
+        h->name_local = nl;
+        id = local_append(h, nid, 1);
+        if (id != HOST_NONE) nl[nid] = id;
+    }
+    if (id == HOST_NONE || local_index(h, s, len, id)) return HOST_NONE;
     return id;
 }
 
@@ -380,14 +433,15 @@ typedef struct worker {
     size_t base, cap;             /* row region in the columns */
     int skip_header;              /* chunk 0 of a file with a header */
 
+    layout lay;                   /* a copy: no pointer to chase per field */
+
     /* the row being parsed */
     int field;
     unsigned bad_mask;            /* 1 << bad_kind */
     int64_t ts;
-    uint32_t src_ip, dst_ip;
-    int src_is_name, dst_is_name;
-    size_t src_len, dst_len;
-    char src_name[HOST_MAX_LEN + 1], dst_name[HOST_MAX_LEN + 1];
+    uint32_t host[2];             /* src, dst: local id, or HOST_NONE until interned */
+    size_t host_len[2];
+    char host_text[2][HOST_MAX_LEN + 1];
     uint32_t port;
     uint64_t bytes;
     uint64_t line;                /* 1-based line of the row, local to the chunk */
@@ -417,34 +471,29 @@ static void worker_reset_row(worker *w)
 {
     w->field = 0;
     w->bad_mask = 0;
-    w->src_is_name = w->dst_is_name = 0;
 }
 
 static void on_field(void *s, size_t len, void *data)
 {
     worker *w = data;
-    const layout *lay = w->sh->lay;
     const char *f = s;
     int i = w->field++;
     if (w->quote_seen && len && memchr(f, '\n', len)) {
         for (size_t k = 0; k < len; k++) w->embedded_nl += f[k] == '\n';
     }
-    if (i >= lay->nfields) return;
-    switch (lay->role[i]) {
+    if (i >= w->lay.nfields) return;
+    switch (w->lay.role[i]) {
     case ROLE_TS:
-        if (parse_ts(f, len, lay->seconds, &w->ts)) w->bad_mask |= 1u << BAD_TIMESTAMP;
+        if (parse_ts(f, len, w->lay.seconds, &w->ts)) w->bad_mask |= 1u << BAD_TIMESTAMP;
         break;
     case ROLE_SRC:
     case ROLE_DST: {
-        int dst = lay->role[i] == ROLE_DST;
-        uint32_t ip;
+        int d = w->lay.role[i] == ROLE_DST;
         if (len == 0 || len > HOST_MAX_LEN) { w->bad_mask |= 1u << BAD_HOST; break; }
-        if (ipv4_parse(f, len, &ip) == 0) {
-            if (dst) { w->dst_ip = ip; w->dst_is_name = 0; } else { w->src_ip = ip; w->src_is_name = 0; }
-        } else if (dst) {
-            memcpy(w->dst_name, f, len); w->dst_len = len; w->dst_is_name = 1;
-        } else {
-            memcpy(w->src_name, f, len); w->src_len = len; w->src_is_name = 1;
+        w->host[d] = local_find(&w->hosts, f, len);
+        if (w->host[d] == HOST_NONE) {       /* new: interned if the row is good */
+            memcpy(w->host_text[d], f, len);
+            w->host_len[d] = len;
         }
         break;
     }
@@ -493,11 +542,13 @@ static void worker_fail(worker *w, int err)
 static void worker_store_row(worker *w)
 {
     if (w->n == w->cap) { worker_fail(w, EOVERFLOW); return; }
-    uint32_t s = w->src_is_name ? local_add_name(&w->hosts, w->src_name, w->src_len)
-                                : local_add_ip(&w->hosts, w->src_ip);
-    uint32_t d = w->dst_is_name ? local_add_name(&w->hosts, w->dst_name, w->dst_len)
-                                : local_add_ip(&w->hosts, w->dst_ip);
-    if (s == HOST_NONE || d == HOST_NONE) { worker_fail(w, ENOMEM); return; }
+    for (int d = 0; d < 2; d++)
+        if (w->host[d] == HOST_NONE &&
+            (w->host[d] = local_intern(&w->hosts, w->host_text[d], w->host_len[d])) == HOST_NONE) {
+            worker_fail(w, ENOMEM);
+            return;
+        }
+    uint32_t s = w->host[0], d = w->host[1];
     flow_table *t = w->sh->t;
     size_t r = w->base + w->n;
     t->ts[r] = w->ts;
@@ -531,7 +582,7 @@ static void on_row(int c, void *data)
     w->lines++;
     if (w->skip_header) {
         w->skip_header = 0;
-    } else if (w->field != w->sh->lay->nfields) {
+    } else if (w->field != w->lay.nfields) {
         worker_bad(w, BAD_FIELDS);
     } else if (w->bad_mask) {
         bad_kind k = 0;
@@ -577,16 +628,21 @@ static void *worker_run(void *arg)
             len = (size_t)got;
             data = buf;
         }
-        if (!w->quote_seen && memchr(data, '"', len)) {
-            if (!sh->single) {      /* chunks may cut a quoted field: start over on one parser */
-                atomic_store(&sh->quote_seen, 1);
-                atomic_store(&sh->stop, 1);
+        /* piece by piece, so the quote scan pulls each piece into the cache
+         * just before the parser reads it */
+        for (size_t at = 0; at < len && !atomic_load_explicit(&sh->stop, memory_order_relaxed); ) {
+            size_t piece = len - at < PIECE_BYTES ? len - at : PIECE_BYTES;
+            if (!w->quote_seen && memchr(data + at, '"', piece)) {
+                if (!sh->single) {  /* chunks may cut a quoted field: start over on one parser */
+                    atomic_store(&sh->quote_seen, 1);
+                    atomic_store(&sh->stop, 1);
+                    break;
+                }
+                w->quote_seen = 1;
             }
-            w->quote_seen = 1;
+            if (csv_parse(&p, data + at, piece, on_field, on_row, w) != piece) worker_fail(w, ENOMEM);
+            at += piece;
         }
-        if (!atomic_load_explicit(&sh->quote_seen, memory_order_relaxed) &&
-            csv_parse(&p, data, len, on_field, on_row, w) != len)
-            worker_fail(w, ENOMEM);
         if (m != MAP_FAILED) munmap(m, maplen);
         pos += len;
         atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);
@@ -823,6 +879,7 @@ static int parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const l
         w[k].base = cap;
         w[k].cap = (size_t)((w[k].end - w[k].start) / MIN_LINE_BYTES + 1);
         w[k].skip_header = k == 0 && sh->lay->has_header;
+        w[k].lay = *sh->lay;
         cap += w[k].cap;
     }
     if (flows_alloc_columns(sh->t, cap)) return ENOMEM;

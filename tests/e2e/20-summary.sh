@@ -2,12 +2,12 @@
 # --summary on the hand-written files of tests/data: row and bad-line counts,
 # the first bad line numbers, and the exit statuses of the man page.
 : "${NETTUI:=./nettui}"
-out=$(mktemp); trap 'rm -f "$out"' EXIT
+out=$(mktemp); tmpdir=$(mktemp -d); trap 'rm -rf "$out" "$tmpdir"' EXIT
 fail() { echo "20-summary: $*" >&2; exit 1; }
 
 # summary FILE ROWS BAD [THREADS]: exit 0 and the two counts
 summary() {
-  "$NETTUI" --summary --threads "${4:-2}" "tests/data/$1" >"$out" 2>&1 || fail "$1: exit $?: $(cat "$out")"
+  "$NETTUI" --summary --no-cache --threads "${4:-2}" "tests/data/$1" >"$out" 2>&1 || fail "$1: exit $?: $(cat "$out")"
   grep -qx "rows: $2" "$out" || fail "$1: want rows: $2, got $(grep '^rows:' "$out")"
   grep -qx "bad_lines: $3" "$out" || fail "$1: want bad_lines: $3, got $(grep '^bad_lines:' "$out")"
 }
@@ -33,7 +33,7 @@ grep -qx "external_hosts: 2" "$out" || fail "basic.csv: external_hosts"
 grep -qx "ports: 3" "$out" || fail "basic.csv: ports"
 grep -qx "bytes: 58354" "$out" || fail "basic.csv: bytes"
 grep -qx "source: parsed" "$out" || fail "basic.csv: source"
-"$NETTUI" --summary --no-cache tests/data/basic.csv >"$out" 2>&1 || fail "--no-cache: exit $?"
+"$NETTUI" --summary --cache-dir "$tmpdir" tests/data/basic.csv >"$out" 2>&1 || fail "--cache-dir: exit $?"
 grep -qx "threads: [0-9]*" "$out" || fail "threads line"
 
 # no input: a missing file, a directory, an empty file -> 3 and one sentence
