@@ -269,7 +269,8 @@ static void bytes_build(gen_world *w)
         /* ~35 kB: a lognormal body with a heavier right tail, for a mean
          * near 35,100, a median near 30,600 and a long tail */
         double z = rng_normal(&r);
-        double l = rng_unit(&r) < 0.035 ? 98000.0 * exp(0.65 * z) : 30100.0 * exp(0.40 * z);
+        double l = rng_unit(&r) < 0.031 ? 98000.0 * exp(0.65 * z) : 30100.0 * exp(0.40 * z);
+        if (l > 500000) l = 500000 - 1000 * rng_unit(&r);   /* long, not unbounded */
         w->normal_bytes[i] = (uint32_t)lround(n);
         w->large_bytes[i] = (uint32_t)lround(l);
         sn += w->normal_bytes[i]; sl += w->large_bytes[i];
@@ -472,6 +473,24 @@ static long clampl(double x, long lo, long hi)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* the value one of n draws from table is expected to reach at most */
+static double largest_of(const uint32_t *table, double n)
+{
+    uint32_t *sorted = xcalloc(TABLE_SIZE, sizeof *sorted);
+    memcpy(sorted, table, TABLE_SIZE * sizeof *sorted);
+    qsort(sorted, TABLE_SIZE, sizeof *sorted, u32_cmp);
+    double rank = n < 1 ? 0 : TABLE_SIZE * (1.0 - 1.0 / n);
+    double v = sorted[rank < TABLE_SIZE - 1 ? (uint32_t)rank : TABLE_SIZE - 1];
+    free(sorted);
+    return v;
+}
+
 static void plant_events(gen_world *w)
 {
     const gen_options *opt = w->opt;
@@ -501,12 +520,15 @@ static void plant_events(gen_world *w)
     }
     /* 2 nightly job: off-hours bytes ~2.4x what the busiest other host
      * sends off hours, estimated from the host weights and the noise of a
-     * sum of that many flows */
+     * sum of that many flows; in small files, by the single biggest flow */
     {
         double off_flows = out_per_host * off_fraction(w);
         double cv = sqrt(w->common_sq_ratio / (off_flows > 1 ? off_flows : 1));
-        double top = 1.3 * (1.0 + 3.0 * cv);
-        double total = 2.4 * top * off_flows * w->mean_common_bytes;
+        double mean_off = off_flows * w->mean_common_bytes;
+        double top = 1.3 * (1.0 + 3.0 * cv) * mean_off;
+        double biggest = largest_of(w->large_bytes, 20 * off_flows * GEN_N_INTERNAL * 12 / GEN_N_COMMON);
+        if (biggest + mean_off > top) top = biggest + mean_off;
+        double total = 2.4 * top;
         long per_night = 12 + lround(100 * s);
         uint32_t dst[2] = { background_external(w, &r), background_external(w, &r) };
         for (int night = 0; night < 5; night++) {
@@ -518,11 +540,13 @@ static void plant_events(gen_world *w)
         }
     }
     /* 3 port abuse: more and bigger flows on a constant 42-byte port,
-     * for ~17x the port's bytes per host */
+     * for ~17x the port's bytes per host; more below a million rows, where
+     * a few flows more or less already make a host stand out on a port */
     {
         double normal = out_per_host / GEN_N_COMMON;
-        long n = clampl(4 * normal, 4, 10000000);
-        double each = 16.2 * 42.0 * normal / n;
+        double boost = rows < 1e6 ? sqrt(1e6 / rows) : 1.0;
+        long n = clampl(4 * normal * boost, 4, 10000000);
+        double each = 16.2 * boost * 42.0 * normal / n;
         if (each < 100) each = 100;
         for (long i = 0; i < n; i++)
             plant(w, time_profile(w, &r), w->abuser, background_external(w, &r), w->port_abuse,
@@ -608,7 +632,7 @@ static void plant_events(gen_world *w)
                 if (!served) cand[nc++] = peer << 8 | p;
             }
         }
-        long n = clampl(0.3 * int_per_host, 40, 2000);
+        long n = clampl(0.3 * int_per_host, 16, 2000);
         if (n > (long)nc) n = nc;
         for (long i = 0; i < n; i++) {
             uint32_t j = (uint32_t)i + rng_below(&r, nc - (uint32_t)i), t = cand[i];
