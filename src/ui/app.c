@@ -95,24 +95,31 @@ static void rerun(app *a, const char *what)
     a->need_redraw = 1;
 }
 
-void app_set_user(app *a, host_id h, int state)
+/* Says what the person's choice on h now is, then re-runs the detectors. */
+static void rerun_after_choice(app *a, host_id h)
 {
     char name[16], what[128];
-    if (h == HOST_NONE || h >= a->bl.nhosts) return;
-    a->bl.user[h] = (uint8_t)state;
     const char *hn = app_host_name(a, h, name);
-    if (state == BL_USER_ADD) snprintf(what, sizeof what, "%s is on the blacklist (by you)", hn);
-    else if (state == BL_USER_ALLOW) snprintf(what, sizeof what, "%s is allowed (by you): no detector skips it", hn);
+    if (a->bl.user[h] == BL_USER_ADD) snprintf(what, sizeof what, "%s is on the blacklist (by you)", hn);
+    else if (a->bl.user[h] == BL_USER_ALLOW) snprintf(what, sizeof what, "%s is off the blacklist (allowed by you)", hn);
     else snprintf(what, sizeof what, "Your choice on %s is undone", hn);
     rerun(a, what);
 }
 
-/* The person's exclusion of h flips: set -> cleared, none -> excluded from
- * every detector. Pressing b twice on the same host restores the findings. */
+void app_set_user(app *a, host_id h, int state)
+{
+    if (h == HOST_NONE || h >= a->bl.nhosts) return;
+    a->bl.user[h] = (uint8_t)state;
+    rerun_after_choice(a, h);
+}
+
+/* blacklist_toggle: a listed host comes off (allowed, or your entry undone),
+ * an unlisted one goes on; pressing b twice restores the findings. */
 void app_toggle_host(app *a, host_id h)
 {
     if (h == HOST_NONE || h >= a->bl.nhosts) { app_message(a, 1, "No host under the cursor."); return; }
-    app_set_user(a, h, a->bl.user[h] ? 0 : BL_USER_ADD);
+    blacklist_toggle(&a->bl, h);
+    rerun_after_choice(a, h);
 }
 
 int list_key(int ch, int *cursor, int n, int page)
@@ -213,10 +220,10 @@ static void draw_status(app *a, const char *override)
 
 static void key_bar_item(int *x, const char *key, const char *label)
 {
-    int need = (int)strlen(key) + (int)strlen(label) + 2;
-    if (*x + need > COLS) { *x = COLS; return; }
-    draw_text(stdscr, LINES - 1, *x, (int)strlen(key), key, term_attr(ROLE_KEY), 0);
-    draw_text(stdscr, LINES - 1, *x + (int)strlen(key), (int)strlen(label) + 1, label, term_attr(ROLE_KEY_LABEL), 0);
+    int kl = (int)strlen(key), need = kl + (int)strlen(label) + 3;
+    if (*x + need - 1 > COLS) { *x = COLS; return; }
+    draw_text(stdscr, LINES - 1, *x, kl, key, term_attr(ROLE_KEY), 0);
+    draw_text(stdscr, LINES - 1, *x + kl + 1, (int)strlen(label), label, term_attr(ROLE_KEY_LABEL), 0);
     *x += need;
 }
 
@@ -241,7 +248,7 @@ static void draw_key_bar(app *a)
     }
     key_bar_item(&x, "Tab", "Pane");
     key_bar_item(&x, "/", "Host");
-    key_bar_item(&x, "b", "Blacklist");
+    if (!k || !strstr(k, "b:")) key_bar_item(&x, "b", "Blacklist");
     key_bar_item(&x, "e", "Export");
 }
 
@@ -280,42 +287,57 @@ static void draw_all(app *a)
 
 static const char *const global_help[] = {
     "q            quit (restores the terminal, exit status 0)",
-    "?  F1        this help; any key closes it",
+    "?  F1        this help; movement keys scroll it, any other key closes it",
     "1 .. 7       jump to a pane; Tab / Shift-Tab cycle; a click on a pane title too",
     "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
     "Enter        drill into the host (or port) under the cursor",
     "/            type a host address and open it in the Host pane",
-    "b            blacklist the host under the cursor (yours; every detector skips it),",
-    "             or undo your choice on it; the ten detectors re-run at once",
+    "b            toggle the host under the cursor on the blacklist: a listed host comes off,",
+    "             another goes on (every detector skips it); the ten detectors re-run at once",
     "e            export the ten answers and the flag (asks for a path, default answers.txt)",
 };
 
+/* The help: global keys, then each pane's; scrolls when taller than the
+ * screen (movement keys), any other key closes it. */
 static void show_help(app *a)
 {
-    erase();
-    int y = 0;
-    draw_text(stdscr, y++, 0, COLS, " nettui keys (press any key to close)", term_attr(ROLE_HEADER), 1);
-    for (size_t i = 0; i < sizeof global_help / sizeof *global_help && y < LINES; i++)
-        draw_text(stdscr, y++, 2, COLS - 2, global_help[i], A_NORMAL, 0);
-    for (int p = 0; p < PANE_COUNT && y < LINES; p++) {
+    static char lines[128][160];
+    int n = 0;
+    for (size_t i = 0; i < sizeof global_help / sizeof *global_help && n < 128; i++)
+        snprintf(lines[n++], sizeof lines[0], "  %s", global_help[i]);
+    for (int p = 0; p < PANE_COUNT && n < 127; p++) {
         const char *s = panes[p]->help;
         if (!s) continue;
-        draw_textf(stdscr, y++, 0, COLS, term_attr(ROLE_TITLE), "%d %s", p + 1, panes[p]->title);
-        while (*s && y < LINES) {
+        snprintf(lines[n++], sizeof lines[0], "%d %s", p + 1, panes[p]->title);
+        while (*s && n < 128) {
             const char *nl = strchr(s, '\n');
             int l = nl ? (int)(nl - s) : (int)strlen(s);
-            char line[256];
-            snprintf(line, sizeof line, "%.*s", l, s);
-            draw_text(stdscr, y++, 2, COLS - 2, line, A_NORMAL, 0);
+            snprintf(lines[n++], sizeof lines[0], "  %.*s", l, s);
             s += l + (nl ? 1 : 0);
         }
     }
-    refresh();
-    int ch;
-    wtimeout(stdscr, 100);
-    while ((ch = getch()) == ERR || ch == KEY_RESIZE) {
-        if (term_interrupted()) break;
-        if (ch == KEY_RESIZE) { show_help(a); return; }
+    int top = 0;
+    for (;;) {
+        int page = LINES - 1;
+        if (top > n - page) top = n - page;
+        if (top < 0) top = 0;
+        erase();
+        draw_text(stdscr, 0, 0, COLS, n > page ? " nettui keys (Up/Down/PgUp/PgDn scroll, any other key closes)"
+                                               : " nettui keys (any key closes)", term_attr(ROLE_HEADER), 1);
+        for (int i = 0; i < page && top + i < n; i++)
+            draw_text(stdscr, 1 + i, 0, COLS, lines[top + i], lines[top + i][0] != ' ' ? term_attr(ROLE_TITLE) : A_NORMAL, 0);
+        refresh();
+        wtimeout(stdscr, 100);
+        int ch;
+        while ((ch = getch()) == ERR && !term_interrupted()) {}
+        if (term_interrupted() || ch == KEY_RESIZE) { if (ch == KEY_RESIZE) continue; break; }
+        if (ch == KEY_DOWN || ch == 'j') top++;
+        else if (ch == KEY_UP || ch == 'k') top--;
+        else if (ch == KEY_NPAGE || ch == ' ') top += page - 1;
+        else if (ch == KEY_PPAGE) top -= page - 1;
+        else if (ch == 'g' || ch == KEY_HOME) top = 0;
+        else if (ch == 'G' || ch == KEY_END) top = n;
+        else break;
     }
     a->need_redraw = 1;
 }

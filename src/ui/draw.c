@@ -130,41 +130,49 @@ static double scale_value(double v, int log_scale)
     return log_scale ? log10(1 + v) : v;
 }
 
+/* Contract: when there are more buckets than columns, k neighbours merge into
+ * one column (summed; marked if any is; the highlight follows its bucket), and
+ * xlabel is asked for the first bucket of each column. */
 int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hs)
 {
     char buf[32];
-    if (hs->n <= 0 || h < 5 || width < 20) return 0;
-    double max = 0;
-    for (int i = 0; i < hs->n; i++) if (hs->v[i] > max) max = hs->v[i];
     const int axis = 8;                 /* "10.6G |" */
+    if (hs->n <= 0 || h < 5 || width < axis + 4) return 0;
+    int cols_free = width - axis;
+    int k = (hs->n + cols_free - 1) / cols_free;
+    if (k < 1) k = 1;
+    int n = (hs->n + k - 1) / k;
+    double *v = calloc((size_t)n, sizeof *v);
+    uint8_t *mark = calloc((size_t)n, 1);
+    if (!v || !mark) { free(v); free(mark); return 0; }
+    for (int i = 0; i < hs->n; i++) {
+        v[i / k] += hs->v[i];
+        if (hs->mark && hs->mark[i]) mark[i / k] = 1;
+    }
+    int highlight = hs->highlight >= 0 ? hs->highlight / k : -1;
+    double max = 0;
+    for (int i = 0; i < n; i++) if (v[i] > max) max = v[i];
     int bars_h = h - 3;                 /* unit line on top, axis + labels below */
-    int bw = (width - axis) / hs->n;
+    int bw = cols_free / n;
     if (bw < 1) bw = 1;
-    int shown = hs->n;
-    if (shown * bw > width - axis) shown = width - axis;
     double smax = scale_value(max, hs->log_scale);
 
     draw_textf(w, y, x, width, term_attr(ROLE_DIM), "%s%s", hs->y_unit ? hs->y_unit : "",
                hs->log_scale ? " (log scale)" : "");
     for (int r = 0; r < bars_h; r++) {
         int yy = y + 1 + r;
-        /* axis labels: top, middle, bottom */
-        if (r == 0 || r == bars_h / 2) {
-            double frac = 1.0 - (double)r / bars_h;
-            double lv = smax * frac;
-            double val = hs->log_scale ? pow(10, lv) - 1 : lv;
-            fmt_si(val, buf, sizeof buf);
+        if (r == 0 || r == bars_h / 2) {   /* axis labels: the top and the middle */
+            double lv = smax * (1.0 - (double)r / bars_h);
+            fmt_si(hs->log_scale ? pow(10, lv) - 1 : lv, buf, sizeof buf);
             draw_textf(w, yy, x, axis - 1, term_attr(ROLE_DIM), "%6s", buf);
         }
         mvwaddch(w, yy, x + axis - 1, term_unicode() ? ACS_VLINE : '|');
     }
-    draw_textf(w, y + bars_h, x, axis - 1, term_attr(ROLE_DIM), "%6s", "0");
-    for (int i = 0; i < shown; i++) {
-        double sv = scale_value(hs->v[i], hs->log_scale);
-        double eighths = smax > 0 ? sv / smax * bars_h * 8 : 0;
-        long e = lround(eighths);
-        if (hs->v[i] > 0 && e < 1) e = 1;
-        ui_role role = i == hs->highlight ? ROLE_OUTLIER : (hs->mark && hs->mark[i]) ? ROLE_BAR_ALT : ROLE_BAR;
+    for (int i = 0; i < n; i++) {
+        double sv = scale_value(v[i], hs->log_scale);
+        long e = lround(smax > 0 ? sv / smax * bars_h * 8 : 0);
+        if (v[i] > 0 && e < 1) e = 1;
+        ui_role role = i == highlight ? ROLE_OUTLIER : mark[i] ? ROLE_BAR_ALT : ROLE_BAR;
         wattrset(w, term_attr(role));
         for (int r = 0; r < bars_h; r++) {
             long level = e - (long)(bars_h - 1 - r) * 8;   /* eighths in this row */
@@ -173,29 +181,30 @@ int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hs)
             for (int c = 0; c < bw - (bw > 2 ? 1 : 0); c++) {
                 wmove(w, y + 1 + r, x + axis + i * bw + c);
                 if (term_unicode()) waddstr(w, eighths_v[level]);
-                else waddch(w, level >= 4 ? (i == hs->highlight ? '@' : (hs->mark && hs->mark[i]) ? '%' : '#') : '.');
+                else waddch(w, level >= 4 ? (i == highlight ? '@' : mark[i] ? '%' : '#') : '.');
             }
         }
         wattrset(w, A_NORMAL);
     }
-    /* x axis and its labels: as many as fit without touching */
+    /* x axis with 0 at its left end, and as many labels as fit without touching */
     int yy = y + 1 + bars_h;
+    draw_textf(w, yy, x, axis - 1, term_attr(ROLE_DIM), "%6s", "0");
     wmove(w, yy, x + axis - 1);
     waddch(w, term_unicode() ? ACS_LLCORNER : '+');
-    for (int c = 0; c < shown * bw; c++) waddch(w, term_unicode() ? ACS_HLINE : '-');
+    for (int c = 0; c < n * bw; c++) waddch(w, term_unicode() ? ACS_HLINE : '-');
     if (hs->xlabel) {
         int next_free = 0;
-        for (int i = 0; i < shown; i++) {
-            hs->xlabel(i, buf, sizeof buf, hs->ctx);
-            int lx = axis + i * bw;
-            if (lx < next_free) continue;
-            int l = (int)strlen(buf);
+        for (int i = 0; i < n; i++) {
+            hs->xlabel(i * k, buf, sizeof buf, hs->ctx);
+            int lx = axis + i * bw, l = (int)strlen(buf);
+            if (!l || lx < next_free) continue;
             if (lx + l > width) break;
-            draw_text(w, yy + 1, x + lx, l, buf,
-                      term_attr(i == hs->highlight ? ROLE_OUTLIER : ROLE_DIM), 0);
+            draw_text(w, yy + 1, x + lx, l, buf, term_attr(i == highlight ? ROLE_OUTLIER : ROLE_DIM), 0);
             next_free = lx + l + 1;
         }
     }
+    free(v);
+    free(mark);
     return bw;
 }
 
@@ -223,17 +232,23 @@ void canvas_put(canvas *c, int x, int y, char ch, ui_role r)
     c->role[(size_t)y * c->w + x] = (uint8_t)r;
 }
 
-/* Bresenham; an edge never overwrites a node already drawn (nodes are letters
- * or 'o', edges punctuation). */
+/* Bresenham; an edge never overwrites a node or another edge already drawn
+ * (except dots); ch 0 picks - | / \\ by the slope. */
 void canvas_line(canvas *c, int x0, int y0, int x1, int y1, char ch, ui_role r)
 {
+    if (!ch) {   /* by slope; a cell is about twice as tall as wide */
+        int vx = x1 - x0, vy = 2 * (y1 - y0);
+        if (abs(vx) >= 2 * abs(vy)) ch = '-';
+        else if (abs(vy) >= 2 * abs(vx)) ch = '|';
+        else ch = (vx > 0) == (vy > 0) ? '\\' : '/';
+    }
     int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
     int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
         if (x0 >= 0 && y0 >= 0 && x0 < c->w && y0 < c->h) {
             char *cell = &c->cell[(size_t)y0 * c->w + x0];
-            if (*cell == ' ' || *cell == '.' || *cell == ch) canvas_put(c, x0, y0, ch, r);
+            if (*cell == ' ' || *cell == '.') canvas_put(c, x0, y0, ch, r);
         }
         if (x0 == x1 && y0 == y1) break;
         int e2 = 2 * err;

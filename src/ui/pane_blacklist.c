@@ -69,7 +69,7 @@ static void blacklist_draw(app *a, WINDOW *w, int h, int wd)
     }
     if (!nrows)
         draw_text(w, 3, 2, wd - 2, "The blacklist is empty: no detector added a host and you added none.", A_NORMAL, 0);
-    draw_text(w, h - 1, 0, wd, "b or x: take the selected host off (or undo your choice)   a: add a host by address",
+    draw_text(w, h - 1, 0, wd, "b or x: toggle the selected host (a detector's entry: allow it; yours: undo it)   a: add a host",
               term_attr(ROLE_DIM), 0);
 }
 
@@ -86,8 +86,7 @@ static int blacklist_key(app *a, int ch)
     if (list_key(ch, &cursor, nrows, getmaxy(stdscr) - 7)) return 1;
     if (ch == 'b' || ch == 'x' || ch == KEY_DC) {
         if (!nrows) { app_message(a, 1, "The blacklist is empty."); return 1; }
-        host_id h = rows[cursor];
-        app_set_user(a, h, a->bl.user[h] ? 0 : BL_USER_ALLOW);
+        app_toggle_host(a, rows[cursor]);
         return 1;
     }
     if (ch == 'a') {
@@ -108,8 +107,8 @@ const pane pane_blacklist = {
     .tab = "Blacklist",
     .keys = "x:Remove|a:Add",
     .help = "Every listed host, and who put it there: a detector (chained, as in the notebook)\n"
-            "or you. b, x or Delete takes the selected host off (a detector's entry becomes\n"
-            "'allowed') or undoes your choice; a adds a host by address. Detectors re-run at once.",
+            "or you. b, x or Delete toggles the selected host: a detector's entry becomes\n"
+            "'allowed', your choice is undone; a adds a host by address. Detectors re-run at once.",
     .draw = blacklist_draw,
     .key = blacklist_key,
     .selected_host = blacklist_selected,

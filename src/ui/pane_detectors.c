@@ -168,7 +168,7 @@ static int detectors_key(app *a, int ch)
 const pane pane_detectors = {
     .title = "Detectors",
     .tab = "Detectors",
-    .keys = "Enter:Evidence host|b:Reject answer",
+    .keys = "Enter:Open answer|b:Reject answer",
     .help = "Up/Down pick a question; its evidence (runners-up, the reason) shows below.\n"
             "Enter opens the answer: a host in the Host pane, a port in the Ports or Graph pane.\n"
             "b rejects the selected answer (every detector skips that host); b again on the\n"

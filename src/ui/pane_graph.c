@@ -65,8 +65,14 @@ static void layout_node_link(void)
     if (igraph_create(&ig, &ev, (igraph_integer_t)g.n, IGRAPH_UNDIRECTED)) { igraph_vector_int_destroy(&ev); return; }
     igraph_matrix_init(&res, 0, 0);
     igraph_rng_seed(igraph_rng_default(), 20200106);   /* the same picture every time */
-    if (igraph_layout_fruchterman_reingold(&ig, &res, 0, 500, sqrt((double)g.n), IGRAPH_LAYOUT_NOGRID,
-                                           NULL, NULL, NULL, NULL, NULL) == IGRAPH_SUCCESS) {
+    /* A dense graph reads best on a circle (a clique is then every chord);
+     * a sparse one with force-directed placement. */
+    double density = g.n > 1 ? 2.0 * (double)g.m / ((double)g.n * (double)(g.n - 1)) : 0;
+    igraph_error_t rc = density > 0.4
+        ? igraph_layout_circle(&ig, &res, igraph_vss_all())
+        : igraph_layout_fruchterman_reingold(&ig, &res, 0, 500, sqrt((double)g.n), IGRAPH_LAYOUT_NOGRID,
+                                             NULL, NULL, NULL, NULL, NULL);
+    if (rc == IGRAPH_SUCCESS) {
         double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
         for (size_t i = 0; i < g.n; i++) {
             double x = MATRIX(res, i, 0), y = MATRIX(res, i, 1);
@@ -138,7 +144,7 @@ static void draw_node_link(WINDOW *w, int y, int x, int h, int wd)
         long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
         if (i < 0 || j < 0) continue;
         canvas_line(&c, (int)lround(g.x[i] * (wd - 1)), (int)lround(g.y[i] * (h - 1)),
-                    (int)lround(g.x[j] * (wd - 1)), (int)lround(g.y[j] * (h - 1)), '.',
+                    (int)lround(g.x[j] * (wd - 1)), (int)lround(g.y[j] * (h - 1)), 0,
                     g.in_clique[i] && g.in_clique[j] ? ROLE_BAR_ALT : ROLE_DIM);
     }
     for (size_t i = 0; i < g.n; i++)
@@ -265,7 +271,7 @@ static void port_view_draw(app *a, WINDOW *w, int h, int wd)
     if (!g.n) return;
     int big = g.n > NODE_LINK_MAX;
     draw_text(w, 1, 0, wd, big ? "Adjacency matrix, rows and columns ordered clique first then by degree; a solid block is a clique."
-                               : "Nodes and links laid out by igraph (Fruchterman-Reingold); letters name the hosts listed right.",
+                               : "Nodes and links laid out by igraph (a circle when dense, else Fruchterman-Reingold); letters name the hosts listed right.",
               term_attr(ROLE_DIM), 0);
     int gh = h - 2, gw;
     if (big) {

@@ -115,29 +115,47 @@ static const char *secs_label(int i, char *buf, size_t len, const void *ctx)
     return buf;
 }
 
+/* Row of item i of n on a side drawn in h rows (n <= h). */
+static int side_row(int i, int n, int h)
+{
+    return n > 1 ? i * (h - 1) / (n - 1) : h / 2;
+}
+
+/* Bots on the left, C&C hosts on the right, a line per series. A side with
+ * more hosts than rows shows the first h-1 and a "+N more" line. */
 static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon_series *s, size_t n)
 {
     host_id bots[MAX_SIDE], cnc[MAX_SIDE];
-    char hb[16];
+    char hb[16], more[32];
     int nb = distinct_side(s, n, 0, bots), nc = distinct_side(s, n, 1, cnc);
     canvas c;
     if (h < 3 || canvas_init(&c, wd, h)) return;
+    int sb = nb > h ? h - 1 : nb, sc = nc > h ? h - 1 : nc;
+    int hb_rows = sb < nb ? h - 1 : h, hc_rows = sc < nc ? h - 1 : h;   /* leave the "+N more" line */
     int lx = 17, rx = wd - 17;
     for (size_t i = 0; i < n; i++) {
-        int bi = side_index(bots, nb, s[i].src), ci = side_index(cnc, nc, s[i].dst);
+        int bi = side_index(bots, sb, s[i].src), ci = side_index(cnc, sc, s[i].dst);
         if (bi < 0 || ci < 0) continue;
-        int by = nb > 1 ? bi * (h - 1) / (nb - 1) : h / 2, cy = nc > 1 ? ci * (h - 1) / (nc - 1) : h / 2;
-        canvas_line(&c, lx, by, rx, cy, '.', (int)i == bcur ? ROLE_BAR_ALT : ROLE_DIM);
+        canvas_line(&c, lx + 1, side_row(bi, sb, hb_rows), rx - 1, side_row(ci, sc, hc_rows),
+                    '.', (int)i == bcur ? ROLE_BAR_ALT : ROLE_DIM);
     }
-    for (int i = 0; i < nb; i++) {
-        int by = nb > 1 ? i * (h - 1) / (nb - 1) : h / 2;
+    for (int i = 0; i < sb; i++) {
+        int by = side_row(i, sb, hb_rows);
         canvas_text(&c, 0, by, app_host_name(a, bots[i], hb), ROLE_BAR);
         canvas_put(&c, lx, by, 'o', ROLE_BAR);
     }
-    for (int i = 0; i < nc; i++) {
-        int cy = nc > 1 ? i * (h - 1) / (nc - 1) : h / 2;
+    if (sb < nb) {
+        snprintf(more, sizeof more, "+%d more bots", nb - sb);
+        canvas_text(&c, 0, h - 1, more, ROLE_DIM);
+    }
+    for (int i = 0; i < sc; i++) {
+        int cy = side_row(i, sc, hc_rows);
         canvas_put(&c, rx, cy, '@', ROLE_OUTLIER);
         canvas_text(&c, rx + 2, cy, app_host_name(a, cnc[i], hb), ROLE_OUTLIER);
+    }
+    if (sc < nc) {
+        snprintf(more, sizeof more, "+%d more", nc - sc);
+        canvas_text(&c, rx + 2, h - 1, more, ROLE_DIM);
     }
     canvas_blit(&c, w, y, 0);
     canvas_free(&c);
@@ -164,13 +182,13 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     draw_bipartite(a, w, 2, top_h, gw, s, n);
     /* the series table, with a cursor */
     int tx = gw + 2, tw = wd - tx;
-    draw_textf(w, 2, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %5s %6s %8s %6s", "bot", "C&C", "port", "calls", "period", "jitter");
+    draw_textf(w, 2, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %4s %5s %7s %5s", "bot", "C&C", "port", "calls", "period", "jit.");
     int page = top_h - 1;
     int top = list_top(bcur, (int)n, page, 0);
     for (int i = 0; i < page && top + i < (int)n; i++) {
         const beacon_series *b = &s[top + i];
         draw_textf(w, 3 + i, tx, tw, top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL,
-                   "%-15s %-15s %5u %6u %7.0fs %5.0fs", app_host_name(a, b->src, hb), app_host_name(a, b->dst, hb2),
+                   "%-15s %-15s %4u %5u %6.0fs %4.0fs", app_host_name(a, b->src, hb), app_host_name(a, b->dst, hb2),
                    b->port, b->calls, b->period_s, b->jitter_s);
     }
     /* bottom left: calls over time, one sparkline a series */
@@ -180,7 +198,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     char t0[32], t1[32];
     fmt_time_utc(shape.t0_ms, t0, sizeof t0);
     fmt_time_utc(shape.t0_ms + (int64_t)shape.nbuckets * shape.bucket_ms, t1, sizeof t1);
-    draw_textf(w, y, 0, gw, term_attr(ROLE_TITLE), "Calls over time, %s to %s UTC", t0, t1);
+    draw_textf(w, y, 0, gw, term_attr(ROLE_TITLE), "Calls per hour, %s to %s UTC", t0, t1);
     double *v = shape.nbuckets ? calloc(shape.nbuckets, sizeof *v) : NULL;
     for (int i = 0; v && i < bh - 1 && top + i < (int)n; i++) {
         const int64_t *ts;
@@ -206,7 +224,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
         if (bins[i] > bins[peak]) peak = (int)i;
     }
     if (nbins) {
-        draw_textf(w, y, tx, tw, term_attr(ROLE_TITLE), "Inter-arrival times (bins of %.0f s): the spike is the period", bin_s);
+        draw_textf(w, y, tx, tw, term_attr(ROLE_TITLE), "Time between calls (bins of %.0f s); spike = period", bin_s);
         vhist hs = {.v = hv, .n = (int)nbins, .highlight = peak, .y_unit = "calls", .xlabel = secs_label, .ctx = &bin_s};
         draw_vhist(w, y + 1, tx, bh - 1, tw, &hs);
     }

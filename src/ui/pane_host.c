@@ -94,9 +94,12 @@ static void draw_timeline(app *a, WINDOW *w, int y, int h, int wd)
     double *v = calloc((size_t)n, sizeof *v);
     if (!v) return;
     for (uint32_t b = 0; b < ctx.shape.nbuckets; b++) v[b / ctx.merge] += (double)sent[b] + recv[b];
-    char unit[96];
-    snprintf(unit, sizeof unit, "connections per %s over the whole period (x axis: UTC date)",
-             ctx.merge * ctx.shape.bucket_ms == 3600000 ? "hour" : "bucket");
+    char unit[96], per[32];
+    int64_t span = ctx.merge * ctx.shape.bucket_ms;
+    if (span == 3600000) snprintf(per, sizeof per, "hour");
+    else if (span % 3600000 == 0) snprintf(per, sizeof per, "%lld hours", (long long)(span / 3600000));
+    else snprintf(per, sizeof per, "%lld minutes", (long long)(span / 60000));
+    snprintf(unit, sizeof unit, "connections per %s over the whole period (x axis: UTC date)", per);
     vhist hs = {.v = v, .n = n, .highlight = -1, .y_unit = unit, .xlabel = day_label, .ctx = &ctx};
     draw_vhist(w, y, 0, h, wd, &hs);
     free(v);
@@ -234,7 +237,8 @@ const pane pane_host = {
     .help = "One host: totals, connections per hour over the whole period (a scan or a nightly\n"
             "job shows as a spike), per UTC hour of day, its ports, its peers both ways, its\n"
             "place on the blacklist and the detectors that name it. Up/Down move over the\n"
-            "peers, Enter opens one, Backspace or Left goes back; b blacklists the host shown.",
+            "peers, Enter opens one, Backspace or Left goes back; b toggles the host shown\n"
+            "on the blacklist.",
     .draw = host_draw,
     .key = host_key,
     .selected_host = host_selected,

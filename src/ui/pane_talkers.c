@@ -41,7 +41,7 @@ static void talkers_draw(app *a, WINDOW *w, int h, int wd)
     char hb[16], val[32], det[40];
     refresh_rows(a);
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Top talkers: %s, by %s", dir_name[dir], metric_name[metric]);
-    draw_textf(w, 1, 0, wd, term_attr(ROLE_DIM), "%4s  %-16s %-*s %8s  %-10s %s", "rank", "host", wd - 52, metric_name[metric],
+    draw_textf(w, 1, 0, wd, term_attr(ROLE_DIM), "%4s  %-16s %-*s %8s  %-10s %s", "rank", "host", wd - 52, "(bar: share of the first)",
                metric == METRIC_BYTES ? "bytes" : metric == METRIC_FLOWS ? "conns" : "peers", "detectors", "list");
     int page = h - 2;
     top = list_top(cursor, nrows, page, top);

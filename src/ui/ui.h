@@ -85,6 +85,7 @@ typedef struct canvas {
 } canvas;
 int canvas_init(canvas *c, int w, int h);
 void canvas_free(canvas *c);
+/* A straight line of ch (0: - | / \\ by slope) that never covers a drawn cell. */
 void canvas_line(canvas *c, int x0, int y0, int x1, int y1, char ch, ui_role r);
 void canvas_put(canvas *c, int x, int y, char ch, ui_role r);
 void canvas_blit(const canvas *c, WINDOW *w, int y, int x);
@@ -144,7 +145,7 @@ void app_open_host(app *a, host_id h);
 void app_open_port(app *a, int port);
 /* Sets the person's choice on h (0, BL_USER_ADD, BL_USER_ALLOW) and re-runs. */
 void app_set_user(app *a, host_id h, int state);
-/* Flips the person's choice on h (excluded <-> not) and re-runs every detector. */
+/* blacklist_toggle(h), then re-runs every detector and says what changed. */
 void app_toggle_host(app *a, host_id h);
 /* The host's text ("13.1.2.3"). */
 const char *app_host_name(const app *a, host_id h, char *buf16);

@@ -12,7 +12,9 @@ command -v tmux >/dev/null 2>&1 || { echo "50-tui: no tmux"; exit 77; }
 
 abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
 nettui=$(abs "$NETTUI"); gen=$(abs "$NETTUI_GEN")
-sock="nettui-test-$$"
+# A fresh private socket for each session: killing a server and starting the
+# next on the same socket races with its shutdown.
+nsock=0; sock="nettui-test-$$-0"
 t=$(mktemp -d) || exit 1
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$t"; }
@@ -61,8 +63,9 @@ check_answers() {
 }
 # start W H [ENV]: the explorer in a fresh tmux server; its exit status goes
 # to rc, the terminal settings before and after to stty.before/after.
+next_server() { tm kill-server >/dev/null 2>&1; nsock=$((nsock + 1)); sock="nettui-test-$$-$nsock"; }
 start() {
-  tm kill-server >/dev/null 2>&1
+  next_server
   rm -f rc stty.before stty.after
   tm new-session -d -s tui -x "$1" -y "$2" \
     "$3 sh -c 'stty -g > stty.before; \"$nettui\" --no-cache flows.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
@@ -97,7 +100,7 @@ keys 4; wait_for "Ports by abuse z"
 wait_for "hosts per bucket"
 keys 5; wait_for "Internal graph of port"
 keys v; wait_for "Controller star"
-keys v; wait_for "Inter-arrival times"
+keys v; wait_for "Time between calls"
 keys v; wait_for "Internal graph of port"
 keys 6; wait_for "No host chosen yet"
 keys 7; wait_for "Blacklist:"
@@ -121,19 +124,31 @@ wait_for "undone"
 check_answers "after b twice"
 screen | grep -qF "$flag" || fail "flag not restored after b twice"
 
-# / opens a host; b there and b again
+# / opens a host; b toggles it off the blacklist (a detector put it there), b again restores
 keys /; wait_for "Host address"
 keys "$a1" Enter
-wait_for "Host $a1 (internal)"
+wait_for "Host $a1 (internal), on the blacklist (detector 1"
 wait_for "Named by: 1"
-keys b; wait_for "on the blacklist (by you)"
-keys 1; wait_for "Flag (md5"
-[ "$(row_answer 1)" != "$a1" ] || fail "b in the Host pane did not change answer 1"
+keys b; wait_for "is off the blacklist (allowed by you)"
+wait_for "allowed by you (off the blacklist)"
+keys 7; wait_for "you took it off (detector 1"
 keys 6; keys b; wait_for "undone"
 keys 1; wait_for "Flag (md5"
 check_answers "after b twice in the Host pane"
+screen | grep -qF "$flag" || fail "flag not restored after b twice in the Host pane"
 keys Enter; wait_for "Host $a1 (internal)"
-keys 1
+keys Left; wait_for "Host $a1 (internal)"
+
+# b on an unlisted host in Top talkers puts it on; b again takes it off
+keys 2; keys o; wait_for "Top talkers: Outbound"
+keys g j
+h2=$(screen | awk '$1 == 2 && $2 ~ /^[0-9.]+$/ { print $2; exit }')
+[ -n "$h2" ] || fail "no second talker"
+keys b; wait_for "$h2 is on the blacklist (by you)"
+keys 7; wait_for "you added it"
+keys 2; keys b; wait_for "Your choice on $h2 is undone"
+keys 1; wait_for "Flag (md5"
+check_answers "after b twice in Top talkers"
 
 # e then Enter writes answers.txt here, same lines as the key's first 11
 keys e; wait_for "Export answers to"
@@ -165,7 +180,7 @@ quit
 grep -q -- "--answers" err || fail "without a terminal: no pointer to --answers"
 [ "$(wc -l < err)" = 1 ] || fail "without a terminal: more than one line on stderr"
 for term in dumb nosuchterminal; do
-  tm kill-server >/dev/null 2>&1; rm -f rc
+  next_server; rm -f rc
   tm new-session -d -s tui -x 100 -y 30 "sh -c 'TERM=$term \"$nettui\" --no-cache flows.csv 2>err.$term; echo \$? > rc; exec sleep 600'"
   n=0; while [ ! -s rc ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "TERM=$term: no exit"; sleep 0.1; done
   [ "$(cat rc)" = 1 ] || fail "TERM=$term: exit $(cat rc), not 1"
