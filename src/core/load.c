@@ -2,13 +2,12 @@
  *
  * The plan of a load:
  *   1. probe: the first 64 kB decide header or not, the column layout, and
- *      whether timestamps are seconds (load_probe.c would be overkill: it is
- *      one function here);
+ *      whether timestamps are seconds;
  *   2. split the file at line boundaries into one chunk per thread; each
- *      worker maps its chunk window by window (so only a few MB of the file are
- *      resident at a time), runs its own csv_parser over it, and writes good
- *      rows straight into its own region of the table's columns, with host ids
- *      local to the worker;
+ *      worker reads its chunk piece by piece into one small buffer (so the
+ *      file never adds to the resident memory), runs its own csv_parser over
+ *      it, and writes good rows straight into its own region of the table's
+ *      columns, with host ids local to the worker;
  *   3. merge, in file order: the workers' hosts go into the table's dictionary
  *      (first appearance in the file decides the id, so any thread count gives
  *      the same table), then each column is compacted region by region while
@@ -42,8 +41,7 @@
 #define LAYOUT_MAX_FIELDS 64     /* a header wider than this is not a flow file */
 #define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
 #define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
-#define WINDOW_BYTES (8u << 20)  /* how much of the file one worker maps at a time */
-#define PIECE_BYTES (128u << 10) /* quote scan, then parse: while it is in the cache */
+#define READ_BYTES (256u << 10)  /* one worker's buffer: small enough to stay in the cache */
 #define PROBE_BYTES (64u << 10)
 #define PROBE_ROWS 32
 /* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
@@ -171,7 +169,7 @@ static int header_role(const char *s, size_t len)
     return ROLE_NONE;
 }
 
-/* ---- the probe: the first rows of the file -------------------------------- */
+/* ---- the probe: the first rows of the file ---------------------------------- */
 
 typedef struct probe_row {
     int nfields;
@@ -223,14 +221,16 @@ static int is_number(const char *s, size_t len)
     return parse_ts(s, len, 0, &v) == 0;
 }
 
-/* Decides the layout from the probe's rows. 0, or -1 with a sentence in err. */
-static int layout_decide(const probe *p, layout *lay, const char *path, char *err, size_t errlen)
+/* Decides the layout from the probe's rows: header or not, which column is
+ * which, seconds or milliseconds. Never fails: a layout that fits no line
+ * makes every line malformed, and the load says so. */
+static void layout_decide(const probe *p, layout *lay)
 {
     memset(lay, 0, sizeof *lay);
     memset(lay->role, ROLE_NONE, sizeof lay->role);
     lay->nfields = ROLE_COUNT;
     for (int r = 0; r < ROLE_COUNT; r++) lay->role[r] = (signed char)r;
-    if (p->nrows == 0) return 0;
+    if (p->nrows == 0) return;
 
     const probe_row *first = &p->rows[0];
     int nf = first->nfields < LAYOUT_MAX_FIELDS ? first->nfields : LAYOUT_MAX_FIELDS;
@@ -241,14 +241,10 @@ static int layout_decide(const probe *p, layout *lay, const char *path, char *er
         uint32_t ip;
         if (ipv4_parse(first->field[i], first->len[i], &ip) == 0) header = 0;
     }
+    /* fewer than five names cannot name the columns: such a first line is
+     * junk, and counts as a malformed line like any other */
+    if (first->nfields > LAYOUT_MAX_FIELDS || first->nfields < ROLE_COUNT) header = 0;
     if (header) {
-        if (first->nfields > LAYOUT_MAX_FIELDS || first->nfields < ROLE_COUNT) {
-            snprintf(err, errlen,
-                     "%s does not look like a flow file: its first line has %d field%s and no address; "
-                     "nettui needs five columns: timestamp, src, dst, port, bytes.",
-                     path, first->nfields, first->nfields == 1 ? "" : "s");
-            return -1;
-        }
         lay->has_header = 1;
         lay->nfields = nf;
         memset(lay->role, ROLE_NONE, sizeof lay->role);
@@ -280,7 +276,6 @@ static int layout_decide(const probe *p, layout *lay, const char *path, char *er
         lay->seconds = v < 100000000000LL;
         break;
     }
-    return 0;
 }
 
 /* ---- a worker's own host table -------------------------------------------- */
@@ -419,6 +414,7 @@ typedef struct shared {
     const layout *lay;
     flow_table *t;
     int single;                   /* one parser: quotes allowed */
+    uint64_t scan_from;           /* quotes before this offset (the header's) are harmless */
     atomic_int stop;              /* cancel, a quote seen, or an error */
     atomic_int quote_seen;
     atomic_int done;              /* workers finished */
@@ -598,52 +594,41 @@ static void on_row(int c, void *data)
     w->pending_cr = c == '\r';
 }
 
-/* Parses bytes [start, end) of the file, window by window. */
+/* Parses bytes [start, end) of the file, read piece by piece into one small
+ * buffer: the quote scan pulls each piece into the cache just before the
+ * parser reads it, and only the columns grow resident, never the file.
+ * (read, not mmap: a file cut short while it loads gives a short read here,
+ * where a mapping would kill the process with SIGBUS.) */
 static void *worker_run(void *arg)
 {
     worker *w = arg;
     shared *sh = w->sh;
     struct csv_parser p;
-    char *buf = NULL;            /* when the file cannot be mapped */
+    char *buf = NULL;
     w->line = 1;
     worker_reset_row(w);
     if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL)) { worker_fail(w, ENOMEM); goto out; }
+    if (!(buf = malloc(READ_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
     uint64_t pos = w->start;
     while (pos < w->end) {
         if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) goto fini;
-        uint64_t aligned = pos & ~(uint64_t)(sh->pagesz - 1);
-        size_t maplen = (size_t)((w->end - aligned) < WINDOW_BYTES ? (w->end - aligned) : WINDOW_BYTES);
-        const char *data;
-        size_t len;
-        void *m = buf ? MAP_FAILED
-                      : mmap(NULL, maplen, PROT_READ, MAP_PRIVATE | MAP_POPULATE, sh->fd, (off_t)aligned);
-        if (m != MAP_FAILED) {
-            data = (const char *)m + (pos - aligned);
-            len = maplen - (size_t)(pos - aligned);
-        } else {
-            if (!buf && !(buf = malloc(WINDOW_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
-            len = (size_t)((w->end - pos) < WINDOW_BYTES ? (w->end - pos) : WINDOW_BYTES);
-            ssize_t got = pread(sh->fd, buf, len, (off_t)pos);
-            if (got <= 0) { worker_fail(w, got < 0 ? errno : EIO); goto fini; }
-            len = (size_t)got;
-            data = buf;
-        }
-        /* piece by piece, so the quote scan pulls each piece into the cache
-         * just before the parser reads it */
-        for (size_t at = 0; at < len && !atomic_load_explicit(&sh->stop, memory_order_relaxed); ) {
-            size_t piece = len - at < PIECE_BYTES ? len - at : PIECE_BYTES;
-            if (!w->quote_seen && memchr(data + at, '"', piece)) {
-                if (!sh->single) {  /* chunks may cut a quoted field: start over on one parser */
-                    atomic_store(&sh->quote_seen, 1);
-                    atomic_store(&sh->stop, 1);
-                    break;
-                }
-                w->quote_seen = 1;
+        size_t want = (size_t)((w->end - pos) < READ_BYTES ? (w->end - pos) : READ_BYTES);
+        ssize_t got = pread(sh->fd, buf, want, (off_t)pos);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { worker_fail(w, errno); goto fini; }
+        if (got == 0) break;         /* the file shrank under us: keep what was read */
+        size_t len = (size_t)got;
+        uint64_t skip64 = pos < sh->scan_from ? sh->scan_from - pos : 0;   /* the header's quotes */
+        size_t skip = skip64 < len ? (size_t)skip64 : len;
+        if (!w->quote_seen && memchr(buf + skip, '"', len - skip)) {
+            if (!sh->single) {      /* chunks may cut a quoted field: start over on one parser */
+                atomic_store(&sh->quote_seen, 1);
+                atomic_store(&sh->stop, 1);
+                goto fini;
             }
-            if (csv_parse(&p, data + at, piece, on_field, on_row, w) != piece) worker_fail(w, ENOMEM);
-            at += piece;
+            w->quote_seen = 1;
         }
-        if (m != MAP_FAILED) munmap(m, maplen);
+        if (csv_parse(&p, buf, len, on_field, on_row, w) != len) worker_fail(w, ENOMEM);
         pos += len;
         atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);
         atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
@@ -836,6 +821,23 @@ static uint64_t next_line_start(int fd, uint64_t pos, uint64_t size)
     return size;
 }
 
+/* The offset just past the first non-blank line when its quotes pair up (so
+ * no quoted newline runs on), else 0. */
+static size_t header_line_end(const char *buf, size_t len)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t start = i;
+        while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r')) i++;
+        if (i < len && buf[i] == '\n') { i++; continue; }   /* a blank line */
+        const char *nl = memchr(buf + start, '\n', len - start);
+        if (!nl) return 0;
+        size_t quotes = 0;
+        for (const char *c = buf + start; c < nl; c++) quotes += *c == '"';
+        return quotes % 2 ? 0 : (size_t)(nl - buf) + 1;
+    }
+}
+
 static int fail(load_report *rep, flow_table *t, int status, const char *fmt, const char *path, const char *why)
 {
     snprintf(rep->error, sizeof rep->error, fmt, path, why);
@@ -975,28 +977,27 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
         close(fd);
         return fail(rep, out, EXIT_NO_INPUT, "cannot read %s: %s.", path, strerror(e));
     }
+    /* a UTF-8 byte order mark is not part of the first field */
+    size_t bom = got >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
     probe pr;
     memset(&pr, 0, sizeof pr);
     struct csv_parser pp;
-    int quoted = memchr(head, '"', (size_t)got) != NULL;
+    size_t header_end = 0;
     if (csv_init(&pp, 0) == 0) {
-        csv_parse(&pp, head, (size_t)got, probe_field, probe_end_row, &pr);
+        csv_parse(&pp, head + bom, (size_t)got - bom, probe_field, probe_end_row, &pr);
         if ((uint64_t)got == rep->file_bytes || pr.nrows == 0) csv_fini(&pp, probe_field, probe_end_row, &pr);
         csv_free(&pp);
     }
-    free(head);
     probe_row_free(&pr.cur);
     layout lay;
-    char err[sizeof rep->error];
-    err[0] = 0;
-    int bad_layout = layout_decide(&pr, &lay, path, err, sizeof err);
+    layout_decide(&pr, &lay);
     for (int i = 0; i < pr.nrows; i++) probe_row_free(&pr.rows[i]);
-    if (bad_layout) {
-        close(fd);
-        snprintf(rep->error, sizeof rep->error, "%s", err);
-        flows_free(out);
-        return EXIT_NO_INPUT;
-    }
+    /* quotes in the header alone (as some tools write it) need not cost the
+     * threads: the header is a line of its own when its quotes pair up */
+    header_end = bom;
+    if (lay.has_header) header_end = bom + header_line_end(head + bom, (size_t)got - bom);
+    int quoted = memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
+    free(head);
     rep->had_header = lay.has_header;
     rep->timestamps_in_seconds = lay.seconds;
 
@@ -1010,11 +1011,12 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
     sh.lay = &lay;
     sh.t = out;
     sh.single = nw == 1;
+    sh.scan_from = header_end;
     sh.pagesz = sysconf(_SC_PAGESIZE);
     pthread_mutex_init(&sh.mu, NULL);
     pthread_cond_init(&sh.cv, NULL);
     worker *w = calloc((size_t)nw, sizeof *w);
-    int perr = w ? parse_all(&sh, w, nw, 0, o) : ENOMEM;
+    int perr = w ? parse_all(&sh, w, nw, bom, o) : ENOMEM;
     if (perr == EAGAIN) {
         /* a quote somewhere: one parser over the whole file */
         for (int k = 0; k < nw; k++) worker_free(&w[k]);
@@ -1026,7 +1028,7 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
         atomic_store(&sh.quote_seen, 0);
         atomic_store(&sh.done, 0);
         sh.single = 1;
-        perr = parse_all(&sh, w, nw, 0, o);
+        perr = parse_all(&sh, w, nw, bom, o);
     }
     rep->threads_used = nw;
     close(fd);
@@ -1072,10 +1074,14 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
             int worst = 0;
             for (int b = 1; b < BAD_KIND_COUNT; b++)
                 if (rep->bad[b] > rep->bad[worst]) worst = b;
+            static const char *const what[BAD_KIND_COUNT] = {
+                "a wrong number of fields", "a bad timestamp", "an empty or over-long host",
+                "a bad port", "a bad byte count"};
             snprintf(rep->error, sizeof rep->error,
-                     "%s has no valid flow line: all %llu lines are malformed, most with a bad %s "
-                     "(first at line %llu); expected timestamp,src,dst,port,bytes.",
-                     path, (unsigned long long)rep->bad_total, load_bad_kind_name((bad_kind)worst),
+                     "%s has no valid flow line: all %llu lines are malformed, most with %s "
+                     "(first at line %llu); a flow line is timestamp,src,dst,port,bytes "
+                     "such as 1578326400001,13.43.52.51,18.70.112.62,40,57354.",
+                     path, (unsigned long long)rep->bad_total, what[worst],
                      (unsigned long long)rep->first_bad[worst][0]);
         }
     }

@@ -160,6 +160,48 @@ static void test_quoted_fields(void **state)
     flows_free(&t);
 }
 
+static void test_quoted_header_keeps_threads(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    /* "ts","src",...: quotes in the header line alone */
+    assert_int_equal(load(DATA "quoted_header.csv", 2, &t, &rep), EXIT_OK);
+    assert_int_equal(rep.threads_used, 2);
+    assert_int_equal(rep.had_header, 1);
+    assert_int_equal(t.n, 2);
+    assert_two_rows(&t);
+    flows_free(&t);
+}
+
+static void test_byte_order_mark(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load(DATA "bom.csv", 2, &t, &rep), EXIT_OK);
+    assert_int_equal(rep.had_header, 1);
+    assert_int_equal(rep.bad_total, 0);
+    assert_int_equal(t.n, 2);
+    assert_two_rows(&t);
+    flows_free(&t);
+}
+
+static void test_junk_first_line(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    /* one field, no address: not a header that names five columns, so a bad line */
+    assert_int_equal(load(DATA "junk_first_line.csv", 2, &t, &rep), EXIT_OK);
+    assert_int_equal(rep.had_header, 0);
+    assert_int_equal(rep.bad_total, 1);
+    assert_lines(&rep, BAD_FIELDS, 1, 1);
+    assert_int_equal(t.n, 2);
+    assert_two_rows(&t);
+    flows_free(&t);
+}
+
 static void test_blank_lines(void **state)
 {
     (void)state;
@@ -285,7 +327,7 @@ static void test_no_input(void **state)
     assert_no_input(DATA "blank_only.csv", "only blank lines");
     assert_no_input(DATA "does-not-exist.csv", "No such file");
     assert_no_input("tests/data", "is a directory");
-    assert_no_input(DATA "not_flows.csv", "does not look like a flow file");
+    assert_no_input(DATA "not_flows.csv", "no valid flow line");
 }
 
 static void test_all_lines_bad(void **state)
@@ -465,6 +507,9 @@ int main(void)
         cmocka_unit_test(test_unknown_header_is_positional),
         cmocka_unit_test(test_crlf),
         cmocka_unit_test(test_quoted_fields),
+        cmocka_unit_test(test_quoted_header_keeps_threads),
+        cmocka_unit_test(test_byte_order_mark),
+        cmocka_unit_test(test_junk_first_line),
         cmocka_unit_test(test_blank_lines),
         cmocka_unit_test(test_bad_kinds),
         cmocka_unit_test(test_no_final_newline_and_one_line),
