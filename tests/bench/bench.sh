@@ -73,31 +73,34 @@ grep -q 'not built yet' "$LOG/probe.err" && { have_answers=0; note "nettui --ans
 
 # ---- measuring ----------------------------------------------------------------
 # timed NAME CMD...: runs CMD with stdout to $LOG/NAME.out, stderr to
-# $LOG/NAME.err; sets SECS, PEAK_KB, RC.
+# $LOG/NAME.err; sets SECS (wall), PEAK_KB, CPU (user + system seconds:
+# steadier than wall time on a machine others share), RC.
 timed() {
   name=$1; shift
-  "$TIME" -f '%e %M' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
+  "$TIME" -f '%e %M %U %S' -o "$LOG/$name.time" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
   RC=$?
   # GNU time puts "Command exited with non-zero status N" first when N != 0
-  SECS=$(tail -n 1 "$LOG/$name.time" | cut -d' ' -f1); PEAK_KB=$(tail -n 1 "$LOG/$name.time" | cut -d' ' -f2)
+  set -- $(tail -n 1 "$LOG/$name.time") 0 0 0 0
+  SECS=$1; PEAK_KB=$2; CPU=$(awk -v u="$3" -v s="$4" 'BEGIN { print u + s }')
   [ "$RC" = 0 ] || note "$name exited $RC: $(tail -n 2 "$LOG/$name.err" | tr '\n' ' ')"
 }
 
 ROWS=0; BYTES=0
-# row LABEL SECS PEAK_KB ANSWERS: one line of the table
+# row LABEL SECS PEAK_KB ANSWERS [CPU]: one line of the table
 row() {
-  awk -v l="$1" -v s="$2" -v kb="$3" -v a="$4" -v n="$ROWS" -v b="$BYTES" 'BEGIN {
+  awk -v l="$1" -v s="$2" -v kb="$3" -v a="$4" -v c="${5:--}" -v n="$ROWS" -v b="$BYTES" 'BEGIN {
     rps = s > 0 ? n / s / 1e6 : 0; mbs = s > 0 ? b / s / 1e6 : 0
     pk = kb > 0 ? sprintf("%8.0f", kb / 1024) : "       -"
     bpf = kb > 0 && n > 0 ? sprintf("%7.1f", kb * 1024 / n) : "      -"
-    printf "| %-36s | %8.2f | %8.2f | %8.0f | %s | %s | %-12s |\n", l, s, rps, mbs, pk, bpf, a }' | tee -a "$TABLE"
+    cpu = c == "-" ? "       -" : sprintf("%8.2f", c)
+    printf "| %-36s | %8.2f | %s | %8.2f | %8.0f | %s | %s | %-12s |\n", l, s, cpu, rps, mbs, pk, bpf, a }' | tee -a "$TABLE"
 }
 header() {
   { echo
     echo "$1"
     echo
-    echo "| tool                                 |  seconds | Mrows/s  |     MB/s |  peak MB | B/flow  | answers      |"
-    echo "|--------------------------------------|---------:|---------:|---------:|---------:|--------:|--------------|"
+    echo "| tool                                 |  seconds |  cpu s   | Mrows/s  |     MB/s |  peak MB | B/flow  | answers      |"
+    echo "|--------------------------------------|---------:|---------:|---------:|---------:|---------:|--------:|--------------|"
   } | tee -a "$TABLE"
 }
 
@@ -127,7 +130,7 @@ bench_file() {
     note "generating $FILE ($n rows)"
     timed "gen-$n" "$NETTUI_GEN" --rows "$n" --seed 1 --out "$FILE.tmp" --answers "$KEY.tmp"
     if [ "$RC" != 0 ]; then rm -f "$FILE.tmp" "$KEY.tmp"; note "nettui-gen failed"; return; fi
-    echo "$SECS $PEAK_KB" > "$BENCH_DIR/flows-$n.gen-time"
+    echo "$SECS $PEAK_KB $CPU" > "$BENCH_DIR/flows-$n.gen-time"
     mv "$FILE.tmp" "$FILE" && mv "$KEY.tmp" "$KEY"
   fi
   head -n 10 "$KEY" > "$KEY10"
@@ -136,44 +139,44 @@ bench_file() {
   header "$(basename "$FILE"): $ROWS rows, $(awk -v b="$BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }'), bad lines $(sed -n 's/^bad_lines: //p' "$KEY")"
 
   if [ -f "$BENCH_DIR/flows-$n.gen-time" ]; then
-    read -r gs gk < "$BENCH_DIR/flows-$n.gen-time"
-    row "nettui-gen (writes the file)" "$gs" "$gk" "key"
+    read -r gs gk gc < "$BENCH_DIR/flows-$n.gen-time"
+    row "nettui-gen (writes the file)" "$gs" "$gk" "key" "${gc:--}"
   fi
 
   cat "$FILE" > /dev/null     # into the page cache, for everyone alike
   timed "cat-$n" sh -c 'cat "$1" > /dev/null' sh "$FILE"
-  row "cat > /dev/null (floor)" "$SECS" 0 "-"
+  row "cat > /dev/null (floor)" "$SECS" 0 "-" "$CPU"
 
   if [ "$have_answers" = 1 ]; then mode=--answers; else mode=--summary; fi
   timed "cold-$n" "$NETTUI" $mode --no-cache "$FILE"
   cold=$SECS
   if [ "$have_answers" = 1 ]; then a=$(check "cold-$n"); else a="(load only)"; fi
-  row "nettui cold ($mode --no-cache)" "$SECS" "$PEAK_KB" "$a"
+  row "nettui cold ($mode --no-cache)" "$SECS" "$PEAK_KB" "$a" "$CPU"
 
   rm -rf "$CACHE_DIR"
   timed "first-$n" "$NETTUI" $mode --cache-dir "$CACHE_DIR" "$FILE"
-  row "nettui first open (+ cache)" "$SECS" "$PEAK_KB" "-"
-  best=""; bestkb=0
+  row "nettui first open (+ cache)" "$SECS" "$PEAK_KB" "-" "$CPU"
+  best=""; bestkb=0; bestcpu=0
   for i in 1 2 3; do
     timed "warm-$n" "$NETTUI" $mode --cache-dir "$CACHE_DIR" "$FILE"
-    if [ -z "$best" ] || awk -v a="$SECS" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$SECS; bestkb=$PEAK_KB; fi
+    if [ -z "$best" ] || awk -v a="$SECS" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$SECS; bestkb=$PEAK_KB; bestcpu=$CPU; fi
   done
   if [ "$have_answers" = 1 ]; then a=$(check "warm-$n"); else a="(load only)"; fi
   if [ "$mode" = --summary ] && ! grep -q '^source: cache' "$LOG/warm-$n.out"; then a="NOT CACHED"; fi
-  row "nettui warm (cache, best of 3)" "$best" "$bestkb" "$a"
+  row "nettui warm (cache, best of 3)" "$best" "$bestkb" "$a" "$bestcpu"
   du -sm "$CACHE_DIR" | awk '{ printf "bench: cache size %s MB\n", $1 }' >&2
 
   duck=0
   if [ "$have_duckdb" = 1 ]; then
     timed "duckdb-$n" env NODE_PATH="$NODE_DIR/node_modules" node "$PEERS/duckdb_answers.mjs" "$FILE"
     duck=$SECS
-    row "DuckDB (node, same questions)" "$SECS" "$PEAK_KB" "$(check "duckdb-$n")"
+    row "DuckDB (node, same questions)" "$SECS" "$PEAK_KB" "$(check "duckdb-$n")" "$CPU"
   fi
   pandas=0
   if [ "$have_pandas" = 1 ] && { [ "$n" -le "$SMALL_ROWS" ] || [ "${BENCH_PANDAS_FULL:-0}" = 1 ]; }; then
     timed "pandas-$n" "$PY" "$PEERS/seed_pandas.py" "$FILE"
     pandas=$SECS
-    row "pandas (the seed's logic)" "$SECS" "$PEAK_KB" "$(check "pandas-$n")"
+    row "pandas (the seed's logic)" "$SECS" "$PEAK_KB" "$(check "pandas-$n")" "$CPU"
   elif [ "$have_pandas" = 1 ]; then
     note "pandas not run on $n rows (takes many minutes; BENCH_PANDAS_FULL=1 runs it)"
   fi
