@@ -594,6 +594,46 @@ static void on_row(int c, void *data)
     w->pending_cr = c == '\r';
 }
 
+/* A line end inside a quoted field is kept there only when the field closes
+ * on the next line: a quote followed by a comma or a line end, within
+ * HOST_MAX_LEN bytes of field (no longer field is a good value anyway). Else
+ * the quote was stray, a mangled line, and would swallow every line up to the
+ * next quote in the file. */
+static int quote_closes_soon(const worker *w, size_t held, uint64_t at)
+{
+    char look[HOST_MAX_LEN + 2];
+    if (held >= HOST_MAX_LEN) return 0;
+    if (at >= w->end) return 1;          /* the end of the file closes it */
+    size_t want = HOST_MAX_LEN - held + 1;
+    if (want > w->end - at) want = (size_t)(w->end - at);
+    ssize_t got = pread(w->sh->fd, look, want, (off_t)at);
+    if (got <= 0) return 1;
+    int at_eof = at + (uint64_t)got >= w->end;
+    for (ssize_t i = 0; i < got && look[i] != '\n' && look[i] != '\r'; i++) {
+        if (look[i] != '"') continue;
+        if (i + 1 == got) return at_eof;
+        if (look[i + 1] == ',' || look[i + 1] == '\n' || look[i + 1] == '\r') return 1;
+    }
+    return 0;
+}
+
+/* csv_parse over a buffer of a file with quotes, a line at a time: when a
+ * line end went into a quoted field that does not close soon, the row ends
+ * there (csv_fini), one bad line. 0, or -1 when libcsv is out of memory. */
+static int parse_quoted(worker *w, struct csv_parser *p, const char *s, size_t n, uint64_t pos)
+{
+    size_t i = 0;
+    while (i < n) {
+        const char *nl = memchr(s + i, '\n', n - i);
+        size_t end = nl ? (size_t)(nl - s) + 1 : n;
+        if (csv_parse(p, s + i, end - i, on_field, on_row, w) != end - i) return -1;
+        i = end;
+        if (nl && p->quoted && !quote_closes_soon(w, p->entry_pos, pos + i))
+            csv_fini(p, on_field, on_row, w);
+    }
+    return 0;
+}
+
 /* Parses bytes [start, end) of the file, read piece by piece into one small
  * buffer: the quote scan pulls each piece into the cache just before the
  * parser reads it, and only the columns grow resident, never the file.
@@ -628,7 +668,9 @@ static void *worker_run(void *arg)
             }
             w->quote_seen = 1;
         }
-        if (csv_parse(&p, buf, len, on_field, on_row, w) != len) worker_fail(w, ENOMEM);
+        if (w->quote_seen ? parse_quoted(w, &p, buf, len, pos) != 0
+                          : csv_parse(&p, buf, len, on_field, on_row, w) != len)
+            worker_fail(w, ENOMEM);
         pos += len;
         atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);
         atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);

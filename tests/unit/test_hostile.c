@@ -113,11 +113,40 @@ static void test_ts_range(void **state)
     flows_free(&t);
 }
 
+/* ---- stray quotes --------------------------------------------------------- */
+
+/* A quote that opens a field and never closes used to swallow every line up
+ * to the next quote in the file (1000 good lines after one mangled line were
+ * lost with a single bad line reported). Now a quoted field may run over a
+ * line end only when it closes on the next line (a real multi-line host). */
+static void test_stray_quotes(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    load_both(HOSTILE "stray_quotes.csv", EXIT_OK, &t, &rep);
+    assert_int_equal(t.n, 7);
+    const int64_t want[] = {1, 3, 4, 5, 7, 9, 10};
+    for (size_t i = 0; i < 7; i++) assert_int_equal(t.ts[i], 1578326400000LL + want[i]);
+    char b[16];
+    assert_string_equal(hosts_name(&t.hosts, t.src[3], b), "multi\nline host");
+    assert_int_equal(rep.bad_total, 5);
+    assert_int_equal(rep.bad[BAD_FIELDS], 3);
+    assert_int_equal(rep.first_bad[BAD_FIELDS][0], 2);
+    assert_int_equal(rep.first_bad[BAD_FIELDS][1], 7);
+    assert_int_equal(rep.first_bad[BAD_FIELDS][2], 11);
+    assert_int_equal(rep.bad[BAD_BYTES], 2);
+    assert_int_equal(rep.first_bad[BAD_BYTES][0], 9);
+    assert_int_equal(rep.first_bad[BAD_BYTES][1], 13);
+    flows_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fuzz_ts_int64_max),
         cmocka_unit_test(test_ts_range),
+        cmocka_unit_test(test_stray_quotes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
