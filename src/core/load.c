@@ -41,7 +41,7 @@
 #define LAYOUT_MAX_FIELDS 64     /* a header wider than this is not a flow file */
 #define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
 #define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
-#define READ_BYTES (256u << 10)  /* one worker's buffer: small enough to stay in the cache */
+#define READ_BYTES (64u << 10)   /* one worker's buffer: small enough to stay in the cache */
 #define PROBE_BYTES (64u << 10)
 #define PROBE_ROWS 32
 /* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
@@ -289,28 +289,42 @@ static void layout_decide(const probe *p, layout *lay)
  * keeps longer names unique. */
 #define KEY_MAX 15
 
-typedef struct text_slot {
+typedef struct text_key_t {
     uint64_t k0, k1;      /* the text, zero-padded, its length in the last byte */
-    uint32_t id1;         /* local id + 1, 0 empty */
-} text_slot;
+} text_key_t;
 
 typedef struct local_hosts {
     uint32_t n, cap;
     uint32_t *val;        /* ip, or the id in names */
     uint8_t *is_name;
-    text_slot *slots;
-    uint32_t nslots, used;   /* nslots a power of two, at most half used */
+    text_key_t *key;      /* per local id: its text, when at most KEY_MAX bytes */
+    /* The index holds only ids (4 bytes a slot), so for a few thousand hosts
+     * it stays in the L1/L2 cache next to the parser's buffers: its misses
+     * were a third of the hot path with 24-byte slots. */
+    uint32_t *slots;      /* local id + 1, 0 empty */
+    uint32_t nslots, used;   /* nslots a power of two, at most a quarter used: few collisions */
     host_dict names;
     uint32_t *name_local; /* names id -> local id */
 } local_hosts;
 
+/* The key of a host text of at most 15 bytes: two unaligned 8-byte loads,
+ * masked to len, the length in the last byte. Reads 16 bytes from s: the
+ * parser's field buffer is padded for it (parser_realloc), and the row's own
+ * copies are HOST_MAX_LEN + 1 bytes long. (Loads, not a memcpy into a stack
+ * buffer: that one stalled on store forwarding in every lookup.) */
 static inline void text_key(const char *s, size_t len, uint64_t *k0, uint64_t *k1)
 {
-    unsigned char b[16] = {0};
-    memcpy(b, s, len);
-    b[15] = (unsigned char)len;
-    memcpy(k0, b, 8);
-    memcpy(k1, b + 8, 8);
+    uint64_t a, b;
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    if (len < 8) {
+        a &= len ? ~0ull >> (64 - 8 * len) : 0;
+        b = 0;
+    } else {
+        b &= len > 8 ? ~0ull >> (64 - 8 * (len - 8)) : 0;
+    }
+    *k0 = a;
+    *k1 = b | (uint64_t)len << 56;
 }
 
 static inline uint32_t text_hash(uint64_t k0, uint64_t k1)
@@ -321,7 +335,7 @@ static inline uint32_t text_hash(uint64_t k0, uint64_t k1)
 
 static void local_hosts_free(local_hosts *h)
 {
-    free(h->val); free(h->is_name); free(h->slots); free(h->name_local);
+    free(h->val); free(h->is_name); free(h->key); free(h->slots); free(h->name_local);
     hosts_free(&h->names);
     memset(h, 0, sizeof *h);
 }
@@ -333,40 +347,40 @@ static inline uint32_t local_find(const local_hosts *h, const char *s, size_t le
     uint64_t k0, k1;
     text_key(s, len, &k0, &k1);
     uint32_t mask = h->nslots - 1;
-    for (uint32_t i = text_hash(k0, k1) & mask; h->slots[i].id1; i = (i + 1) & mask)
-        if (h->slots[i].k0 == k0 && h->slots[i].k1 == k1) return h->slots[i].id1 - 1;
+    for (uint32_t i = text_hash(k0, k1) & mask; h->slots[i]; i = (i + 1) & mask) {
+        const text_key_t *k = &h->key[h->slots[i] - 1];
+        if (k->k0 == k0 && k->k1 == k1) return h->slots[i] - 1;
+    }
     return HOST_NONE;
 }
 
-static int local_index(local_hosts *h, const char *s, size_t len, uint32_t id)
+/* Adds local id (whose key is set) to the index. */
+static int local_index(local_hosts *h, uint32_t id)
 {
-    if (len > KEY_MAX) return 0;
-    if ((h->used + 1) * 2 > h->nslots) {
-        uint32_t nslots = h->nslots ? h->nslots * 2 : 4096;
-        text_slot *slots = calloc(nslots, sizeof *slots);
+    if ((h->used + 1) * 4 > h->nslots) {
+        uint32_t nslots = h->nslots ? h->nslots * 2 : 8192;
+        uint32_t *slots = calloc(nslots, sizeof *slots);
         if (!slots) return -1;
         for (uint32_t j = 0; j < h->nslots; j++) {
-            if (!h->slots[j].id1) continue;
-            uint32_t i = text_hash(h->slots[j].k0, h->slots[j].k1) & (nslots - 1);
-            while (slots[i].id1) i = (i + 1) & (nslots - 1);
+            if (!h->slots[j]) continue;
+            const text_key_t *k = &h->key[h->slots[j] - 1];
+            uint32_t i = text_hash(k->k0, k->k1) & (nslots - 1);
+            while (slots[i]) i = (i + 1) & (nslots - 1);
             slots[i] = h->slots[j];
         }
         free(h->slots);
         h->slots = slots;
         h->nslots = nslots;
     }
-    uint64_t k0, k1;
-    text_key(s, len, &k0, &k1);
-    uint32_t i = text_hash(k0, k1) & (h->nslots - 1);
-    while (h->slots[i].id1) i = (i + 1) & (h->nslots - 1);
-    h->slots[i].k0 = k0;
-    h->slots[i].k1 = k1;
-    h->slots[i].id1 = id + 1;
+    const text_key_t *k = &h->key[id];
+    uint32_t i = text_hash(k->k0, k->k1) & (h->nslots - 1);
+    while (h->slots[i]) i = (i + 1) & (h->nslots - 1);
+    h->slots[i] = id + 1;
     h->used++;
     return 0;
 }
 
-static uint32_t local_append(local_hosts *h, uint32_t val, uint8_t is_name)
+static uint32_t local_append(local_hosts *h, uint32_t val, uint8_t is_name, const char *s, size_t len)
 {
     if (h->n == h->cap) {
         uint32_t cap = h->cap ? h->cap * 2 : 1024;
@@ -376,10 +390,15 @@ static uint32_t local_append(local_hosts *h, uint32_t val, uint8_t is_name)
         uint8_t *k = realloc(h->is_name, cap);
         if (!k) return HOST_NONE;
         h->is_name = k;
+        text_key_t *key = realloc(h->key, cap * sizeof *key);
+        if (!key) return HOST_NONE;
+        h->key = key;
         h->cap = cap;
     }
     h->val[h->n] = val;
     h->is_name[h->n] = is_name;
+    if (len <= KEY_MAX) text_key(s, len, &h->key[h->n].k0, &h->key[h->n].k1);
+    else h->key[h->n].k0 = h->key[h->n].k1 = 0;   /* never matched: length byte 0 is no text */
     return h->n++;
 }
 
@@ -390,7 +409,7 @@ static uint32_t local_intern(local_hosts *h, const char *s, size_t len)
     if (id != HOST_NONE) return id;
     uint32_t ip;
     if (ipv4_parse(s, len, &ip) == 0) {
-        id = local_append(h, ip, 0);
+        id = local_append(h, ip, 0, s, len);
     } else {
         uint32_t before = h->names.n;
         host_id nid = hosts_add_name(&h->names, s, len);
@@ -399,10 +418,10 @@ static uint32_t local_intern(local_hosts *h, const char *s, size_t len)
         uint32_t *nl = realloc(h->name_local, h->names.cap * sizeof *nl);
         if (!nl) return HOST_NONE;
         h->name_local = nl;
-        id = local_append(h, nid, 1);
+        id = local_append(h, nid, 1, s, len);
         if (id != HOST_NONE) nl[nid] = id;
     }
-    if (id == HOST_NONE || local_index(h, s, len, id)) return HOST_NONE;
+    if (id == HOST_NONE || (len <= KEY_MAX && local_index(h, id))) return HOST_NONE;
     return id;
 }
 
@@ -639,6 +658,13 @@ static int parse_quoted(worker *w, struct csv_parser *p, const char *s, size_t n
  * parser reads it, and only the columns grow resident, never the file.
  * (read, not mmap: a file cut short while it loads gives a short read here,
  * where a mapping would kill the process with SIGBUS.) */
+/* libcsv's field buffer, with 16 bytes to spare so text_key may load 16
+ * bytes from the start of any field. */
+static void *parser_realloc(void *p, size_t size)
+{
+    return realloc(p, size + 16);
+}
+
 static void *worker_run(void *arg)
 {
     worker *w = arg;
@@ -648,6 +674,7 @@ static void *worker_run(void *arg)
     w->line = 1;
     worker_reset_row(w);
     if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL)) { worker_fail(w, ENOMEM); goto out; }
+    csv_set_realloc_func(&p, parser_realloc);
     if (!(buf = malloc(READ_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
     uint64_t pos = w->start;
     while (pos < w->end) {
