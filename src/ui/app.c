@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ui.h"
@@ -71,17 +74,66 @@ void app_open_port(app *a, int port)
 }
 
 static void draw_status(app *a, const char *override);
+static int too_small(void);
 
 /* Contract: re-runs the ten detectors from the current blacklist, with an
  * indicator on screen while they run, and says how many answers changed. */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+typedef struct rerun_job {
+    app *a;
+    atomic_int done;
+} rerun_job;
+
+static void *rerun_thread(void *arg)
+{
+    rerun_job *j = arg;
+    engine_run(j->a->eng, &j->a->bl, j->a->f);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/* Contract: re-runs the ten detectors from the current blacklist on a worker
+ * thread; past 50 ms a spinner with the elapsed time keeps the screen alive
+ * (panes are not drawn meanwhile: the findings are being rewritten). q or
+ * Ctrl-C still quit. Then says how many answers changed. */
 static void rerun(app *a, const char *what)
 {
     char before[DETECTOR_COUNT][64];
     for (int i = 0; i < DETECTOR_COUNT; i++)
         finding_answer_text(a->eng, &a->f[i], before[i], sizeof before[i]);
-    draw_status(a, "Re-running the ten detectors from the new blacklist...");
-    refresh();
-    engine_run(a->eng, &a->bl, a->f);
+    static rerun_job job;   /* outlives a quit during the run */
+    job.a = a;
+    atomic_store(&job.done, 0);
+    pthread_t th;
+    if (pthread_create(&th, NULL, rerun_thread, &job)) {
+        rerun_thread(&job);
+    } else {
+        double t0 = now_seconds();
+        int spin = 0;
+        while (!atomic_load(&job.done)) {
+            double el = now_seconds() - t0;
+            if (el < 0.05) { napms(1); continue; }
+            char buf[200];
+            snprintf(buf, sizeof buf, "%c Re-running the ten detectors from the new blacklist (%.1f s)... q quits",
+                     "|/-\\"[spin++ % 4], el);
+            if (!too_small()) draw_status(a, buf);
+            refresh();
+            wtimeout(stdscr, 25);
+            int ch = getch();
+            if (term_interrupted() || ch == 'q' || ch == 'Q') {
+                a->quit = term_interrupted() ? 2 : 1;
+                a->build_running = 1;   /* the run cannot be stopped: leave its memory be */
+                return;
+            }
+        }
+        pthread_join(th, NULL);
+    }
     a->runs++;
     int changed = 0;
     for (int i = 0; i < DETECTOR_COUNT; i++) {
@@ -90,8 +142,7 @@ static void rerun(app *a, const char *what)
         if (strcmp(now, before[i])) changed++;
     }
     app_message(a, 0, "%s; detectors re-ran: %d answer%s changed.", what, changed, changed == 1 ? "" : "s");
-    for (int i = 0; i < PANE_COUNT; i++)
-        if (panes[i]->enter && i == a->pane) panes[i]->enter(a);
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
     a->need_redraw = 1;
 }
 
@@ -418,8 +469,14 @@ static void on_mouse(app *a)
         if (ev.x >= tab_x0[i] && ev.x < tab_x1[i]) { a->msg[0] = 0; app_show_pane(a, i); return; }
 }
 
+/* NETTUI_KEY_LOG=FILE: one line per key, "key ms", the time from reading the
+ * key to the end of the redraw it caused (how the 50 ms budget is checked). */
+static FILE *key_log;
+
 static int main_loop(app *a)
 {
+    const char *log_path = getenv("NETTUI_KEY_LOG");
+    if (log_path && *log_path) key_log = fopen(log_path, "a");
     a->need_redraw = 1;
     app_show_pane(a, PANE_DETECTORS);
     for (;;) {
@@ -427,34 +484,35 @@ static int main_loop(app *a)
         wtimeout(stdscr, 100);
         int ch = getch();
         if (term_interrupted()) return EXIT_FAILURE_RUN;
-        if (ch == ERR) {
-            if (panes[a->pane]->key && !too_small()) panes[a->pane]->key(a, ERR);   /* lets a pane poll its worker */
-            continue;
-        }
+        if (ch == ERR) continue;
+        double t0 = now_seconds();
         a->need_redraw = 1;
         if (ch == 'q' || ch == 'Q') return EXIT_OK;
-        if (ch == KEY_RESIZE) continue;
-        if (too_small()) continue;
-        if (ch == KEY_MOUSE) { on_mouse(a); continue; }
-        if (ch != 'b') a->msg[0] = 0;
-        if (ch == '?' || ch == KEY_F(1)) { show_help(a); continue; }
-        if (ch >= '1' && ch <= '0' + PANE_COUNT) { app_show_pane(a, ch - '1'); continue; }
-        if (ch == '\t') { app_show_pane(a, a->pane + 1); continue; }
-        if (ch == KEY_BTAB) { app_show_pane(a, a->pane - 1); continue; }
-        if (ch == '/') { do_search(a); continue; }
-        if (ch == 'e') { do_export(a); continue; }
+        if (ch == KEY_RESIZE || too_small()) continue;
+        a->msg[0] = 0;
         const pane *p = panes[a->pane];
-        if (p->key && p->key(a, ch)) continue;
-        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        if (ch == KEY_MOUSE) on_mouse(a);
+        else if (ch == '?' || ch == KEY_F(1)) show_help(a);
+        else if (ch >= '1' && ch <= '0' + PANE_COUNT) app_show_pane(a, ch - '1');
+        else if (ch == '\t') app_show_pane(a, a->pane + 1);
+        else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);
+        else if (ch == '/') do_search(a);
+        else if (ch == 'e') do_export(a);
+        else if (p->key && p->key(a, ch)) {}
+        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
             host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
             if (h != HOST_NONE) app_open_host(a, h);
-            continue;
-        }
-        if (ch == 'b') {
+        } else if (ch == 'b') {
             app_toggle_host(a, p->selected_host ? p->selected_host(a) : HOST_NONE);
-            continue;
+        } else {
+            a->need_redraw = 0;
         }
-        a->need_redraw = 0;
+        if (a->quit) return a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN;
+        if (key_log) {
+            if (a->need_redraw) { a->need_redraw = 0; draw_all(a); }
+            fprintf(key_log, "%s %.2f\n", keyname(ch) ? keyname(ch) : "?", (now_seconds() - t0) * 1000);
+            fflush(key_log);
+        }
     }
 }
 

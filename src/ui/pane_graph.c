@@ -12,13 +12,14 @@
 #include "ui.h"
 #include "pane_graph.h"
 
-#define NODE_LINK_MAX 40
+#define NODE_LINK_MAX 24
 
 static int view;                 /* GRAPH_VIEW_* */
 static int port = -1, want_port = -1;
 static uint16_t *gports;         /* ports with an internal graph */
 static size_t ngports;
 static int gcur;
+static int mcur;                 /* cursor over the listed hosts, by position */
 
 /* The cached picture of the current port. */
 static struct {
@@ -163,14 +164,18 @@ static void draw_matrix(WINDOW *w, int y, int x, int h, int wd)
     int cw = wd / cells >= 2 ? 2 : 1;
     size_t nc = (size_t)cells * cells;
     uint32_t *cnt = calloc(nc, sizeof *cnt);
-    if (!cnt) return;
+    uint32_t *cell_of = malloc(g.n * sizeof *cell_of);   /* position -> cell, the inverse of r * n / cells */
+    if (!cnt || !cell_of) { free(cnt); free(cell_of); return; }
+    for (int r = 0; r < cells; r++)
+        for (size_t p = (size_t)r * g.n / cells; p < (size_t)(r + 1) * g.n / cells; p++) cell_of[p] = (uint32_t)r;
     for (size_t k = 0; k < g.m; k++) {
         long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
         if (i < 0 || j < 0) continue;
-        size_t r = (size_t)g.pos[i] * cells / g.n, col = (size_t)g.pos[j] * cells / g.n;
+        size_t r = cell_of[g.pos[i]], col = cell_of[g.pos[j]];
         cnt[r * cells + col]++;
-        cnt[col * cells + r]++;
+        if (col != r) cnt[col * cells + r]++;
     }
+    free(cell_of);
     static const char *const shade_u[] = {" ", "\u00b7", "\u2591", "\u2592", "\u2593", "\u2588"};
     static const char shade_a[] = " .:+#@";
     for (int r = 0; r < cells; r++) {
@@ -178,7 +183,8 @@ static void draw_matrix(WINDOW *w, int y, int x, int h, int wd)
         wmove(w, y + r, x);
         for (int col = 0; col < cells; col++) {
             size_t c0 = (size_t)col * g.n / cells, c1 = (size_t)(col + 1) * g.n / cells;
-            double pairs = (double)(r1 - r0) * (double)(c1 - c0) - (r == col ? (double)(r1 - r0) : 0);
+            double pairs = r == col ? (double)(r1 - r0) * (double)(r1 - r0 - 1) / 2   /* unordered, no self */
+                                    : (double)(r1 - r0) * (double)(c1 - c0);
             double d = pairs > 0 ? cnt[(size_t)r * cells + col] / pairs : 0;
             int level = d <= 0 ? 0 : d < 0.1 ? 1 : d < 0.35 ? 2 : d < 0.65 ? 3 : d < 0.95 ? 4 : 5;
             int clique = r0 < g.nclique && c0 < g.nclique;
@@ -193,6 +199,13 @@ static void draw_matrix(WINDOW *w, int y, int x, int h, int wd)
     free(cnt);
 }
 
+/* The hosts listed beside the picture: every node of a small graph; of a
+ * large one the clique, else all by degree. */
+static size_t listed_count(void)
+{
+    return g.n > NODE_LINK_MAX && g.nclique ? g.nclique : g.n;
+}
+
 static void draw_members(app *a, WINDOW *w, int y, int x, int h, int wd)
 {
     char hb[16];
@@ -203,8 +216,9 @@ static void draw_members(app *a, WINDOW *w, int y, int x, int h, int wd)
             int col = (int)p / per_col, row = (int)p % per_col;
             if (x + (col + 1) * colw > x + wd) break;
             size_t i = g.order[p];
-            draw_textf(w, y + 1 + row, x + col * colw, colw, g.in_clique[i] ? term_attr(ROLE_OUTLIER) : A_NORMAL,
-                       "%c %s", node_letter(p), app_host_name(a, g.nodes[i], hb));
+            draw_textf(w, y + 1 + row, x + col * colw, colw - 1,
+                       (int)p == mcur ? term_attr(ROLE_SELECTED) : g.in_clique[i] ? term_attr(ROLE_OUTLIER) : A_NORMAL,
+                       "%c %-16s", node_letter(p), app_host_name(a, g.nodes[i], hb));
         }
         return;
     }
@@ -212,17 +226,20 @@ static void draw_members(app *a, WINDOW *w, int y, int x, int h, int wd)
         draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Clique: %zu hosts (top-left block)", g.nclique);
     else
         draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Most connected hosts first");
+    /* columns of addresses; when they do not all fit, the page holding the cursor */
     int per_col = h - 1, colw = 16;
-    size_t shown = g.nclique ? g.nclique : g.n;
+    size_t shown = listed_count();
     size_t fit = (size_t)per_col * (size_t)(wd / colw);
-    for (size_t p = 0; p < shown && p < fit; p++) {
-        int col = (int)(p / per_col), row = (int)(p % per_col);
-        if (p + 1 == fit && shown > fit) {
+    if (fit < 2) return;
+    size_t first = shown > fit ? (size_t)mcur / (fit - 1) * (fit - 1) : 0;
+    for (size_t p = first, k = 0; p < shown && k < fit; p++, k++) {
+        int col = (int)(k / per_col), row = (int)(k % per_col);
+        if (k + 1 == fit && shown > p + 1) {
             draw_textf(w, y + 1 + row, x + col * colw, colw, term_attr(ROLE_DIM), "+%zu more", shown - p);
             break;
         }
         draw_text(w, y + 1 + row, x + col * colw, colw - 1, app_host_name(a, g.nodes[g.order[p]], hb),
-                  A_NORMAL, 0);
+                  (int)p == mcur ? term_attr(ROLE_SELECTED) : A_NORMAL, 0);
     }
 }
 
@@ -266,7 +283,7 @@ static void port_view_draw(app *a, WINDOW *w, int h, int wd)
     if (port < 0) { draw_text(w, 0, 0, wd, "No port has internal traffic.", A_NORMAL, 0); return; }
     const finding *f = &a->f[DET_P2P];
     int is_p2p = f->found && f->kind == ANSWER_PORT && (int)f->value == port;
-    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu)",
+    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu with internal links)",
                port, g.n, g.m, is_p2p ? ", the P2P detector's port" : "", gcur + 1, ngports);
     if (!g.n) return;
     int big = g.n > NODE_LINK_MAX;
@@ -304,7 +321,7 @@ static host_id graph_selected(app *a)
 {
     if (view == GRAPH_VIEW_CONTROLLER) return graph_controller_selected(a);
     if (view == GRAPH_VIEW_BEACONS) return graph_beacons_selected(a);
-    return g.n ? g.nodes[g.order[0]] : HOST_NONE;
+    return mcur < (int)listed_count() ? g.nodes[g.order[mcur]] : HOST_NONE;
 }
 
 static int graph_key(app *a, int ch)
@@ -315,25 +332,26 @@ static int graph_key(app *a, int ch)
     if (view == GRAPH_VIEW_CONTROLLER) return graph_controller_key(a, ch);
     if (view == GRAPH_VIEW_BEACONS) return graph_beacons_key(a, ch);
     if (!ngports) return 0;
-    if (ch == KEY_RIGHT || ch == KEY_DOWN || ch == 'j' || ch == 'l') gcur = (gcur + 1) % (int)ngports;
-    else if (ch == KEY_LEFT || ch == KEY_UP || ch == 'k') gcur = (gcur + (int)ngports - 1) % (int)ngports;
-    else if (ch == 'g' || ch == KEY_HOME) gcur = 0;
-    else if (ch == 'G' || ch == KEY_END) gcur = (int)ngports - 1;
+    if (list_key(ch, &mcur, (int)listed_count(), 10)) return 1;
+    if (ch == KEY_RIGHT) gcur = (gcur + 1) % (int)ngports;
+    else if (ch == KEY_LEFT) gcur = (gcur + (int)ngports - 1) % (int)ngports;
     else return 0;
     port = gports[gcur];
+    mcur = 0;
     return 1;
 }
 
 const pane pane_graph = {
     .title = "Graph",
     .tab = "Graph",
-    .keys = "v:View|Left/Right:Port",
+    .keys = "v:View|Left/Right:Port|Enter:Open host",
     .help = "v cycles three views. Port graph: the internal graph of a port (first the P2P\n"
             "detector's; Left/Right step through ports), small ones as nodes and links, large\n"
-            "ones as an adjacency matrix where a clique is a solid block; members listed right.\n"
+            "ones as an adjacency matrix where a clique is a solid block; members listed right\n"
+            "(Up/Down pick one, Enter opens it).\n"
             "Controller star: the controller and its single-purpose sources. Beacons: bots and\n"
             "their C&C hosts, the calls over time, and the inter-arrival histogram (the period\n"
-            "is its spike). Up/Down pick a host in the star views; Enter opens it.",
+            "is its spike). Up/Down pick a source or a series; Enter opens its host.",
     .draw = graph_draw,
     .key = graph_key,
     .selected_host = graph_selected,

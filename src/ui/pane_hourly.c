@@ -103,7 +103,7 @@ static int hourly_key(app *a, int ch)
     collect_hosts(a);
     if (ch == 'm') { metric = !metric; return 1; }
     if (!nhosts) return 0;
-    if (ch == KEY_RIGHT || ch == 'l' || ch == KEY_DOWN || ch == 'j') { pick = (pick + 1) % nhosts; return 1; }
+    if (ch == KEY_RIGHT || ch == KEY_DOWN || ch == 'j') { pick = (pick + 1) % nhosts; return 1; }
     if (ch == KEY_LEFT || ch == KEY_UP || ch == 'k') { pick = (pick + nhosts - 1) % nhosts; return 1; }
     if (ch == 'g' || ch == KEY_HOME) { pick = 0; return 1; }
     if (ch == 'G' || ch == KEY_END) { pick = nhosts - 1; return 1; }

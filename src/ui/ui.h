@@ -111,7 +111,8 @@ typedef struct app {
     char msg[256];                            /* one-shot message for the status line */
     int msg_error;
     int need_redraw;
-    int build_running;                        /* cancelled while engine_build ran */
+    int build_running;                        /* left while engine_build/engine_run ran */
+    int quit;                                 /* 1: q, 2: Ctrl-C, pressed during a re-run */
 } app;
 
 /* load_screen.c: loads o->path, builds the engine and runs the detectors with
