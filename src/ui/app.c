@@ -299,7 +299,8 @@ static void draw_key_bar(app *a)
     }
     key_bar_item(&x, "Tab", "Pane");
     key_bar_item(&x, "/", "Host");
-    if (!k || !strstr(k, "b:")) key_bar_item(&x, "b", "Blacklist");
+    const char *own = panes[a->pane]->keys;
+    if (!own || (strncmp(own, "b:", 2) && !strstr(own, "|b:"))) key_bar_item(&x, "b", "Blacklist");
     key_bar_item(&x, "e", "Export");
 }
 

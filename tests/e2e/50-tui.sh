@@ -27,7 +27,9 @@ fail() {
 }
 
 "$gen" --rows 300000 --seed 1 --out flows.csv --answers key >/dev/null || fail "nettui-gen failed"
+"$gen" --rows 300000 --seed 2 --bad-lines 0.001 --out bad.csv --answers bad.key >/dev/null || fail "nettui-gen --bad-lines failed"
 flag=$(sed -n 's/^flag: //p' key)
+keyfile=key
 
 screen() { tm capture-pane -p -t tui; }
 # wait_for TEXT [SECONDS]: polls the screen until TEXT (fixed string) shows.
@@ -59,7 +61,7 @@ check_answers() {
     i=$((i + 1)); [ $i -gt 10 ] && break
     got=$(row_answer $i)
     [ "$got" = "$want" ] || fail "question $i shows '$got', the key says '$want' ($1)"
-  done < key
+  done < "$keyfile"
 }
 # start W H [ENV]: the explorer in a fresh tmux server; its exit status goes
 # to rc, the terminal settings before and after to stty.before/after.
@@ -68,17 +70,18 @@ start() {
   next_server
   rm -f rc stty.before stty.after
   tm new-session -d -s tui -x "$1" -y "$2" \
-    "$3 sh -c 'stty -g > stty.before; \"$nettui\" --no-cache flows.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
+    "$3 sh -c 'trap : INT; stty -g > stty.before; \"$nettui\" --no-cache ${4:-flows.csv}; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
+}
+# ended STATUS: the program has ended with STATUS and restored the terminal.
+ended() {
+  n=0; while [ ! -s stty.after ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "the program did not end"; sleep 0.1; done
+  [ "$(cat rc)" = "$1" ] || fail "exit status $(cat rc), not $1"
+  cmp -s stty.before stty.after || fail "terminal settings differ after the program ended"
+  wait_for EXITED 5
+  [ "$(tm display -p -t tui '#{alternate_on}')" = 0 ] || fail "still on the alternate screen after the program ended"
 }
 # quit: q, then the exit status must be 0 and the terminal as it was.
-quit() {
-  keys q
-  n=0; while [ ! -s stty.after ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "q did not end the program"; sleep 0.1; done
-  [ "$(cat rc)" = 0 ] || fail "q exited with status $(cat rc), not 0"
-  cmp -s stty.before stty.after || fail "terminal settings differ after q"
-  wait_for EXITED 5
-  [ "$(tm display -p -t tui '#{alternate_on}')" = 0 ] || fail "still on the alternate screen after q"
-}
+quit() { keys q; ended 0; }
 
 # ---- 120x40, UTF-8 --------------------------------------------------------
 start 120 40 "LC_ALL=C.UTF-8"
@@ -163,16 +166,28 @@ wait_for "Flag (md5"
 check_answers "after resize"
 quit
 
-# ---- 80x24, no UTF-8 ----------------------------------------------------------
-start 80 24 "LC_ALL=C"
+# ---- 80x24, no UTF-8, no colour, a file with bad lines ---------------------------
+keyfile=bad.key
+start 80 24 "LC_ALL=C NO_COLOR=1" bad.csv
 wait_for "Flag (md5" 60
-check_answers "80x24"
-for p in "2 Top talkers" "3 Hourly activity" "4 Ports by abuse z" "5 Internal graph of port" "7 Blacklist:" "1 Flag (md5"; do
+check_answers "80x24 with bad lines"
+nbad=$(sed -n 's/^bad_lines: //p' bad.key)
+[ "${nbad:-0}" -gt 0 ] || fail "the generator wrote no bad lines"
+screen | grep -qF "Bad lines skipped: $nbad (" || fail "status line does not count $nbad bad lines"
+screen | grep -qE "Loaded 300,000 rows in .*; $nbad bad lines skipped: " || fail "Detectors pane does not list the bad lines"
+for p in "2 Top talkers" "3 Hourly activity" "4 Ports by abuse z" "5 Internal graph of port" "6 Host" "7 Blacklist:" "1 Flag (md5"; do
   keys "${p%% *}"; wait_for "${p#* }"
 done
 tm resize-window -t tui -x 79 -y 24; wait_for "terminal too small"
 tm resize-window -t tui -x 80 -y 24; wait_for "Flag (md5"
 quit
+
+# ---- Ctrl-C quits with status 1 and restores the terminal ------------------------
+keyfile=key
+start 100 30 ""
+wait_for "Flag (md5" 60
+keys C-c
+ended 1
 
 # ---- refusals ------------------------------------------------------------------
 "$nettui" --no-cache flows.csv </dev/null >out 2>err; rc=$?
