@@ -1,0 +1,64 @@
+#!/bin/sh
+# make fuzz: builds the libFuzzer harnesses (clang, ASan + UBSan) against the
+# library sources into build/fuzz and runs each for FUZZ_SECONDS (default 60).
+#   FUZZ_SECONDS=900 make fuzz          longer
+#   FUZZ_TARGETS=fuzz_cache make fuzz   one harness
+#   FUZZ_ARGS='-max_len=65536' make fuzz
+# Each harness grows a working corpus in build/fuzz/corpus_NAME, seeded from
+# tests/fuzz/corpus_NAME (the seeds stay untouched); a crash, leak or hang is
+# written to build/fuzz/crash-NAME-* and fails the run. To keep a finding as a
+# regression test, copy it under tests/data/hostile/ and load it in
+# tests/unit/test_hostile.c.
+set -u
+: "${FUZZ_SECONDS:=60}"
+: "${FUZZ_TARGETS:=fuzz_load fuzz_cache}"
+: "${FUZZ_ARGS:=}"
+: "${FUZZ_CC:=}"
+OUT=build/fuzz
+if [ -z "$FUZZ_CC" ]; then
+  for c in clang clang-14 clang-15 clang-16; do
+    command -v "$c" >/dev/null 2>&1 && { FUZZ_CC=$c; break; }
+  done
+fi
+[ -n "$FUZZ_CC" ] || { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+PKGS="igraph nettle"
+CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+ -fno-sanitize-recover=undefined -Wall -Wextra -Wshadow -Wno-unused-parameter \
+ -D_GNU_SOURCE -Iinclude -pthread $(pkg-config --cflags $PKGS 2>/dev/null)"
+LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lcsv -lm -pthread"
+LIB_SRC=$(ls src/core/*.c src/engine/*.c src/export/*.c)
+mkdir -p "$OUT"
+
+# fuzz_cache includes src/core/cache.c itself (it needs the header layout to
+# repair checksums), so it is built without it.
+build() {
+  name=$1; srcs=$LIB_SRC
+  [ "$name" = fuzz_cache ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/core/cache\.c$')
+  echo "fuzz: building $OUT/$name"
+  # shellcheck disable=SC2086
+  $FUZZ_CC $CFLAGS -o "$OUT/$name" "tests/fuzz/$name.c" $srcs $LIBS || exit 1
+}
+
+rc=0
+for name in $FUZZ_TARGETS; do
+  build "$name"
+  corpus="$OUT/corpus_${name#fuzz_}"
+  mkdir -p "$corpus"
+  seeds="tests/fuzz/corpus_${name#fuzz_}"
+  maxlen=16384; [ "$name" = fuzz_cache ] && maxlen=32768   # a cache is 24 kB at least
+  echo "fuzz: $name for $FUZZ_SECONDS s (corpus $corpus, seeds $seeds)"
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+  "$OUT/$name" -max_total_time="$FUZZ_SECONDS" -timeout=20 -rss_limit_mb=2560 \
+      -max_len=$maxlen -print_final_stats=1 -artifact_prefix="$OUT/crash-$name-" \
+      $FUZZ_ARGS "$corpus" "$seeds" 2>"$OUT/$name.log"
+  r=$?
+  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' "$OUT/$name.log"
+  if [ $r != 0 ]; then
+    echo "fuzz: $name FAILED (exit $r); see $OUT/$name.log and $OUT/crash-$name-*" >&2
+    grep -E 'ERROR|SUMMARY|fuzz_(load|cache):' "$OUT/$name.log" | head -5 >&2
+    rc=1
+  fi
+done
+exit $rc
