@@ -26,6 +26,10 @@ const char *load_bad_kind_name(bad_kind k);
 
 #define LOAD_FIRST_LINES 5
 
+/* The latest timestamp a flow may have, 9999-12-31 23:59:59.999 UTC in epoch
+ * milliseconds; a later one is BAD_TIMESTAMP. No timestamp is negative. */
+#define LOAD_TS_MAX_MS 253402300799999LL
+
 /* Exit statuses shared by every mode (documented in the man page). */
 enum {
     EXIT_OK = 0,

@@ -163,13 +163,28 @@ typedef struct sum_work {
     size_t nblocks;
     atomic_size_t next;
     pthread_mutex_t lock;
+    int ts_job;             /* this job's int64 range goes to tmin, tmax (-1: none) */
+    int64_t tmin, tmax;
 } sum_work;
+
+/* The range of the int64 values of a block (the block was just summed, so it
+ * is still in the cache). */
+static void ts_range(const unsigned char *p, size_t n, int64_t *lo, int64_t *hi)
+{
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        int64_t v;
+        memcpy(&v, p + i, 8);
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
+    }
+}
 
 static void *sum_worker(void *arg)
 {
     sum_work *w = arg;
     uint64_t sum[SEC_COUNT] = {0};
     uint32_t max[SEC_COUNT] = {0};
+    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
     int j = 0;
     for (;;) {
         size_t b = atomic_fetch_add(&w->next, 1);
@@ -187,12 +202,15 @@ static void *sum_worker(void *arg)
         } else {
             sum[j] += block_sum(job->p + off, n, k);
         }
+        if (j == w->ts_job) ts_range(job->p + off, n, &tmin, &tmax);
     }
     pthread_mutex_lock(&w->lock);
     for (int i = 0; i < w->njobs; i++) {
         w->jobs[i].sum += sum[i];
         if (max[i] > w->jobs[i].max) w->jobs[i].max = max[i];
     }
+    if (tmin < w->tmin) w->tmin = tmin;
+    if (tmax > w->tmax) w->tmax = tmax;
     pthread_mutex_unlock(&w->lock);
     return NULL;
 }
@@ -206,11 +224,13 @@ static int thread_count(int threads)
     return threads > MAX_THREADS ? MAX_THREADS : threads;
 }
 
-/* Sums every job (at most SEC_COUNT) on up to `threads` threads. */
-static void sum_jobs(sum_job *jobs, int njobs, int threads)
+/* Sums every job (at most SEC_COUNT) on up to `threads` threads; job ts_job
+ * (-1: none) is also read as int64 values, their range into *lo, *hi. */
+static void sum_jobs_ts(sum_job *jobs, int njobs, int threads, int ts_job, int64_t *lo, int64_t *hi)
 {
     size_t first[SEC_COUNT + 1];
-    sum_work w = { .jobs = jobs, .njobs = njobs, .first_block = first };
+    sum_work w = { .jobs = jobs, .njobs = njobs, .first_block = first,
+                   .ts_job = ts_job, .tmin = INT64_MAX, .tmax = INT64_MIN };
     for (int j = 0; j < njobs; j++) {
         first[j] = w.nblocks;
         w.nblocks += (jobs[j].len + SUM_BLOCK - 1) / SUM_BLOCK;
@@ -232,6 +252,13 @@ static void sum_jobs(sum_job *jobs, int njobs, int threads)
     for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
     pthread_mutex_destroy(&w.lock);
     for (int j = 0; j < njobs; j++) jobs[j].sum = mix64(jobs[j].sum ^ mix64(jobs[j].len));
+    if (lo) *lo = w.tmin;
+    if (hi) *hi = w.tmax;
+}
+
+static void sum_jobs(sum_job *jobs, int njobs, int threads)
+{
+    sum_jobs_ts(jobs, njobs, threads, -1, NULL, NULL);
 }
 
 static uint64_t bytes_sum(const void *p, size_t len)
@@ -628,12 +655,19 @@ cache_result cache_load(const char *cpath, const char *source, const cidr_list *
     sum_job jobs[SEC_COUNT];
     for (int s = 0; s < SEC_COUNT; s++)
         jobs[s] = (sum_job){ base + h.sec[s].off, h.sec[s].len, s == SEC_SRC || s == SEC_DST, 0, 0 };
-    sum_jobs(jobs, SEC_COUNT, threads);
+    int64_t ts_lo, ts_hi;
+    sum_jobs_ts(jobs, SEC_COUNT, threads, SEC_TS, &ts_lo, &ts_hi);
     for (int s = 0; s < SEC_COUNT; s++) {
         if (jobs[s].sum != h.sec[s].sum) { reject(why, whylen, "%s", "is corrupted (checksum)"); goto out; }
     }
     if (h.rows && (jobs[SEC_SRC].max >= h.nhosts || jobs[SEC_DST].max >= h.nhosts)) {
         reject(why, whylen, "%s", "is corrupted (host ids)");
+        goto out;
+    }
+    /* the loader's promise the engine builds on: every timestamp in
+     * [ts_min, ts_max], and that range inside [0, LOAD_TS_MAX_MS] */
+    if (h.rows && (h.ts_min < 0 || h.ts_max > LOAD_TS_MAX_MS || ts_lo != h.ts_min || ts_hi != h.ts_max)) {
+        reject(why, whylen, "%s", "is corrupted (timestamps)");
         goto out;
     }
     const flow_big_bytes *big = (const flow_big_bytes *)(base + h.sec[SEC_BIG].off);

@@ -46,7 +46,7 @@
 #define PROBE_ROWS 32
 /* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
  * so every time the engine derives stays exact in a double and formattable. */
-#define TS_MAX_MS 253402300799999LL
+#define TS_MAX_MS LOAD_TS_MAX_MS
 
 static const char *const bad_names[BAD_KIND_COUNT] = {"fields", "timestamp", "host", "port", "bytes"};
 
