@@ -39,16 +39,17 @@ static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t row
     if (frac > 1) frac = 1;
     double mbs = elapsed > 0 ? (double)done / 1e6 / elapsed : 0;
     char tail[80];
-    int tl = snprintf(tail, sizeof tail, " %3d%%  %5.0f MB/s  %llu rows", (int)(frac * 100), mbs,
-                      (unsigned long long)rows);
-    int width = terminal_columns() - tl - 11;   /* "loading [" + "]" + a spare column */
+    snprintf(tail, sizeof tail, " %3d%%  %5.0f MB/s  %llu rows", (int)(frac * 100), mbs,
+             (unsigned long long)rows);
+    /* a bar of steady width: the tail's room is fixed, not its current length */
+    int width = terminal_columns() - 11 - 40;   /* "loading [" + "]" + a spare column */
     if (width > 50) width = 50;
     if (width < 0) width = 0;
     int fill = (int)(frac * width);
     char bar[64];
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\rloading [%s]%s", bar, tail);
+    fprintf(stderr, "\rloading [%s]%s\033[K", bar, tail);
     fflush(stderr);
     pb->drawn = 1;
     return 0;
