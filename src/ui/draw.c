@@ -152,7 +152,8 @@ int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hs)
     int highlight = hs->highlight >= 0 ? hs->highlight / k : -1;
     double max = 0;
     for (int i = 0; i < n; i++) if (v[i] > max) max = v[i];
-    int bars_h = h - 3;                 /* unit line on top, axis + labels below */
+    int under = hs->mark && hs->mark_label ? 1 : 0;
+    int bars_h = h - 3 - under;         /* unit line on top, axis + labels (+ mark line) below */
     int bw = cols_free / n;
     if (bw < 1) bw = 1;
     double smax = scale_value(max, hs->log_scale);
@@ -201,6 +202,27 @@ int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hs)
             if (lx + l > width) break;
             draw_text(w, yy + 1, x + lx, l, buf, term_attr(i == highlight ? ROLE_OUTLIER : ROLE_DIM), 0);
             next_free = lx + l + 1;
+        }
+    }
+    if (under) {   /* "=== work hours ===" under each marked run, so it shows without colour */
+        int i = 0;
+        while (i < n) {
+            if (!mark[i]) { i++; continue; }
+            int j = i;
+            while (j < n && mark[j]) j++;
+            int x0 = x + axis + i * bw, len = (j - i) * bw - (bw > 2 ? 1 : 0);
+            char line[512];
+            if (len > (int)sizeof line - 1) len = (int)sizeof line - 1;
+            memset(line, '=', (size_t)len);
+            line[len] = 0;
+            int ll = (int)strlen(hs->mark_label), at = (len - ll) / 2;
+            if (ll + 4 <= len) {
+                line[at - 1] = ' ';
+                memcpy(line + at, hs->mark_label, (size_t)ll);
+                line[at + ll] = ' ';
+            }
+            draw_text(w, yy + 2, x0, len, line, term_attr(ROLE_BAR_ALT), 0);
+            i = j;
         }
     }
     free(v);

@@ -88,7 +88,7 @@ static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
 static void detectors_draw(app *a, WINDOW *w, int h, int wd)
 {
     char ans[64], score[48], flag[33];
-    const int answ = 17, scorew = 22, markw = 2;
+    const int answ = 16, scorew = wd >= 100 ? 22 : 17, markw = 2;
     int titlew = wd - 4 - answ - scorew - markw - 3;
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), " #  %-*s %-*s %-*s", titlew, "Question", answ, "Answer",
                scorew, "Stands out");

@@ -112,7 +112,7 @@ static void draw_hour_profile(app *a, WINDOW *w, int y, int x, int h, int wd)
     double v[24];
     uint8_t mark[24];
     for (int i = 0; i < 24; i++) { v[i] = (double)flows[i]; mark[i] = (uint8_t)facts_is_work_hour(a->eng, i); }
-    vhist hs = {.v = v, .n = 24, .mark = mark, .highlight = -1,
+    vhist hs = {.v = v, .n = 24, .mark = mark, .mark_label = "work", .highlight = -1,
                 .y_unit = "connections per UTC hour of day (work hours highlighted)", .xlabel = hour_label};
     draw_vhist(w, y, x, h, wd, &hs);
 }
@@ -134,15 +134,18 @@ static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const cha
                        size_t n, int base)
 {
     char hb[16], b1[16];
-    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%zu%s)", title, n, n == PEERS_CAP ? "+" : "");
+    int approx = 0;
+    for (size_t i = 0; i < n; i++) approx |= p[i].approximate;
+    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%s%zu)%s", title, n == PEERS_CAP ? "top " : "", n,
+               approx ? ", +: at least" : "");
     int page = h - 1;
     int local = cursor - base;
     int top = local >= 0 && local < (int)n ? list_top(local, (int)n, page, 0) : 0;
     for (int i = 0; i < page && top + i < (int)n; i++) {
         const host_peer *q = &p[top + i];
         attr_t at = base + top + i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %8s conns%s%s", app_host_name(a, q->peer, hb),
-                   fmt_si((double)q->flows, b1, sizeof b1), q->approximate ? " (at least)" : "",
+        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %7s%s conns%s", app_host_name(a, q->peer, hb),
+                   fmt_si((double)q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
                    blacklist_contains(&a->bl, q->peer) ? "  listed" : "");
     }
 }
@@ -180,11 +183,11 @@ static void host_draw(app *a, WINDOW *w, int h, int wd)
                hf.internal ? "internal" : "external", lists);
     draw_textf(w, 1, 0, wd, m ? term_attr(ROLE_WARN) : term_attr(ROLE_DIM), "Named by: %s",
                m ? det : "no detector");
-    draw_textf(w, 2, 0, wd, A_NORMAL, "Sent:     %s conns, %sB to internal hosts; %s conns, %sB to external hosts; peers %u int, %u ext",
+    draw_textf(w, 2, 0, wd, A_NORMAL, "Sent      %s conns %sB to internal, %s conns %sB to external; peers %u int, %u ext",
                fmt_si((double)hf.sent_flows[0], b1, sizeof b1), fmt_si((double)hf.sent_bytes[0], b2, sizeof b2),
                fmt_si((double)hf.sent_flows[1], b3, sizeof b3), fmt_si((double)hf.sent_bytes[1], b4, sizeof b4),
                hf.sent_peers[0], hf.sent_peers[1]);
-    draw_textf(w, 3, 0, wd, A_NORMAL, "Received: %s conns, %sB from internal hosts; %s conns, %sB from external hosts; peers %u int, %u ext",
+    draw_textf(w, 3, 0, wd, A_NORMAL, "Received  %s conns %sB from internal, %s conns %sB from external; peers %u int, %u ext",
                fmt_si((double)hf.recv_flows[0], b1, sizeof b1), fmt_si((double)hf.recv_bytes[0], b2, sizeof b2),
                fmt_si((double)hf.recv_flows[1], b3, sizeof b3), fmt_si((double)hf.recv_bytes[1], b4, sizeof b4),
                hf.recv_peers[0], hf.recv_peers[1]);

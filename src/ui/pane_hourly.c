@@ -17,9 +17,10 @@ static void collect_hosts(const app *a)
 {
     nhosts = 0;
     host_facts hf;
-    host_id cand[1 + 2 * DETECTOR_COUNT];
+    host_id cand[2 + 2 * DETECTOR_COUNT];
     int n = 0;
     cand[n++] = a->host;
+    if (a->f[1].found && a->f[1].kind == ANSWER_HOST) cand[n++] = a->f[1].value;   /* the off-hours sender */
     for (int i = 0; i < DETECTOR_COUNT; i++) {
         if (!a->f[i].found) continue;
         if (a->f[i].kind == ANSWER_HOST) cand[n++] = a->f[i].value;
@@ -50,7 +51,7 @@ static void draw_profile(app *a, WINDOW *w, int y, int h, int wd, const uint64_t
         v[i] = (double)(metric ? bytes[i] : flows[i]);
         mark[i] = (uint8_t)facts_is_work_hour(a->eng, i);
     }
-    vhist hs = {.v = v, .n = 24, .mark = mark, .highlight = -1,
+    vhist hs = {.v = v, .n = 24, .mark = mark, .mark_label = "work hours", .highlight = -1,
                 .y_unit = metric ? "bytes per hour of day (x axis: UTC hour)" : "connections per hour of day (x axis: UTC hour)",
                 .xlabel = hour_label};
     draw_vhist(w, y, 0, h, wd, &hs);

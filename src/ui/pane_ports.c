@@ -66,16 +66,16 @@ static void draw_port(app *a, WINDOW *w, int x, int h, int wd, uint16_t port)
     if (!ph || !pb) return;
     size_t n = facts_port_host_bytes(a->eng, port, ph, pb, PORT_HOSTS_CAP);
     if (n > PORT_HOSTS_CAP) n = PORT_HOSTS_CAP;
-    draw_textf(w, 0, x, wd, term_attr(ROLE_TITLE), "Port %u: %s flows, %sB; %zu internal hosts send out on it",
+    draw_textf(w, 0, x, wd, term_attr(ROLE_TITLE), "Port %u: %s flows, %sB; %zu internal senders",
                port, fmt_si((double)pf.flows, b1, sizeof b1), fmt_si((double)pf.bytes, b2, sizeof b2), n);
-    draw_textf(w, 1, x, wd, A_NORMAL, "outbound %s flows %sB; inbound %s flows from %u outside sources; internal %s flows",
+    draw_textf(w, 1, x, wd, A_NORMAL, "out %s flows %sB; in %s flows from %u sources; internal %s flows",
                fmt_si((double)pf.out_flows, b1, sizeof b1), fmt_si((double)pf.out_bytes, b2, sizeof b2),
                fmt_si((double)pf.in_flows, b3, sizeof b3), pf.ext_sources_in,
                fmt_si((double)pf.internal_flows, hb, sizeof hb));
     if (isnan(pf.abuse_z) || pf.abuse_host == HOST_NONE)
         draw_text(w, 2, x, wd, "Not rated for port abuse (too few hosts, or no spread).", term_attr(ROLE_DIM), 0);
     else
-        draw_textf(w, 2, x, wd, term_attr(ROLE_WARN), "Most extreme host: %s, z = %.1f (marked in the histogram)",
+        draw_textf(w, 2, x, wd, term_attr(ROLE_WARN), "Most extreme host: %s, z = %.1f (marked below)",
                    app_host_name(a, pf.abuse_host, hb), pf.abuse_z);
     if (!n) return;
     /* the histogram: hosts per bucket of per-host outbound bytes */
@@ -95,7 +95,7 @@ static void draw_port(app *a, WINDOW *w, int x, int h, int wd, uint16_t port)
     int hh = h - 3 - 6;
     if (hh < 6) hh = h - 3;
     vhist hs = {.v = v, .n = nb, .highlight = hl, .log_scale = log_scale,
-                .y_unit = "hosts per bucket; x axis: outbound bytes a host sent on this port",
+                .y_unit = "hosts; x axis: outbound bytes a host sent on the port",
                 .xlabel = bin_label, .ctx = &width};
     draw_vhist(w, 3, x, hh, wd, &hs);
     int y = 3 + hh;

@@ -68,6 +68,7 @@ typedef struct vhist {
     const double *v;
     int n;
     const uint8_t *mark;         /* may be NULL */
+    const char *mark_label;      /* with mark: a line under the labels names the marked run */
     int highlight;               /* a bucket drawn as the outlier, or -1 */
     const char *y_unit;          /* "connections", "bytes" */
     int log_scale;
