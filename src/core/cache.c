@@ -285,7 +285,7 @@ static int pread_all(int fd, void *buf, size_t n, off_t off)
 /* Stats source and hashes its first and last megabyte. 0 or -1 (errno). */
 static int source_key_read(const char *source, source_key *k)
 {
-    int fd = open(source, O_RDONLY | O_CLOEXEC);
+    int fd = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not block */
     if (fd < 0) return -1;
     struct stat st;
     unsigned char *buf = NULL;
@@ -582,7 +582,7 @@ cache_result cache_load(const char *cpath, const char *source, const cidr_list *
                         int threads, flow_table *t, load_report *rep, char *why, size_t whylen)
 {
     memset(t, 0, sizeof *t);
-    int fd = open(cpath, O_RDONLY | O_CLOEXEC);
+    int fd = open(cpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT || errno == ENOTDIR) return CACHE_ABSENT;
         return reject(why, whylen, "cannot be opened (%s)", strerror(errno));

@@ -1004,7 +1004,7 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
     hosts_init(&out->hosts);
     out->internal = o->internal;
 
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not wait for a writer */
     if (fd < 0) {
         int e = errno;
         if (e == ENOENT)

@@ -15,6 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
+#include "nettui/cache.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/load.h"
@@ -141,12 +144,46 @@ static void test_stray_quotes(void **state)
     flows_free(&t);
 }
 
+/* ---- files that are no files ------------------------------------------------ */
+
+/* A FIFO used to block nettui in open() until some writer came along: the
+ * loader and the cache's source check now open without waiting and say it is
+ * no regular file. alarm() turns a hang back into a failure. */
+static void test_fifo_does_not_block(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/nettui-test-fifo.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/flows.csv", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(20);
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load(path, 2, &t, &rep), EXIT_NO_INPUT);
+    assert_non_null(strstr(rep.error, path));
+
+    load_options lo;
+    load_options_default(&lo);
+    cache_options co;
+    cache_options_default(&co);
+    co.dir = dir;
+    co.notes = NULL;
+    int from_cache = 1;
+    assert_int_equal(cache_load_or_parse(path, &lo, &co, &t, &rep, &from_cache), EXIT_NO_INPUT);
+    assert_int_equal(from_cache, 0);
+    assert_non_null(strstr(rep.error, path));
+    alarm(0);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fuzz_ts_int64_max),
         cmocka_unit_test(test_ts_range),
         cmocka_unit_test(test_stray_quotes),
+        cmocka_unit_test(test_fifo_does_not_block),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
