@@ -744,7 +744,7 @@ static void release_range(char *lo, char *hi, long pagesz)
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-#define COMPACT_STEP ((size_t)1 << 20)   /* rows moved between page releases */
+#define COMPACT_STEP ((size_t)1 << 16)   /* rows moved between page releases */
 
 /* Moves each worker's region of one column down to its final place, in file
  * order (a region only moves down, onto rows already moved or never used),

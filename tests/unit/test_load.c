@@ -413,7 +413,7 @@ static void test_internal_blocks(void **state)
 /* A file of some thousands of lines: a few hundred hosts, big byte counts,
  * blank lines, CRLF on some lines, and bad lines only late in the file, so
  * that their line numbers come from the last threads' chunks. */
-static void write_generated(const char *path, int nlines, int *bad_lines, int *nbad)
+static void write_generated(const char *path, int nlines, int *bad_lines, int bad_cap, int *nbad)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -425,7 +425,8 @@ static void write_generated(const char *path, int nlines, int *bad_lines, int *n
         if (line % 97 == 0) { fputs("\n", f); continue; }
         if (line > nlines * 3 / 4 && line % 251 == 0) {
             fprintf(f, "1578326400000,12.30.1.1,16.0.0.1,%u,1\n", 70000 + r % 100);
-            bad_lines[(*nbad)++] = line;
+            if (*nbad < bad_cap) bad_lines[*nbad] = line;
+            ++*nbad;
             continue;
         }
         uint64_t bytes = r % 50 == 0 ? 5000000000ULL + r : r % 60000;
@@ -469,7 +470,7 @@ static void test_threads_equal_one_parser(void **state)
     assert_true(fd >= 0);
     close(fd);
     int bad[64], nbad;
-    write_generated(path, 6000, bad, &nbad);
+    write_generated(path, 6000, bad, 64, &nbad);
     assert_true(nbad >= LOAD_FIRST_LINES);
 
     flow_table one, many;
@@ -492,6 +493,34 @@ static void test_threads_equal_one_parser(void **state)
         assert_memory_equal(rn.bad, r1.bad, sizeof rn.bad);
         assert_memory_equal(rn.first_bad, r1.first_bad, sizeof rn.first_bad);
         assert_memory_equal(rn.nfirst_bad, r1.nfirst_bad, sizeof rn.nfirst_bad);
+        flows_free(&many);
+    }
+    flows_free(&one);
+    unlink(path);
+}
+
+/* Big enough that every region spans many pages and compaction moves and
+ * releases memory in several steps. */
+static void test_threads_equal_big_regions(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nettui-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    int bad[8], nbad;
+    write_generated(path, 400000, bad, 8, &nbad);
+    flow_table one, many;
+    load_report r1, rn;
+    assert_int_equal(load(path, 1, &one, &r1), EXIT_OK);
+    assert_int_equal(r1.bad_total, (uint64_t)nbad);
+    for (int i = 0; i < LOAD_FIRST_LINES; i++) assert_int_equal(r1.first_bad[BAD_PORT][i], bad[i]);
+    assert_true(one.n > 390000);
+    const int threads[] = {2, 5};
+    for (size_t k = 0; k < sizeof threads / sizeof *threads; k++) {
+        assert_int_equal(load(path, threads[k], &many, &rn), EXIT_OK);
+        assert_tables_equal(&one, &many);
+        assert_memory_equal(rn.first_bad, r1.first_bad, sizeof rn.first_bad);
         flows_free(&many);
     }
     flows_free(&one);
@@ -521,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_internal_blocks),
         cmocka_unit_test(test_threads_equal_one_parser),
+        cmocka_unit_test(test_threads_equal_big_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
