@@ -476,7 +476,6 @@ typedef struct worker {
     int64_t ts_min, ts_max;
     uint64_t total_bytes;
     int error;                    /* errno-style, 0 fine */
-    int finished;                 /* parsed to the end of its chunk */
 
     atomic_uint_least64_t bytes_done, rows_done;
     pthread_t thread;
@@ -703,10 +702,7 @@ static void *worker_run(void *arg)
         atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
     }
 fini:
-    if (!atomic_load(&sh->stop)) {
-        csv_fini(&p, on_field, on_row, w);
-        w->finished = 1;
-    }
+    if (!atomic_load(&sh->stop)) csv_fini(&p, on_field, on_row, w);   /* a last line without newline */
     csv_free(&p);
 out:
     free(buf);
