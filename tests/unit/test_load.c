@@ -270,6 +270,27 @@ static void test_seconds(void **state)
     flows_free(&t);
 }
 
+static void test_timestamp_digits(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load(DATA "timestamps.csv", 1, &t, &rep), EXIT_OK);
+    assert_int_equal(rep.timestamps_in_seconds, 0);
+    /* a non-digit inside the first eight, a slash just past '9' in ASCII,
+     * and past year 9999: bad; a fraction of a millisecond is dropped;
+     * leading zeros are only zeros */
+    assert_int_equal(rep.bad[BAD_TIMESTAMP], 3);
+    assert_lines(&rep, BAD_TIMESTAMP, 3, 2, 6, 7);
+    assert_int_equal(t.n, 5);
+    assert_int_equal(t.ts[0], 1578326400001LL);
+    assert_int_equal(t.ts[1], 15783264000031LL);
+    assert_int_equal(t.ts[2], 1578326400004LL);
+    assert_int_equal(t.ts[3], 12345678LL);
+    assert_int_equal(t.ts[4], 1578326400008LL);
+    flows_free(&t);
+}
+
 static void test_string_hosts(void **state)
 {
     (void)state;
@@ -543,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_bad_kinds),
         cmocka_unit_test(test_no_final_newline_and_one_line),
         cmocka_unit_test(test_seconds),
+        cmocka_unit_test(test_timestamp_digits),
         cmocka_unit_test(test_string_hosts),
         cmocka_unit_test(test_big_bytes),
         cmocka_unit_test(test_no_input),
