@@ -451,7 +451,7 @@ static void do_export(app *a)
         app_message(a, 1, "Could not write %s: %s", path, err[0] ? err : strerror(errno));
         return;
     }
-    char where[PATH_MAX + 8], cwd[PATH_MAX];
+    char where[2 * PATH_MAX + 2], cwd[PATH_MAX];
     if (path[0] != '/' && getcwd(cwd, sizeof cwd))
         snprintf(where, sizeof where, "%s/%s", cwd, path);
     else
