@@ -2,6 +2,7 @@
  * main.c parses the command line and hands over to one mode. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,9 @@ int main(int argc, char **argv)
     o.work_start = o.work_end = -1;
     cidr_list_default(&o.internal);
     o.progress = isatty(STDERR_FILENO);
+    /* A write past `ulimit -f` then fails with EFBIG, and says so, instead
+     * of ending nettui with SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
 
     int c;
     opterr = 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,11 @@ int export_answers_to_path(const char *path, const engine *e, const finding f[DE
         return -1;
     }
     fchmod(fd, 0644);
+    /* Past `ulimit -f` a write raises SIGXFSZ, which would end the program
+     * and leave the temporary file behind; ignored, the write fails (EFBIG). */
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, &old);
     FILE *out = fdopen(fd, "w");
     int rc = 0, saved = 0;
     if (!out) { saved = errno; close(fd); rc = -1; }
@@ -68,6 +74,7 @@ int export_answers_to_path(const char *path, const engine *e, const finding f[DE
         if (!rc && fsync(fd)) { saved = errno; rc = -1; }
         if (fclose(out) && !rc) { saved = errno; rc = -1; }
     }
+    sigaction(SIGXFSZ, &old, NULL);
     if (!rc && rename(tmp, path)) { saved = errno; rc = -1; }
     if (rc) {
         unlink(tmp);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "nettui/cache.h"
@@ -177,6 +179,71 @@ static void test_fifo_does_not_block(void **state)
     rmdir(dir);
 }
 
+/* ---- no lost work ------------------------------------------------------------ */
+
+static int files_in(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)); ) n += e->d_name[0] != '.';
+    if (d) closedir(d);
+    return n;
+}
+
+/* Past `ulimit -f`, writing the answers file raised SIGXFSZ, which ended the
+ * program (the TUI with it) and left the temporary file behind. Now the
+ * write fails, the earlier file stays as it was, and nothing is left over. */
+static void test_export_past_file_size_limit(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load("tests/data/basic.csv", 1, &t, &rep), EXIT_OK);
+    engine_options eo;
+    engine_options_default(&eo);
+    char err[256];
+    engine *e = engine_build(&t, &eo, err, sizeof err);
+    assert_non_null(e);
+    blacklist bl;
+    assert_int_equal(blacklist_init(&bl, t.hosts.n), 0);
+    finding f[DETECTOR_COUNT];
+    engine_run(e, &bl, f);
+
+    char dir[] = "/tmp/nettui-test-export.XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/answers.txt", dir);
+    FILE *earlier = fopen(path, "w");
+    assert_non_null(earlier);
+    fputs("EARLIER\n", earlier);
+    fclose(earlier);
+
+    struct rlimit old, small;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = 4;               /* bytes: "EARLIER\n" is there already */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = export_answers_to_path(path, e, f, err, sizeof err);
+    setrlimit(RLIMIT_FSIZE, &old);    /* before cmocka prints anything */
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, path));
+    char buf[32] = {0};
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    assert_non_null(fgets(buf, sizeof buf, in));
+    fclose(in);
+    assert_string_equal(buf, "EARLIER\n");
+    assert_int_equal(files_in(dir), 1);   /* no temporary file left over */
+
+    /* and without the limit the same call replaces it */
+    assert_int_equal(export_answers_to_path(path, e, f, err, sizeof err), 0);
+    assert_int_equal(files_in(dir), 1);
+    unlink(path);
+    rmdir(dir);
+    blacklist_free(&bl);
+    engine_free(e);
+    flows_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_ts_range),
         cmocka_unit_test(test_stray_quotes),
         cmocka_unit_test(test_fifo_does_not_block),
+        cmocka_unit_test(test_export_past_file_size_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
