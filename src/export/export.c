@@ -42,22 +42,51 @@ int export_answers(FILE *out, const engine *e, const finding f[DETECTOR_COUNT])
     return fflush(out) ? -1 : 0;
 }
 
+/* The answers to a device, a FIFO or a terminal, which no rename may replace
+ * (that would put a regular file in its place, in /dev when run as root). A
+ * FIFO without a reader fails (ENXIO) instead of waiting for one. */
+static int export_to_special(const char *path, const engine *e, const finding f[DETECTOR_COUNT],
+                             char *err, size_t errlen)
+{
+    int saved = 0;
+    FILE *out = NULL;
+    int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) saved = errno;
+    else {
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        if (!(out = fdopen(fd, "w"))) { saved = errno; close(fd); }
+    }
+    if (out) {
+        if (export_answers(out, e, f)) saved = errno ? errno : EIO;
+        if (fclose(out) && !saved) saved = errno;
+    }
+    if (!saved) return 0;
+    snprintf(err, errlen, "cannot write %s: %s.", path, strerror(saved));
+    return -1;
+}
+
 int export_answers_to_path(const char *path, const engine *e, const finding f[DETECTOR_COUNT],
                            char *err, size_t errlen)
 {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return export_to_special(path, e, f, err, errlen);
+    /* a symbolic link stays one: the file it names is the one replaced */
+    char *real = NULL;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) path = real;
     size_t len = strlen(path);
     char *tmp = malloc(len + 16);
     char *dircopy = strdup(path);
     if (!tmp || !dircopy) {
-        free(tmp); free(dircopy);
         snprintf(err, errlen, "out of memory writing %s.", path);
+        free(tmp); free(dircopy); free(real);
         return -1;
     }
     snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         snprintf(err, errlen, "cannot create a temporary file next to %s: %s.", path, strerror(errno));
-        free(tmp); free(dircopy);
+        free(tmp); free(dircopy); free(real);
         return -1;
     }
     fchmod(fd, 0644);
@@ -84,7 +113,7 @@ int export_answers_to_path(const char *path, const engine *e, const finding f[DE
         int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
         if (dfd >= 0) { fsync(dfd); close(dfd); }
     }
-    free(tmp); free(dircopy);
+    free(tmp); free(dircopy); free(real);
     return rc;
 }
 

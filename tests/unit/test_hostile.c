@@ -244,6 +244,68 @@ static void test_export_past_file_size_limit(void **state)
     flows_free(&t);
 }
 
+/* --export onto something that is no regular file used to rename a temporary
+ * file over it: /dev/null (as root), /dev/stdout or a FIFO became a regular
+ * file, a symbolic link lost its target. Now devices and FIFOs are written
+ * directly (a FIFO without reader fails instead of waiting) and a link's
+ * target is what gets replaced. */
+static void test_export_onto_special_files(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load("tests/data/basic.csv", 1, &t, &rep), EXIT_OK);
+    engine_options eo;
+    engine_options_default(&eo);
+    char err[256], dir[] = "/tmp/nettui-test-special.XXXXXX", p[96], q[96];
+    engine *e = engine_build(&t, &eo, err, sizeof err);
+    assert_non_null(e);
+    blacklist bl;
+    assert_int_equal(blacklist_init(&bl, t.hosts.n), 0);
+    finding f[DETECTOR_COUNT];
+    engine_run(e, &bl, f);
+    assert_non_null(mkdtemp(dir));
+    struct stat st;
+
+    snprintf(p, sizeof p, "%s/null", dir);              /* a link to a device */
+    assert_int_equal(symlink("/dev/null", p), 0);
+    assert_int_equal(export_answers_to_path(p, e, f, err, sizeof err), 0);
+    assert_int_equal(lstat(p, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat("/dev/null", &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    unlink(p);
+
+    snprintf(p, sizeof p, "%s/fifo", dir);              /* a FIFO nobody reads */
+    assert_int_equal(mkfifo(p, 0600), 0);
+    alarm(20);
+    assert_int_equal(export_answers_to_path(p, e, f, err, sizeof err), -1);
+    alarm(0);
+    assert_non_null(strstr(err, p));
+    assert_int_equal(lstat(p, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    unlink(p);
+
+    snprintf(p, sizeof p, "%s/target.txt", dir);        /* a link to a file */
+    snprintf(q, sizeof q, "%s/link.txt", dir);
+    FILE *x = fopen(p, "w");
+    assert_non_null(x);
+    fclose(x);
+    assert_int_equal(symlink("target.txt", q), 0);
+    assert_int_equal(export_answers_to_path(q, e, f, err, sizeof err), 0);
+    assert_int_equal(lstat(q, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(st.st_size > 0);
+    assert_int_equal(files_in(dir), 2);
+    unlink(q);
+    unlink(p);
+    rmdir(dir);
+    blacklist_free(&bl);
+    engine_free(e);
+    flows_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_stray_quotes),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
+        cmocka_unit_test(test_export_onto_special_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
