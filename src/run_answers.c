@@ -46,8 +46,11 @@ int run_answers(const cli_options *o)
         finding again[DETECTOR_COUNT];
         engine_run(e, &bl, again);
         engine_timing(e, NULL, &tr2);
-        fprintf(stderr, "timing: rows %zu build %.3f s run %.3f s rerun %.3f s load %.3f s%s\n",
-                t.n, tb, tr, tr2, rep.seconds, from_cache ? " (cache)" : "");
+        fprintf(stderr, "timing: rows %zu build %.3f s (cpu %.3f s) run %.3f s rerun %.3f s load %.3f s%s\n",
+                t.n, tb, engine_build_cpu_seconds(e), tr, tr2, rep.seconds, from_cache ? " (cache)" : "");
+        if (*timing == '2')
+            for (int k = 0; k < DETECTOR_COUNT; k++)
+                fprintf(stderr, "timing: %-20s %.4f s\n", engine_detector(k)->id, engine_detector_seconds(e, k));
     }
     int rc = o->json ? export_json(stdout, e, f) : export_answers(stdout, e, f);
     if (rc) {

@@ -102,6 +102,10 @@ void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT]);
 
 /* Seconds the last engine_build() and engine_run() took. */
 void engine_timing(const engine *e, double *build_seconds, double *run_seconds);
+/* CPU seconds (all threads) the last engine_build() took. */
+double engine_build_cpu_seconds(const engine *e);
+/* Seconds detector k took in the last engine_run(). */
+double engine_detector_seconds(const engine *e, int k);
 
 /* The answer of a finding as text ("13.1.2.3", "443", "?" when not found). */
 const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len);

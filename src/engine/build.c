@@ -32,6 +32,13 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -49,8 +56,8 @@ static uint64_t mix64(uint64_t x)
 static inline void hll_add(uint8_t *reg, uint32_t v)
 {
     uint64_t h = mix64((uint64_t)v + 0x9e3779b97f4a7c15ULL);
-    uint32_t idx = (uint32_t)(h >> 56);              /* HLL_M == 256 */
-    uint64_t rest = (h << 8) | 0x80;                  /* never zero */
+    uint32_t idx = (uint32_t)(h >> 58);              /* HLL_M == 64 */
+    uint64_t rest = (h << 6) | 0x20;                  /* never zero */
     uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
     if (reg[idx] < rank) reg[idx] = rank;
 }
@@ -75,13 +82,22 @@ static inline void bm_add(bm_vote *v, uint64_t key)
 
 /* ---- partials ------------------------------------------------------------- */
 
+/* The pass is split by aggregate, not only by rows: group A keeps what is
+ * indexed by host and time (per-host totals, hour cells, timelines, ports),
+ * group B what is indexed by host and port or host pair (per host and port,
+ * peers, votes, the pair matrix). With two threads each thread owns one
+ * group: each scans every row, but its random accesses land in half the
+ * memory, which then fits the core's cache, and nothing needs merging.
+ * Group A also keeps what is indexed by external host (single-purpose
+ * sources, beacon votes, inbound ports): it balances the two. */
+enum { GROUP_A = 1, GROUP_B = 2 };
+static int stage_timing;   /* NETTUI_TIMING=2: the build's stages on stderr */
+
 static void partial_free(partial *p)
 {
-    free(p->tl_all); free(p->port_flows); free(p->port_bytes); free(p->port_out_flows);
-    free(p->port_out_bytes); free(p->port_in_flows); free(p->port_int_flows);
+    free(p->tl_all); free(p->ps);
     free(p->hs); free(p->ext_dst1); free(p->in_ports); free(p->bm);
-    free(p->ihour_flows); free(p->ihour_bytes); free(p->iout_hour_bytes);
-    free(p->tl_sent); free(p->tl_recv); free(p->hll); free(p->ss); free(p->hp); free(p->pairs);
+    free(p->ih); free(p->tl); free(p->hll); free(p->ss); free(p->hp); free(p->hp_hi); free(p->hp_in); free(p->pairs);
     memset(p, 0, sizeof *p);
 }
 
@@ -89,53 +105,70 @@ typedef struct sizes {
     int with_pairs, with_hp, with_inports, with_timeline;
 } sizes;
 
-static size_t partial_bytes(const engine *e, const sizes *z)
+static size_t partial_bytes(const engine *e, const sizes *z, int groups)
 {
-    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
-    size_t b = nb * 4 + np * 8 * 6 + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote))
-             + ni * (24 * 4 + 24 * 8 * 2 + 2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
-    if (z->with_timeline) b += ni * nb * 8;
-    if (z->with_inports) b += nh * e->pw * 8;
-    if (z->with_hp) b += ni * np * sizeof(host_port_stat);
-    if (z->with_pairs) b += ni * ni * e->pstride * 8;
+    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets, b = 0;
+    if (groups & GROUP_A) {
+        b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote)) + ni * 24 * sizeof(hour_cell);
+        if (z->with_timeline) b += ni * nb * 8;
+        if (z->with_inports) b += nh * e->pw * 8;
+    }
+    if (groups & GROUP_B) {
+        b += ni * (2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
+        if (z->with_hp) b += ni * np * (sizeof(host_port_stat) + 12);
+        if (z->with_pairs) b += ni * ni * e->pstride * 8;
+    }
     return b;
 }
 
-static int partial_alloc(const engine *e, const sizes *z, partial *p)
+/* Zeroed memory aligned to a cache line, so 64-byte records never straddle two. */
+static void *zalloc(size_t n, size_t size)
+{
+    void *p = NULL;
+    size_t bytes = (n ? n : 1) * size;
+    if (posix_memalign(&p, 64, bytes)) return NULL;
+    memset(p, 0, bytes);
+    return p;
+}
+
+static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p)
 {
     size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
+    int bad = 0;
     memset(p, 0, sizeof *p);
-    p->tl_all = calloc(nb ? nb : 1, 4);
-    p->port_flows = calloc(np + 1, 8); p->port_bytes = calloc(np + 1, 8);
-    p->port_out_flows = calloc(np + 1, 8); p->port_out_bytes = calloc(np + 1, 8);
-    p->port_in_flows = calloc(np + 1, 8); p->port_int_flows = calloc(np + 1, 8);
-    p->hs = calloc(nh + 1, sizeof *p->hs);
-    p->ext_dst1 = malloc((nh + 1) * 4);
-    p->bm = calloc(nh + 1, sizeof *p->bm);
-    p->ihour_flows = calloc(ni * 24 + 1, 4);
-    p->ihour_bytes = calloc(ni * 24 + 1, 8);
-    p->iout_hour_bytes = calloc(ni * 24 + 1, 8);
-    p->hll = calloc(ni * 2 * HLL_M + 1, 1);
-    p->ss = malloc((ni * 2 * SS_K + 1) * sizeof *p->ss);
-    if (z->with_timeline) { p->tl_sent = calloc(ni * nb + 1, 4); p->tl_recv = calloc(ni * nb + 1, 4); }
-    if (z->with_inports) p->in_ports = calloc(nh * e->pw + 1, 8);
-    if (z->with_hp) p->hp = calloc(ni * np + 1, sizeof *p->hp);
-    if (z->with_pairs) p->pairs = calloc(ni * ni * e->pstride + 1, 8);
-    if (!p->tl_all || !p->port_flows || !p->port_bytes || !p->port_out_flows || !p->port_out_bytes
-        || !p->port_in_flows || !p->port_int_flows || !p->hs || !p->ext_dst1 || !p->bm
-        || !p->ihour_flows || !p->ihour_bytes || !p->iout_hour_bytes || !p->hll || !p->ss
-        || (z->with_timeline && (!p->tl_sent || !p->tl_recv))
-        || (z->with_inports && !p->in_ports) || (z->with_hp && !p->hp)
-        || (z->with_pairs && !p->pairs)) {
-        partial_free(p);
-        return -1;
+    if (groups & GROUP_A) {
+        p->tl_all = zalloc(nb, 4);
+        p->ps = zalloc(np + 1, sizeof *p->ps);
+        p->hs = zalloc(nh + 1, sizeof *p->hs);
+        p->ih = zalloc(ni * 24 + 1, sizeof *p->ih);
+        p->ext_dst1 = zalloc(nh + 1, 4);
+        p->bm = zalloc(nh + 1, sizeof *p->bm);
+        if (z->with_timeline) p->tl = zalloc(ni * nb * 2 + 1, 4);
+        if (z->with_inports) p->in_ports = zalloc(nh * e->pw + 1, 8);
+        bad |= !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
+             || (z->with_timeline && !p->tl) || (z->with_inports && !p->in_ports);
+        if (!bad)
+            for (size_t h = 0; h < nh; h++) {
+                p->hs[h].first_ms = INT64_MAX;
+                p->hs[h].last_ms = INT64_MIN;
+                p->ext_dst1[h] = NO_INDEX;
+            }
     }
-    for (size_t h = 0; h < nh; h++) {
-        p->hs[h].first_ms = INT64_MAX;
-        p->hs[h].last_ms = INT64_MIN;
-        p->ext_dst1[h] = NO_INDEX;
+    if (groups & GROUP_B) {
+        p->hll = zalloc(ni * 2 * HLL_M + 1, 1);
+        p->ss = zalloc(ni * 2 * SS_K + 1, sizeof *p->ss);
+        if (z->with_hp) {
+            p->hp = zalloc(ni * np + 1, sizeof *p->hp);
+            p->hp_hi = zalloc(ni * np + 1, 8);
+            p->hp_in = zalloc(ni * np + 1, 4);
+        }
+        if (z->with_pairs) p->pairs = zalloc(ni * ni * e->pstride + 1, 8);
+        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi || !p->hp_in))
+             || (z->with_pairs && !p->pairs);
+        if (!bad)
+            for (size_t k = 0; k < ni * 2 * SS_K; k++) p->ss[k].host = HOST_NONE;
     }
-    for (size_t k = 0; k < ni * 2 * SS_K; k++) { p->ss[k].host = HOST_NONE; p->ss[k].count = 0; }
+    if (bad) { partial_free(p); return -1; }
     return 0;
 }
 
@@ -145,102 +178,229 @@ typedef struct pass_job {
     const engine *e;
     partial *p;
     size_t lo, hi;
+    int groups;
+    int failed;   /* no memory for the pair keys */
+    double cpu;   /* seconds of this thread */
 } pass_job;
 
-static void pass_rows(const engine *e, partial *p, size_t lo, size_t hi)
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* What both groups derive from a row. */
+#define ROW_COMMON                                                             \
+    const host_id s = srcc[i], d = dstc[i];                                    \
+    const uint32_t si = ii[s], di = ii[d];
+
+/* Group A over rows [lo, hi): per-host totals, hours, timelines, ports.
+ * Hour cells and timelines are time-major: the rows come sorted by time, so
+ * the current hour's cells (one per internal host) stay in the cache. */
+static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi)
 {
     const flow_table *t = e->t;
-    const uint32_t *ii = e->int_index;
-    const uint32_t nb = e->nbuckets, np = e->nports, pw = e->pw;
-    const int64_t t0 = e->t0_ms, bms = e->bucket_ms;
-    enum { PF = 12 };
+    const int64_t *restrict tsc = t->ts;
+    const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
+    const uint16_t *restrict portc = t->port;
+    const uint32_t *restrict bytesc = t->bytes;
+    const uint32_t *restrict ii = e->int_index;
+    const int32_t *restrict port_id = e->port_id;
+    const size_t ni = e->nint;
+    const int64_t t0 = e->t0_ms;
+    const uint32_t h0 = (uint32_t)(floor_div(t0, HOUR_MS) - floor_div(floor_div(t0, HOUR_MS), 24) * 24);
+    const uint32_t width = (uint32_t)(e->bucket_ms / HOUR_MS);
+    uint64_t *restrict hour_flows = p->hour_flows, *restrict hour_bytes = p->hour_bytes;
+    uint32_t *restrict tl_all = p->tl_all, *restrict tl = p->tl;
+    port_stat *restrict ps = p->ps;
+    host_stat *restrict hsa = p->hs;
+    hour_cell *restrict ih = p->ih;
+    uint32_t *restrict ext_dst1 = p->ext_dst1;
+    bm_vote *restrict bm = p->bm;
+    uint64_t *restrict in_ports = p->in_ports;
+    const uint32_t pw = e->pw;
+
     for (size_t i = lo; i < hi; i++) {
-        /* The pair matrix is the one aggregate too big for the caches: fetch
-         * a row's entry a few rows ahead. */
-        if (p->pairs && i + PF < hi) {
-            uint32_t a = ii[t->src[i + PF]], b = ii[t->dst[i + PF]];
-            if (a != NO_INDEX && b != NO_INDEX) __builtin_prefetch(pair_at(e, p, a, b), 1);
-        }
-        const int64_t ts = t->ts[i];
-        const host_id s = t->src[i], d = t->dst[i];
-        const uint16_t port = t->port[i];
-        uint64_t b = t->bytes[i];
+        ROW_COMMON
+        const int64_t ts = tsc[i];
+        uint64_t b = bytesc[i];
         if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-        const uint32_t pid = (uint32_t)e->port_id[port];
-        const int64_t hq = floor_div(ts, HOUR_MS);
-        const int hour = (int)(hq - floor_div(hq, 24) * 24);
-        const uint32_t bucket = (uint32_t)((ts - t0) / bms);
-        const uint32_t si = ii[s], di = ii[d];
+        const uint16_t port = portc[i];
+        const uint32_t pid = (uint32_t)port_id[port];
+        const uint64_t hidx = (uint64_t)(ts - t0) / (uint64_t)HOUR_MS;   /* ts >= t0 */
+        const uint32_t hour = (uint32_t)((h0 + hidx) % 24);
+        const uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
         const int sc = si != NO_INDEX ? PEER_INTERNAL : PEER_EXTERNAL;
         const int dc = di != NO_INDEX ? PEER_INTERNAL : PEER_EXTERNAL;
 
-        p->hour_flows[hour]++;
-        p->hour_bytes[hour] += b;
-        p->tl_all[bucket]++;
-        p->port_flows[pid]++;
-        p->port_bytes[pid] += b;
-        host_stat *hs = &p->hs[s];
+        hour_flows[hour]++;
+        hour_bytes[hour] += b;
+        tl_all[bucket]++;
+        port_stat *pst = &ps[pid];
+        pst->flows++;
+        pst->bytes += b;
+        host_stat *hs = &hsa[s];
         hs->sent_flows[dc]++;
         hs->sent_bytes[dc] += b;
         if (ts < hs->first_ms) hs->first_ms = ts;
         if (ts > hs->last_ms) hs->last_ms = ts;
-        host_stat *hd = &p->hs[d];
+        host_stat *hd = &hsa[d];
         hd->recv_flows[sc]++;
         hd->recv_bytes[sc] += b;
         if (ts < hd->first_ms) hd->first_ms = ts;
         if (ts > hd->last_ms) hd->last_ms = ts;
-
         if (si != NO_INDEX) {
-            p->ihour_flows[(size_t)si * 24 + hour]++;
-            p->ihour_bytes[(size_t)si * 24 + hour] += b;
-            if (p->tl_sent) p->tl_sent[(size_t)si * nb + bucket]++;
-            if (di != NO_INDEX) {
-                p->port_int_flows[pid]++;
-                if (p->pairs) {
-                    uint64_t *pe = pair_at(e, p, si, di);
-                    if ((uint32_t)pe[0] == 0) pe[0] = (uint64_t)i << 32;
-                    if ((uint32_t)pe[0] != UINT32_MAX) pe[0]++;
-                    pe[1 + (pid >> 6)] |= 1ULL << (pid & 63);
-                }
-            } else {
-                p->port_out_flows[pid]++;
-                p->port_out_bytes[pid] += b;
-                p->iout_hour_bytes[(size_t)si * 24 + hour] += b;
-                if (p->hp) {
-                    host_port_stat *h = &p->hp[(size_t)si * np + pid];
-                    h->out_bytes += b;
-                    h->out_flows++;
-                }
-                hll_add(p->hll + (size_t)si * 2 * HLL_M, d);
-                ss_add(p->ss + (size_t)si * 2 * SS_K, d);
-                bm_add(&p->bm[d], (b << 16) | port);
+            hour_cell *hc = &ih[(size_t)hour * ni + si];
+            hc->flows++;
+            hc->bytes += b;
+            if (tl) tl[((size_t)bucket * ni + si) * 2]++;
+            if (di != NO_INDEX) pst->int_flows++;
+            else {
+                pst->out_flows++;
+                pst->out_bytes += b;
+                hc->out_bytes += b;
+                bm_add(&bm[d], (b << 16) | port);
             }
         }
         if (di != NO_INDEX) {
             if (si != di) {
-                p->ihour_flows[(size_t)di * 24 + hour]++;
-                p->ihour_bytes[(size_t)di * 24 + hour] += b;
+                hour_cell *hc = &ih[(size_t)hour * ni + di];
+                hc->flows++;
+                hc->bytes += b;
             }
-            if (p->tl_recv) p->tl_recv[(size_t)di * nb + bucket]++;
+            if (tl) tl[((size_t)bucket * ni + di) * 2 + 1]++;
             if (si == NO_INDEX) {
-                p->port_in_flows[pid]++;
-                if (p->hp) p->hp[(size_t)di * np + pid].in_flows++;
-                uint32_t *x = &p->ext_dst1[s];
-                if (*x == NO_INDEX) *x = d;
-                else if (*x != d) *x = DST_MULTI;
-                if (p->in_ports) p->in_ports[(size_t)s * pw + (pid >> 6)] |= 1ULL << (pid & 63);
-                hll_add(p->hll + ((size_t)di * 2 + 1) * HLL_M, s);
-                ss_add(p->ss + ((size_t)di * 2 + 1) * SS_K, s);
+                pst->in_flows++;
+                uint32_t x = ext_dst1[s];
+                if (x == NO_INDEX) ext_dst1[s] = d;
+                else if (x != d) ext_dst1[s] = DST_MULTI;
+                if (in_ports) in_ports[(size_t)s * pw + (pid >> 6)] |= 1ULL << (pid & 63);
             }
         }
     }
 }
 
+/* Group B over one block of rows (at most PASS_BLOCK): per host and port,
+ * external peers, beacon votes, single-purpose sources. Internal rows are
+ * not applied to the pair matrix here but appended to keys[] (pair index,
+ * port id, row offset) and applied after a sort (apply_pair_keys): the
+ * matrix is far bigger than the caches, and visiting it in address order
+ * turns a cache miss per internal row into a stream. Heavy hitters are fed
+ * every fourth row: they only need to see the heavy peers, and a sample
+ * does. Returns the number of keys. */
+static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, uint64_t *restrict keys)
+{
+    const flow_table *t = e->t;
+    const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
+    const uint16_t *restrict portc = t->port;
+    const uint32_t *restrict bytesc = t->bytes;
+    const uint32_t *restrict ii = e->int_index;
+    const int32_t *restrict port_id = e->port_id;
+    const uint32_t np = e->nports;
+    const size_t ni = e->nint;
+    host_port_stat *restrict hp = p->hp;
+    uint64_t *restrict hp_hi = p->hp_hi;
+    uint32_t *restrict hp_in = p->hp_in;
+    uint8_t *restrict hll = p->hll;
+    ss_slot *restrict ss = p->ss;
+    size_t nkeys = 0;
+
+    for (size_t i = lo; i < hi; i++) {
+        ROW_COMMON
+        if ((si == NO_INDEX) == (di == NO_INDEX)) {
+            if (si != NO_INDEX && keys)
+                keys[nkeys++] = ((uint64_t)(si * ni + di) << 32) | ((uint64_t)port_id[portc[i]] << 16) | (uint64_t)(i - lo);
+            continue;   /* internal, or external to external */
+        }
+        const uint32_t pid = (uint32_t)port_id[portc[i]];
+        const int sample = (i & 3) == 0;
+        if (si != NO_INDEX) {   /* outbound */
+            uint64_t b = bytesc[i];
+            if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
+            if (hp) {
+                size_t k = (size_t)si * np + pid;
+                uint64_t low = (uint64_t)hp[k].bytes_lo + (b & 0xffffffffu);
+                hp[k].bytes_lo = (uint32_t)low;
+                hp[k].out_flows++;
+                if ((low >> 32) | (b >> 32)) hp_hi[k] += (low >> 32) + (b >> 32);
+            }
+            hll_add(hll + (size_t)si * 2 * HLL_M, d);
+            if (sample) ss_add(ss + (size_t)si * 2 * SS_K, d);
+        } else {                /* inbound */
+            if (hp) hp_in[(size_t)di * np + pid]++;
+            hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, s);
+            if (sample) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, s);
+        }
+    }
+    return nkeys;
+}
+
+/* Stable LSD radix sort of keys by their top 32 bits (the pair index),
+ * 11 bits a round, as many rounds as the pair indexes need. */
+static void sort_pair_keys(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bits)
+{
+    enum { R = 11, NB = 1 << R };
+    size_t cnt[NB];
+    for (unsigned shift = 32; shift < 32 + bits; shift += R) {
+        memset(cnt, 0, sizeof cnt);
+        for (size_t k = 0; k < n; k++) cnt[(keys[k] >> shift) & (NB - 1)]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < NB; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
+        for (size_t k = 0; k < n; k++) tmp[cnt[(keys[k] >> shift) & (NB - 1)]++] = keys[k];
+        memcpy(keys, tmp, n * sizeof *keys);
+    }
+}
+
+static void apply_pair_keys(const engine *e, partial *p, const uint64_t *keys, size_t n, size_t lo)
+{
+    const uint32_t st = e->pstride;
+    for (size_t k = 0; k < n; k++) {
+        uint64_t key = keys[k];
+        uint64_t *pe = p->pairs + (size_t)(key >> 32) * st;
+        uint32_t pid = (uint32_t)(key >> 16) & 0xffff;
+        if ((uint32_t)pe[0] == 0) pe[0] = (uint64_t)(lo + (key & 0xffff)) << 32;
+        if ((uint32_t)pe[0] != UINT32_MAX) pe[0]++;
+        pe[1 + (pid >> 6)] |= 1ULL << (pid & 63);
+    }
+}
+
+#define PASS_BLOCK 65536
+
+static void pass_group_b(pass_job *j);
+
 static void *pass_thread(void *arg)
 {
     pass_job *j = arg;
-    pass_rows(j->e, j->p, j->lo, j->hi);
+    double c0 = thread_cpu_seconds();
+    if (j->groups & GROUP_A) pass_rows_a(j->e, j->p, j->lo, j->hi);
+    if (j->groups & GROUP_B) pass_group_b(j);
+    j->cpu = thread_cpu_seconds() - c0;
     return NULL;
+}
+
+static void pass_group_b(pass_job *j)
+{
+    const engine *e = j->e;
+    uint64_t *keys = NULL, *tmp = NULL;
+    unsigned bits = 1;
+    if (j->p->pairs) {
+        keys = malloc(PASS_BLOCK * sizeof *keys);
+        tmp = malloc(PASS_BLOCK * sizeof *tmp);
+        if (!keys || !tmp) { free(keys); free(tmp); j->failed = 1; return; }
+        uint64_t np2 = (uint64_t)e->nint * e->nint;
+        while (bits < 32 && (1ULL << bits) < np2) bits++;
+    }
+    for (size_t lo = j->lo; lo < j->hi; lo += PASS_BLOCK) {
+        size_t hi = lo + PASS_BLOCK < j->hi ? lo + PASS_BLOCK : j->hi;
+        size_t n = pass_rows_b(e, j->p, lo, hi, keys);
+        if (n) {
+            sort_pair_keys(keys, tmp, n, bits);
+            apply_pair_keys(e, j->p, keys, n, lo);
+        }
+    }
+    free(keys);
+    free(tmp);
 }
 
 /* Folds b into a. b covers later rows than a. */
@@ -267,67 +427,86 @@ static void ss_merge(ss_slot *a, const ss_slot *b)
     }
 }
 
+/* Folds partial b (same groups, later rows) into a. */
 static void partial_merge(const engine *e, partial *a, const partial *b)
 {
     size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
-    for (int h = 0; h < 24; h++) { a->hour_flows[h] += b->hour_flows[h]; a->hour_bytes[h] += b->hour_bytes[h]; }
-    for (size_t k = 0; k < nb; k++) a->tl_all[k] += b->tl_all[k];
-    for (size_t k = 0; k < np; k++) {
-        a->port_flows[k] += b->port_flows[k]; a->port_bytes[k] += b->port_bytes[k];
-        a->port_out_flows[k] += b->port_out_flows[k]; a->port_out_bytes[k] += b->port_out_bytes[k];
-        a->port_in_flows[k] += b->port_in_flows[k]; a->port_int_flows[k] += b->port_int_flows[k];
-    }
-    for (size_t h = 0; h < nh; h++) {
-        host_stat *x = &a->hs[h];
-        const host_stat *y = &b->hs[h];
-        for (int c = 0; c < 2; c++) {
-            x->sent_flows[c] += y->sent_flows[c]; x->recv_flows[c] += y->recv_flows[c];
-            x->sent_bytes[c] += y->sent_bytes[c]; x->recv_bytes[c] += y->recv_bytes[c];
+    if (a->hs && b->hs) {
+        for (int h = 0; h < 24; h++) { a->hour_flows[h] += b->hour_flows[h]; a->hour_bytes[h] += b->hour_bytes[h]; }
+        for (size_t k = 0; k < nb; k++) a->tl_all[k] += b->tl_all[k];
+        for (size_t k = 0; k < np; k++) {
+            port_stat *x = &a->ps[k];
+            const port_stat *y = &b->ps[k];
+            x->flows += y->flows; x->bytes += y->bytes; x->out_flows += y->out_flows;
+            x->out_bytes += y->out_bytes; x->in_flows += y->in_flows; x->int_flows += y->int_flows;
         }
-        if (y->first_ms < x->first_ms) x->first_ms = y->first_ms;
-        if (y->last_ms > x->last_ms) x->last_ms = y->last_ms;
-        uint32_t u = a->ext_dst1[h], v = b->ext_dst1[h];
-        if (u == NO_INDEX) a->ext_dst1[h] = v;
-        else if (v != NO_INDEX && v != u) a->ext_dst1[h] = DST_MULTI;
-        bm_vote *va = &a->bm[h];
-        const bm_vote *vb = &b->bm[h];
-        if (vb->count) {
-            if (va->count == 0 || va->key == vb->key) { va->key = vb->key; va->count += vb->count; }
-            else if (vb->count > va->count) { va->key = vb->key; va->count = vb->count - va->count; }
-            else va->count -= vb->count;
+        for (size_t h = 0; h < nh; h++) {
+            host_stat *x = &a->hs[h];
+            const host_stat *y = &b->hs[h];
+            for (int c = 0; c < 2; c++) {
+                x->sent_flows[c] += y->sent_flows[c]; x->recv_flows[c] += y->recv_flows[c];
+                x->sent_bytes[c] += y->sent_bytes[c]; x->recv_bytes[c] += y->recv_bytes[c];
+            }
+            if (y->first_ms < x->first_ms) x->first_ms = y->first_ms;
+            if (y->last_ms > x->last_ms) x->last_ms = y->last_ms;
+        }
+        for (size_t k = 0; k < ni * 24; k++) {
+            a->ih[k].flows += b->ih[k].flows;
+            a->ih[k].bytes += b->ih[k].bytes;
+            a->ih[k].out_bytes += b->ih[k].out_bytes;
+        }
+        if (a->tl && b->tl) for (size_t k = 0; k < ni * nb * 2; k++) a->tl[k] += b->tl[k];
+    }
+    if (a->bm && b->bm) {
+        for (size_t h = 0; h < nh; h++) {
+            uint32_t u = a->ext_dst1[h], v = b->ext_dst1[h];
+            if (u == NO_INDEX) a->ext_dst1[h] = v;
+            else if (v != NO_INDEX && v != u) a->ext_dst1[h] = DST_MULTI;
+            bm_vote *va = &a->bm[h];
+            const bm_vote *vb = &b->bm[h];
+            if (vb->count) {
+                if (va->count == 0 || va->key == vb->key) { va->key = vb->key; va->count += vb->count; }
+                else if (vb->count > va->count) { va->key = vb->key; va->count = vb->count - va->count; }
+                else va->count -= vb->count;
+            }
+        }
+        if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->pw; k++) a->in_ports[k] |= b->in_ports[k];
+    }
+    if (a->hll && b->hll) {
+        for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
+        for (size_t k = 0; k < ni * 2; k++) ss_merge(a->ss + k * SS_K, b->ss + k * SS_K);
+        if (a->hp && b->hp)
+            for (size_t k = 0; k < ni * np; k++) {
+                uint64_t sum = hp_out_bytes(a, k) + hp_out_bytes(b, k);
+                a->hp[k].bytes_lo = (uint32_t)sum;
+                a->hp_hi[k] = sum >> 32;
+                a->hp[k].out_flows += b->hp[k].out_flows;
+                a->hp_in[k] += b->hp_in[k];
+            }
+        if (a->pairs && b->pairs) {
+            size_t n = ni * ni, st = e->pstride;
+            for (size_t k = 0; k < n; k++) {
+                uint64_t *x = a->pairs + k * st;
+                const uint64_t *y = b->pairs + k * st;
+                uint32_t cy = (uint32_t)y[0];
+                if (!cy) continue;
+                uint32_t cx = (uint32_t)x[0];
+                uint64_t c = (uint64_t)cx + cy;
+                if (c > UINT32_MAX) c = UINT32_MAX;
+                uint64_t first = cx ? (x[0] >> 32) : (y[0] >> 32);
+                x[0] = (first << 32) | c;
+                for (uint32_t w = 1; w < st; w++) x[w] |= y[w];
+            }
         }
     }
-    if (a->in_ports) for (size_t k = 0; k < nh * e->pw; k++) a->in_ports[k] |= b->in_ports[k];
-    for (size_t k = 0; k < ni * 24; k++) {
-        a->ihour_flows[k] += b->ihour_flows[k];
-        a->ihour_bytes[k] += b->ihour_bytes[k];
-        a->iout_hour_bytes[k] += b->iout_hour_bytes[k];
-    }
-    if (a->tl_sent)
-        for (size_t k = 0; k < ni * nb; k++) { a->tl_sent[k] += b->tl_sent[k]; a->tl_recv[k] += b->tl_recv[k]; }
-    for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
-    for (size_t k = 0; k < ni * 2; k++) ss_merge(a->ss + k * SS_K, b->ss + k * SS_K);
-    if (a->hp)
-        for (size_t k = 0; k < ni * np; k++) {
-            a->hp[k].out_bytes += b->hp[k].out_bytes;
-            a->hp[k].out_flows += b->hp[k].out_flows;
-            a->hp[k].in_flows += b->hp[k].in_flows;
-        }
-    if (a->pairs) {
-        size_t n = ni * ni, st = e->pstride;
-        for (size_t k = 0; k < n; k++) {
-            uint64_t *x = a->pairs + k * st;
-            const uint64_t *y = b->pairs + k * st;
-            uint32_t cy = (uint32_t)y[0];
-            if (!cy) continue;
-            uint32_t cx = (uint32_t)x[0];
-            uint64_t c = (uint64_t)cx + cy;
-            if (c > UINT32_MAX) c = UINT32_MAX;
-            uint64_t first = cx ? (x[0] >> 32) : (y[0] >> 32);
-            x[0] = (first << 32) | c;
-            for (uint32_t w = 1; w < st; w++) x[w] |= y[w];
-        }
-    }
+}
+
+/* Moves group B's arrays of src into dst (which holds group A's). */
+static void partial_take_b(partial *dst, partial *src)
+{
+    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi;
+    dst->hp_in = src->hp_in; dst->pairs = src->pairs;
+    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->hp_in = NULL; src->pairs = NULL;
 }
 
 /* ---- pre-scan: ports and time span ----------------------------------------- */
@@ -415,7 +594,8 @@ void engine_options_default(engine_options *o)
 
 engine *engine_build(const flow_table *t, const engine_options *o, char *err, size_t errlen)
 {
-    double t_start = now_seconds();
+    double t_start = now_seconds(), c_start = cpu_seconds();
+    stage_timing = getenv("NETTUI_TIMING") && atoi(getenv("NETTUI_TIMING")) >= 2;
     engine_options def;
     if (!o) { engine_options_default(&def); o = &def; }
     engine *e = calloc(1, sizeof *e);
@@ -477,30 +657,83 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     z.with_inports = (uint64_t)e->nhosts * e->pw * 8 <= BUDGET_INPORTS;
     z.with_hp = (uint64_t)e->nint * e->nports * sizeof(host_port_stat) <= BUDGET_HP;
     z.with_pairs = (uint64_t)e->nint * e->nint * e->pstride * 8 <= BUDGET_PAIRS && e->nint < 65536;
-    /* more threads only while their copies stay small next to the table */
-    size_t pb = partial_bytes(e, &z);
-    while (nth > 1 && pb * (size_t)nth > 64u * 1024 * 1024 + t->n * 4) nth--;
-
-    partial *parts = calloc((size_t)nth, sizeof *parts);
-    pass_job *jobs = calloc((size_t)nth, sizeof *jobs);
+    /* Jobs: one thread runs both groups; two or more split into a group-A
+     * half and a group-B half, each half splitting the rows among its
+     * threads (each with its own copy of its group, merged after). More
+     * threads only while their copies stay small next to the table. */
+    while (nth > 2 && (partial_bytes(e, &z, GROUP_A) + partial_bytes(e, &z, GROUP_B)) * (size_t)nth / 2
+                      > 64u * 1024 * 1024 + t->n * 4) nth -= 2;
+    if (nth > 2 && nth % 2) nth--;
+    int na = nth >= 2 ? nth / 2 : 1, nbt = nth >= 2 ? nth - nth / 2 : 0;
+    int njobs = nth >= 2 ? nth : 1;
+    partial *parts = calloc((size_t)njobs, sizeof *parts);
+    pass_job *jobs = calloc((size_t)njobs, sizeof *jobs);
     if (!parts || !jobs) { free(parts); free(jobs); goto oom; }
-    for (int k = 0; k < nth; k++) {
-        if (partial_alloc(e, &z, &parts[k])) {
+    for (int k = 0; k < njobs; k++) {
+        int groups, idx, of;
+        if (njobs == 1) { groups = GROUP_A | GROUP_B; idx = 0; of = 1; }
+        else if (k < na) { groups = GROUP_A; idx = k; of = na; }
+        else { groups = GROUP_B; idx = k - na; of = nbt; }
+        if (partial_alloc(e, &z, groups, &parts[k])) {
             for (int m = 0; m < k; m++) partial_free(&parts[m]);
             free(parts); free(jobs);
             goto oom;
         }
         jobs[k].e = e;
         jobs[k].p = &parts[k];
-        jobs[k].lo = t->n * (size_t)k / (size_t)nth;
-        jobs[k].hi = t->n * (size_t)(k + 1) / (size_t)nth;
+        jobs[k].groups = groups;
+        jobs[k].lo = t->n * (size_t)idx / (size_t)of;
+        jobs[k].hi = t->n * (size_t)(idx + 1) / (size_t)of;
     }
-    run_threads(nth, pass_thread, jobs, sizeof *jobs);
-    for (int k = 1; k < nth; k++) { partial_merge(e, &parts[0], &parts[k]); partial_free(&parts[k]); }
+    double tp = now_seconds(), cp = cpu_seconds();
+    run_threads(njobs, pass_thread, jobs, sizeof *jobs);
+    if (stage_timing) {
+        fprintf(stderr, "pre %.3f pass: %.3f s cpu %.3f jobs %d:", cp - c_start, now_seconds() - tp, cpu_seconds() - cp, njobs);
+        for (int k = 0; k < njobs; k++) fprintf(stderr, " %s %.3f", jobs[k].groups == GROUP_A ? "A" : jobs[k].groups == GROUP_B ? "B" : "AB", jobs[k].cpu);
+        fputc('\n', stderr);
+    }
+    int failed = 0;
+    for (int k = 0; k < njobs; k++) failed |= jobs[k].failed;
+    if (failed) {
+        for (int m = 0; m < njobs; m++) partial_free(&parts[m]);
+        free(parts); free(jobs);
+        goto oom;
+    }
+    if (njobs > 1) {
+        for (int k = 1; k < na; k++) { partial_merge(e, &parts[0], &parts[k]); partial_free(&parts[k]); }
+        for (int k = na + 1; k < njobs; k++) { partial_merge(e, &parts[na], &parts[k]); partial_free(&parts[k]); }
+        partial_take_b(&parts[0], &parts[na]);
+        partial_free(&parts[na]);
+    }
     e->f = parts[0];
     free(parts);
     free(jobs);
-    e->bytes_facts = pb;
+    e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
+
+    /* The pass keeps hour cells and timelines time-major: the input is
+     * sorted by time, so the cells of the current hour (one per internal
+     * host) stay in the cache. Facts read them host-major. */
+    {
+        size_t ni = e->nint, nb = e->nbuckets;
+        hour_cell *ih = malloc((ni * 24 + 1) * sizeof *ih);
+        if (!ih) goto oom;
+        for (size_t a = 0; a < ni; a++)
+            for (size_t h = 0; h < 24; h++) ih[a * 24 + h] = e->f.ih[h * ni + a];
+        free(e->f.ih);
+        e->f.ih = ih;
+        if (e->f.tl) {
+            e->tl_sent = malloc((ni * nb + 1) * 4);
+            e->tl_recv = malloc((ni * nb + 1) * 4);
+            if (!e->tl_sent || !e->tl_recv) goto oom;
+            for (size_t a = 0; a < ni; a++)
+                for (size_t k = 0; k < nb; k++) {
+                    e->tl_sent[a * nb + k] = e->f.tl[(k * ni + a) * 2];
+                    e->tl_recv[a * nb + k] = e->f.tl[(k * ni + a) * 2 + 1];
+                }
+            free(e->f.tl);
+            e->f.tl = NULL;
+        }
+    }
 
     e->port_ext_sources = calloc(e->nports + 1, 4);
     e->port_int_senders = calloc(e->nports + 1, 4);
@@ -513,11 +746,16 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
         || !e->port_z || !e->port_z_host || !e->excluded)
         goto oom;
     for (uint32_t k = 0; k < e->nports; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
+    double tq = cpu_seconds();
     derive_counts(e);
     engine_find_work_hours(e);
+    double tg = cpu_seconds();
     if (engine_build_port_graphs(e)) goto oom;
+    double tbz = cpu_seconds();
     if (engine_find_beacon_series(e, nth)) goto oom;
+    if (stage_timing) fprintf(stderr, "derive %.3f graphs %.3f beacons %.3f (cpu)\n", tg - tq, tbz - tg, cpu_seconds() - tbz);
     e->build_seconds = now_seconds() - t_start;
+    e->build_cpu_seconds = cpu_seconds() - c_start;
     return e;
 oom:
     snprintf(err, errlen, "out of memory while building the facts (%s).", strerror(ENOMEM));
@@ -529,7 +767,7 @@ void engine_free(engine *e)
 {
     if (!e) return;
     partial_free(&e->f);
-    free(e->int_index); free(e->int_host); free(e->port_list);
+    free(e->int_index); free(e->int_host); free(e->port_list); free(e->tl_sent); free(e->tl_recv);
     free(e->port_ext_sources); free(e->port_int_senders); free(e->int_out_peers); free(e->int_in_peers);
     free(e->edge_off); free(e->edges); free(e->node_off); free(e->nodes); free(e->clique_bound);
     free(e->series); free(e->beacon_ts);

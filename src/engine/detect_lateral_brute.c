@@ -40,8 +40,8 @@ static void run(engine *e, finding *f)
     f->score = ratio_over(f->top[0].metric, next);
     /* its busiest hour, from the timeline */
     double peak = 0, peak_ms = 0;
-    if (e->f.tl_sent) {
-        const uint32_t *tl = e->f.tl_sent + (size_t)best * e->nbuckets;
+    if (e->tl_sent) {
+        const uint32_t *tl = e->tl_sent + (size_t)best * e->nbuckets;
         uint32_t pk = 0;
         for (uint32_t k = 1; k < e->nbuckets; k++) if (tl[k] > tl[pk]) pk = k;
         peak = tl[pk];

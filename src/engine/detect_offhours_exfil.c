@@ -18,9 +18,9 @@ static void run(engine *e, finding *f)
     for (uint32_t a = 0; a < e->nint; a++) {
         host_id h = e->int_host[a];
         if (e->excluded[h]) continue;
-        const uint64_t *hb = e->f.iout_hour_bytes + (size_t)a * 24;
+        const hour_cell *hc = e->f.ih + (size_t)a * 24;
         uint64_t v = 0;
-        for (int k = 0; k < 24; k++) if (!e->work[k]) v += hb[k];
+        for (int k = 0; k < 24; k++) if (!e->work[k]) v += hc[k].out_bytes;
         if (v) top_offer(f, h, (double)v, 1);
     }
     if (f->ntop == 0) {
@@ -32,7 +32,8 @@ static void run(engine *e, finding *f)
     double next = f->ntop > 1 ? f->top[1].metric : 0;
     f->score = ratio_over(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];
-    const uint64_t *hb = e->f.iout_hour_bytes + (size_t)a * 24;
+    uint64_t hb[24];
+    for (int k = 0; k < 24; k++) hb[k] = e->f.ih[(size_t)a * 24 + k].out_bytes;
     int peak = 0;
     for (int k = 1; k < 24; k++) if (!e->work[k] && (e->work[peak] || hb[k] > hb[peak])) peak = k;
     double total = (double)e->f.hs[f->value].sent_bytes[PEER_EXTERNAL];

@@ -33,9 +33,9 @@ static void run(engine *e, finding *f)
         double n = 0, mean = 0, m2 = 0, mx = -1;
         host_id who = HOST_NONE;
         for (uint32_t a = 0; a < e->nint; a++) {
-            const host_port_stat *s = &e->f.hp[(size_t)a * np + pid];
-            if (!s->out_flows || e->excluded[e->int_host[a]]) continue;
-            double x = (double)s->out_bytes;
+            size_t k = (size_t)a * np + pid;
+            if (!e->f.hp[k].out_flows || e->excluded[e->int_host[a]]) continue;
+            double x = (double)hp_out_bytes(&e->f, k);
             n += 1;
             double d = x - mean;   /* Welford */
             mean += d / n;

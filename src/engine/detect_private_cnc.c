@@ -31,7 +31,7 @@ static void run(engine *e, finding *f)
         if (!src[pid]) continue;
         top_offer(f, e->port_list[pid], (double)src[pid], 0);
         if (best < 0 || src[pid] < src[best]
-            || (src[pid] == src[best] && e->f.port_in_flows[pid] < e->f.port_in_flows[best]))
+            || (src[pid] == src[best] && e->f.ps[pid].in_flows < e->f.ps[best].in_flows))
             best = pid;
     }
     if (best < 0) {
@@ -65,16 +65,16 @@ static void run(engine *e, finding *f)
         free(m);
     }
     finding_evidence(f, "external sources", src[best]);
-    finding_evidence(f, "inbound flows", (double)e->f.port_in_flows[best]);
+    finding_evidence(f, "inbound flows", (double)e->f.ps[best].in_flows);
     finding_evidence(f, "runner-up sources", next);
     finding_evidence(f, "ports reached", f->ntop);
     char h1[64];
     if (src[best] == 1 && nm == 1)
         finding_why(f, "Port %u is reached from outside by one external host only (%s, %.0f flows); every other port by at least %.0f.",
-                 f->value, host_text(e, f->members[0], h1), (double)e->f.port_in_flows[best], next);
+                 f->value, host_text(e, f->members[0], h1), (double)e->f.ps[best].in_flows, next);
     else
         finding_why(f, "Port %u is reached from outside by %u external hosts (%.0f flows); every other port by at least %.0f.",
-                 f->value, src[best], (double)e->f.port_in_flows[best], next);
+                 f->value, src[best], (double)e->f.ps[best].in_flows, next);
     free(src);
 }
 

@@ -185,7 +185,9 @@ void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
     for (uint32_t h = 0; h < bl->nhosts; h++) bl->by_detector[h] = -1;
     for (uint32_t h = 0; h < nh; h++) e->excluded[h] = bl->user[h] == BL_USER_ADD;
     for (int k = 0; k < DETECTOR_COUNT; k++) {
+        double td = now_seconds();
         registry[k]->run(e, &out[k]);
+        e->det_seconds[k] = now_seconds() - td;
         out[k].detector = k;
         for (int a = 0; a < out[k].nadds; a++) {
             host_id h = out[k].adds[a];
@@ -210,4 +212,14 @@ void engine_timing(const engine *e, double *build_seconds, double *run_seconds)
 {
     if (build_seconds) *build_seconds = e->build_seconds;
     if (run_seconds) *run_seconds = e->run_seconds;
+}
+
+double engine_detector_seconds(const engine *e, int k)
+{
+    return k >= 0 && k < DETECTOR_COUNT ? e->det_seconds[k] : 0;
+}
+
+double engine_build_cpu_seconds(const engine *e)
+{
+    return e->build_cpu_seconds;
 }

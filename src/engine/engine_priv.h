@@ -16,7 +16,7 @@
 
 #define NO_INDEX UINT32_MAX
 #define DST_MULTI (UINT32_MAX - 1)   /* ext_dst1[]: the source reached 2+ internal hosts */
-#define HLL_M 256                    /* HyperLogLog registers per host and direction */
+#define HLL_M 64                     /* HyperLogLog registers per host and direction (~13%) */
 #define SS_K 8                       /* heavy-hitter slots per host and direction */
 #define HOUR_MS 3600000LL
 
@@ -25,14 +25,31 @@ typedef struct host_stat {
     uint32_t sent_flows[2], recv_flows[2];   /* [PEER_INTERNAL], [PEER_EXTERNAL] */
     uint64_t sent_bytes[2], recv_bytes[2];
     int64_t first_ms, last_ms;
-} host_stat;
+} host_stat;   /* 64 bytes, kept line-aligned */
 
-/* An internal host's traffic on one port. */
+/* An internal host's outbound traffic on one port: 8 bytes, so the whole
+ * host x port table stays in a core's cache; the bytes' high half lives in
+ * a side array touched only on a carry. */
 typedef struct host_port_stat {
-    uint64_t out_bytes;
+    uint32_t bytes_lo;
     uint32_t out_flows;
-    uint32_t in_flows;
 } host_port_stat;
+
+/* An internal host's hour of day: one cache line serves a row. */
+typedef struct hour_cell {
+    uint64_t bytes;       /* sent or received */
+    uint64_t out_bytes;   /* sent to external hosts */
+    uint64_t flows;       /* sent or received */
+    uint64_t pad;         /* 32 bytes: never straddles a cache line */
+} hour_cell;
+
+/* All flows on one port, by direction: one cache line serves a row. */
+typedef struct port_stat {
+    uint64_t flows, bytes;
+    uint64_t out_flows, out_bytes;
+    uint64_t in_flows, int_flows;
+    uint64_t pad[2];
+} port_stat;
 
 /* A heavy-hitter slot (SpaceSaving). */
 typedef struct ss_slot {
@@ -59,19 +76,18 @@ typedef struct series_rec {
 typedef struct partial {
     uint64_t hour_flows[24], hour_bytes[24];
     uint32_t *tl_all;                 /* [nbuckets] */
-    uint64_t *port_flows, *port_bytes, *port_out_flows, *port_out_bytes,
-             *port_in_flows, *port_int_flows;   /* [nports] */
+    port_stat *ps;                    /* [nports] */
     host_stat *hs;                    /* [nhosts] */
     uint32_t *ext_dst1;               /* [nhosts]: an external source's internal dst, NO_INDEX, DST_MULTI */
     uint64_t *in_ports;               /* [nhosts * pw]: ports an external source sent inward on */
     bm_vote *bm;                      /* [nhosts] */
-    uint32_t *ihour_flows;            /* [nint * 24] flows an internal host sent or received */
-    uint64_t *ihour_bytes;            /* [nint * 24] */
-    uint64_t *iout_hour_bytes;        /* [nint * 24] outbound bytes */
-    uint32_t *tl_sent, *tl_recv;      /* [nint * nbuckets] */
+    hour_cell *ih;                    /* [nint * 24] */
+    uint32_t *tl;                     /* [nint * nbuckets * 2]: flows sent, received, interleaved */
     uint8_t *hll;                     /* [nint * 2 * HLL_M] external peers: [0] sent to, [1] received from */
     ss_slot *ss;                      /* [nint * 2 * SS_K] */
     host_port_stat *hp;               /* [nint * nports], NULL when too big */
+    uint64_t *hp_hi;                  /* [nint * nports] high part of out bytes, in 2^32 */
+    uint32_t *hp_in;                  /* [nint * nports] inbound flows */
     uint64_t *pairs;                  /* [nint * nint * pstride] internal pairs, NULL when too big */
 } partial;
 
@@ -89,6 +105,7 @@ struct engine {
     uint32_t nbuckets;
 
     partial f;                        /* the merged facts */
+    uint32_t *tl_sent, *tl_recv;      /* [nint * nbuckets], from f.tl after the merge */
 
     /* derived at build */
     uint32_t *port_ext_sources;       /* [nports] distinct external sources sending inward */
@@ -122,9 +139,16 @@ struct engine {
     host_id ctrl_host;                /* malware controller of this run, or HOST_NONE */
     int ctrl_port;                    /* its bots' port, or -1 */
 
-    double build_seconds, run_seconds;
+    double build_seconds, run_seconds, det_seconds[DETECTOR_COUNT];
+    double build_cpu_seconds;         /* CPU time of all threads during the build */
     size_t bytes_facts;
 };
+
+/* Outbound bytes of cell k (internal index * nports + port id). */
+static inline uint64_t hp_out_bytes(const partial *p, size_t k)
+{
+    return (p->hp_hi[k] << 32) + p->hp[k].bytes_lo;
+}
 
 /* Pair entry of internal indexes (a sends to b). Word 0: low 32 bits flow
  * count, high 32 bits first row; words 1..pw: port mask by port id. */
@@ -178,8 +202,10 @@ int engine_find_beacon_series(engine *e, int threads);
 /* Port graphs and clique glue (graph.c). */
 int engine_build_port_graphs(engine *e);
 /* Exact largest clique of port pid's graph without excluded hosts, searching
- * only for cliques larger than at_least; fills members (host ids, caller
- * frees) when it finds one. Returns the size, 0 when none larger exists. */
-uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, host_id **members);
+ * only for cliques larger than at_least (with complete_only, only checks
+ * whether what survives the peel is itself a clique); fills *members (host ids, sorted,
+ * caller frees) when members is not NULL. Returns the size, 0 when none
+ * larger exists. */
+uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, int complete_only, host_id **members);
 
 #endif

@@ -26,8 +26,8 @@ int facts_host_hour_profile(const engine *e, host_id h, uint64_t flows[24], uint
     if (h >= e->nhosts || e->int_index[h] == NO_INDEX) return -1;
     size_t a = e->int_index[h];
     for (int k = 0; k < 24; k++) {
-        if (flows) flows[k] = e->f.ihour_flows[a * 24 + k];
-        if (bytes) bytes[k] = e->f.ihour_bytes[a * 24 + k];
+        if (flows) flows[k] = e->f.ih[a * 24 + k].flows;
+        if (bytes) bytes[k] = e->f.ih[a * 24 + k].bytes;
     }
     return 0;
 }
@@ -43,10 +43,10 @@ const uint32_t *facts_timeline_all(const engine *e) { return e->f.tl_all; }
 
 int facts_host_timeline(const engine *e, host_id h, const uint32_t **sent, const uint32_t **recv)
 {
-    if (h >= e->nhosts || e->int_index[h] == NO_INDEX || !e->f.tl_sent) return -1;
+    if (h >= e->nhosts || e->int_index[h] == NO_INDEX || !e->tl_sent) return -1;
     size_t a = e->int_index[h];
-    if (sent) *sent = e->f.tl_sent + a * e->nbuckets;
-    if (recv) *recv = e->f.tl_recv + a * e->nbuckets;
+    if (sent) *sent = e->tl_sent + a * e->nbuckets;
+    if (recv) *recv = e->tl_recv + a * e->nbuckets;
     return 0;
 }
 
@@ -200,8 +200,8 @@ size_t facts_host_ports(const engine *e, host_id h, host_port *out, size_t cap)
         memset(&r, 0, sizeof r);
         r.port = e->port_list[pid];
         if (e->f.hp) {
-            const host_port_stat *s = &e->f.hp[(size_t)a * np + pid];
-            r.out_bytes = s->out_bytes; r.out_flows = s->out_flows; r.in_flows = s->in_flows;
+            size_t k = (size_t)a * np + pid;
+            r.out_bytes = hp_out_bytes(&e->f, k); r.out_flows = e->f.hp[k].out_flows; r.in_flows = e->f.hp_in[k];
         }
         if (e->f.pairs) {
             uint64_t bit = 1ULL << (pid & 63);
@@ -223,12 +223,12 @@ int facts_port(const engine *e, uint16_t port, port_facts *out)
     if (pid < 0) return -1;
     memset(out, 0, sizeof *out);
     out->port = port;
-    out->flows = e->f.port_flows[pid];
-    out->bytes = e->f.port_bytes[pid];
-    out->out_flows = e->f.port_out_flows[pid];
-    out->out_bytes = e->f.port_out_bytes[pid];
-    out->in_flows = e->f.port_in_flows[pid];
-    out->internal_flows = e->f.port_int_flows[pid];
+    out->flows = e->f.ps[pid].flows;
+    out->bytes = e->f.ps[pid].bytes;
+    out->out_flows = e->f.ps[pid].out_flows;
+    out->out_bytes = e->f.ps[pid].out_bytes;
+    out->in_flows = e->f.ps[pid].in_flows;
+    out->internal_flows = e->f.ps[pid].int_flows;
     out->ext_sources_in = e->port_ext_sources[pid];
     out->int_senders_out = e->port_int_senders[pid];
     out->graph_nodes = (uint32_t)(e->node_off[pid + 1] - e->node_off[pid]);
@@ -245,7 +245,7 @@ size_t facts_port_host_bytes(const engine *e, uint16_t port, host_id *hosts, uin
     if (pid < 0 || !e->f.hp) return 0;
     size_t total = 0, n = 0;
     for (uint32_t a = 0; a < e->nint; a++) {
-        uint64_t v = e->f.hp[(size_t)a * e->nports + (uint32_t)pid].out_bytes;
+        uint64_t v = hp_out_bytes(&e->f, (size_t)a * e->nports + (uint32_t)pid);
         if (!v) continue;
         total++;
         if (cap == 0) continue;

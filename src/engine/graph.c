@@ -124,9 +124,9 @@ int engine_build_port_graphs(engine *e)
     return rc;
 }
 
-uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, host_id **members)
+uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, int complete_only, host_id **members)
 {
-    *members = NULL;
+    if (members) *members = NULL;
     size_t a = e->edge_off[pid], b = e->edge_off[pid + 1];
     size_t na = e->node_off[pid], nb = e->node_off[pid + 1];
     uint32_t n = (uint32_t)(nb - na);
@@ -178,6 +178,26 @@ uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, hos
     for (uint32_t k = 0; k < n; k++) newid[k] = gone[k] ? NO_INDEX : left++;
     if (left == 0 || left <= at_least) goto done;
     {
+        /* What is left may be a clique already (a planted P2P mesh peels to
+         * exactly itself): then it is the largest, as nothing larger
+         * survives the peel, and igraph need not enumerate it. */
+        size_t m_left = 0;
+        for (size_t k = 0; k < m; k++) m_left += !gone[eu[k]] && !gone[evv[k]];
+        if (m_left == (size_t)left * (left - 1) / 2) {
+            result = left;
+            if (members) {
+                host_id *hs = malloc((size_t)left * sizeof *hs);
+                if (hs) {
+                    uint32_t j = 0;
+                    for (uint32_t k = 0; k < n; k++) if (!gone[k]) hs[j++] = e->nodes[na + k];
+                    *members = hs;   /* ascending: nodes are */
+                }
+            }
+            goto done;
+        }
+        if (complete_only) goto done;
+    }
+    {
         igraph_vector_int_t ev;
         if (igraph_vector_int_init(&ev, 0) != IGRAPH_SUCCESS) goto done;
         for (size_t k = 0; k < m; k++) {
@@ -189,7 +209,9 @@ uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, hos
         if (igraph_create(&g, &ev, left, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS) { igraph_vector_int_destroy(&ev); goto done; }
         igraph_vector_int_destroy(&ev);
         igraph_integer_t cn = 0;
-        if (igraph_clique_number(&g, &cn) == IGRAPH_SUCCESS && (uint32_t)cn > at_least) {
+        if (igraph_clique_number(&g, &cn) == IGRAPH_SUCCESS && (uint32_t)cn > at_least && !members) {
+            result = (uint32_t)cn;
+        } else if ((uint32_t)cn > at_least) {
             igraph_vector_int_list_t list;
             if (igraph_vector_int_list_init(&list, 0) == IGRAPH_SUCCESS) {
                 if (igraph_largest_cliques(&g, &list) == IGRAPH_SUCCESS && igraph_vector_int_list_size(&list) > 0) {
