@@ -49,7 +49,10 @@ static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t row
     char bar[64];
     for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
     bar[width] = 0;
-    fprintf(stderr, "\rloading [%s]%s\033[K", bar, tail);
+    /* spaces, not ESC [K, clear the rest of the line: a dumb terminal
+     * (TERM=dumb, an editor's shell) shows escape sequences as garbage */
+    int pad = terminal_columns() - 1 - 10 - width;
+    fprintf(stderr, "\rloading [%s]%-*s", bar, pad > 0 ? pad : 0, tail);
     fflush(stderr);
     pb->drawn = 1;
     return 0;
@@ -79,7 +82,7 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
     int status = cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
     if (co.notes != stderr) fclose(co.notes);
     if (pb.drawn) {
-        fputs("\r\033[K", stderr);    /* the bar goes once the table is there */
+        fprintf(stderr, "\r%*s\r", terminal_columns() - 1, "");   /* the bar goes once the table is there */
         fflush(stderr);
     }
     if (notes) fputs(notes, stderr);
