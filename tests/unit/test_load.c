@@ -548,6 +548,36 @@ static void test_threads_equal_big_regions(void **state)
     unlink(path);
 }
 
+/* Long lines first, then short ones: the row estimate taken from the first
+ * lines is too small for the first chunk, and the load must run again on
+ * sure bounds and still equal one parser. */
+static void test_threads_short_lines_after_long(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nettui-test-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3000; i++)
+        fprintf(f, "%lld,a-long-host-name-to-make-the-line-long-%d.example.org,13.31.%d.%d,443,%d\n",
+                1578326400000LL + i, i % 50, i % 7, i % 200, i);
+    for (int i = 0; i < 200000; i++) fprintf(f, "%d,1.2.%d.4,1.2.3.%d,%d,%d\n", i, i % 9, i % 5, i % 1000, i);
+    fclose(f);
+    flow_table one, many;
+    load_report r1, rn;
+    assert_int_equal(load(path, 1, &one, &r1), EXIT_OK);
+    assert_int_equal(one.n, 203000);
+    for (int threads = 2; threads <= 4; threads++) {
+        assert_int_equal(load(path, threads, &many, &rn), EXIT_OK);
+        assert_int_equal(rn.threads_used, threads);
+        assert_tables_equal(&one, &many);
+        flows_free(&many);
+    }
+    flows_free(&one);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_internal_blocks),
         cmocka_unit_test(test_threads_equal_one_parser),
         cmocka_unit_test(test_threads_equal_big_regions),
+        cmocka_unit_test(test_threads_short_lines_after_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
