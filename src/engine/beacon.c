@@ -76,8 +76,9 @@ static int phase_test(const int64_t *ts, size_t n, double *jitter_s)
             }
             if (b - a > best) { best = b - a; best_a = a; }
         }
-        /* centre: median of the window's phases */
-        int64_t centre = lst[best_a] + PHASE_WINDOW_MS / 2;
+        /* centre: the median of the window's phases */
+        size_t mid = best_a + best / 2;
+        int64_t centre = mid < m ? lst[mid] : lst[mid - m] + HOUR_MS;
         for (size_t k = 0; k < best; k++) {
             size_t j = (best_a + k) % m;
             int64_t v = lst[j] + (best_a + k >= m ? HOUR_MS : 0);
