@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "engine_priv.h"
 
@@ -93,11 +94,13 @@ static inline void bm_add(bm_vote *v, uint64_t key)
 enum { GROUP_A = 1, GROUP_B = 2 };
 static int stage_timing;   /* NETTUI_TIMING=2: the build's stages on stderr */
 
+static void zfree(void *p);
+
 static void partial_free(partial *p)
 {
-    free(p->tl_all); free(p->ps);
-    free(p->hs); free(p->ext_dst1); free(p->in_ports); free(p->bm);
-    free(p->ih); free(p->tl); free(p->hll); free(p->ss); free(p->hp); free(p->hp_hi); free(p->hp_in); free(p->pairs);
+    zfree(p->tl_all); zfree(p->ps);
+    zfree(p->hs); zfree(p->ext_dst1); zfree(p->in_ports); zfree(p->bm);
+    zfree(p->ih); zfree(p->tl); zfree(p->hll); zfree(p->ss); zfree(p->hp); zfree(p->hp_hi); zfree(p->hp_in); zfree(p->pairs);
     memset(p, 0, sizeof *p);
 }
 
@@ -121,14 +124,42 @@ static size_t partial_bytes(const engine *e, const sizes *z, int groups)
     return b;
 }
 
-/* Zeroed memory aligned to a cache line, so 64-byte records never straddle two. */
+/* Zeroed memory aligned to a cache line, so 64-byte records never straddle
+ * two. Big blocks come straight from mmap: zero pages cost nothing until
+ * touched, so a matrix that a hostile file barely uses stays small in
+ * memory and costs no time to clear. A 64-byte header before the block
+ * says how to give it back (zfree). */
+#define ZHEAD 64
+#define ZBIG (1u << 20)
+typedef struct zhead { size_t bytes; int mapped; } zhead;
+
 static void *zalloc(size_t n, size_t size)
 {
-    void *p = NULL;
-    size_t bytes = (n ? n : 1) * size;
-    if (posix_memalign(&p, 64, bytes)) return NULL;
-    memset(p, 0, bytes);
-    return p;
+    if (n && size > (SIZE_MAX - ZHEAD) / n) return NULL;
+    size_t bytes = (n ? n : 1) * size + ZHEAD;
+    char *base;
+    int mapped = bytes >= ZBIG;
+    if (mapped) {
+        base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base == MAP_FAILED) return NULL;
+    } else {
+        void *q = NULL;
+        if (posix_memalign(&q, 64, bytes)) return NULL;
+        memset(q, 0, bytes);
+        base = q;
+    }
+    zhead *h = (zhead *)base;
+    h->bytes = bytes;
+    h->mapped = mapped;
+    return base + ZHEAD;
+}
+
+static void zfree(void *p)
+{
+    if (!p) return;
+    zhead *h = (zhead *)((char *)p - ZHEAD);
+    if (h->mapped) munmap(h, h->bytes);
+    else free(h);
 }
 
 static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p)
@@ -715,11 +746,11 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
      * host) stay in the cache. Facts read them host-major. */
     {
         size_t ni = e->nint, nb = e->nbuckets;
-        hour_cell *ih = malloc((ni * 24 + 1) * sizeof *ih);
+        hour_cell *ih = zalloc(ni * 24 + 1, sizeof *ih);
         if (!ih) goto oom;
         for (size_t a = 0; a < ni; a++)
             for (size_t h = 0; h < 24; h++) ih[a * 24 + h] = e->f.ih[h * ni + a];
-        free(e->f.ih);
+        zfree(e->f.ih);
         e->f.ih = ih;
         if (e->f.tl) {
             e->tl_sent = malloc((ni * nb + 1) * 4);
@@ -730,7 +761,7 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
                     e->tl_sent[a * nb + k] = e->f.tl[(k * ni + a) * 2];
                     e->tl_recv[a * nb + k] = e->f.tl[(k * ni + a) * 2 + 1];
                 }
-            free(e->f.tl);
+            zfree(e->f.tl);
             e->f.tl = NULL;
         }
     }
