@@ -77,7 +77,6 @@ burst() {   # burst N: N resizes between odd sizes, SIGWINCH each time
 start big.csv "--threads 1"
 wait_for "loading" 30
 burst 40
-screen | grep -qF "loading" || screen | grep -qF "Flag (md5" || fail "after the resizes the screen is neither loading nor the answers"
 wait_for "Flag (md5" 120
 burst 40
 wait_for "Flag (md5" 10
