@@ -46,32 +46,32 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33; x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33; x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return x;
-}
 
+/* Register index from the top 6 bits of a Fibonacci hash of the host id,
+ * rank from the rest: one multiply, as host ids are dense small numbers
+ * that the golden-ratio multiplier spreads well. */
 static inline void hll_add(uint8_t *reg, uint32_t v)
 {
-    uint64_t h = mix64((uint64_t)v + 0x9e3779b97f4a7c15ULL);
+    uint64_t h = ((uint64_t)v + 1) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 31;
     uint32_t idx = (uint32_t)(h >> 58);              /* HLL_M == 64 */
     uint64_t rest = (h << 6) | 0x20;                  /* never zero */
     uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
     if (reg[idx] < rank) reg[idx] = rank;
 }
 
+/* SpaceSaving with SS_K slots: a found peer counts up, a new one replaces
+ * the smallest. Written without early exits: the compares become
+ * conditional moves, as whether a peer is found is a coin toss. */
 static inline void ss_add(ss_slot *s, uint32_t h)
 {
-    int min = 0;
+    int hit = -1, min = 0;
     for (int k = 0; k < SS_K; k++) {
-        if (s[k].host == h) { s[k].count++; return; }
-        if (s[k].count < s[min].count) min = k;
+        hit = s[k].host == h ? k : hit;
+        min = s[k].count < s[min].count ? k : min;
     }
-    s[min].host = h;
-    s[min].count++;
+    if (hit < 0) { s[min].host = h; hit = min; }
+    s[hit].count++;
 }
 
 static inline void bm_add(bm_vote *v, uint64_t key)
@@ -221,14 +221,31 @@ static double thread_cpu_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* What both groups derive from a row. */
-#define ROW_COMMON                                                             \
-    const host_id s = srcc[i], d = dstc[i];                                    \
-    const uint32_t si = ii[s], di = ii[d];
+/* Rows are handled in small blocks: a first loop does what every row needs
+ * and sorts the block's rows by class (outbound, inbound, internal) into
+ * index lists without a branch; then one loop per class does the rest.
+ * Classes come in random order, so per-row class branches would be
+ * mispredicted about every other row. */
+#define CLS_BLOCK 2048
+enum { CLS_EXT = 0, CLS_IN = 1, CLS_OUT = 2, CLS_INT = 3 };
 
-/* Group A over rows [lo, hi): per-host totals, hours, timelines, ports.
- * Hour cells and timelines are time-major: the rows come sorted by time, so
- * the current hour's cells (one per internal host) stay in the cache. */
+typedef struct cls_lists {
+    uint16_t idx[4][CLS_BLOCK];   /* row offsets in the block, per class */
+    uint32_t n[4];
+} cls_lists;
+
+static inline void cls_push(cls_lists *c, unsigned cls, uint16_t off)
+{
+    c->idx[0][c->n[0]] = off; c->idx[1][c->n[1]] = off;
+    c->idx[2][c->n[2]] = off; c->idx[3][c->n[3]] = off;
+    c->n[cls]++;
+}
+
+/* Group A over rows [lo, hi): per-host totals, hours, timelines, ports,
+ * and what is indexed by external host (single-purpose sources, beacon
+ * votes, inbound ports). Hour cells and timelines are time-major: the rows
+ * come sorted by time, so the current hour's cells (one per internal host)
+ * stay in the cache. */
 static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi)
 {
     const flow_table *t = e->t;
@@ -251,75 +268,105 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     bm_vote *restrict bm = p->bm;
     uint64_t *restrict in_ports = p->in_ports;
     const uint32_t pw = e->pw;
+    cls_lists cl;
+    uint8_t hourv[CLS_BLOCK];
+    uint32_t bucketv[CLS_BLOCK], pidv[CLS_BLOCK];
+    uint64_t bv[CLS_BLOCK];
 
-    for (size_t i = lo; i < hi; i++) {
-        ROW_COMMON
-        const int64_t ts = tsc[i];
-        uint64_t b = bytesc[i];
-        if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-        const uint16_t port = portc[i];
-        const uint32_t pid = (uint32_t)port_id[port];
-        const uint64_t hidx = (uint64_t)(ts - t0) / (uint64_t)HOUR_MS;   /* ts >= t0 */
-        const uint32_t hour = (uint32_t)((h0 + hidx) % 24);
-        const uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
-        const int sc = si != NO_INDEX ? PEER_INTERNAL : PEER_EXTERNAL;
-        const int dc = di != NO_INDEX ? PEER_INTERNAL : PEER_EXTERNAL;
-
-        hour_flows[hour]++;
-        hour_bytes[hour] += b;
-        tl_all[bucket]++;
-        port_stat *pst = &ps[pid];
-        pst->flows++;
-        pst->bytes += b;
-        host_stat *hs = &hsa[s];
-        hs->sent_flows[dc]++;
-        hs->sent_bytes[dc] += b;
-        if (ts < hs->first_ms) hs->first_ms = ts;
-        if (ts > hs->last_ms) hs->last_ms = ts;
-        host_stat *hd = &hsa[d];
-        hd->recv_flows[sc]++;
-        hd->recv_bytes[sc] += b;
-        if (ts < hd->first_ms) hd->first_ms = ts;
-        if (ts > hd->last_ms) hd->last_ms = ts;
-        if (si != NO_INDEX) {
-            hour_cell *hc = &ih[(size_t)hour * ni + si];
+    for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
+        const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
+        cl.n[0] = cl.n[1] = cl.n[2] = cl.n[3] = 0;
+        for (size_t i = blo; i < bhi; i++) {
+            const size_t o = i - blo;
+            const host_id s = srcc[i], d = dstc[i];
+            const int64_t ts = tsc[i];
+            uint64_t b = bytesc[i];
+            if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
+            const uint32_t pid = (uint32_t)port_id[portc[i]];
+            const uint64_t hidx = (uint64_t)(ts - t0) / (uint64_t)HOUR_MS;   /* ts >= t0 */
+            const uint32_t hour = (uint32_t)((h0 + hidx) % 24);
+            const uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
+            const unsigned sint = ii[s] != NO_INDEX, dint = ii[d] != NO_INDEX;
+            const int sc = sint ? PEER_INTERNAL : PEER_EXTERNAL;
+            const int dc = dint ? PEER_INTERNAL : PEER_EXTERNAL;
+            hour_flows[hour]++;
+            hour_bytes[hour] += b;
+            tl_all[bucket]++;
+            port_stat *pst = &ps[pid];
+            pst->flows++;
+            pst->bytes += b;
+            host_stat *hs = &hsa[s];
+            hs->sent_flows[dc]++;
+            hs->sent_bytes[dc] += b;
+            if (ts < hs->first_ms) hs->first_ms = ts;
+            if (ts > hs->last_ms) hs->last_ms = ts;
+            host_stat *hd = &hsa[d];
+            hd->recv_flows[sc]++;
+            hd->recv_bytes[sc] += b;
+            if (ts < hd->first_ms) hd->first_ms = ts;
+            if (ts > hd->last_ms) hd->last_ms = ts;
+            hourv[o] = (uint8_t)hour; bucketv[o] = bucket; pidv[o] = pid; bv[o] = b;
+            cls_push(&cl, sint * 2 + dint, (uint16_t)o);
+        }
+        for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
+            const uint32_t o = cl.idx[CLS_OUT][k];
+            const size_t i = blo + o;
+            const uint32_t si = ii[srcc[i]];
+            const uint64_t b = bv[o];
+            hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
             hc->flows++;
             hc->bytes += b;
-            if (tl) tl[((size_t)bucket * ni + si) * 2]++;
-            if (di != NO_INDEX) pst->int_flows++;
-            else {
-                pst->out_flows++;
-                pst->out_bytes += b;
-                hc->out_bytes += b;
-                bm_add(&bm[d], (b << 16) | port);
-            }
+            hc->out_bytes += b;
+            if (tl) tl[((size_t)bucketv[o] * ni + si) * 2]++;
+            port_stat *pst = &ps[pidv[o]];
+            pst->out_flows++;
+            pst->out_bytes += b;
+            bm_add(&bm[dstc[i]], (b << 16) | portc[i]);
         }
-        if (di != NO_INDEX) {
+        for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
+            const uint32_t o = cl.idx[CLS_IN][k];
+            const size_t i = blo + o;
+            const host_id s = srcc[i], d = dstc[i];
+            const uint32_t di = ii[d], pid = pidv[o];
+            hour_cell *hc = &ih[(size_t)hourv[o] * ni + di];
+            hc->flows++;
+            hc->bytes += bv[o];
+            if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
+            ps[pid].in_flows++;
+            uint32_t x = ext_dst1[s];
+            if (x == NO_INDEX) ext_dst1[s] = d;
+            else if (x != d) ext_dst1[s] = DST_MULTI;
+            if (in_ports) in_ports[(size_t)s * pw + (pid >> 6)] |= 1ULL << (pid & 63);
+        }
+        for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
+            const uint32_t o = cl.idx[CLS_INT][k];
+            const size_t i = blo + o;
+            const uint32_t si = ii[srcc[i]], di = ii[dstc[i]];
+            const uint64_t b = bv[o];
+            hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
+            hc->flows++;
+            hc->bytes += b;
             if (si != di) {
-                hour_cell *hc = &ih[(size_t)hour * ni + di];
-                hc->flows++;
-                hc->bytes += b;
+                hour_cell *hd = &ih[(size_t)hourv[o] * ni + di];
+                hd->flows++;
+                hd->bytes += b;
             }
-            if (tl) tl[((size_t)bucket * ni + di) * 2 + 1]++;
-            if (si == NO_INDEX) {
-                pst->in_flows++;
-                uint32_t x = ext_dst1[s];
-                if (x == NO_INDEX) ext_dst1[s] = d;
-                else if (x != d) ext_dst1[s] = DST_MULTI;
-                if (in_ports) in_ports[(size_t)s * pw + (pid >> 6)] |= 1ULL << (pid & 63);
+            if (tl) {
+                tl[((size_t)bucketv[o] * ni + si) * 2]++;
+                tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
             }
+            ps[pidv[o]].int_flows++;
         }
     }
 }
 
 /* Group B over one block of rows (at most PASS_BLOCK): per host and port,
- * external peers, beacon votes, single-purpose sources. Internal rows are
- * not applied to the pair matrix here but appended to keys[] (pair index,
- * port id, row offset) and applied after a sort (apply_pair_keys): the
- * matrix is far bigger than the caches, and visiting it in address order
- * turns a cache miss per internal row into a stream. Heavy hitters are fed
- * every fourth row: they only need to see the heavy peers, and a sample
- * does. Returns the number of keys. */
+ * external peers. Internal rows are not applied to the pair matrix here but
+ * appended to keys[] (pair index, port id, row offset) and applied after a
+ * sort (apply_pair_keys): the matrix is far bigger than the caches, and
+ * visiting it in address order turns a cache miss per internal row into a
+ * stream. Heavy hitters are fed every SS_SAMPLE-th row: they only need to
+ * see the heavy peers, and a sample does (facts scale the counts back). Returns the number of keys. */
 static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, uint64_t *restrict keys)
 {
     const flow_table *t = e->t;
@@ -336,33 +383,48 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
     uint8_t *restrict hll = p->hll;
     ss_slot *restrict ss = p->ss;
     size_t nkeys = 0;
+    cls_lists cl;
+    uint32_t siv[CLS_BLOCK], div_[CLS_BLOCK];
 
-    for (size_t i = lo; i < hi; i++) {
-        ROW_COMMON
-        if ((si == NO_INDEX) == (di == NO_INDEX)) {
-            if (si != NO_INDEX && keys)
-                keys[nkeys++] = ((uint64_t)(si * ni + di) << 32) | ((uint64_t)port_id[portc[i]] << 16) | (uint64_t)(i - lo);
-            continue;   /* internal, or external to external */
+    for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
+        const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
+        cl.n[0] = cl.n[1] = cl.n[2] = cl.n[3] = 0;
+        for (size_t i = blo; i < bhi; i++) {
+            const size_t o = i - blo;
+            const uint32_t si = ii[srcc[i]], di = ii[dstc[i]];
+            siv[o] = si; div_[o] = di;
+            cls_push(&cl, (si != NO_INDEX) * 2 + (di != NO_INDEX), (uint16_t)o);
         }
-        const uint32_t pid = (uint32_t)port_id[portc[i]];
-        const int sample = (i & 3) == 0;
-        if (si != NO_INDEX) {   /* outbound */
+        for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
+            const uint32_t o = cl.idx[CLS_OUT][k];
+            const size_t i = blo + o;
+            const uint32_t si = siv[o], pid = (uint32_t)port_id[portc[i]];
             uint64_t b = bytesc[i];
             if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
             if (hp) {
-                size_t k = (size_t)si * np + pid;
-                uint64_t low = (uint64_t)hp[k].bytes_lo + (b & 0xffffffffu);
-                hp[k].bytes_lo = (uint32_t)low;
-                hp[k].out_flows++;
-                if ((low >> 32) | (b >> 32)) hp_hi[k] += (low >> 32) + (b >> 32);
+                size_t c = (size_t)si * np + pid;
+                uint64_t low = (uint64_t)hp[c].bytes_lo + (b & 0xffffffffu);
+                hp[c].bytes_lo = (uint32_t)low;
+                hp[c].out_flows++;
+                if ((low >> 32) | (b >> 32)) hp_hi[c] += (low >> 32) + (b >> 32);
             }
-            hll_add(hll + (size_t)si * 2 * HLL_M, d);
-            if (sample) ss_add(ss + (size_t)si * 2 * SS_K, d);
-        } else {                /* inbound */
-            if (hp) hp_in[(size_t)di * np + pid]++;
-            hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, s);
-            if (sample) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, s);
+            hll_add(hll + (size_t)si * 2 * HLL_M, dstc[i]);
+            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i]);
         }
+        for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
+            const uint32_t o = cl.idx[CLS_IN][k];
+            const size_t i = blo + o;
+            const uint32_t di = div_[o];
+            if (hp) hp_in[(size_t)di * np + (uint32_t)port_id[portc[i]]]++;
+            hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
+            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
+        }
+        if (keys)
+            for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
+                const uint32_t o = cl.idx[CLS_INT][k];
+                const size_t i = blo + o;
+                keys[nkeys++] = ((uint64_t)(siv[o] * ni + div_[o]) << 32) | ((uint64_t)port_id[portc[i]] << 16) | (uint64_t)(i - lo);
+            }
     }
     return nkeys;
 }
@@ -386,7 +448,9 @@ static void sort_pair_keys(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bit
 static void apply_pair_keys(const engine *e, partial *p, const uint64_t *keys, size_t n, size_t lo)
 {
     const uint32_t st = e->pstride;
+    enum { AHEAD = 16 };
     for (size_t k = 0; k < n; k++) {
+        if (k + AHEAD < n) __builtin_prefetch(p->pairs + (size_t)(keys[k + AHEAD] >> 32) * st, 1);
         uint64_t key = keys[k];
         uint64_t *pe = p->pairs + (size_t)(key >> 32) * st;
         uint32_t pid = (uint32_t)(key >> 16) & 0xffff;

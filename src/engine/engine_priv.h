@@ -18,6 +18,7 @@
 #define DST_MULTI (UINT32_MAX - 1)   /* ext_dst1[]: the source reached 2+ internal hosts */
 #define HLL_M 64                     /* HyperLogLog registers per host and direction (~13%) */
 #define SS_K 8                       /* heavy-hitter slots per host and direction */
+#define SS_SAMPLE 4                  /* heavy hitters see every 4th row (a power of two) */
 #define HOUR_MS 3600000LL
 
 /* Flows and bytes of one host, split by the class of the peer. */

@@ -181,7 +181,7 @@ size_t facts_host_peers(const engine *e, host_id h, int outgoing, host_peer *out
     const ss_slot *ss = e->f.ss + ((size_t)a * 2 + (outgoing ? 0 : 1)) * SS_K;
     for (int k = 0; k < SS_K; k++) {
         if (ss[k].host == HOST_NONE) continue;
-        all[n].peer = ss[k].host; all[n].flows = ss[k].count; all[n].approximate = 1; n++;
+        all[n].peer = ss[k].host; all[n].flows = (uint64_t)ss[k].count * SS_SAMPLE; all[n].approximate = 1; n++;
     }
     qsort(all, n, sizeof *all, cmp_peer);
     if (n > cap) n = cap;
