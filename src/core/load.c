@@ -38,7 +38,7 @@
 #define ROLE_COUNT 5
 #define ROLE_NONE (-1)
 
-#define LAYOUT_MAX_FIELDS 64     /* a header wider than this is not a flow file */
+#define LAYOUT_MAX_FIELDS 64     /* a wider first line is not taken as a header */
 #define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
 #define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
 #define READ_BYTES (64u << 10)   /* one worker's buffer: small enough to stay in the cache */
@@ -87,14 +87,16 @@ static int parse_u64(const char *s, size_t len, uint64_t *out)
     return 0;
 }
 
-/* A timestamp: digits, optionally ".digits" (a fraction of the unit).
- * seconds: the value is in seconds, scaled to milliseconds (fraction kept to
- * the millisecond); else milliseconds (fraction dropped). 0 or -1. */
 /* The value of the 8 ASCII digits at s, or UINT64_MAX when one is not a
  * digit: three multiplications instead of eight steps (the SWAR method of
- * simdjson's parse_eight_digits_unrolled). */
+ * simdjson's parse_eight_digits_unrolled; the first digit must land in the
+ * low byte, so big-endian machines take the plain loop). */
 static inline uint64_t eight_digits(const char *s)
 {
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+    (void)s;
+    return UINT64_MAX;
+#endif
     uint64_t v;
     memcpy(&v, s, 8);
     if ((v & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull ||
@@ -105,6 +107,9 @@ static inline uint64_t eight_digits(const char *s)
     return (v & 0x0000ffff0000ffffull) * 42949672960001ull >> 32;
 }
 
+/* A timestamp: digits, optionally ".digits" (a fraction of the unit).
+ * seconds: the value is in seconds, scaled to milliseconds (fraction kept to
+ * the millisecond); else milliseconds (fraction dropped). 0 or -1. */
 static int parse_ts(const char *s, size_t len, int seconds, int64_t *out)
 {
     size_t i = 0;
