@@ -115,10 +115,11 @@ static size_t partial_bytes(const engine *e, const sizes *z, int groups)
         b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote)) + ni * 24 * sizeof(hour_cell);
         if (z->with_timeline) b += ni * nb * 8;
         if (z->with_inports) b += nh * e->pw * 8;
+        if (z->with_hp) b += ni * np * 4;
     }
     if (groups & GROUP_B) {
         b += ni * (2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
-        if (z->with_hp) b += ni * np * (sizeof(host_port_stat) + 12);
+        if (z->with_hp) b += ni * np * (sizeof(host_port_stat) + 8);
         if (z->with_pairs) b += ni * ni * e->pstride * 8;
     }
     return b;
@@ -176,7 +177,8 @@ static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p
         p->bm = zalloc(nh + 1, sizeof *p->bm);
         if (z->with_timeline) p->tl = zalloc(ni * nb * 2 + 1, 4);
         if (z->with_inports) p->in_ports = zalloc(nh * e->pw + 1, 8);
-        bad |= !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
+        if (z->with_hp) p->hp_in = zalloc(ni * np + 1, 4);
+        bad |= (z->with_hp && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
              || (z->with_timeline && !p->tl) || (z->with_inports && !p->in_ports);
         if (!bad)
             for (size_t h = 0; h < nh; h++) {
@@ -191,10 +193,9 @@ static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p
         if (z->with_hp) {
             p->hp = zalloc(ni * np + 1, sizeof *p->hp);
             p->hp_hi = zalloc(ni * np + 1, 8);
-            p->hp_in = zalloc(ni * np + 1, 4);
         }
         if (z->with_pairs) p->pairs = zalloc(ni * ni * e->pstride + 1, 8);
-        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi || !p->hp_in))
+        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi))
              || (z->with_pairs && !p->pairs);
         if (!bad)
             for (size_t k = 0; k < ni * 2 * SS_K; k++) p->ss[k].host = HOST_NONE;
@@ -258,7 +259,7 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     const size_t ni = e->nint;
     const int64_t t0 = e->t0_ms;
     const uint32_t h0 = (uint32_t)(floor_div(t0, HOUR_MS) - floor_div(floor_div(t0, HOUR_MS), 24) * 24);
-    const uint32_t width = (uint32_t)(e->bucket_ms / HOUR_MS);
+    const uint32_t width = (uint32_t)(e->bucket_ms / HOUR_MS), nbk = e->nbuckets;
     uint64_t *restrict hour_flows = p->hour_flows, *restrict hour_bytes = p->hour_bytes;
     uint32_t *restrict tl_all = p->tl_all, *restrict tl = p->tl;
     port_stat *restrict ps = p->ps;
@@ -267,7 +268,8 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     uint32_t *restrict ext_dst1 = p->ext_dst1;
     bm_vote *restrict bm = p->bm;
     uint64_t *restrict in_ports = p->in_ports;
-    const uint32_t pw = e->pw;
+    uint32_t *restrict hp_in = p->hp_in;
+    const uint32_t pw = e->pw, np = e->nports;
     cls_lists cl;
     uint8_t hourv[CLS_BLOCK];
     uint32_t bucketv[CLS_BLOCK], pidv[CLS_BLOCK];
@@ -283,9 +285,10 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             uint64_t b = bytesc[i];
             if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
             const uint32_t pid = (uint32_t)port_id[portc[i]];
-            const uint64_t hidx = (uint64_t)(ts - t0) / (uint64_t)HOUR_MS;   /* ts >= t0 */
+            const uint64_t hidx = ts >= t0 ? (uint64_t)(ts - t0) / (uint64_t)HOUR_MS : 0;
             const uint32_t hour = (uint32_t)((h0 + hidx) % 24);
-            const uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
+            uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
+            if (hidx > (uint64_t)UINT32_MAX || bucket >= nbk) bucket = nbk - 1;
             const unsigned sint = ii[s] != NO_INDEX, dint = ii[d] != NO_INDEX;
             const int sc = sint ? PEER_INTERNAL : PEER_EXTERNAL;
             const int dc = dint ? PEER_INTERNAL : PEER_EXTERNAL;
@@ -333,6 +336,7 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             hc->bytes += bv[o];
             if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
             ps[pid].in_flows++;
+            if (hp_in) hp_in[(size_t)di * np + pid]++;
             uint32_t x = ext_dst1[s];
             if (x == NO_INDEX) ext_dst1[s] = d;
             else if (x != d) ext_dst1[s] = DST_MULTI;
@@ -379,7 +383,6 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
     const size_t ni = e->nint;
     host_port_stat *restrict hp = p->hp;
     uint64_t *restrict hp_hi = p->hp_hi;
-    uint32_t *restrict hp_in = p->hp_in;
     uint8_t *restrict hll = p->hll;
     ss_slot *restrict ss = p->ss;
     size_t nkeys = 0;
@@ -415,7 +418,6 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
             const uint32_t o = cl.idx[CLS_IN][k];
             const size_t i = blo + o;
             const uint32_t di = div_[o];
-            if (hp) hp_in[(size_t)di * np + (uint32_t)port_id[portc[i]]]++;
             hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
             if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
         }
@@ -566,6 +568,7 @@ static void partial_merge(const engine *e, partial *a, const partial *b)
             }
         }
         if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->pw; k++) a->in_ports[k] |= b->in_ports[k];
+        if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * np; k++) a->hp_in[k] += b->hp_in[k];
     }
     if (a->hll && b->hll) {
         for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
@@ -576,7 +579,6 @@ static void partial_merge(const engine *e, partial *a, const partial *b)
                 a->hp[k].bytes_lo = (uint32_t)sum;
                 a->hp_hi[k] = sum >> 32;
                 a->hp[k].out_flows += b->hp[k].out_flows;
-                a->hp_in[k] += b->hp_in[k];
             }
         if (a->pairs && b->pairs) {
             size_t n = ni * ni, st = e->pstride;
@@ -599,9 +601,8 @@ static void partial_merge(const engine *e, partial *a, const partial *b)
 /* Moves group B's arrays of src into dst (which holds group A's). */
 static void partial_take_b(partial *dst, partial *src)
 {
-    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi;
-    dst->hp_in = src->hp_in; dst->pairs = src->pairs;
-    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->hp_in = NULL; src->pairs = NULL;
+    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi; dst->pairs = src->pairs;
+    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->pairs = NULL;
 }
 
 /* ---- pre-scan: ports and time span ----------------------------------------- */
@@ -609,6 +610,7 @@ static void partial_take_b(partial *dst, partial *src)
 typedef struct scan_job {
     const flow_table *t;
     size_t lo, hi;
+    int want_ts;      /* the table's own time range is not set */
     uint8_t seen[65536];
     int64_t tmin, tmax;
 } scan_job;
@@ -617,12 +619,14 @@ static void *scan_thread(void *arg)
 {
     scan_job *j = arg;
     const uint16_t *port = j->t->port;
-    const int64_t *ts = j->t->ts;
+    for (size_t i = j->lo; i < j->hi; i++) j->seen[port[i]] = 1;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
-    for (size_t i = j->lo; i < j->hi; i++) {
-        j->seen[port[i]] = 1;
-        if (ts[i] < lo) lo = ts[i];
-        if (ts[i] > hi) hi = ts[i];
+    if (j->want_ts) {
+        const int64_t *ts = j->t->ts;
+        for (size_t i = j->lo; i < j->hi; i++) {
+            if (ts[i] < lo) lo = ts[i];
+            if (ts[i] > hi) hi = ts[i];
+        }
     }
     j->tmin = lo; j->tmax = hi;
     return NULL;
@@ -713,7 +717,13 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     {
         scan_job *jobs = calloc((size_t)nth, sizeof *jobs);
         if (!jobs) goto oom;
+        /* The loader and the cache record the time range; reading the whole
+         * time column again costs more than the port scan itself. The pass
+         * clamps, so a wrong range cannot write out of bounds. */
+        int have_range = t->n > 0 && t->ts_min <= t->ts_max && t->ts[0] >= t->ts_min && t->ts[0] <= t->ts_max
+                         && t->ts[t->n - 1] >= t->ts_min && t->ts[t->n - 1] <= t->ts_max;
         for (int k = 0; k < nth; k++) {
+            jobs[k].want_ts = !have_range;
             jobs[k].t = t;
             jobs[k].lo = t->n * (size_t)k / (size_t)nth;
             jobs[k].hi = t->n * (size_t)(k + 1) / (size_t)nth;
@@ -724,6 +734,7 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
             if (jobs[k].tmin < tmin) tmin = jobs[k].tmin;
             if (jobs[k].tmax > tmax) tmax = jobs[k].tmax;
         }
+        if (have_range) { tmin = t->ts_min; tmax = t->ts_max; }
         for (int pnum = 0; pnum < 65536; pnum++) {
             int seen = 0;
             for (int k = 0; k < nth; k++) seen |= jobs[k].seen[pnum];
