@@ -105,7 +105,7 @@ static void partial_free(partial *p)
 }
 
 typedef struct sizes {
-    int with_pairs, with_hp, with_inports, with_timeline;
+    int with_pairs, with_hp, with_hp_in, with_inports, with_timeline;
 } sizes;
 
 static size_t partial_bytes(const engine *e, const sizes *z, int groups)
@@ -114,12 +114,12 @@ static size_t partial_bytes(const engine *e, const sizes *z, int groups)
     if (groups & GROUP_A) {
         b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote)) + ni * 24 * sizeof(hour_cell);
         if (z->with_timeline) b += ni * nb * 8;
-        if (z->with_inports) b += nh * e->pw * 8;
-        if (z->with_hp) b += ni * np * 4;
+        if (z->with_inports) b += nh * e->sp_in.words * 8;
+        if (z->with_hp_in) b += ni * e->sp_in.n * 4;
     }
     if (groups & GROUP_B) {
         b += ni * (2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
-        if (z->with_hp) b += ni * np * (sizeof(host_port_stat) + 8);
+        if (z->with_hp) b += ni * e->sp_out.n * (sizeof(host_port_stat) + 8);
         if (z->with_pairs) b += ni * ni * e->pstride * 8;
     }
     return b;
@@ -176,9 +176,9 @@ static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p
         p->ext_dst1 = zalloc(nh + 1, 4);
         p->bm = zalloc(nh + 1, sizeof *p->bm);
         if (z->with_timeline) p->tl = zalloc(ni * nb * 2 + 1, 4);
-        if (z->with_inports) p->in_ports = zalloc(nh * e->pw + 1, 8);
-        if (z->with_hp) p->hp_in = zalloc(ni * np + 1, 4);
-        bad |= (z->with_hp && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
+        if (z->with_inports) p->in_ports = zalloc(nh * e->sp_in.words + 1, 8);
+        if (z->with_hp_in) p->hp_in = zalloc(ni * e->sp_in.n + 1, 4);
+        bad |= (z->with_hp_in && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
              || (z->with_timeline && !p->tl) || (z->with_inports && !p->in_ports);
         if (!bad)
             for (size_t h = 0; h < nh; h++) {
@@ -191,8 +191,8 @@ static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p
         p->hll = zalloc(ni * 2 * HLL_M + 1, 1);
         p->ss = zalloc(ni * 2 * SS_K + 1, sizeof *p->ss);
         if (z->with_hp) {
-            p->hp = zalloc(ni * np + 1, sizeof *p->hp);
-            p->hp_hi = zalloc(ni * np + 1, 8);
+            p->hp = zalloc(ni * e->sp_out.n + 1, sizeof *p->hp);
+            p->hp_hi = zalloc(ni * e->sp_out.n + 1, 8);
         }
         if (z->with_pairs) p->pairs = zalloc(ni * ni * e->pstride + 1, 8);
         bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi))
@@ -269,7 +269,8 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     bm_vote *restrict bm = p->bm;
     uint64_t *restrict in_ports = p->in_ports;
     uint32_t *restrict hp_in = p->hp_in;
-    const uint32_t pw = e->pw, np = e->nports;
+    const uint32_t inw = e->sp_in.words, nin = e->sp_in.n;
+    const int32_t *restrict in_of = e->sp_in.of;
     cls_lists cl;
     uint8_t hourv[CLS_BLOCK];
     uint32_t bucketv[CLS_BLOCK], pidv[CLS_BLOCK];
@@ -336,11 +337,12 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             hc->bytes += bv[o];
             if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
             ps[pid].in_flows++;
-            if (hp_in) hp_in[(size_t)di * np + pid]++;
+            const uint32_t npid = (uint32_t)in_of[pid];
+            if (hp_in) hp_in[(size_t)di * nin + npid]++;
             uint32_t x = ext_dst1[s];
             if (x == NO_INDEX) ext_dst1[s] = d;
             else if (x != d) ext_dst1[s] = DST_MULTI;
-            if (in_ports) in_ports[(size_t)s * pw + (pid >> 6)] |= 1ULL << (pid & 63);
+            if (in_ports) in_ports[(size_t)s * inw + (npid >> 6)] |= 1ULL << (npid & 63);
         }
         for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
             const uint32_t o = cl.idx[CLS_INT][k];
@@ -379,7 +381,8 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
     const uint32_t *restrict bytesc = t->bytes;
     const uint32_t *restrict ii = e->int_index;
     const int32_t *restrict port_id = e->port_id;
-    const uint32_t np = e->nports;
+    const uint32_t nop = e->sp_out.n;
+    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of;
     const size_t ni = e->nint;
     host_port_stat *restrict hp = p->hp;
     uint64_t *restrict hp_hi = p->hp_hi;
@@ -401,11 +404,11 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
         for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
             const uint32_t o = cl.idx[CLS_OUT][k];
             const size_t i = blo + o;
-            const uint32_t si = siv[o], pid = (uint32_t)port_id[portc[i]];
+            const uint32_t si = siv[o], opid = (uint32_t)out_of[port_id[portc[i]]];
             uint64_t b = bytesc[i];
             if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
             if (hp) {
-                size_t c = (size_t)si * np + pid;
+                size_t c = (size_t)si * nop + opid;
                 uint64_t low = (uint64_t)hp[c].bytes_lo + (b & 0xffffffffu);
                 hp[c].bytes_lo = (uint32_t)low;
                 hp[c].out_flows++;
@@ -425,7 +428,7 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
             for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
                 const uint32_t o = cl.idx[CLS_INT][k];
                 const size_t i = blo + o;
-                keys[nkeys++] = ((uint64_t)(siv[o] * ni + div_[o]) << 32) | ((uint64_t)port_id[portc[i]] << 16) | (uint64_t)(i - lo);
+                keys[nkeys++] = ((uint64_t)(siv[o] * ni + div_[o]) << 32) | ((uint64_t)int_of[port_id[portc[i]]] << 16) | (uint64_t)(i - lo);
             }
     }
     return nkeys;
@@ -567,14 +570,14 @@ static void partial_merge(const engine *e, partial *a, const partial *b)
                 else va->count -= vb->count;
             }
         }
-        if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->pw; k++) a->in_ports[k] |= b->in_ports[k];
-        if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * np; k++) a->hp_in[k] += b->hp_in[k];
+        if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->sp_in.words; k++) a->in_ports[k] |= b->in_ports[k];
+        if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * e->sp_in.n; k++) a->hp_in[k] += b->hp_in[k];
     }
     if (a->hll && b->hll) {
         for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
         for (size_t k = 0; k < ni * 2; k++) ss_merge(a->ss + k * SS_K, b->ss + k * SS_K);
         if (a->hp && b->hp)
-            for (size_t k = 0; k < ni * np; k++) {
+            for (size_t k = 0; k < ni * e->sp_out.n; k++) {
                 uint64_t sum = hp_out_bytes(a, k) + hp_out_bytes(b, k);
                 a->hp[k].bytes_lo = (uint32_t)sum;
                 a->hp_hi[k] = sum >> 32;
@@ -662,27 +665,86 @@ static int threads_for(const engine_options *o, size_t n)
 static void derive_counts(engine *e)
 {
     const partial *p = &e->f;
-    size_t np = e->nports, ni = e->nint;
+    size_t ni = e->nint;
     if (p->in_ports)
         for (size_t h = 0; h < e->nhosts; h++) {
-            const uint64_t *w = p->in_ports + h * e->pw;
-            for (uint32_t k = 0; k < e->pw; k++) {
+            const uint64_t *w = p->in_ports + h * e->sp_in.words;
+            for (uint32_t k = 0; k < e->sp_in.words; k++) {
                 uint64_t m = w[k];
                 while (m) {
                     int b = __builtin_ctzll(m);
                     m &= m - 1;
-                    e->port_ext_sources[k * 64 + (uint32_t)b]++;
+                    e->port_ext_sources[e->sp_in.pid[k * 64 + (uint32_t)b]]++;
                 }
             }
         }
     if (p->hp)
         for (size_t a = 0; a < ni; a++)
-            for (size_t k = 0; k < np; k++)
-                if (p->hp[a * np + k].out_flows) e->port_int_senders[k]++;
+            for (size_t k = 0; k < e->sp_out.n; k++)
+                if (p->hp[a * e->sp_out.n + k].out_flows) e->port_int_senders[e->sp_out.pid[k]]++;
     if (p->pairs)
         for (uint32_t a = 0; a < ni; a++)
             for (uint32_t b = 0; b < ni; b++)
                 if (a != b && (uint32_t)pair_at(e, p, a, b)[0]) { e->int_out_peers[a]++; e->int_in_peers[b]++; }
+}
+
+/* ---- port spaces ------------------------------------------------------------- */
+
+typedef struct dir_job {
+    const flow_table *t;
+    size_t lo, hi;
+    uint8_t seen[3][65536];   /* internal, outbound, inbound */
+} dir_job;
+
+static void *dir_thread(void *arg)
+{
+    dir_job *j = arg;
+    const uint8_t *in = j->t->hosts.internal;
+    for (size_t i = j->lo; i < j->hi; i++) {
+        unsigned a = in[j->t->src[i]], b = in[j->t->dst[i]];
+        unsigned cls = a && b ? 0 : a ? 1 : b ? 2 : 3;
+        if (cls < 3) j->seen[cls][j->t->port[i]] = 1;
+    }
+    return NULL;
+}
+
+static int space_from(port_space *sp, const engine *e, const uint8_t *seen)
+{
+    sp->n = 0;
+    sp->of = malloc((e->nports + 1) * sizeof *sp->of);
+    sp->pid = malloc((e->nports + 1) * sizeof *sp->pid);
+    if (!sp->of || !sp->pid) return -1;
+    for (uint32_t k = 0; k < e->nports; k++) {
+        if (!seen || seen[e->port_list[k]]) { sp->of[k] = (int32_t)sp->n; sp->pid[sp->n++] = k; }
+        else sp->of[k] = -1;
+    }
+    sp->words = sp->n ? (sp->n + 63) / 64 : 1;
+    return 0;
+}
+
+/* With at most 64 ports every space is all ports (one word of bits); with
+ * more, one more scan (source, destination and port columns) finds the
+ * ports of each direction, so that thousands of ports seen only inbound (a
+ * scan from outside) do not inflate the internal pair matrix. */
+static int port_spaces(engine *e, int nth)
+{
+    if (e->nports <= 64)
+        return space_from(&e->sp_int, e, NULL) || space_from(&e->sp_out, e, NULL) || space_from(&e->sp_in, e, NULL) ? -1 : 0;
+    dir_job *jobs = calloc((size_t)nth, sizeof *jobs);
+    if (!jobs) return -1;
+    for (int k = 0; k < nth; k++) {
+        jobs[k].t = e->t;
+        jobs[k].lo = e->t->n * (size_t)k / (size_t)nth;
+        jobs[k].hi = e->t->n * (size_t)(k + 1) / (size_t)nth;
+    }
+    run_threads(nth, dir_thread, jobs, sizeof *jobs);
+    for (int k = 1; k < nth; k++)
+        for (int c = 0; c < 3; c++)
+            for (int pnum = 0; pnum < 65536; pnum++) jobs[0].seen[c][pnum] |= jobs[k].seen[c][pnum];
+    int rc = space_from(&e->sp_int, e, jobs[0].seen[0]) || space_from(&e->sp_out, e, jobs[0].seen[1])
+             || space_from(&e->sp_in, e, jobs[0].seen[2]) ? -1 : 0;
+    free(jobs);
+    return rc;
 }
 
 void engine_options_default(engine_options *o)
@@ -746,9 +808,8 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
         if (!e->port_list) goto oom;
         for (int pnum = 0; pnum < 65536; pnum++)
             if (e->port_id[pnum] >= 0) e->port_list[e->port_id[pnum]] = (uint16_t)pnum;
-        e->pw = (e->nports + 63) / 64;
-        if (e->pw == 0) e->pw = 1;
-        e->pstride = 1 + e->pw;
+        if (port_spaces(e, nth)) goto oom;
+        e->pstride = 1 + e->sp_int.words;
         e->t0_ms = floor_div(tmin, HOUR_MS) * HOUR_MS;
         uint64_t hours = (uint64_t)((tmax - e->t0_ms) / HOUR_MS) + 1;
         uint64_t width = (hours + MAX_BUCKETS - 1) / MAX_BUCKETS;
@@ -760,8 +821,9 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     /* what fits */
     sizes z = {0};
     z.with_timeline = (uint64_t)e->nint * e->nbuckets * 8 <= BUDGET_TIMELINE;
-    z.with_inports = (uint64_t)e->nhosts * e->pw * 8 <= BUDGET_INPORTS;
-    z.with_hp = (uint64_t)e->nint * e->nports * sizeof(host_port_stat) <= BUDGET_HP;
+    z.with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
+    z.with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
+    z.with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
     z.with_pairs = (uint64_t)e->nint * e->nint * e->pstride * 8 <= BUDGET_PAIRS && e->nint < 65536;
     /* Jobs: one thread runs both groups; two or more split into a group-A
      * half and a group-B half, each half splitting the rows among its
@@ -873,6 +935,8 @@ void engine_free(engine *e)
 {
     if (!e) return;
     partial_free(&e->f);
+    free(e->sp_int.of); free(e->sp_int.pid); free(e->sp_out.of); free(e->sp_out.pid);
+    free(e->sp_in.of); free(e->sp_in.pid);
     free(e->int_index); free(e->int_host); free(e->port_list); free(e->tl_sent); free(e->tl_recv);
     free(e->port_ext_sources); free(e->port_int_senders); free(e->int_out_peers); free(e->int_in_peers);
     free(e->edge_off); free(e->edges); free(e->node_off); free(e->nodes); free(e->clique_bound);

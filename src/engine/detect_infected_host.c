@@ -23,7 +23,13 @@ static void run(engine *e, finding *f)
         return;
     }
     uint32_t c = e->int_index[e->ctrl_host];
-    uint32_t pid = (uint32_t)e->port_id[e->ctrl_port];
+    int32_t ipid = e->sp_int.of[e->port_id[e->ctrl_port]];
+    if (ipid < 0) {
+        finding_why(f, "No internal host talks to anyone on the bots' port %d, so none talks to the controller %s on it.",
+                    e->ctrl_port, host_text(e, e->ctrl_host, h1));
+        return;
+    }
+    uint32_t pid = (uint32_t)ipid;
     uint64_t bit = 1ULL << (pid & 63);
     uint32_t cands = 0;
     for (uint32_t a = 0; a < e->nint; a++) {

@@ -15,7 +15,7 @@ static void run(engine *e, finding *f)
         finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
         return;
     }
-    uint32_t ni = e->nint, np = e->nports, pw = e->pw;
+    uint32_t ni = e->nint, np = e->sp_int.n, pw = e->sp_int.words;
     /* per (dst, port): how many sources, and the last one */
     uint32_t *cnt = calloc((size_t)ni * np + 1, sizeof *cnt);
     uint32_t *who = malloc(((size_t)ni * np + 1) * sizeof *who);

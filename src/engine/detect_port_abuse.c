@@ -26,14 +26,15 @@ static void run(engine *e, finding *f)
         finding_why(f, "Not rated: %u internal hosts x %u ports is too many to keep per host and port.", e->nint, e->nports);
         return;
     }
-    uint32_t np = e->nports;
+    uint32_t nop = e->sp_out.n;
     double best_n = 0, best_mean = 0, best_sd = 0, best_max = 0;
     int rated = 0;
-    for (uint32_t pid = 0; pid < np; pid++) {
+    for (uint32_t opid = 0; opid < nop; opid++) {
+        uint32_t pid = e->sp_out.pid[opid];
         double n = 0, mean = 0, m2 = 0, mx = -1;
         host_id who = HOST_NONE;
         for (uint32_t a = 0; a < e->nint; a++) {
-            size_t k = (size_t)a * np + pid;
+            size_t k = (size_t)a * nop + opid;
             if (!e->f.hp[k].out_flows || e->excluded[e->int_host[a]]) continue;
             double x = (double)hp_out_bytes(&e->f, k);
             n += 1;

@@ -16,7 +16,8 @@ static void run(engine *e, finding *f)
         finding_why(f, "Not rated: %u hosts x %u ports is too many to keep the ports each source uses.", e->nhosts, e->nports);
         return;
     }
-    uint32_t np = e->nports, pw = e->pw;
+    uint32_t np = e->nports, pw = e->sp_in.words;
+    const uint32_t *npid = e->sp_in.pid;
     uint32_t *src = malloc((np + 1) * sizeof *src);
     if (!src) { finding_why(f, "Out of memory."); return; }
     for (uint32_t k = 0; k < np; k++) src[k] = e->port_ext_sources[k];
@@ -24,7 +25,7 @@ static void run(engine *e, finding *f)
         if (!e->excluded[h] || e->int_index[h] != NO_INDEX) continue;
         const uint64_t *w = e->f.in_ports + (size_t)h * pw;
         for (uint32_t k = 0; k < pw; k++)
-            for (uint64_t m = w[k]; m; m &= m - 1) src[k * 64 + (uint32_t)__builtin_ctzll(m)]--;
+            for (uint64_t m = w[k]; m; m &= m - 1) src[npid[k * 64 + (uint32_t)__builtin_ctzll(m)]]--;
     }
     int64_t best = -1;
     for (uint32_t pid = 0; pid < np; pid++) {
@@ -57,8 +58,9 @@ static void run(engine *e, finding *f)
     host_id *m = malloc(MEMBERS_MAX * sizeof *m);
     size_t nm = 0;
     if (m) {
-        uint32_t w = (uint32_t)best >> 6;
-        uint64_t bit = 1ULL << (best & 63);
+        uint32_t ib = (uint32_t)e->sp_in.of[best];
+        uint32_t w = ib >> 6;
+        uint64_t bit = 1ULL << (ib & 63);
         for (uint32_t h = 0; h < e->nhosts && nm < MEMBERS_MAX; h++)
             if (e->int_index[h] == NO_INDEX && !e->excluded[h] && (e->f.in_ports[(size_t)h * pw + w] & bit)) m[nm++] = h;
         finding_members(e, f, m, nm);

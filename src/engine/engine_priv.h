@@ -72,6 +72,17 @@ typedef struct series_rec {
     size_t ts_off;   /* into engine.beacon_ts */
 } series_rec;
 
+/* A dense numbering of the ports used in one direction (internal,
+ * outbound, inbound): what a per-host port table or bitset is indexed by,
+ * so ports seen only in other directions cost nothing there. With at most
+ * 64 ports in all, each space is simply all ports. */
+typedef struct port_space {
+    uint32_t n;        /* ports in the space */
+    uint32_t words;    /* 64-bit words of a bitset over the space (at least 1) */
+    int32_t *of;       /* [nports]: port id -> index in the space, or -1 */
+    uint32_t *pid;     /* [n]: index in the space -> port id */
+} port_space;
+
 /* What one thread of the fused pass accumulates; thread 0's copy becomes
  * the engine's after the merge. */
 typedef struct partial {
@@ -80,15 +91,15 @@ typedef struct partial {
     port_stat *ps;                    /* [nports] */
     host_stat *hs;                    /* [nhosts] */
     uint32_t *ext_dst1;               /* [nhosts]: an external source's internal dst, NO_INDEX, DST_MULTI */
-    uint64_t *in_ports;               /* [nhosts * pw]: ports an external source sent inward on */
+    uint64_t *in_ports;               /* [nhosts * sp_in.words]: ports an external source sent inward on */
     bm_vote *bm;                      /* [nhosts] */
     hour_cell *ih;                    /* [nint * 24] */
     uint32_t *tl;                     /* [nint * nbuckets * 2]: flows sent, received, interleaved */
     uint8_t *hll;                     /* [nint * 2 * HLL_M] external peers: [0] sent to, [1] received from */
     ss_slot *ss;                      /* [nint * 2 * SS_K] */
-    host_port_stat *hp;               /* [nint * nports], NULL when too big */
-    uint64_t *hp_hi;                  /* [nint * nports] high part of out bytes, in 2^32 */
-    uint32_t *hp_in;                  /* [nint * nports] inbound flows */
+    host_port_stat *hp;               /* [nint * sp_out.n], NULL when too big */
+    uint64_t *hp_hi;                  /* [nint * sp_out.n] high part of out bytes, in 2^32 */
+    uint32_t *hp_in;                  /* [nint * sp_in.n] inbound flows */
     uint64_t *pairs;                  /* [nint * nint * pstride] internal pairs, NULL when too big */
 } partial;
 
@@ -100,8 +111,8 @@ struct engine {
     host_id *int_host;                /* [nint] */
     int32_t port_id[65536];           /* -1 when unused */
     uint16_t *port_list;              /* [nports] ascending */
-    uint32_t pw;                      /* 64-bit words of a port bitset */
-    uint32_t pstride;                 /* words of a pair entry: 1 (count, first row) + pw (port mask) */
+    port_space sp_int, sp_out, sp_in; /* ports of internal, outbound, inbound flows */
+    uint32_t pstride;                 /* words of a pair entry: 1 (count, first row) + sp_int.words */
     int64_t t0_ms, bucket_ms;
     uint32_t nbuckets;
 
@@ -145,14 +156,14 @@ struct engine {
     size_t bytes_facts;
 };
 
-/* Outbound bytes of cell k (internal index * nports + port id). */
+/* Outbound bytes of cell k (internal index * sp_out.n + sp_out index). */
 static inline uint64_t hp_out_bytes(const partial *p, size_t k)
 {
     return (p->hp_hi[k] << 32) + p->hp[k].bytes_lo;
 }
 
 /* Pair entry of internal indexes (a sends to b). Word 0: low 32 bits flow
- * count, high 32 bits first row; words 1..pw: port mask by port id. */
+ * count, high 32 bits first row; words 1..: port mask by sp_int index. */
 static inline uint64_t *pair_at(const engine *e, const partial *p, uint32_t a, uint32_t b)
 {
     return p->pairs + ((size_t)a * e->nint + b) * e->pstride;

@@ -199,14 +199,17 @@ size_t facts_host_ports(const engine *e, host_id h, host_port *out, size_t cap)
         host_port r;
         memset(&r, 0, sizeof r);
         r.port = e->port_list[pid];
-        if (e->f.hp) {
-            size_t k = (size_t)a * np + pid;
-            r.out_bytes = hp_out_bytes(&e->f, k); r.out_flows = e->f.hp[k].out_flows; r.in_flows = e->f.hp_in[k];
+        int32_t op = e->sp_out.of[pid], ip = e->sp_in.of[pid], tp = e->sp_int.of[pid];
+        if (e->f.hp && op >= 0) {
+            size_t k = (size_t)a * e->sp_out.n + (uint32_t)op;
+            r.out_bytes = hp_out_bytes(&e->f, k);
+            r.out_flows = e->f.hp[k].out_flows;
         }
-        if (e->f.pairs) {
-            uint64_t bit = 1ULL << (pid & 63);
+        if (e->f.hp_in && ip >= 0) r.in_flows = e->f.hp_in[(size_t)a * e->sp_in.n + (uint32_t)ip];
+        if (e->f.pairs && tp >= 0) {
+            uint64_t bit = 1ULL << (tp & 63);
             for (uint32_t b = 0; b < e->nint; b++)
-                if (pair_at(e, &e->f, a, b)[1 + (pid >> 6)] & bit) r.int_peers++;
+                if (pair_at(e, &e->f, a, b)[1 + (tp >> 6)] & bit) r.int_peers++;
         }
         if (r.out_flows || r.in_flows || r.int_peers) out[n++] = r;
     }
@@ -242,10 +245,11 @@ int facts_port(const engine *e, uint16_t port, port_facts *out)
 size_t facts_port_host_bytes(const engine *e, uint16_t port, host_id *hosts, uint64_t *bytes, size_t cap)
 {
     int32_t pid = e->port_id[port];
-    if (pid < 0 || !e->f.hp) return 0;
+    if (pid < 0 || !e->f.hp || e->sp_out.of[pid] < 0) return 0;
+    uint32_t op = (uint32_t)e->sp_out.of[pid];
     size_t total = 0, n = 0;
     for (uint32_t a = 0; a < e->nint; a++) {
-        uint64_t v = hp_out_bytes(&e->f, (size_t)a * e->nports + (uint32_t)pid);
+        uint64_t v = hp_out_bytes(&e->f, (size_t)a * e->sp_out.n + op);
         if (!v) continue;
         total++;
         if (cap == 0) continue;

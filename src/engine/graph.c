@@ -40,7 +40,8 @@ static long max_coreness(igraph_integer_t n, const igraph_vector_int_t *ev)
 int engine_build_port_graphs(engine *e)
 {
     const partial *p = &e->f;
-    uint32_t np = e->nports, ni = e->nint, pw = e->pw;
+    uint32_t np = e->nports, ni = e->nint, pw = e->sp_int.words;
+    const uint32_t *ipid = e->sp_int.pid;
     e->edge_off = calloc(np + 1, sizeof *e->edge_off);
     e->node_off = calloc(np + 1, sizeof *e->node_off);
     e->clique_bound = calloc(np + 1, sizeof *e->clique_bound);
@@ -53,7 +54,7 @@ int engine_build_port_graphs(engine *e)
             if (!(uint32_t)x[0] && !(uint32_t)y[0]) continue;
             for (uint32_t w = 0; w < pw; w++) {
                 uint64_t m = x[1 + w] | y[1 + w];
-                while (m) { e->edge_off[w * 64 + (uint32_t)__builtin_ctzll(m) + 1]++; m &= m - 1; }
+                while (m) { e->edge_off[ipid[w * 64 + (uint32_t)__builtin_ctzll(m)] + 1]++; m &= m - 1; }
             }
         }
     for (uint32_t k = 0; k < np; k++) e->edge_off[k + 1] += e->edge_off[k];
@@ -69,7 +70,7 @@ int engine_build_port_graphs(engine *e)
             for (uint32_t w = 0; w < pw; w++) {
                 uint64_t m = x[1 + w] | y[1 + w];
                 while (m) {
-                    uint32_t pid = w * 64 + (uint32_t)__builtin_ctzll(m);
+                    uint32_t pid = ipid[w * 64 + (uint32_t)__builtin_ctzll(m)];
                     m &= m - 1;
                     size_t k = pos[pid]++;
                     e->edges[2 * k] = e->int_host[a];

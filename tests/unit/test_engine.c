@@ -203,6 +203,34 @@ static void edge_tables(void **state)
     fx_free(&f, e);
 }
 
+/* A scan on thousands of ports from outside must not cost the internal
+ * questions their pair matrix (ports are numbered per direction). */
+static void many_inbound_ports(void **state)
+{
+    fx f; fx_init(&f, 100000);
+    fx_bg o; fx_bg_default(&o);
+    fx_background(&f, &o);
+    fx_decoys(&f);
+    char a[16], b[16];
+    for (uint32_t k = 0; k < 5000; k++) fx_add(&f, FX_T0 + k, fx_ip(a, 18, k), fx_ip(b, 13, k % 60), (uint16_t)(1000 + k), 60);
+    int64_t ts = FX_T0 + 30 * FX_HOUR;
+    for (uint32_t i = 0; i < 9; i++)
+        for (uint32_t j = i + 1; j < 9; j++) fx_add(&f, ts++, fx_ip(a, 14, 100 + i), fx_ip(b, 14, 100 + j), 7777, 500);
+    engine *e = fx_engine(&f, NULL);
+    finding out[DETECTOR_COUNT];
+    fx_run(&f, e, out);
+    assert_int_equal(facts_port_count(e), 5000 + 10 + 1);   /* the decoys' ports are among the scanned */
+    assert_string_equal(fx_answer(e, out, 4), "7777");
+    assert_int_equal((int)out[4].score, 9);
+    assert_true(out[3].found);            /* a scanned port: one source each */
+    assert_int_equal((int)out[3].top[0].metric, 1);
+    host_port hp[64];
+    assert_int_equal(facts_host_ports(e, hosts_find(&f.t.hosts, "14.30.0.100"), hp, 64), 1);
+    assert_int_equal(hp[0].port, 7777);
+    assert_int_equal(hp[0].int_peers, 8);
+    fx_free(&f, e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +238,7 @@ int main(void)
         cmocka_unit_test(blacklist_chain_and_toggles),
         cmocka_unit_test(rerun_is_stable),
         cmocka_unit_test(edge_tables),
+        cmocka_unit_test(many_inbound_ports),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
