@@ -1,10 +1,10 @@
-/* build.c: engine_build(), the fused pass that turns the flow table into facts.
+/* build.c: engine_build(), from the flow table to the facts.
  *
- * One pre-scan of the port and time columns fixes the dense port ids and the
- * timeline's shape; then one pass over all columns, split by row range across
- * threads, fills every aggregate (each thread its own copy, merged after);
- * then small derived facts (distinct counts, port graphs, work hours) and the
- * beacon pass, which reads only the flows to a few candidate callees. */
+ * A pre-scan of the port column fixes the dense port ids (and, with many
+ * ports, which direction uses which); the table's time range fixes the
+ * timeline's shape; the fused pass (pass.c) fills every aggregate; then
+ * small derived facts (distinct counts, port graphs, work hours) and the
+ * beacon pass (beacon.c), which reads only the flows to a few callees. */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -26,6 +26,8 @@
 #define BUDGET_TIMELINE (64u << 20)
 #define MAX_BUCKETS 512
 
+static int stage_timing;   /* NETTUI_TIMING=2: the build's stages on stderr */
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -38,574 +40,6 @@ static double cpu_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-
-/* Register index from the top 6 bits of a Fibonacci hash of the host id,
- * rank from the rest: one multiply, as host ids are dense small numbers
- * that the golden-ratio multiplier spreads well. */
-static inline void hll_add(uint8_t *reg, uint32_t v)
-{
-    uint64_t h = ((uint64_t)v + 1) * 0x9e3779b97f4a7c15ULL;
-    h ^= h >> 31;
-    uint32_t idx = (uint32_t)(h >> 58);              /* HLL_M == 64 */
-    uint64_t rest = (h << 6) | 0x20;                  /* never zero */
-    uint8_t rank = (uint8_t)(__builtin_clzll(rest) + 1);
-    if (reg[idx] < rank) reg[idx] = rank;
-}
-
-/* SpaceSaving with SS_K slots: a found peer counts up, a new one replaces
- * the smallest. Written without early exits: the compares become
- * conditional moves, as whether a peer is found is a coin toss. */
-static inline void ss_add(ss_slot *s, uint32_t h)
-{
-    int hit = -1, min = 0;
-    for (int k = 0; k < SS_K; k++) {
-        hit = s[k].host == h ? k : hit;
-        min = s[k].count < s[min].count ? k : min;
-    }
-    if (hit < 0) { s[min].host = h; hit = min; }
-    s[hit].count++;
-}
-
-static inline void bm_add(bm_vote *v, uint64_t key)
-{
-    if (v->count == 0) { v->key = key; v->count = 1; }
-    else if (v->key == key) v->count++;
-    else v->count--;
-}
-
-/* ---- partials ------------------------------------------------------------- */
-
-/* The pass is split by aggregate, not only by rows: group A keeps what is
- * indexed by host and time (per-host totals, hour cells, timelines, ports),
- * group B what is indexed by host and port or host pair (per host and port,
- * peers, votes, the pair matrix). With two threads each thread owns one
- * group: each scans every row, but its random accesses land in half the
- * memory, which then fits the core's cache, and nothing needs merging.
- * Group A also keeps what is indexed by external host (single-purpose
- * sources, beacon votes, inbound ports): it balances the two. */
-enum { GROUP_A = 1, GROUP_B = 2 };
-static int stage_timing;   /* NETTUI_TIMING=2: the build's stages on stderr */
-
-static void zfree(void *p);
-
-static void partial_free(partial *p)
-{
-    zfree(p->tl_all); zfree(p->ps);
-    zfree(p->hs); zfree(p->ext_dst1); zfree(p->in_ports); zfree(p->bm);
-    zfree(p->ih); zfree(p->tl); zfree(p->hll); zfree(p->ss); zfree(p->hp); zfree(p->hp_hi); zfree(p->hp_in); zfree(p->pairs);
-    memset(p, 0, sizeof *p);
-}
-
-typedef struct sizes {
-    int with_pairs, with_hp, with_hp_in, with_inports, with_timeline;
-} sizes;
-
-static size_t partial_bytes(const engine *e, const sizes *z, int groups)
-{
-    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets, b = 0;
-    if (groups & GROUP_A) {
-        b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote)) + ni * 24 * sizeof(hour_cell);
-        if (z->with_timeline) b += ni * nb * 8;
-        if (z->with_inports) b += nh * e->sp_in.words * 8;
-        if (z->with_hp_in) b += ni * e->sp_in.n * 4;
-    }
-    if (groups & GROUP_B) {
-        b += ni * (2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
-        if (z->with_hp) b += ni * e->sp_out.n * (sizeof(host_port_stat) + 8);
-        if (z->with_pairs) b += ni * ni * e->pstride * 8;
-    }
-    return b;
-}
-
-/* Zeroed memory aligned to a cache line, so 64-byte records never straddle
- * two. Big blocks come straight from mmap: zero pages cost nothing until
- * touched, so a matrix that a hostile file barely uses stays small in
- * memory and costs no time to clear. A 64-byte header before the block
- * says how to give it back (zfree). */
-#define ZHEAD 64
-#define ZBIG (1u << 20)
-typedef struct zhead { size_t bytes; int mapped; } zhead;
-
-static void *zalloc(size_t n, size_t size)
-{
-    if (n && size > (SIZE_MAX - ZHEAD) / n) return NULL;
-    size_t bytes = (n ? n : 1) * size + ZHEAD;
-    char *base;
-    int mapped = bytes >= ZBIG;
-    if (mapped) {
-        base = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (base == MAP_FAILED) return NULL;
-    } else {
-        void *q = NULL;
-        if (posix_memalign(&q, 64, bytes)) return NULL;
-        memset(q, 0, bytes);
-        base = q;
-    }
-    zhead *h = (zhead *)base;
-    h->bytes = bytes;
-    h->mapped = mapped;
-    return base + ZHEAD;
-}
-
-static void zfree(void *p)
-{
-    if (!p) return;
-    zhead *h = (zhead *)((char *)p - ZHEAD);
-    if (h->mapped) munmap(h, h->bytes);
-    else free(h);
-}
-
-static int partial_alloc(const engine *e, const sizes *z, int groups, partial *p)
-{
-    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
-    int bad = 0;
-    memset(p, 0, sizeof *p);
-    if (groups & GROUP_A) {
-        p->tl_all = zalloc(nb, 4);
-        p->ps = zalloc(np + 1, sizeof *p->ps);
-        p->hs = zalloc(nh + 1, sizeof *p->hs);
-        p->ih = zalloc(ni * 24 + 1, sizeof *p->ih);
-        p->ext_dst1 = zalloc(nh + 1, 4);
-        p->bm = zalloc(nh + 1, sizeof *p->bm);
-        if (z->with_timeline) p->tl = zalloc(ni * nb * 2 + 1, 4);
-        if (z->with_inports) p->in_ports = zalloc(nh * e->sp_in.words + 1, 8);
-        if (z->with_hp_in) p->hp_in = zalloc(ni * e->sp_in.n + 1, 4);
-        bad |= (z->with_hp_in && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
-             || (z->with_timeline && !p->tl) || (z->with_inports && !p->in_ports);
-        if (!bad)
-            for (size_t h = 0; h < nh; h++) {
-                p->hs[h].first_ms = INT64_MAX;
-                p->hs[h].last_ms = INT64_MIN;
-                p->ext_dst1[h] = NO_INDEX;
-            }
-    }
-    if (groups & GROUP_B) {
-        p->hll = zalloc(ni * 2 * HLL_M + 1, 1);
-        p->ss = zalloc(ni * 2 * SS_K + 1, sizeof *p->ss);
-        if (z->with_hp) {
-            p->hp = zalloc(ni * e->sp_out.n + 1, sizeof *p->hp);
-            p->hp_hi = zalloc(ni * e->sp_out.n + 1, 8);
-        }
-        if (z->with_pairs) p->pairs = zalloc(ni * ni * e->pstride + 1, 8);
-        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi))
-             || (z->with_pairs && !p->pairs);
-        if (!bad)
-            for (size_t k = 0; k < ni * 2 * SS_K; k++) p->ss[k].host = HOST_NONE;
-    }
-    if (bad) { partial_free(p); return -1; }
-    return 0;
-}
-
-/* ---- the fused pass ------------------------------------------------------- */
-
-typedef struct pass_job {
-    const engine *e;
-    partial *p;
-    size_t lo, hi;
-    int groups;
-    int failed;   /* no memory for the pair keys */
-    double cpu;   /* seconds of this thread */
-} pass_job;
-
-static double thread_cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* Rows are handled in small blocks: a first loop does what every row needs
- * and sorts the block's rows by class (outbound, inbound, internal) into
- * index lists without a branch; then one loop per class does the rest.
- * Classes come in random order, so per-row class branches would be
- * mispredicted about every other row. */
-#define CLS_BLOCK 2048
-enum { CLS_EXT = 0, CLS_IN = 1, CLS_OUT = 2, CLS_INT = 3 };
-
-typedef struct cls_lists {
-    uint16_t idx[4][CLS_BLOCK];   /* row offsets in the block, per class */
-    uint32_t n[4];
-} cls_lists;
-
-static inline void cls_push(cls_lists *c, unsigned cls, uint16_t off)
-{
-    c->idx[0][c->n[0]] = off; c->idx[1][c->n[1]] = off;
-    c->idx[2][c->n[2]] = off; c->idx[3][c->n[3]] = off;
-    c->n[cls]++;
-}
-
-/* Group A over rows [lo, hi): per-host totals, hours, timelines, ports,
- * and what is indexed by external host (single-purpose sources, beacon
- * votes, inbound ports). Hour cells and timelines are time-major: the rows
- * come sorted by time, so the current hour's cells (one per internal host)
- * stay in the cache. */
-static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi)
-{
-    const flow_table *t = e->t;
-    const int64_t *restrict tsc = t->ts;
-    const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
-    const uint16_t *restrict portc = t->port;
-    const uint32_t *restrict bytesc = t->bytes;
-    const uint32_t *restrict ii = e->int_index;
-    const int32_t *restrict port_id = e->port_id;
-    const size_t ni = e->nint;
-    const int64_t t0 = e->t0_ms;
-    const uint32_t h0 = (uint32_t)(floor_div(t0, HOUR_MS) - floor_div(floor_div(t0, HOUR_MS), 24) * 24);
-    const uint32_t width = (uint32_t)(e->bucket_ms / HOUR_MS), nbk = e->nbuckets;
-    uint64_t *restrict hour_flows = p->hour_flows, *restrict hour_bytes = p->hour_bytes;
-    uint32_t *restrict tl_all = p->tl_all, *restrict tl = p->tl;
-    port_stat *restrict ps = p->ps;
-    host_stat *restrict hsa = p->hs;
-    hour_cell *restrict ih = p->ih;
-    uint32_t *restrict ext_dst1 = p->ext_dst1;
-    bm_vote *restrict bm = p->bm;
-    uint64_t *restrict in_ports = p->in_ports;
-    uint32_t *restrict hp_in = p->hp_in;
-    const uint32_t inw = e->sp_in.words, nin = e->sp_in.n;
-    const int32_t *restrict in_of = e->sp_in.of;
-    cls_lists cl;
-    uint8_t hourv[CLS_BLOCK];
-    uint32_t bucketv[CLS_BLOCK], pidv[CLS_BLOCK];
-    uint64_t bv[CLS_BLOCK];
-
-    for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
-        const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
-        cl.n[0] = cl.n[1] = cl.n[2] = cl.n[3] = 0;
-        for (size_t i = blo; i < bhi; i++) {
-            const size_t o = i - blo;
-            const host_id s = srcc[i], d = dstc[i];
-            const int64_t ts = tsc[i];
-            uint64_t b = bytesc[i];
-            if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-            const uint32_t pid = (uint32_t)port_id[portc[i]];
-            const uint64_t hidx = ts >= t0 ? (uint64_t)(ts - t0) / (uint64_t)HOUR_MS : 0;
-            const uint32_t hour = (uint32_t)((h0 + hidx) % 24);
-            uint32_t bucket = width == 1 ? (uint32_t)hidx : (uint32_t)(hidx / width);
-            if (hidx > (uint64_t)UINT32_MAX || bucket >= nbk) bucket = nbk - 1;
-            const unsigned sint = ii[s] != NO_INDEX, dint = ii[d] != NO_INDEX;
-            const int sc = sint ? PEER_INTERNAL : PEER_EXTERNAL;
-            const int dc = dint ? PEER_INTERNAL : PEER_EXTERNAL;
-            hour_flows[hour]++;
-            hour_bytes[hour] += b;
-            tl_all[bucket]++;
-            port_stat *pst = &ps[pid];
-            pst->flows++;
-            pst->bytes += b;
-            host_stat *hs = &hsa[s];
-            hs->sent_flows[dc]++;
-            hs->sent_bytes[dc] += b;
-            if (ts < hs->first_ms) hs->first_ms = ts;
-            if (ts > hs->last_ms) hs->last_ms = ts;
-            host_stat *hd = &hsa[d];
-            hd->recv_flows[sc]++;
-            hd->recv_bytes[sc] += b;
-            if (ts < hd->first_ms) hd->first_ms = ts;
-            if (ts > hd->last_ms) hd->last_ms = ts;
-            hourv[o] = (uint8_t)hour; bucketv[o] = bucket; pidv[o] = pid; bv[o] = b;
-            cls_push(&cl, sint * 2 + dint, (uint16_t)o);
-        }
-        for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
-            const uint32_t o = cl.idx[CLS_OUT][k];
-            const size_t i = blo + o;
-            const uint32_t si = ii[srcc[i]];
-            const uint64_t b = bv[o];
-            hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
-            hc->flows++;
-            hc->bytes += b;
-            hc->out_bytes += b;
-            if (tl) tl[((size_t)bucketv[o] * ni + si) * 2]++;
-            port_stat *pst = &ps[pidv[o]];
-            pst->out_flows++;
-            pst->out_bytes += b;
-            bm_add(&bm[dstc[i]], (b << 16) | portc[i]);
-        }
-        for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
-            const uint32_t o = cl.idx[CLS_IN][k];
-            const size_t i = blo + o;
-            const host_id s = srcc[i], d = dstc[i];
-            const uint32_t di = ii[d], pid = pidv[o];
-            hour_cell *hc = &ih[(size_t)hourv[o] * ni + di];
-            hc->flows++;
-            hc->bytes += bv[o];
-            if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
-            ps[pid].in_flows++;
-            const uint32_t npid = (uint32_t)in_of[pid];
-            if (hp_in) hp_in[(size_t)di * nin + npid]++;
-            uint32_t x = ext_dst1[s];
-            if (x == NO_INDEX) ext_dst1[s] = d;
-            else if (x != d) ext_dst1[s] = DST_MULTI;
-            if (in_ports) in_ports[(size_t)s * inw + (npid >> 6)] |= 1ULL << (npid & 63);
-        }
-        for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
-            const uint32_t o = cl.idx[CLS_INT][k];
-            const size_t i = blo + o;
-            const uint32_t si = ii[srcc[i]], di = ii[dstc[i]];
-            const uint64_t b = bv[o];
-            hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
-            hc->flows++;
-            hc->bytes += b;
-            if (si != di) {
-                hour_cell *hd = &ih[(size_t)hourv[o] * ni + di];
-                hd->flows++;
-                hd->bytes += b;
-            }
-            if (tl) {
-                tl[((size_t)bucketv[o] * ni + si) * 2]++;
-                tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
-            }
-            ps[pidv[o]].int_flows++;
-        }
-    }
-}
-
-/* Group B over one block of rows (at most PASS_BLOCK): per host and port,
- * external peers. Internal rows are not applied to the pair matrix here but
- * appended to keys[] (pair index, port id, row offset) and applied after a
- * sort (apply_pair_keys): the matrix is far bigger than the caches, and
- * visiting it in address order turns a cache miss per internal row into a
- * stream. Heavy hitters are fed every SS_SAMPLE-th row: they only need to
- * see the heavy peers, and a sample does (facts scale the counts back). Returns the number of keys. */
-static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, uint64_t *restrict keys)
-{
-    const flow_table *t = e->t;
-    const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
-    const uint16_t *restrict portc = t->port;
-    const uint32_t *restrict bytesc = t->bytes;
-    const uint32_t *restrict ii = e->int_index;
-    const int32_t *restrict port_id = e->port_id;
-    const uint32_t nop = e->sp_out.n;
-    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of;
-    const size_t ni = e->nint;
-    host_port_stat *restrict hp = p->hp;
-    uint64_t *restrict hp_hi = p->hp_hi;
-    uint8_t *restrict hll = p->hll;
-    ss_slot *restrict ss = p->ss;
-    size_t nkeys = 0;
-    cls_lists cl;
-    uint32_t siv[CLS_BLOCK], div_[CLS_BLOCK];
-
-    for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
-        const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
-        cl.n[0] = cl.n[1] = cl.n[2] = cl.n[3] = 0;
-        for (size_t i = blo; i < bhi; i++) {
-            const size_t o = i - blo;
-            const uint32_t si = ii[srcc[i]], di = ii[dstc[i]];
-            siv[o] = si; div_[o] = di;
-            cls_push(&cl, (si != NO_INDEX) * 2 + (di != NO_INDEX), (uint16_t)o);
-        }
-        for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
-            const uint32_t o = cl.idx[CLS_OUT][k];
-            const size_t i = blo + o;
-            const uint32_t si = siv[o], opid = (uint32_t)out_of[port_id[portc[i]]];
-            uint64_t b = bytesc[i];
-            if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-            if (hp) {
-                size_t c = (size_t)si * nop + opid;
-                uint64_t low = (uint64_t)hp[c].bytes_lo + (b & 0xffffffffu);
-                hp[c].bytes_lo = (uint32_t)low;
-                hp[c].out_flows++;
-                if ((low >> 32) | (b >> 32)) hp_hi[c] += (low >> 32) + (b >> 32);
-            }
-            hll_add(hll + (size_t)si * 2 * HLL_M, dstc[i]);
-            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i]);
-        }
-        for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
-            const uint32_t o = cl.idx[CLS_IN][k];
-            const size_t i = blo + o;
-            const uint32_t di = div_[o];
-            hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
-            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
-        }
-        if (keys)
-            for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
-                const uint32_t o = cl.idx[CLS_INT][k];
-                const size_t i = blo + o;
-                keys[nkeys++] = ((uint64_t)(siv[o] * ni + div_[o]) << 32) | ((uint64_t)int_of[port_id[portc[i]]] << 16) | (uint64_t)(i - lo);
-            }
-    }
-    return nkeys;
-}
-
-/* Stable LSD radix sort of keys by their top 32 bits (the pair index),
- * 11 bits a round, as many rounds as the pair indexes need. */
-static void sort_pair_keys(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bits)
-{
-    enum { R = 11, NB = 1 << R };
-    size_t cnt[NB];
-    for (unsigned shift = 32; shift < 32 + bits; shift += R) {
-        memset(cnt, 0, sizeof cnt);
-        for (size_t k = 0; k < n; k++) cnt[(keys[k] >> shift) & (NB - 1)]++;
-        size_t sum = 0;
-        for (size_t b = 0; b < NB; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
-        for (size_t k = 0; k < n; k++) tmp[cnt[(keys[k] >> shift) & (NB - 1)]++] = keys[k];
-        memcpy(keys, tmp, n * sizeof *keys);
-    }
-}
-
-static void apply_pair_keys(const engine *e, partial *p, const uint64_t *keys, size_t n, size_t lo)
-{
-    const uint32_t st = e->pstride;
-    enum { AHEAD = 16 };
-    for (size_t k = 0; k < n; k++) {
-        if (k + AHEAD < n) __builtin_prefetch(p->pairs + (size_t)(keys[k + AHEAD] >> 32) * st, 1);
-        uint64_t key = keys[k];
-        uint64_t *pe = p->pairs + (size_t)(key >> 32) * st;
-        uint32_t pid = (uint32_t)(key >> 16) & 0xffff;
-        if ((uint32_t)pe[0] == 0) pe[0] = (uint64_t)(lo + (key & 0xffff)) << 32;
-        if ((uint32_t)pe[0] != UINT32_MAX) pe[0]++;
-        pe[1 + (pid >> 6)] |= 1ULL << (pid & 63);
-    }
-}
-
-#define PASS_BLOCK 65536
-
-static void pass_group_b(pass_job *j);
-
-static void *pass_thread(void *arg)
-{
-    pass_job *j = arg;
-    double c0 = thread_cpu_seconds();
-    if (j->groups & GROUP_A) pass_rows_a(j->e, j->p, j->lo, j->hi);
-    if (j->groups & GROUP_B) pass_group_b(j);
-    j->cpu = thread_cpu_seconds() - c0;
-    return NULL;
-}
-
-static void pass_group_b(pass_job *j)
-{
-    const engine *e = j->e;
-    uint64_t *keys = NULL, *tmp = NULL;
-    unsigned bits = 1;
-    if (j->p->pairs) {
-        keys = malloc(PASS_BLOCK * sizeof *keys);
-        tmp = malloc(PASS_BLOCK * sizeof *tmp);
-        if (!keys || !tmp) { free(keys); free(tmp); j->failed = 1; return; }
-        uint64_t np2 = (uint64_t)e->nint * e->nint;
-        while (bits < 32 && (1ULL << bits) < np2) bits++;
-    }
-    for (size_t lo = j->lo; lo < j->hi; lo += PASS_BLOCK) {
-        size_t hi = lo + PASS_BLOCK < j->hi ? lo + PASS_BLOCK : j->hi;
-        size_t n = pass_rows_b(e, j->p, lo, hi, keys);
-        if (n) {
-            sort_pair_keys(keys, tmp, n, bits);
-            apply_pair_keys(e, j->p, keys, n, lo);
-        }
-    }
-    free(keys);
-    free(tmp);
-}
-
-/* Folds b into a. b covers later rows than a. */
-static void ss_merge(ss_slot *a, const ss_slot *b)
-{
-    ss_slot all[2 * SS_K];
-    int n = 0;
-    for (int k = 0; k < SS_K; k++) if (a[k].host != HOST_NONE) all[n++] = a[k];
-    for (int k = 0; k < SS_K; k++) {
-        if (b[k].host == HOST_NONE) continue;
-        int found = 0;
-        for (int m = 0; m < n; m++)
-            if (all[m].host == b[k].host) { all[m].count += b[k].count; found = 1; break; }
-        if (!found) all[n++] = b[k];
-    }
-    /* keep the SS_K largest */
-    for (int k = 0; k < SS_K; k++) {
-        int best = -1;
-        for (int m = 0; m < n; m++)
-            if (all[m].host != HOST_NONE && (best < 0 || all[m].count > all[best].count)) best = m;
-        if (best < 0) { a[k].host = HOST_NONE; a[k].count = 0; continue; }
-        a[k] = all[best];
-        all[best].host = HOST_NONE;
-    }
-}
-
-/* Folds partial b (same groups, later rows) into a. */
-static void partial_merge(const engine *e, partial *a, const partial *b)
-{
-    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
-    if (a->hs && b->hs) {
-        for (int h = 0; h < 24; h++) { a->hour_flows[h] += b->hour_flows[h]; a->hour_bytes[h] += b->hour_bytes[h]; }
-        for (size_t k = 0; k < nb; k++) a->tl_all[k] += b->tl_all[k];
-        for (size_t k = 0; k < np; k++) {
-            port_stat *x = &a->ps[k];
-            const port_stat *y = &b->ps[k];
-            x->flows += y->flows; x->bytes += y->bytes; x->out_flows += y->out_flows;
-            x->out_bytes += y->out_bytes; x->in_flows += y->in_flows; x->int_flows += y->int_flows;
-        }
-        for (size_t h = 0; h < nh; h++) {
-            host_stat *x = &a->hs[h];
-            const host_stat *y = &b->hs[h];
-            for (int c = 0; c < 2; c++) {
-                x->sent_flows[c] += y->sent_flows[c]; x->recv_flows[c] += y->recv_flows[c];
-                x->sent_bytes[c] += y->sent_bytes[c]; x->recv_bytes[c] += y->recv_bytes[c];
-            }
-            if (y->first_ms < x->first_ms) x->first_ms = y->first_ms;
-            if (y->last_ms > x->last_ms) x->last_ms = y->last_ms;
-        }
-        for (size_t k = 0; k < ni * 24; k++) {
-            a->ih[k].flows += b->ih[k].flows;
-            a->ih[k].bytes += b->ih[k].bytes;
-            a->ih[k].out_bytes += b->ih[k].out_bytes;
-        }
-        if (a->tl && b->tl) for (size_t k = 0; k < ni * nb * 2; k++) a->tl[k] += b->tl[k];
-    }
-    if (a->bm && b->bm) {
-        for (size_t h = 0; h < nh; h++) {
-            uint32_t u = a->ext_dst1[h], v = b->ext_dst1[h];
-            if (u == NO_INDEX) a->ext_dst1[h] = v;
-            else if (v != NO_INDEX && v != u) a->ext_dst1[h] = DST_MULTI;
-            bm_vote *va = &a->bm[h];
-            const bm_vote *vb = &b->bm[h];
-            if (vb->count) {
-                if (va->count == 0 || va->key == vb->key) { va->key = vb->key; va->count += vb->count; }
-                else if (vb->count > va->count) { va->key = vb->key; va->count = vb->count - va->count; }
-                else va->count -= vb->count;
-            }
-        }
-        if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->sp_in.words; k++) a->in_ports[k] |= b->in_ports[k];
-        if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * e->sp_in.n; k++) a->hp_in[k] += b->hp_in[k];
-    }
-    if (a->hll && b->hll) {
-        for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
-        for (size_t k = 0; k < ni * 2; k++) ss_merge(a->ss + k * SS_K, b->ss + k * SS_K);
-        if (a->hp && b->hp)
-            for (size_t k = 0; k < ni * e->sp_out.n; k++) {
-                uint64_t sum = hp_out_bytes(a, k) + hp_out_bytes(b, k);
-                a->hp[k].bytes_lo = (uint32_t)sum;
-                a->hp_hi[k] = sum >> 32;
-                a->hp[k].out_flows += b->hp[k].out_flows;
-            }
-        if (a->pairs && b->pairs) {
-            size_t n = ni * ni, st = e->pstride;
-            for (size_t k = 0; k < n; k++) {
-                uint64_t *x = a->pairs + k * st;
-                const uint64_t *y = b->pairs + k * st;
-                uint32_t cy = (uint32_t)y[0];
-                if (!cy) continue;
-                uint32_t cx = (uint32_t)x[0];
-                uint64_t c = (uint64_t)cx + cy;
-                if (c > UINT32_MAX) c = UINT32_MAX;
-                uint64_t first = cx ? (x[0] >> 32) : (y[0] >> 32);
-                x[0] = (first << 32) | c;
-                for (uint32_t w = 1; w < st; w++) x[w] |= y[w];
-            }
-        }
-    }
-}
-
-/* Moves group B's arrays of src into dst (which holds group A's). */
-static void partial_take_b(partial *dst, partial *src)
-{
-    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi; dst->pairs = src->pairs;
-    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->pairs = NULL;
 }
 
 /* ---- pre-scan: ports and time span ----------------------------------------- */
@@ -633,21 +67,6 @@ static void *scan_thread(void *arg)
     }
     j->tmin = lo; j->tmax = hi;
     return NULL;
-}
-
-static int run_threads(int n, void *(*fn)(void *), void *jobs, size_t job_size)
-{
-    pthread_t th[64];
-    int started = 0;
-    for (int k = 1; k < n; k++) {
-        if (pthread_create(&th[k], NULL, fn, (char *)jobs + (size_t)k * job_size)) break;
-        started = k;
-    }
-    fn(jobs);
-    /* a thread that could not start runs here */
-    for (int k = started + 1; k < n; k++) fn((char *)jobs + (size_t)k * job_size);
-    for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
-    return 0;
 }
 
 static int threads_for(const engine_options *o, size_t n)
@@ -753,6 +172,121 @@ void engine_options_default(engine_options *o)
     o->threads = 0;
 }
 
+/* Dense internal index, ascending host id. */
+static int index_internal(engine *e)
+{
+    const flow_table *t = e->t;
+    e->int_index = malloc((e->nhosts + 1) * sizeof *e->int_index);
+    e->int_host = malloc((e->nhosts + 1) * sizeof *e->int_host);
+    if (!e->int_index || !e->int_host) return -1;
+    for (uint32_t h = 0; h < e->nhosts; h++) {
+        if (t->hosts.internal[h]) { e->int_index[h] = e->nint; e->int_host[e->nint++] = h; }
+        else e->int_index[h] = NO_INDEX;
+    }
+    return 0;
+}
+
+/* Dense port ids (and the per-direction spaces), and the timeline's shape:
+ * hour buckets from the first hour, wider when the period is long. The
+ * loader and the cache record the time range, and reading the whole time
+ * column again would cost more than the port scan; the pass clamps, so a
+ * wrong range cannot write out of bounds. */
+static int index_ports_and_time(engine *e, int nth)
+{
+    const flow_table *t = e->t;
+    scan_job *jobs = calloc((size_t)nth, sizeof *jobs);
+    if (!jobs) return -1;
+    int have_range = t->n > 0 && t->ts_min <= t->ts_max && t->ts[0] >= t->ts_min && t->ts[0] <= t->ts_max
+                     && t->ts[t->n - 1] >= t->ts_min && t->ts[t->n - 1] <= t->ts_max;
+    for (int k = 0; k < nth; k++) {
+        jobs[k].want_ts = !have_range;
+        jobs[k].t = t;
+        jobs[k].lo = t->n * (size_t)k / (size_t)nth;
+        jobs[k].hi = t->n * (size_t)(k + 1) / (size_t)nth;
+    }
+    run_threads(nth, scan_thread, jobs, sizeof *jobs);
+    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+    for (int k = 0; k < nth; k++) {
+        if (jobs[k].tmin < tmin) tmin = jobs[k].tmin;
+        if (jobs[k].tmax > tmax) tmax = jobs[k].tmax;
+    }
+    if (have_range) { tmin = t->ts_min; tmax = t->ts_max; }
+    if (t->n == 0) tmin = tmax = 0;
+    for (int pnum = 0; pnum < 65536; pnum++) {
+        int seen = 0;
+        for (int k = 0; k < nth; k++) seen |= jobs[k].seen[pnum];
+        e->port_id[pnum] = seen ? (int32_t)e->nports++ : -1;
+    }
+    free(jobs);
+    e->port_list = malloc((e->nports + 1) * sizeof *e->port_list);
+    if (!e->port_list) return -1;
+    for (int pnum = 0; pnum < 65536; pnum++)
+        if (e->port_id[pnum] >= 0) e->port_list[e->port_id[pnum]] = (uint16_t)pnum;
+    if (port_spaces(e, nth)) return -1;
+    e->pstride = 1 + e->sp_int.words;
+    e->t0_ms = floor_div(tmin, HOUR_MS) * HOUR_MS;
+    uint64_t hours = (uint64_t)((tmax - e->t0_ms) / HOUR_MS) + 1;
+    uint64_t width = (hours + MAX_BUCKETS - 1) / MAX_BUCKETS;
+    while (width < hours && (uint64_t)e->nint * ((hours + width - 1) / width) * 8 > BUDGET_TIMELINE) width *= 2;
+    e->bucket_ms = (int64_t)width * HOUR_MS;
+    e->nbuckets = (uint32_t)((tmax - e->t0_ms) / e->bucket_ms) + 1;
+    return 0;
+}
+
+/* Which big aggregates fit their budgets; a left-out one makes its
+ * detectors say "not rated" instead of blowing up the memory. */
+static void choose_sizes(const engine *e, pass_sizes *z)
+{
+    memset(z, 0, sizeof *z);
+    z->with_timeline = (uint64_t)e->nint * e->nbuckets * 8 <= BUDGET_TIMELINE;
+    z->with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
+    z->with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
+    z->with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
+    z->with_pairs = (uint64_t)e->nint * e->nint * e->pstride * 8 <= BUDGET_PAIRS && e->nint < 65536;
+}
+
+/* The pass keeps hour cells and timelines time-major (the rows come sorted
+ * by time, so the current hour's cells stay in the cache); facts read them
+ * host-major. */
+static int to_host_major(engine *e)
+{
+    size_t ni = e->nint, nb = e->nbuckets;
+    hour_cell *ih = zalloc(ni * 24 + 1, sizeof *ih);
+    if (!ih) return -1;
+    for (size_t a = 0; a < ni; a++)
+        for (size_t h = 0; h < 24; h++) ih[a * 24 + h] = e->f.ih[h * ni + a];
+    zfree(e->f.ih);
+    e->f.ih = ih;
+    if (!e->f.tl) return 0;
+    e->tl_sent = malloc((ni * nb + 1) * 4);
+    e->tl_recv = malloc((ni * nb + 1) * 4);
+    if (!e->tl_sent || !e->tl_recv) return -1;
+    for (size_t a = 0; a < ni; a++)
+        for (size_t k = 0; k < nb; k++) {
+            e->tl_sent[a * nb + k] = e->f.tl[(k * ni + a) * 2];
+            e->tl_recv[a * nb + k] = e->f.tl[(k * ni + a) * 2 + 1];
+        }
+    zfree(e->f.tl);
+    e->f.tl = NULL;
+    return 0;
+}
+
+static int alloc_derived(engine *e)
+{
+    e->port_ext_sources = calloc(e->nports + 1, 4);
+    e->port_int_senders = calloc(e->nports + 1, 4);
+    e->int_out_peers = calloc(e->nint + 1, 4);
+    e->int_in_peers = calloc(e->nint + 1, 4);
+    e->port_z = malloc((e->nports + 1) * sizeof *e->port_z);
+    e->port_z_host = malloc((e->nports + 1) * sizeof *e->port_z_host);
+    e->excluded = calloc(e->nhosts + 1, 1);
+    if (!e->port_ext_sources || !e->port_int_senders || !e->int_out_peers || !e->int_in_peers
+        || !e->port_z || !e->port_z_host || !e->excluded)
+        return -1;
+    for (uint32_t k = 0; k < e->nports; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
+    return 0;
+}
+
 engine *engine_build(const flow_table *t, const engine_options *o, char *err, size_t errlen)
 {
     double t_start = now_seconds(), c_start = cpu_seconds();
@@ -765,163 +299,22 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     e->opt = *o;
     e->nhosts = t->hosts.n;
     int nth = threads_for(o, t->n);
-
-    /* internal index */
-    e->int_index = malloc((e->nhosts + 1) * sizeof *e->int_index);
-    e->int_host = malloc((e->nhosts + 1) * sizeof *e->int_host);
-    if (!e->int_index || !e->int_host) goto oom;
-    for (uint32_t h = 0; h < e->nhosts; h++) {
-        if (t->hosts.internal[h]) { e->int_index[h] = e->nint; e->int_host[e->nint++] = h; }
-        else e->int_index[h] = NO_INDEX;
-    }
-
-    /* ports and time span */
-    {
-        scan_job *jobs = calloc((size_t)nth, sizeof *jobs);
-        if (!jobs) goto oom;
-        /* The loader and the cache record the time range; reading the whole
-         * time column again costs more than the port scan itself. The pass
-         * clamps, so a wrong range cannot write out of bounds. */
-        int have_range = t->n > 0 && t->ts_min <= t->ts_max && t->ts[0] >= t->ts_min && t->ts[0] <= t->ts_max
-                         && t->ts[t->n - 1] >= t->ts_min && t->ts[t->n - 1] <= t->ts_max;
-        for (int k = 0; k < nth; k++) {
-            jobs[k].want_ts = !have_range;
-            jobs[k].t = t;
-            jobs[k].lo = t->n * (size_t)k / (size_t)nth;
-            jobs[k].hi = t->n * (size_t)(k + 1) / (size_t)nth;
-        }
-        run_threads(nth, scan_thread, jobs, sizeof *jobs);
-        int64_t tmin = INT64_MAX, tmax = INT64_MIN;
-        for (int k = 0; k < nth; k++) {
-            if (jobs[k].tmin < tmin) tmin = jobs[k].tmin;
-            if (jobs[k].tmax > tmax) tmax = jobs[k].tmax;
-        }
-        if (have_range) { tmin = t->ts_min; tmax = t->ts_max; }
-        for (int pnum = 0; pnum < 65536; pnum++) {
-            int seen = 0;
-            for (int k = 0; k < nth; k++) seen |= jobs[k].seen[pnum];
-            e->port_id[pnum] = seen ? (int32_t)e->nports++ : -1;
-        }
-        free(jobs);
-        if (t->n == 0) tmin = tmax = 0;
-        e->port_list = malloc((e->nports + 1) * sizeof *e->port_list);
-        if (!e->port_list) goto oom;
-        for (int pnum = 0; pnum < 65536; pnum++)
-            if (e->port_id[pnum] >= 0) e->port_list[e->port_id[pnum]] = (uint16_t)pnum;
-        if (port_spaces(e, nth)) goto oom;
-        e->pstride = 1 + e->sp_int.words;
-        e->t0_ms = floor_div(tmin, HOUR_MS) * HOUR_MS;
-        uint64_t hours = (uint64_t)((tmax - e->t0_ms) / HOUR_MS) + 1;
-        uint64_t width = (hours + MAX_BUCKETS - 1) / MAX_BUCKETS;
-        while (width < hours && (uint64_t)e->nint * ((hours + width - 1) / width) * 8 > BUDGET_TIMELINE) width *= 2;
-        e->bucket_ms = (int64_t)width * HOUR_MS;
-        e->nbuckets = (uint32_t)((tmax - e->t0_ms) / e->bucket_ms) + 1;
-    }
-
-    /* what fits */
-    sizes z = {0};
-    z.with_timeline = (uint64_t)e->nint * e->nbuckets * 8 <= BUDGET_TIMELINE;
-    z.with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
-    z.with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
-    z.with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
-    z.with_pairs = (uint64_t)e->nint * e->nint * e->pstride * 8 <= BUDGET_PAIRS && e->nint < 65536;
-    /* Jobs: one thread runs both groups; two or more split into a group-A
-     * half and a group-B half, each half splitting the rows among its
-     * threads (each with its own copy of its group, merged after). More
-     * threads only while their copies stay small next to the table. */
-    while (nth > 2 && (partial_bytes(e, &z, GROUP_A) + partial_bytes(e, &z, GROUP_B)) * (size_t)nth / 2
-                      > 64u * 1024 * 1024 + t->n * 4) nth -= 2;
-    if (nth > 2 && nth % 2) nth--;
-    int na = nth >= 2 ? nth / 2 : 1, nbt = nth >= 2 ? nth - nth / 2 : 0;
-    int njobs = nth >= 2 ? nth : 1;
-    partial *parts = calloc((size_t)njobs, sizeof *parts);
-    pass_job *jobs = calloc((size_t)njobs, sizeof *jobs);
-    if (!parts || !jobs) { free(parts); free(jobs); goto oom; }
-    for (int k = 0; k < njobs; k++) {
-        int groups, idx, of;
-        if (njobs == 1) { groups = GROUP_A | GROUP_B; idx = 0; of = 1; }
-        else if (k < na) { groups = GROUP_A; idx = k; of = na; }
-        else { groups = GROUP_B; idx = k - na; of = nbt; }
-        if (partial_alloc(e, &z, groups, &parts[k])) {
-            for (int m = 0; m < k; m++) partial_free(&parts[m]);
-            free(parts); free(jobs);
-            goto oom;
-        }
-        jobs[k].e = e;
-        jobs[k].p = &parts[k];
-        jobs[k].groups = groups;
-        jobs[k].lo = t->n * (size_t)idx / (size_t)of;
-        jobs[k].hi = t->n * (size_t)(idx + 1) / (size_t)of;
-    }
-    double tp = now_seconds(), cp = cpu_seconds();
-    run_threads(njobs, pass_thread, jobs, sizeof *jobs);
-    if (stage_timing) {
-        fprintf(stderr, "pre %.3f pass: %.3f s cpu %.3f jobs %d:", cp - c_start, now_seconds() - tp, cpu_seconds() - cp, njobs);
-        for (int k = 0; k < njobs; k++) fprintf(stderr, " %s %.3f", jobs[k].groups == GROUP_A ? "A" : jobs[k].groups == GROUP_B ? "B" : "AB", jobs[k].cpu);
-        fputc('\n', stderr);
-    }
-    int failed = 0;
-    for (int k = 0; k < njobs; k++) failed |= jobs[k].failed;
-    if (failed) {
-        for (int m = 0; m < njobs; m++) partial_free(&parts[m]);
-        free(parts); free(jobs);
-        goto oom;
-    }
-    if (njobs > 1) {
-        for (int k = 1; k < na; k++) { partial_merge(e, &parts[0], &parts[k]); partial_free(&parts[k]); }
-        for (int k = na + 1; k < njobs; k++) { partial_merge(e, &parts[na], &parts[k]); partial_free(&parts[k]); }
-        partial_take_b(&parts[0], &parts[na]);
-        partial_free(&parts[na]);
-    }
-    e->f = parts[0];
-    free(parts);
-    free(jobs);
+    pass_sizes z;
+    if (index_internal(e) || index_ports_and_time(e, nth)) goto oom;
+    choose_sizes(e, &z);
     e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
-
-    /* The pass keeps hour cells and timelines time-major: the input is
-     * sorted by time, so the cells of the current hour (one per internal
-     * host) stay in the cache. Facts read them host-major. */
-    {
-        size_t ni = e->nint, nb = e->nbuckets;
-        hour_cell *ih = zalloc(ni * 24 + 1, sizeof *ih);
-        if (!ih) goto oom;
-        for (size_t a = 0; a < ni; a++)
-            for (size_t h = 0; h < 24; h++) ih[a * 24 + h] = e->f.ih[h * ni + a];
-        zfree(e->f.ih);
-        e->f.ih = ih;
-        if (e->f.tl) {
-            e->tl_sent = malloc((ni * nb + 1) * 4);
-            e->tl_recv = malloc((ni * nb + 1) * 4);
-            if (!e->tl_sent || !e->tl_recv) goto oom;
-            for (size_t a = 0; a < ni; a++)
-                for (size_t k = 0; k < nb; k++) {
-                    e->tl_sent[a * nb + k] = e->f.tl[(k * ni + a) * 2];
-                    e->tl_recv[a * nb + k] = e->f.tl[(k * ni + a) * 2 + 1];
-                }
-            zfree(e->f.tl);
-            e->f.tl = NULL;
-        }
-    }
-
-    e->port_ext_sources = calloc(e->nports + 1, 4);
-    e->port_int_senders = calloc(e->nports + 1, 4);
-    e->int_out_peers = calloc(e->nint + 1, 4);
-    e->int_in_peers = calloc(e->nint + 1, 4);
-    e->port_z = malloc((e->nports + 1) * sizeof *e->port_z);
-    e->port_z_host = malloc((e->nports + 1) * sizeof *e->port_z_host);
-    e->excluded = calloc(e->nhosts + 1, 1);
-    if (!e->port_ext_sources || !e->port_int_senders || !e->int_out_peers || !e->int_in_peers
-        || !e->port_z || !e->port_z_host || !e->excluded)
-        goto oom;
-    for (uint32_t k = 0; k < e->nports; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
-    double tq = cpu_seconds();
+    double c_pass = cpu_seconds();
+    if (pass_run(e, &z, nth, stage_timing) || to_host_major(e) || alloc_derived(e)) goto oom;
+    double c_derive = cpu_seconds();
     derive_counts(e);
     engine_find_work_hours(e);
-    double tg = cpu_seconds();
+    double c_graphs = cpu_seconds();
     if (engine_build_port_graphs(e)) goto oom;
-    double tbz = cpu_seconds();
+    double c_beacons = cpu_seconds();
     if (engine_find_beacon_series(e, nth)) goto oom;
-    if (stage_timing) fprintf(stderr, "derive %.3f graphs %.3f beacons %.3f (cpu)\n", tg - tq, tbz - tg, cpu_seconds() - tbz);
+    if (stage_timing)
+        fprintf(stderr, "pre-scan %.3f derive %.3f graphs %.3f beacons %.3f (cpu s)\n",
+                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, cpu_seconds() - c_beacons);
     e->build_seconds = now_seconds() - t_start;
     e->build_cpu_seconds = cpu_seconds() - c_start;
     return e;
@@ -951,102 +344,3 @@ const flow_table *engine_table(const engine *e)
     return e->t;
 }
 
-/* ---- work hours ---------------------------------------------------------------- */
-
-static void why_printf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void why_printf(char *buf, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, len, fmt, ap);
-    va_end(ap);
-}
-
-static void describe_hours(char *buf, size_t len, const uint8_t work[24])
-{
-    size_t off = 0;
-    buf[0] = 0;
-    /* runs of work hours, starting after an off hour so a run over midnight stays whole */
-    int start = 0;
-    while (start < 24 && work[start]) start++;
-    if (start == 24) { snprintf(buf, len, "0-24"); return; }
-    for (int k = 1; k <= 24; k++) {
-        int h = (start + k) % 24;
-        if (!work[h]) continue;
-        int a = h, n = 0;
-        while (n < 24 && work[(a + n) % 24]) n++;
-        off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%d-%d", off ? "," : "", a, (a + n) % 24 ? (a + n) % 24 : 24);
-        k += n - 1;
-        if (off >= len) break;
-    }
-}
-
-/* Work hours: split the 24 hourly connection counts into a low and a high
- * level at the gap that best separates them (two-means on log counts, the
- * threshold the geometric mean of the two levels' means), and call the high
- * hours work hours when the levels differ at least 2.5x. A flat profile
- * (another network, or no day rhythm) has no work hours, and then no hour is
- * "off". The override replaces the split. */
-void engine_find_work_hours(engine *e)
-{
-    const uint64_t *c = e->f.hour_flows;
-    facts_work_hours *w = &e->wh;
-    memset(w, 0, sizeof *w);
-    memset(e->work, 0, sizeof e->work);
-    double lv[24];
-    int order[24];
-    for (int h = 0; h < 24; h++) { lv[h] = log((double)c[h] + 1.0); order[h] = h; }
-    for (int a = 1; a < 24; a++)   /* sort hours by count, ascending */
-        for (int b = a; b > 0 && lv[order[b]] < lv[order[b - 1]]; b--) { int x = order[b]; order[b] = order[b - 1]; order[b - 1] = x; }
-    int best_split = -1;
-    double best_cost = INFINITY;
-    for (int k = 1; k < 24; k++) {  /* low: order[0..k-1], high: order[k..23] */
-        double m1 = 0, m2 = 0, cost = 0;
-        for (int i = 0; i < k; i++) m1 += lv[order[i]];
-        for (int i = k; i < 24; i++) m2 += lv[order[i]];
-        m1 /= k; m2 /= 24 - k;
-        for (int i = 0; i < k; i++) cost += (lv[order[i]] - m1) * (lv[order[i]] - m1);
-        for (int i = k; i < 24; i++) cost += (lv[order[i]] - m2) * (lv[order[i]] - m2);
-        if (cost < best_cost) { best_cost = cost; best_split = k; }
-    }
-    double lo = 0, hi = 0;
-    for (int i = 0; i < best_split; i++) lo += (double)c[order[i]];
-    for (int i = best_split; i < 24; i++) hi += (double)c[order[i]];
-    lo /= best_split; hi /= 24 - best_split;
-    w->ratio = lo > 0 ? hi / lo : (hi > 0 ? INFINITY : 1.0);
-    w->threshold = sqrt((lo > 0 ? lo : 1.0) * hi);
-
-    if (e->opt.work_start >= 0 && e->opt.work_end >= 0) {
-        int a = e->opt.work_start % 24, b = e->opt.work_end % 24;
-        for (int h = a; ; h = (h + 1) % 24) { e->work[h] = 1; if ((h + 1) % 24 == b) break; }
-        w->detected = 0;
-        w->start = a; w->end = b;
-        char hrs[96];
-        describe_hours(hrs, sizeof hrs, e->work);
-        why_printf(w->why, sizeof w->why, "Work hours %s UTC were set on the command line (the data's own split would give a %.1fx level ratio).", hrs, w->ratio);
-        return;
-    }
-    w->detected = 1;
-    if (!(w->ratio >= 2.5) || e->t->n == 0) {
-        w->start = w->end = -1;
-        snprintf(w->why, sizeof w->why, "No work hours: the busiest hours carry only %.1fx the connections of the quietest (2.5x needed), so no hour counts as off.", w->ratio);
-        return;
-    }
-    for (int i = best_split; i < 24; i++) e->work[order[i]] = 1;
-    /* start/end: the longest circular run */
-    int best_len = 0, best_start = -1;
-    for (int s = 0; s < 24; s++) {
-        if (!e->work[s] || e->work[(s + 23) % 24]) continue;
-        int n = 0;
-        while (n < 24 && e->work[(s + n) % 24]) n++;
-        if (n > best_len) { best_len = n; best_start = s; }
-    }
-    if (best_start < 0) { best_start = 0; best_len = 24; }
-    w->start = best_start;
-    w->end = (best_start + best_len) % 24;
-    char hrs[96];
-    describe_hours(hrs, sizeof hrs, e->work);
-    why_printf(w->why, sizeof w->why,
-             "Hours %s UTC are work hours: each carries %.0f connections over the file on average against %.0f for the other hours (%.1fx); the threshold %.0f is the geometric mean of the two levels.",
-             hrs, hi, lo, w->ratio, w->threshold);
-}

@@ -162,6 +162,35 @@ static inline uint64_t hp_out_bytes(const partial *p, size_t k)
     return (p->hp_hi[k] << 32) + p->hp[k].bytes_lo;
 }
 
+/* ---- the fused pass (pass.c) ------------------------------------------------ */
+
+static inline int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Group A: what is indexed by host and time, and by external host; group
+ * B: what is indexed by host and port, or by host pair. */
+enum { GROUP_A = 1, GROUP_B = 2 };
+
+/* Which of the big aggregates fit their budgets. */
+typedef struct pass_sizes {
+    int with_pairs, with_hp, with_hp_in, with_inports, with_timeline;
+} pass_sizes;
+
+/* Bytes of one partial holding the given groups. */
+size_t partial_bytes(const engine *e, const pass_sizes *z, int groups);
+void partial_free(partial *p);
+/* Zeroed, 64-byte aligned; big blocks lazily committed. Free with zfree. */
+void *zalloc(size_t n, size_t size);
+void zfree(void *p);
+/* Runs fn on jobs[0..n-1] (job_size bytes apart), jobs[0] on this thread. */
+int run_threads(int n, void *(*fn)(void *), void *jobs, size_t job_size);
+/* The fused pass with nth threads into e->f (the port spaces, sizes and
+ * time shape must be set); 0, or -1 when out of memory. */
+int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing);
+
 /* Pair entry of internal indexes (a sends to b). Word 0: low 32 bits flow
  * count, high 32 bits first row; words 1..: port mask by sp_int index. */
 static inline uint64_t *pair_at(const engine *e, const partial *p, uint32_t a, uint32_t b)
