@@ -37,7 +37,7 @@ static void run(engine *e, finding *f)
         f->top[0].metric = e->int_out_peers[best];
     }
     double next = f->ntop > 1 ? f->top[1].metric : 0;
-    f->score = ratio_over(f->top[0].metric, next);
+    f->score = ratio_over_count(f->top[0].metric, next);
     /* its busiest hour, from the timeline */
     double peak = 0, peak_ms = 0;
     if (e->tl_sent) {

@@ -49,16 +49,18 @@ static void run(engine *e, finding *f)
     f->found = 1;
     f->value = f->top[0].value;
     double next = f->ntop > 1 ? f->top[1].metric : 0;
-    f->score = ratio_over(f->top[0].metric, next);
+    f->score = ratio_over_count(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];
     finding_evidence(f, "pairs only it touches", f->top[0].metric);
     finding_evidence(f, "runner-up pairs", next);
     finding_evidence(f, "its (host, port) pairs", pairs[a]);
     finding_evidence(f, "internal hosts reached", e->int_out_peers[a]);
     finding_evidence(f, "internal flows", (double)e->f.hs[f->value].sent_flows[PEER_INTERNAL]);
-    char h1[64];
-    finding_why(f, "%s is the only host to touch %.0f internal (host, port) pairs, %.1fx the next host (%.0f), while it reaches only %u hosts in %.0f flows.",
-             host_text(e, f->value, h1), f->top[0].metric, f->score, next, e->int_out_peers[a],
+    char h1[64], rest[96];
+    if (next > 0) snprintf(rest, sizeof rest, "%.1fx the next host (%.0f)", f->score, next);
+    else snprintf(rest, sizeof rest, "and no other host touches any pair alone");
+    finding_why(f, "%s is the only host to touch %.0f internal (host, port) pairs, %s, while it reaches only %u hosts in %.0f flows.",
+             host_text(e, f->value, h1), f->top[0].metric, rest, e->int_out_peers[a],
              (double)e->f.hs[f->value].sent_flows[PEER_INTERNAL]);
     free(cnt); free(who); free(uniq); free(pairs);
 }

@@ -53,7 +53,7 @@ static void run(engine *e, finding *f)
     }
     double next = 0;
     for (int i = 0; i < f->ntop; i++) if (f->top[i].value != f->value) { next = f->top[i].metric; break; }
-    f->score = ratio_over(next, src[best]);
+    f->score = ratio_over_count(next, src[best]);
     /* the sources themselves */
     host_id *m = malloc(MEMBERS_MAX * sizeof *m);
     size_t nm = 0;

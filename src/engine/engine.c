@@ -164,6 +164,11 @@ double ratio_over(double a, double b)
     return a > 0 ? INFINITY : 1.0;
 }
 
+double ratio_over_count(double a, double b)
+{
+    return a / (b >= 1 ? b : 1);
+}
+
 /* ---- the run ----------------------------------------------------------------- */
 
 static double now_seconds(void)

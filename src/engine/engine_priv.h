@@ -229,8 +229,11 @@ const char *host_text(const engine *e, host_id h, char buf[64]);
 const char *fmt_bytes(double b, char buf[32]);
 /* "2020-01-07 03:12 UTC" */
 const char *fmt_time(int64_t ms, char buf[32]);
-/* Score of a winner over its runner-up: ratio (inf-safe). */
+/* Score of a winner over its runner-up: a / b, infinite when b is 0. */
 double ratio_over(double a, double b);
+/* The same for counts: a runner-up of 0 counts as 1, so the score stays a
+ * finite number (the winner's count) when nobody else comes close. */
+double ratio_over_count(double a, double b);
 
 /* Work hours from the hourly profile (build.c): fills e->wh and e->work. */
 void engine_find_work_hours(engine *e);
