@@ -85,17 +85,12 @@ static void derive_counts(engine *e)
 {
     const partial *p = &e->f;
     size_t ni = e->nint;
-    if (p->in_ports)
-        for (size_t h = 0; h < e->nhosts; h++) {
-            const uint64_t *w = p->in_ports + h * e->sp_in.words;
-            for (uint32_t k = 0; k < e->sp_in.words; k++) {
-                uint64_t m = w[k];
-                while (m) {
-                    int b = __builtin_ctzll(m);
-                    m &= m - 1;
-                    e->port_ext_sources[e->sp_in.pid[k * 64 + (uint32_t)b]]++;
-                }
-            }
+    if (engine_has_in_ports(e))
+        for (host_id h = 0; h < e->nhosts; h++) {
+            in_port_iter it;
+            uint32_t pid;
+            if (e->int_index[h] != NO_INDEX || !in_ports_begin(e, h, &it)) continue;
+            while (in_ports_next(&it, &pid)) e->port_ext_sources[pid]++;
         }
     if (p->hp)
         for (size_t a = 0; a < ni; a++)
@@ -105,6 +100,85 @@ static void derive_counts(engine *e)
         for (uint32_t a = 0; a < ni; a++)
             for (uint32_t b = 0; b < ni; b++)
                 if (a != b && (uint32_t)pair_at(e, p, a, b)[0]) { e->int_out_peers[a]++; e->int_in_peers[b]++; }
+}
+
+/* ---- inbound ports as lists ------------------------------------------------- */
+
+#define IN_LIST_CAP (32u << 20)   /* (source, port) pairs kept at most */
+
+typedef struct list_job {
+    const engine *e;
+    size_t lo, hi;
+    uint64_t *v;
+    size_t n, cap, limit;
+    int failed;
+} list_job;
+
+static void *list_thread(void *arg)
+{
+    list_job *j = arg;
+    const flow_table *t = j->e->t;
+    const uint32_t *ii = j->e->int_index;
+    uint64_t last = UINT64_MAX;
+    for (size_t i = j->lo; i < j->hi && !j->failed; i++) {
+        host_id s = t->src[i];
+        if (ii[s] != NO_INDEX || ii[t->dst[i]] == NO_INDEX) continue;
+        uint64_t key = ((uint64_t)s << 32) | (uint32_t)j->e->port_id[t->port[i]];
+        if (key == last) continue;   /* repeats in a row are common and free to drop */
+        last = key;
+        if (j->n == j->cap) {
+            size_t cap = j->cap ? j->cap * 2 : 65536;
+            uint64_t *nv = j->n >= j->limit ? NULL : realloc(j->v, cap * sizeof *nv);
+            if (!nv) { j->failed = 1; break; }
+            j->v = nv; j->cap = cap;
+        }
+        j->v[j->n++] = key;
+    }
+    return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* When the bitsets of inbound ports per source did not fit, one more scan
+ * collects the distinct (source, port) pairs as sorted lists: a scan from a
+ * million addresses has about a pair each. Beyond IN_LIST_CAP pairs the
+ * questions that need them say they are not rated. 0, or -1 out of memory. */
+static int collect_in_lists(engine *e, int nth)
+{
+    list_job *jobs = calloc((size_t)nth, sizeof *jobs);
+    if (!jobs) return -1;
+    for (int k = 0; k < nth; k++) {
+        jobs[k].e = e;
+        jobs[k].lo = e->t->n * (size_t)k / (size_t)nth;
+        jobs[k].hi = e->t->n * (size_t)(k + 1) / (size_t)nth;
+        jobs[k].limit = IN_LIST_CAP / (size_t)nth;
+    }
+    run_threads(nth, list_thread, jobs, sizeof *jobs);
+    size_t n = 0;
+    int failed = 0;
+    for (int k = 0; k < nth; k++) { n += jobs[k].n; failed |= jobs[k].failed; }
+    uint64_t *all = failed ? NULL : malloc((n + 1) * sizeof *all);
+    if (all) {
+        size_t m = 0;
+        for (int k = 0; k < nth; k++) { memcpy(all + m, jobs[k].v, jobs[k].n * sizeof *all); m += jobs[k].n; }
+    }
+    for (int k = 0; k < nth; k++) free(jobs[k].v);
+    free(jobs);
+    if (!all) return 0;   /* too many pairs: left out, not an error */
+    qsort(all, n, sizeof *all, cmp_u64);
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++) if (!u || all[k] != all[u - 1]) all[u++] = all[k];
+    e->in_off = calloc((size_t)e->nhosts + 2, sizeof *e->in_off);
+    e->in_pid = malloc((u + 1) * sizeof *e->in_pid);
+    if (!e->in_off || !e->in_pid) { free(all); return -1; }
+    for (size_t k = 0; k < u; k++) { e->in_off[(all[k] >> 32) + 1]++; e->in_pid[k] = (uint32_t)all[k]; }
+    for (uint32_t h = 0; h < e->nhosts; h++) e->in_off[h + 1] += e->in_off[h];
+    free(all);
+    return 0;
 }
 
 /* ---- port spaces ------------------------------------------------------------- */
@@ -305,6 +379,7 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
     double c_pass = cpu_seconds();
     if (pass_run(e, &z, nth, stage_timing) || to_host_major(e) || alloc_derived(e)) goto oom;
+    if (!z.with_inports && collect_in_lists(e, nth)) goto oom;
     double c_derive = cpu_seconds();
     derive_counts(e);
     engine_find_work_hours(e);
@@ -330,6 +405,7 @@ void engine_free(engine *e)
     partial_free(&e->f);
     free(e->sp_int.of); free(e->sp_int.pid); free(e->sp_out.of); free(e->sp_out.pid);
     free(e->sp_in.of); free(e->sp_in.pid);
+    free(e->in_off); free(e->in_pid);
     free(e->int_index); free(e->int_host); free(e->port_list); free(e->tl_sent); free(e->tl_recv);
     free(e->port_ext_sources); free(e->port_int_senders); free(e->int_out_peers); free(e->int_in_peers);
     free(e->edge_off); free(e->edges); free(e->node_off); free(e->nodes); free(e->clique_bound);

@@ -12,23 +12,23 @@
 static void run(engine *e, finding *f)
 {
     finding_begin(f, 3, ANSWER_PORT, "x fewer", "external sources");
-    if (!e->f.in_ports) {
+    if (!engine_has_in_ports(e)) {
         finding_why(f, "Not rated: %u hosts x %u ports is too many to keep the ports each source uses.", e->nhosts, e->nports);
         return;
     }
-    uint32_t np = e->nports, pw = e->sp_in.words;
-    const uint32_t *npid = e->sp_in.pid;
+    uint32_t np = e->nports;
+    in_port_iter it;
+    uint32_t pid;
     uint32_t *src = malloc((np + 1) * sizeof *src);
     if (!src) { finding_why(f, "Out of memory."); return; }
     for (uint32_t k = 0; k < np; k++) src[k] = e->port_ext_sources[k];
     for (uint32_t h = 0; h < e->nhosts; h++) {   /* the person's excluded sources */
         if (!e->excluded[h] || e->int_index[h] != NO_INDEX) continue;
-        const uint64_t *w = e->f.in_ports + (size_t)h * pw;
-        for (uint32_t k = 0; k < pw; k++)
-            for (uint64_t m = w[k]; m; m &= m - 1) src[npid[k * 64 + (uint32_t)__builtin_ctzll(m)]]--;
+        if (in_ports_begin(e, h, &it))
+            while (in_ports_next(&it, &pid)) src[pid]--;
     }
     int64_t best = -1;
-    for (uint32_t pid = 0; pid < np; pid++) {
+    for (pid = 0; pid < np; pid++) {
         if (!src[pid]) continue;
         top_offer(f, e->port_list[pid], (double)src[pid], 0);
         if (best < 0 || src[pid] < src[best]
@@ -58,11 +58,11 @@ static void run(engine *e, finding *f)
     host_id *m = malloc(MEMBERS_MAX * sizeof *m);
     size_t nm = 0;
     if (m) {
-        uint32_t ib = (uint32_t)e->sp_in.of[best];
-        uint32_t w = ib >> 6;
-        uint64_t bit = 1ULL << (ib & 63);
-        for (uint32_t h = 0; h < e->nhosts && nm < MEMBERS_MAX; h++)
-            if (e->int_index[h] == NO_INDEX && !e->excluded[h] && (e->f.in_ports[(size_t)h * pw + w] & bit)) m[nm++] = h;
+        for (uint32_t h = 0; h < e->nhosts && nm < MEMBERS_MAX; h++) {
+            if (e->int_index[h] != NO_INDEX || e->excluded[h] || !in_ports_begin(e, h, &it)) continue;
+            while (in_ports_next(&it, &pid))
+                if (pid == (uint32_t)best) { m[nm++] = h; break; }
+        }
         finding_members(e, f, m, nm);
         free(m);
     }

@@ -119,6 +119,11 @@ struct engine {
     partial f;                        /* the merged facts */
     uint32_t *tl_sent, *tl_recv;      /* [nint * nbuckets], from f.tl after the merge */
 
+    /* When the inbound-port bitsets do not fit (a million sources on
+     * thousands of ports), the same sets as sorted lists per source. */
+    uint32_t *in_off;                 /* [nhosts + 1] into in_pid, or NULL */
+    uint32_t *in_pid;                 /* port ids */
+
     /* derived at build */
     uint32_t *port_ext_sources;       /* [nports] distinct external sources sending inward */
     uint32_t *port_int_senders;       /* [nports] distinct internal hosts sending outward */
@@ -196,6 +201,54 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing);
 static inline uint64_t *pair_at(const engine *e, const partial *p, uint32_t a, uint32_t b)
 {
     return p->pairs + ((size_t)a * e->nint + b) * e->pstride;
+}
+
+/* The ports an external host sent inward on, from the bitsets or the
+ * lists, whichever the build kept:
+ *   in_port_iter it; uint32_t pid;
+ *   if (in_ports_begin(e, h, &it)) while (in_ports_next(&it, &pid)) ... */
+typedef struct in_port_iter {
+    const uint64_t *w;            /* bitset words, or NULL */
+    const uint32_t *space;        /* sp_in.pid */
+    uint32_t nw, k;
+    uint64_t bits;
+    const uint32_t *p, *end;      /* list */
+} in_port_iter;
+
+static inline int engine_has_in_ports(const engine *e)
+{
+    return e->f.in_ports || e->in_off;
+}
+
+static inline int in_ports_begin(const engine *e, host_id h, in_port_iter *it)
+{
+    it->w = NULL; it->p = it->end = NULL;
+    it->space = NULL; it->nw = it->k = 0; it->bits = 0;
+    if (e->f.in_ports) {
+        it->w = e->f.in_ports + (size_t)h * e->sp_in.words;
+        it->space = e->sp_in.pid;
+        it->nw = e->sp_in.words;
+        it->k = 0;
+        it->bits = it->w[0];
+        return 1;
+    }
+    if (e->in_off) { it->p = e->in_pid + e->in_off[h]; it->end = e->in_pid + e->in_off[h + 1]; return 1; }
+    return 0;
+}
+
+static inline int in_ports_next(in_port_iter *it, uint32_t *pid)
+{
+    if (it->w) {
+        while (!it->bits) {
+            if (++it->k >= it->nw) return 0;
+            it->bits = it->w[it->k];
+        }
+        *pid = it->space[it->k * 64 + (uint32_t)__builtin_ctzll(it->bits)];
+        it->bits &= it->bits - 1;
+        return 1;
+    }
+    if (it->p < it->end) { *pid = *it->p++; return 1; }
+    return 0;
 }
 
 /* ---- detectors ------------------------------------------------------------- */

@@ -231,6 +231,28 @@ static void many_inbound_ports(void **state)
     fx_free(&f, e);
 }
 
+/* A million-address scan on every port does not fit per-source port
+ * bitsets; the build keeps sorted lists instead and question 4 still works. */
+static void inbound_port_lists(void **state)
+{
+    fx f; fx_init(&f, 200000);
+    char a[16], b[16];
+    uint32_t src = 0;
+    for (uint32_t port = 1000; port < 65000; port++)
+        for (int k = 0; k < (port == 30000 ? 1 : 2); k++, src++)
+            fx_add(&f, FX_T0 + src, fx_ip(a, 18, src), fx_ip(b, 13, src % 50), (uint16_t)port, 60);
+    engine *e = fx_engine(&f, NULL);
+    finding out[DETECTOR_COUNT];
+    fx_run(&f, e, out);
+    assert_true(out[3].found);
+    assert_string_equal(fx_answer(e, out, 3), "30000");
+    assert_int_equal(out[3].nmembers, 1);
+    port_facts pf;
+    assert_int_equal(facts_port(e, 1000, &pf), 0);
+    assert_int_equal(pf.ext_sources_in, 2);
+    fx_free(&f, e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +261,7 @@ int main(void)
         cmocka_unit_test(rerun_is_stable),
         cmocka_unit_test(edge_tables),
         cmocka_unit_test(many_inbound_ports),
+        cmocka_unit_test(inbound_port_lists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
