@@ -62,7 +62,7 @@ enum { PEER_INTERNAL = 0, PEER_EXTERNAL = 1 };
 
 typedef enum peers_kind {
     PEERS_EXACT = 0,      /* the count is exact */
-    PEERS_ESTIMATE = 1,   /* a HyperLogLog estimate (within a few percent) */
+    PEERS_ESTIMATE = 1,   /* a HyperLogLog estimate (64 registers: about +-13%) */
     PEERS_AT_LEAST = 2    /* at least this many (external hosts: 0, 1 or "2+") */
 } peers_kind;
 
@@ -98,7 +98,8 @@ size_t facts_top_hosts(const engine *e, facts_direction d, facts_metric m, candi
 typedef struct host_peer {
     host_id peer;
     uint64_t flows;       /* flows between the two in that direction */
-    int approximate;      /* 1: a heavy-hitter count (external peers), may undercount */
+    int approximate;      /* 1: a heavy-hitter count (external peers), from a 1-in-4
+                           * sample of the flows, scaled back: roughly right */
 } host_peer;
 
 /* Peers of host h, most flows first: outgoing != 0 gives hosts h sent to,
