@@ -8,8 +8,9 @@
  * A cache is used only when everything matches: magic, format version, byte
  * order, header checksum, the source's path, size, mtime (ns) and a hash of its
  * first and last megabyte, the internal CIDR list, every section's bounds and
- * checksum, and every host id in the src/dst columns below the host count.
- * Anything else is a miss: the cache is removed, the file parsed, the cache
+ * checksum, and every host id in the src/dst columns below the host count
+ * (the columns' part deferred to cache_check_columns when the caller's facts
+ * are cached: then no column page is read at all). Anything else is a miss: the cache is removed, the file parsed, the cache
  * rebuilt. Writes go to a temporary file in the same folder, fsync, rename, so
  * a reader sees the old cache or the new one, never half of one.
  *
@@ -37,6 +38,13 @@ typedef struct cache_options {
     const char *dir;    /* NULL: $XDG_CACHE_HOME/nettui, else ~/.cache/nettui */
     int threads;        /* for checksumming the columns; 0: number of cores */
     FILE *notes;        /* one line per cache event (rejected, not written), or NULL */
+    /* Optional. Asked once a cache's header, source and small sections check
+     * out, with the cache's identity (cache_table_id): 1 when the caller will
+     * read none of the columns (its facts for that cache are saved), and the
+     * 2 GB column pass (checksums, host-id bounds) is then left out; the
+     * caller must run cache_check_columns before it reads a column. */
+    int (*skip_columns)(void *user, const char *cpath, uint64_t table_id);
+    void *user;
 } cache_options;
 
 void cache_options_default(cache_options *o);
@@ -64,6 +72,16 @@ cache_result cache_load(const char *cpath, const char *source, const cidr_list *
  * earlier cache file is untouched. */
 int cache_save(const char *cpath, const char *source, const flow_table *t, const load_report *rep,
                int threads, char *err, size_t errlen);
+
+/* The identity of the cache behind t: the header checksum of the mapping t
+ * came from, or, for a parsed table, of the cache file cpath when that file
+ * holds the same table (counts, range, totals). 0, or -1 (no such cache). */
+int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id);
+
+/* The column pass cache_load left out when skip_columns said so: checksums,
+ * host ids below the host count, timestamps in range. 0 (also for a table
+ * that was parsed, not mapped), or -1 with a sentence in why. */
+int cache_check_columns(const flow_table *t, int threads, char *why, size_t whylen);
 
 /* The one way in for every mode: the table of path from its cache when the
  * cache is fresh, else load_file(path, lo) and, when that succeeds, a new

@@ -8,7 +8,10 @@
  *   columns         ts, src, dst, port, bytes; each page aligned, so they
  *                   can be used in place from the mapping
  * Every section carries a checksum; src and dst are also bounds-checked
- * against the host count, in the same threaded pass, on every load. */
+ * against the host count, in the same threaded pass. The small sections are
+ * checked on every load; the columns too, unless the caller says it will
+ * not read them (cache_options.skip_columns: its facts are cached), and
+ * then cache_check_columns does it before anything reads them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -578,8 +581,37 @@ static int hosts_restore(host_dict *d, const unsigned char *base, const cache_he
     return 0;
 }
 
-cache_result cache_load(const char *cpath, const char *source, const cidr_list *internal,
-                        int threads, flow_table *t, load_report *rep, char *why, size_t whylen)
+/* The column pass: every column's checksum, every src/dst id below the host
+ * count, every timestamp inside the header's range. 0, or -1 with why. */
+static int columns_check(const unsigned char *base, const cache_header *h, int threads, char *why, size_t whylen)
+{
+    sum_job jobs[SEC_COUNT];
+    int nc = SEC_COUNT - SEC_FIRST_COLUMN;
+    for (int s = SEC_FIRST_COLUMN; s < SEC_COUNT; s++)
+        jobs[s - SEC_FIRST_COLUMN] = (sum_job){ base + h->sec[s].off, h->sec[s].len, s == SEC_SRC || s == SEC_DST, 0, 0 };
+    int64_t ts_lo, ts_hi;
+    sum_jobs_ts(jobs, nc, threads, SEC_TS - SEC_FIRST_COLUMN, &ts_lo, &ts_hi);
+    for (int s = SEC_FIRST_COLUMN; s < SEC_COUNT; s++) {
+        if (jobs[s - SEC_FIRST_COLUMN].sum != h->sec[s].sum) { reject(why, whylen, "%s", "is corrupted (checksum)"); return -1; }
+    }
+    if (h->rows && (jobs[SEC_SRC - SEC_FIRST_COLUMN].max >= h->nhosts || jobs[SEC_DST - SEC_FIRST_COLUMN].max >= h->nhosts)) {
+        reject(why, whylen, "%s", "is corrupted (host ids)");
+        return -1;
+    }
+    /* the loader's promise the engine builds on: every timestamp in
+     * [ts_min, ts_max], and that range inside [0, LOAD_TS_MAX_MS] */
+    if (h->rows && (ts_lo != h->ts_min || ts_hi != h->ts_max)) {
+        reject(why, whylen, "%s", "is corrupted (timestamps)");
+        return -1;
+    }
+    return 0;
+}
+
+/* cache_load, where skip (when set) may waive the column pass: it is asked
+ * once the header, the source and the small sections check out. */
+static cache_result cache_load_skip(const char *cpath, const char *source, const cidr_list *internal,
+                                    int threads, flow_table *t, load_report *rep, char *why, size_t whylen,
+                                    int (*skip)(void *, const char *, uint64_t), void *user)
 {
     memset(t, 0, sizeof *t);
     int fd = open(cpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -650,25 +682,24 @@ cache_result cache_load(const char *cpath, const char *source, const cidr_list *
      * faulting them in from several threads beats MAP_POPULATE's one. */
     map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) { reject(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto out; }
-    madvise(map, size, MADV_WILLNEED);
     const unsigned char *base = map;
+    /* The small sections (path, dictionary, big-bytes list) always. */
     sum_job jobs[SEC_COUNT];
     for (int s = 0; s < SEC_COUNT; s++)
         jobs[s] = (sum_job){ base + h.sec[s].off, h.sec[s].len, s == SEC_SRC || s == SEC_DST, 0, 0 };
-    int64_t ts_lo, ts_hi;
-    sum_jobs_ts(jobs, SEC_COUNT, threads, SEC_TS, &ts_lo, &ts_hi);
-    for (int s = 0; s < SEC_COUNT; s++) {
+    sum_jobs(jobs, SEC_FIRST_COLUMN, threads);
+    for (int s = 0; s < SEC_FIRST_COLUMN; s++) {
         if (jobs[s].sum != h.sec[s].sum) { reject(why, whylen, "%s", "is corrupted (checksum)"); goto out; }
     }
-    if (h.rows && (jobs[SEC_SRC].max >= h.nhosts || jobs[SEC_DST].max >= h.nhosts)) {
-        reject(why, whylen, "%s", "is corrupted (host ids)");
-        goto out;
-    }
-    /* the loader's promise the engine builds on: every timestamp in
-     * [ts_min, ts_max], and that range inside [0, LOAD_TS_MAX_MS] */
-    if (h.rows && (h.ts_min < 0 || h.ts_max > LOAD_TS_MAX_MS || ts_lo != h.ts_min || ts_hi != h.ts_max)) {
+    if (h.rows && (h.ts_min < 0 || h.ts_max > LOAD_TS_MAX_MS || h.ts_min > h.ts_max)) {
         reject(why, whylen, "%s", "is corrupted (timestamps)");
         goto out;
+    }
+    /* The columns (2 GB at full size) only when the caller will read them:
+     * a caller whose facts for this very cache are saved reads none. */
+    if (!skip || !skip(user, cpath, h.header_sum)) {
+        madvise(map, size, MADV_WILLNEED);
+        if (columns_check(base, &h, threads, why, whylen)) goto out;
     }
     const flow_big_bytes *big = (const flow_big_bytes *)(base + h.sec[SEC_BIG].off);
     for (uint64_t i = 0; i < h.nbig; i++) {
@@ -716,6 +747,52 @@ out:
     return res;
 }
 
+cache_result cache_load(const char *cpath, const char *source, const cidr_list *internal,
+                        int threads, flow_table *t, load_report *rep, char *why, size_t whylen)
+{
+    return cache_load_skip(cpath, source, internal, threads, t, rep, why, whylen, NULL, NULL);
+}
+
+/* The mapped header of a table cache_load made, or NULL. */
+static const cache_header *mapped_header(const flow_table *t)
+{
+    const cache_header *h = t->region;
+    if (!h || t->region_len < HEADER_SIZE || memcmp(h->magic, CACHE_MAGIC, 8) || h->version != CACHE_FORMAT_VERSION)
+        return NULL;
+    return h;
+}
+
+int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id)
+{
+    const cache_header *m = mapped_header(t);
+    cache_header h;
+    if (m) {
+        h = *m;
+    } else {
+        int fd = cpath ? open(cpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : -1;
+        if (fd < 0) return -1;
+        int bad = pread_all(fd, &h, sizeof h, 0);
+        close(fd);
+        if (bad || memcmp(h.magic, CACHE_MAGIC, 8) || h.version != CACHE_FORMAT_VERSION || h.endian != CACHE_ENDIAN
+            || h.header_size != sizeof h || bytes_sum(&h, offsetof(cache_header, header_sum)) != h.header_sum)
+            return -1;
+    }
+    /* the cache on disk must be the table in hand (a parse just saved it) */
+    if (h.rows != t->n || h.nhosts != t->hosts.n || h.names_len != t->hosts.names_len || h.nbig != t->nbig
+        || h.ts_min != t->ts_min || h.ts_max != t->ts_max || h.total_bytes != t->total_bytes
+        || (int)h.ninternal != t->internal.n)
+        return -1;
+    *id = h.header_sum;
+    return 0;
+}
+
+int cache_check_columns(const flow_table *t, int threads, char *why, size_t whylen)
+{
+    const cache_header *h = mapped_header(t);
+    if (!h) return 0;   /* parsed, not mapped: the loader made the columns */
+    return columns_check(t->region, h, threads, why, whylen);
+}
+
 /* ---- the one way in ---------------------------------------------------------------- */
 
 void cache_options_default(cache_options *o)
@@ -751,8 +828,8 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
         use_cache = 0;
     if (use_cache) {
         double t0 = now_seconds();
-        cache_result r = cache_load(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
-                                    t, rep, msg, sizeof msg);
+        cache_result r = cache_load_skip(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
+                                         t, rep, msg, sizeof msg, co->skip_columns, co->user);
         if (r == CACHE_HIT) {
             rep->seconds = now_seconds() - t0;
             *from_cache = 1;
