@@ -14,8 +14,9 @@ int run_answers(const cli_options *o)
 {
     flow_table t;
     load_report rep;
-    int from_cache = 0;
-    int status = cli_load_table(o, &t, &rep, &from_cache);
+    int from_cache = 0, facts_cached = 0;
+    engine_cache fc;
+    int status = cli_load_table_facts(o, &t, &rep, &from_cache, &fc);
     if (status != EXIT_OK) return status;
 
     engine_options eo;
@@ -24,7 +25,7 @@ int run_answers(const cli_options *o)
     eo.work_end = o->work_end;
     eo.threads = o->threads;
     char err[256];
-    engine *e = engine_build(&t, &eo, err, sizeof err);
+    engine *e = engine_open(&t, &eo, &fc, &facts_cached, err, sizeof err);
     if (!e) {
         fprintf(stderr, "nettui: %s\n", err);
         flows_free(&t);
@@ -56,8 +57,9 @@ int run_answers(const cli_options *o)
             blacklist_toggle(&bl, m);
             engine_run(e, &bl, again);
         }
-        fprintf(stderr, "timing: rows %zu build %.3f s (cpu %.3f s) run %.3f s rerun %.3f s change %.3f s load %.3f s%s\n",
-                t.n, tb, engine_build_cpu_seconds(e), tr, tr2, tr3, rep.seconds, from_cache ? " (cache)" : "");
+        fprintf(stderr, "timing: rows %zu build %.3f s (cpu %.3f s)%s run %.3f s rerun %.3f s change %.3f s load %.3f s%s\n",
+                t.n, tb, engine_build_cpu_seconds(e), facts_cached ? " (facts cache)" : "", tr, tr2, tr3,
+                rep.seconds, from_cache ? " (cache)" : "");
         if (*timing == '2')
             for (int k = 0; k < DETECTOR_COUNT; k++)
                 fprintf(stderr, "timing: %-20s %.4f s\n", engine_detector(k)->id, engine_detector_seconds(e, k));

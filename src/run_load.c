@@ -60,6 +60,11 @@ static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t row
 
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
 {
+    return cli_load_table_facts(o, t, rep, from_cache, NULL);
+}
+
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc)
+{
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
@@ -75,6 +80,10 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
     co.enabled = !o->no_cache;
     co.dir = o->cache_dir;
     co.threads = o->threads;
+    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, stderr)) {
+        co.skip_columns = engine_cache_skip_columns;
+        co.user = fc;
+    }
     char *notes = NULL;    /* the cache's notes wait until the bar is gone */
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);

@@ -29,6 +29,9 @@ typedef struct cli_options {
  * *from_cache says which. Returns EXIT_OK or an EXIT_* status after printing
  * one sentence on stderr. */
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache);
+/* The same, and names the facts cache in *fc for engine_open (its columns
+ * then go unchecked when saved facts for the cache exist). */
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
 
 int run_summary(const cli_options *o);   /* --summary: key: value lines */
 int run_answers(const cli_options *o);   /* --answers [--json] [--export PATH] */

@@ -8,6 +8,7 @@
 #define NETTUI_ENGINE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "nettui/flows.h"
 
@@ -106,6 +107,43 @@ void engine_timing(const engine *e, double *build_seconds, double *run_seconds);
 double engine_build_cpu_seconds(const engine *e);
 /* Seconds detector k took in the last engine_run(). */
 double engine_detector_seconds(const engine *e, int k);
+
+/* ---- the facts cache (persist.c) --------------------------------------------
+ * The facts of a table, saved next to its columnar cache (<cache file>.facts)
+ * and keyed by that cache's identity (cache_table_id), so that a warm open
+ * reads no flow column at all. Work hours, the only facts the options
+ * change, are not saved: they are remade from the saved hourly profile. */
+
+/* Writes e's facts to path atomically (temporary file, fsync, rename).
+ * 0, or -1 with a sentence in err (nothing is then left behind). */
+int engine_save(const engine *e, const char *path, uint64_t table_id, char *err, size_t errlen);
+/* The facts saved at path for the table t (table_id: its cache's identity),
+ * checked (version, lengths, checksums, every index in bounds). NULL with a
+ * sentence in why ("is absent" with *absent = 1 when there is no file). */
+engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
+                    int *absent, char *why, size_t whylen);
+
+/* Where a mode's facts cache is, and what the table load learnt about it. */
+typedef struct engine_cache {
+    int enabled;                /* 0: neither read nor write (--no-cache, no cache folder) */
+    char table_cache[4352];     /* the table's cache file (cache_file_path) */
+    int columns_skipped;        /* the table was mapped without its column check */
+    FILE *notes;                /* one line per facts cache event, or NULL */
+} engine_cache;
+
+/* Names the caches of source (dir: --cache-dir or NULL). 0, or -1 when
+ * disabled or no cache can be named (c->enabled is then 0). */
+int engine_cache_init(engine_cache *c, const char *source, const char *dir, int enabled, FILE *notes);
+/* For cache_options.skip_columns (user: the engine_cache): 1 when saved
+ * facts for that table cache exist, so its columns need no check now. */
+int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id);
+/* The facts of t: loaded from the facts cache when it holds them for this
+ * very table, else built (engine_build) and saved (a failed save costs one
+ * line on c->notes). c NULL or disabled: built only. *facts_cached says
+ * which. NULL with a sentence in err when out of memory, or when the
+ * table's cache turns out corrupted (it is then removed). */
+engine *engine_open(const flow_table *t, const engine_options *o, engine_cache *c, int *facts_cached,
+                    char *err, size_t errlen);
 
 /* The answer of a finding as text ("13.1.2.3", "443", "?" when not found). */
 const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len);

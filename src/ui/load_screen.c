@@ -106,6 +106,7 @@ static int on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
 typedef struct build_job {
     app *a;
     engine_options eo;
+    engine_cache fc;   /* the facts cache, named before the table load */
     char err[256];
     atomic_int done;
 } build_job;
@@ -114,7 +115,8 @@ static void *build_thread(void *arg)
 {
     build_job *j = arg;
     app *a = j->a;
-    a->eng = engine_build(&a->table, &j->eo, j->err, sizeof j->err);
+    int cached;
+    a->eng = engine_open(&a->table, &j->eo, &j->fc, &cached, j->err, sizeof j->err);
     if (a->eng) {
         if (blacklist_init(&a->bl, a->table.hosts.n)) {
             snprintf(j->err, sizeof j->err, "out of memory for the blacklist");
@@ -146,6 +148,12 @@ int load_screen_run(app *a, char *err, size_t errlen)
     co.enabled = !o->no_cache;
     co.dir = o->cache_dir;
     co.threads = o->threads;
+    static build_job job;   /* outlives a cancelled build */
+    memset(&job, 0, sizeof job);
+    if (!engine_cache_init(&job.fc, o->path, o->cache_dir, !o->no_cache, NULL)) {
+        co.skip_columns = engine_cache_skip_columns;   /* saved facts: no column is read */
+        co.user = &job.fc;
+    }
     char *notes = NULL;
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
@@ -169,8 +177,6 @@ int load_screen_run(app *a, char *err, size_t errlen)
         return rc;
     }
 
-    static build_job job;   /* outlives a cancelled build */
-    memset(&job, 0, sizeof job);
     job.a = a;
     engine_options_default(&job.eo);
     job.eo.work_start = o->work_start;

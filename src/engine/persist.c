@@ -1,0 +1,651 @@
+/* persist.c: the facts cache. The facts engine_build() made are saved next
+ * to the table's cache (<cache file>.facts), so that the next open of the
+ * same file maps the table, reads the facts and runs the detectors without
+ * reading a single flow column.
+ *
+ * File layout, all integers in the writer's byte order (checked on read):
+ *   a header: magic, version, byte order, a layout signature (sizes of the
+ *   records), the identity of the table cache the facts belong to (its
+ *   header checksum, see cache_table_id), the engine's counts and shapes,
+ *   which optional aggregates are present, a table of sections (offset,
+ *   length, checksum) and a header checksum; then the sections, 8-aligned.
+ *
+ * Nothing in the file is trusted: every length must be what the counts say,
+ * every checksum must match, and every value the detectors use as an index
+ * (host ids, port ids, offsets, rows, bits past a bitset's space) is checked
+ * against its bounds before the engine is handed out. Work hours are not
+ * saved: they are the only facts the options change, and they are remade
+ * from the saved hourly profile with the options of this run. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_priv.h"
+#include "nettui/cache.h"
+
+#define FACTS_MAGIC "NETTUIF\x1a"
+#define FACTS_VERSION 1u
+#define FACTS_ENDIAN 0x01020304u
+
+enum {
+    S_PORT_LIST, S_SP_INT, S_SP_OUT, S_SP_IN, S_HOURS, S_TL_ALL, S_PS, S_HS, S_EXT_DST1, S_IN_PORTS,
+    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_HP, S_HP_HI, S_HP_IN, S_PAIRS, S_IN_OFF, S_IN_PID,
+    S_PORT_EXT, S_PORT_INT, S_INT_OUT, S_INT_IN, S_EDGE_OFF, S_EDGES, S_NODE_OFF, S_NODES, S_CLIQUE,
+    S_SERIES, S_BEACON_TS, S_COUNT
+};
+
+/* Aggregates the build may leave out (budgets), hence may be absent. */
+#define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_HP | 1ull << S_HP_HI \
+                           | 1ull << S_HP_IN | 1ull << S_PAIRS | 1ull << S_IN_OFF | 1ull << S_IN_PID)
+
+/* A passed beacon series as stored: no padding, fixed widths. */
+typedef struct series_disk {
+    uint32_t src, dst, port, calls;
+    double period_s, jitter_s;
+    uint32_t bytes, pad;
+    uint64_t ts_off;
+} series_disk;
+
+typedef struct facts_section {
+    uint64_t off, len, sum;
+} facts_section;
+
+typedef struct facts_header {
+    char magic[8];
+    uint32_t version, endian;
+    uint64_t layout;                 /* record sizes and constants, see layout_signature */
+    uint64_t table_id;               /* cache_table_id of the table the facts were made from */
+    uint64_t rows;
+    uint32_t nhosts, nint, nports, nbuckets;
+    uint32_t sp_n[3];                /* internal, outbound, inbound */
+    uint32_t pad;
+    uint64_t present;                /* bit per section; optional ones may be absent */
+    int64_t t0_ms, bucket_ms;
+    uint64_t nseries, nbeacon_ts, beacon_candidates_flows, bytes_facts;
+    facts_section sec[S_COUNT];
+    uint64_t header_sum;             /* over every byte before it */
+} facts_header;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27; x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+/* Fletcher-style in four lanes over 64-bit words: memory bound. */
+static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t a[4] = {0}, b[4] = {0};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, p + i, 32);
+        for (int k = 0; k < 4; k++) { a[k] += w[k]; b[k] += a[k]; }
+    }
+    for (; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        a[0] += w; b[0] += a[0];
+    }
+    uint64_t h = mix64(seed * 0x9e3779b97f4a7c15ull + n);
+    for (int k = 0; k < 4; k++) { h = mix64(h ^ a[k]); h = mix64(h ^ b[k]); }
+    return h;
+}
+
+static uint64_t layout_signature(void)
+{
+    uint64_t s = FACTS_VERSION;
+    const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(host_port_stat),
+                           sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(size_t),
+                           HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
+    return s;
+}
+
+/* What each section holds: its bytes in e (for saving), its element size. */
+typedef struct sec_ref {
+    const void *p;
+    size_t n, size;
+} sec_ref;
+
+static void sections_of(const engine *e, const series_disk *sd, sec_ref r[S_COUNT])
+{
+    size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
+    const partial *f = &e->f;
+    memset(r, 0, sizeof(sec_ref) * S_COUNT);
+#define SET(id, ptr, count) do { r[id].p = (ptr); r[id].n = (ptr) ? (count) : 0; r[id].size = sizeof *(ptr); } while (0)
+    SET(S_PORT_LIST, e->port_list, np);
+    SET(S_SP_INT, e->sp_int.pid, e->sp_int.n);
+    SET(S_SP_OUT, e->sp_out.pid, e->sp_out.n);
+    SET(S_SP_IN, e->sp_in.pid, e->sp_in.n);
+    r[S_HOURS] = (sec_ref){ f->hour_flows, 48, 8 };   /* hour_flows then hour_bytes */
+    SET(S_TL_ALL, f->tl_all, nb);
+    SET(S_PS, f->ps, np);
+    SET(S_HS, f->hs, nh);
+    SET(S_EXT_DST1, f->ext_dst1, nh);
+    SET(S_IN_PORTS, f->in_ports, nh * e->sp_in.words);
+    SET(S_BM, f->bm, nh);
+    SET(S_IH, f->ih, ni * 24);
+    SET(S_TL_SENT, e->tl_sent, ni * nb);
+    SET(S_TL_RECV, e->tl_recv, ni * nb);
+    SET(S_HLL, f->hll, ni * 2 * HLL_M);
+    SET(S_SS, f->ss, ni * 2 * SS_K);
+    SET(S_HP, f->hp, ni * e->sp_out.n);
+    SET(S_HP_HI, f->hp_hi, ni * e->sp_out.n);
+    SET(S_HP_IN, f->hp_in, ni * e->sp_in.n);
+    SET(S_PAIRS, f->pairs, ni * ni * e->pstride);
+    SET(S_IN_OFF, e->in_off, nh + 1);
+    SET(S_IN_PID, e->in_pid, e->in_off ? e->in_off[nh] : 0);
+    SET(S_PORT_EXT, e->port_ext_sources, np);
+    SET(S_PORT_INT, e->port_int_senders, np);
+    SET(S_INT_OUT, e->int_out_peers, ni);
+    SET(S_INT_IN, e->int_in_peers, ni);
+    SET(S_EDGE_OFF, e->edge_off, np + 1);
+    SET(S_EDGES, e->edges, e->edge_off ? e->edge_off[np] * 2 : 0);
+    SET(S_NODE_OFF, e->node_off, np + 1);
+    SET(S_NODES, e->nodes, e->node_off ? e->node_off[np] : 0);
+    SET(S_CLIQUE, e->clique_bound, np);
+    SET(S_SERIES, sd, e->nseries);
+    SET(S_BEACON_TS, e->beacon_ts, e->nbeacon_ts);
+#undef SET
+    static const uint64_t none;   /* a required section that is empty */
+    for (int s = 0; s < S_COUNT; s++)
+        if (!r[s].p && !(SECTIONS_OPTIONAL >> s & 1)) { r[s].p = &none; r[s].n = 0; }
+}
+
+_Static_assert(offsetof(partial, hour_bytes) == offsetof(partial, hour_flows) + 24 * sizeof(uint64_t),
+               "hour_flows and hour_bytes are saved as one section");
+
+/* ---- save ------------------------------------------------------------------ */
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+    const unsigned char *p = buf;
+    while (n) {
+        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+        ssize_t w = write(fd, p, chunk);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) { if (w == 0) errno = ENOSPC; return -1; }
+        p += w; n -= (size_t)w;
+    }
+    return 0;
+}
+
+int engine_save(const engine *e, const char *path, uint64_t table_id, char *err, size_t errlen)
+{
+    series_disk *sd = calloc(e->nseries + 1, sizeof *sd);
+    facts_header *h = calloc(1, sizeof *h);
+    if (!sd || !h) { free(sd); free(h); snprintf(err, errlen, "out of memory"); return -1; }
+    for (size_t k = 0; k < e->nseries; k++) {
+        const series_rec *s = &e->series[k];
+        sd[k] = (series_disk){ s->s.src, s->s.dst, s->s.port, s->s.calls, s->s.period_s, s->s.jitter_s,
+                               s->s.bytes, 0, s->ts_off };
+    }
+    sec_ref r[S_COUNT];
+    sections_of(e, sd, r);
+    memcpy(h->magic, FACTS_MAGIC, 8);
+    h->version = FACTS_VERSION;
+    h->endian = FACTS_ENDIAN;
+    h->layout = layout_signature();
+    h->table_id = table_id;
+    h->rows = e->t->n;
+    h->nhosts = e->nhosts; h->nint = e->nint; h->nports = e->nports; h->nbuckets = e->nbuckets;
+    h->sp_n[0] = e->sp_int.n; h->sp_n[1] = e->sp_out.n; h->sp_n[2] = e->sp_in.n;
+    h->t0_ms = e->t0_ms; h->bucket_ms = e->bucket_ms;
+    h->nseries = e->nseries; h->nbeacon_ts = e->nbeacon_ts;
+    h->beacon_candidates_flows = e->beacon_candidates_flows;
+    h->bytes_facts = e->bytes_facts;
+    uint64_t off = (sizeof *h + 7) / 8 * 8;
+    for (int s = 0; s < S_COUNT; s++) {
+        if (r[s].p) h->present |= 1ull << s;
+        h->sec[s].off = off;
+        h->sec[s].len = r[s].n * r[s].size;
+        h->sec[s].sum = r[s].p ? sum_bytes(r[s].p, h->sec[s].len, (uint64_t)s) : 0;
+        off += (h->sec[s].len + 7) / 8 * 8;
+    }
+    h->header_sum = sum_bytes(h, offsetof(facts_header, header_sum), 0);
+
+    char tmp[PATH_MAX + 32];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+    int fd = n < 0 || (size_t)n >= sizeof tmp ? -1 : mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write next to %s: %s", path, n < 0 || (size_t)n >= sizeof tmp ? "path too long" : strerror(errno));
+        free(sd); free(h);
+        return -1;
+    }
+    struct sigaction ign = { .sa_handler = SIG_IGN }, old;   /* past ulimit -f: EFBIG, not death */
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, &old);
+    static const unsigned char zeros[8];
+    int rc = -1;
+    const char *what = "write";
+    if (write_all(fd, h, sizeof *h) || write_all(fd, zeros, (size_t)(h->sec[0].off - sizeof *h))) goto out;
+    for (int s = 0; s < S_COUNT; s++) {
+        size_t len = (size_t)h->sec[s].len;
+        if (len && (write_all(fd, r[s].p, len) || write_all(fd, zeros, (8 - len % 8) % 8))) goto out;
+    }
+    what = "sync";
+    if (fsync(fd)) goto out;
+    what = "close";
+    rc = close(fd);
+    fd = -1;
+    if (rc) goto out;
+    what = "rename";
+    rc = rename(tmp, path);
+out:;
+    int eno = errno;
+    sigaction(SIGXFSZ, &old, NULL);
+    if (fd >= 0) close(fd);
+    if (rc) {
+        unlink(tmp);
+        snprintf(err, errlen, "cannot %s %s: %s", what, tmp, strerror(eno));
+    }
+    free(sd); free(h);
+    return rc ? -1 : 0;
+}
+
+/* ---- load ------------------------------------------------------------------ */
+
+static int reject(char *why, size_t len, const char *what)
+{
+    snprintf(why, len, "%s", what);
+    return -1;
+}
+
+/* Reads and checks the header of the facts file fd (size bytes) against
+ * table_id. 0, or -1 with why. */
+static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *h, char *why, size_t whylen)
+{
+    if (size < sizeof *h || pread(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h) return reject(why, whylen, "is truncated");
+    if (memcmp(h->magic, FACTS_MAGIC, 8)) return reject(why, whylen, "is not a nettui facts cache");
+    if (h->endian != FACTS_ENDIAN) return reject(why, whylen, "was written on a machine of another byte order");
+    if (h->version != FACTS_VERSION || h->layout != layout_signature()) return reject(why, whylen, "is of another format version");
+    if (sum_bytes(h, offsetof(facts_header, header_sum), 0) != h->header_sum) return reject(why, whylen, "is corrupted (header checksum)");
+    if (h->table_id != table_id) return reject(why, whylen, "belongs to another table cache");
+    for (int s = 0; s < S_COUNT; s++)
+        if (h->sec[s].off % 8 || h->sec[s].off < sizeof *h || h->sec[s].off > size || h->sec[s].len > size - h->sec[s].off)
+            return reject(why, whylen, "is truncated or corrupted (section table)");
+    return 0;
+}
+
+/* Every present section's checksum (the header check bounded them). */
+static int sums_ok(const unsigned char *base, const facts_header *h)
+{
+    for (int s = 0; s < S_COUNT; s++)
+        if ((h->present >> s & 1) && sum_bytes(base + h->sec[s].off, (size_t)h->sec[s].len, (uint64_t)s) != h->sec[s].sum)
+            return 0;
+    return 1;
+}
+
+static void *copy_z(const unsigned char *base, const facts_section *s, size_t n, size_t size)
+{
+    void *p = zalloc(n + 1, size);
+    if (p && s->len) memcpy(p, base + s->off, (size_t)s->len);
+    return p;
+}
+
+static void *copy_m(const unsigned char *base, const facts_section *s, size_t n, size_t size)
+{
+    void *p = calloc(n + 1, size);
+    if (p && s->len) memcpy(p, base + s->off, (size_t)s->len);
+    return p;
+}
+
+static int space_restore(port_space *sp, const engine *e, const unsigned char *base, const facts_section *s, uint32_t n)
+{
+    sp->n = n;
+    sp->words = n ? (n + 63) / 64 : 1;
+    sp->pid = copy_m(base, s, n, 4);
+    sp->of = malloc((e->nports + 1) * sizeof *sp->of);
+    if (!sp->pid || !sp->of) return -1;
+    for (uint32_t k = 0; k < e->nports; k++) sp->of[k] = -1;
+    for (uint32_t k = 0; k < n; k++) {
+        if (sp->pid[k] >= e->nports || (k && sp->pid[k] <= sp->pid[k - 1])) return 1;
+        sp->of[sp->pid[k]] = (int32_t)k;
+    }
+    return 0;
+}
+
+/* No bit set past a space of n in bitsets of `words` words. */
+static int bits_in_space(const uint64_t *w, size_t count, uint32_t words, uint32_t n)
+{
+    if (n >= (uint64_t)words * 64) return 1;
+    uint32_t last = n / 64;
+    uint64_t ok = n % 64 ? (1ull << (n % 64)) - 1 : 0;
+    for (size_t i = 0; i < count; i++) {
+        const uint64_t *v = w + i * words;
+        if (v[last] & ~ok) return 0;
+        for (uint32_t k = last + 1; k < words; k++) if (v[k]) return 0;
+    }
+    return 1;
+}
+
+static int offsets_ok(const size_t *off, size_t n, size_t total)
+{
+    if (off[0] != 0 || off[n] != total) return 0;
+    for (size_t k = 0; k < n; k++) if (off[k + 1] < off[k]) return 0;
+    return 1;
+}
+
+/* Every value used as an index, checked. 0 when all is in bounds. */
+static int values_check(const engine *e, uint64_t rows)
+{
+    const partial *f = &e->f;
+    size_t nh = e->nhosts, ni = e->nint, np = e->nports;
+#define IS_INT(h) ((h) < nh && e->int_index[(h)] != NO_INDEX)
+    for (size_t h = 0; h < nh; h++) {
+        uint32_t d = f->ext_dst1[h];
+        if (d != NO_INDEX && d != DST_MULTI && !IS_INT(d)) return -1;
+    }
+    for (size_t k = 0; k < ni * 2 * SS_K; k++)
+        if (f->ss[k].host != HOST_NONE && f->ss[k].host >= nh) return -1;
+    if (f->in_ports && !bits_in_space(f->in_ports, nh, e->sp_in.words, e->sp_in.n)) return -1;
+    if (f->pairs) {
+        for (size_t k = 0; k < ni * ni; k++) {
+            const uint64_t *pe = f->pairs + k * e->pstride;
+            if ((uint32_t)pe[0] && (pe[0] >> 32) >= rows) return -1;
+        }
+        for (size_t k = 0; k < ni * ni; k++)
+            if (!bits_in_space(f->pairs + k * e->pstride + 1, 1, e->sp_int.words, e->sp_int.n)) return -1;
+    }
+    if (e->in_off) {
+        if (e->in_off[0] != 0) return -1;
+        for (size_t h = 0; h < nh; h++) if (e->in_off[h + 1] < e->in_off[h]) return -1;
+        for (size_t k = 0; k < e->in_off[nh]; k++) if (e->in_pid[k] >= np) return -1;
+    }
+    if (!offsets_ok(e->edge_off, np, e->edge_off[np]) || !offsets_ok(e->node_off, np, e->node_off[np])) return -1;
+    uint32_t *stamp = calloc(nh + 1, sizeof *stamp);
+    if (!stamp) return -1;
+    int bad = 0;
+    for (size_t pid = 0; pid < np && !bad; pid++) {
+        size_t na = e->node_off[pid], nb = e->node_off[pid + 1];
+        for (size_t k = na; k < nb && !bad; k++) {
+            host_id h = e->nodes[k];
+            if (!IS_INT(h) || stamp[h] == pid + 1) bad = 1;   /* internal, once per port */
+            else stamp[h] = (uint32_t)pid + 1;
+        }
+        for (size_t k = 2 * e->edge_off[pid]; k < 2 * e->edge_off[pid + 1] && !bad; k++) {
+            host_id h = e->edges[k];
+            if (!IS_INT(h) || stamp[h] != pid + 1) bad = 1;   /* an edge joins the port's nodes */
+        }
+        if (e->clique_bound[pid] > nb - na + 1) bad = 1;
+    }
+    free(stamp);
+    if (bad) return -1;
+    for (size_t k = 0; k < e->nseries; k++) {
+        const series_rec *s = &e->series[k];
+        if (!IS_INT(s->s.src) || s->s.dst >= nh || s->s.calls > e->nbeacon_ts || s->ts_off > e->nbeacon_ts - s->s.calls)
+            return -1;
+    }
+#undef IS_INT
+    return 0;
+}
+
+static double now_seconds(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
+                    int *absent, char *why, size_t whylen)
+{
+    double t0 = now_seconds(CLOCK_MONOTONIC), c0 = now_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    *absent = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR) { *absent = 1; snprintf(why, whylen, "is absent"); }
+        else snprintf(why, whylen, "cannot be opened (%s)", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    facts_header h;
+    void *map = MAP_FAILED;
+    engine *e = NULL;
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { reject(why, whylen, "is not a regular file"); goto fail; }
+    uint64_t size = (uint64_t)st.st_size;
+    if (header_check(fd, size, table_id, &h, why, whylen)) goto fail;
+
+    /* the counts against the table, then every length against the counts */
+    uint32_t nint = 0;
+    for (uint32_t k = 0; k < t->hosts.n; k++) nint += t->hosts.internal[k] != 0;
+    if (h.rows != t->n || h.nhosts != t->hosts.n || h.nint != nint || h.nports > 65536 || h.nbuckets == 0
+        || h.bucket_ms <= 0 || h.sp_n[0] > h.nports || h.sp_n[1] > h.nports || h.sp_n[2] > h.nports
+        || h.nseries > size || h.nbeacon_ts > size) {
+        reject(why, whylen, "does not match the table (counts)");
+        goto fail;
+    }
+    uint64_t nh = h.nhosts, ni = h.nint, np = h.nports, nb = h.nbuckets;
+    uint64_t w_int = h.sp_n[0] ? (h.sp_n[0] + 63) / 64 : 1, w_in = h.sp_n[2] ? (h.sp_n[2] + 63) / 64 : 1;
+    uint64_t pstride = 1 + w_int;
+    /* bound the products before they are formed: no section exceeds the file */
+    if (ni > size || nb > size || ni * nb > size || ni * ni > size / pstride || nh * w_in > size) {
+        reject(why, whylen, "does not match the table (counts)");
+        goto fail;
+    }
+    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (map == MAP_FAILED) { snprintf(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto fail; }
+    const unsigned char *base = map;
+    const uint64_t expect[S_COUNT] = {
+        [S_PORT_LIST] = np * 2, [S_SP_INT] = h.sp_n[0] * 4ull, [S_SP_OUT] = h.sp_n[1] * 4ull,
+        [S_SP_IN] = h.sp_n[2] * 4ull, [S_HOURS] = 48 * 8, [S_TL_ALL] = nb * 4, [S_PS] = np * sizeof(port_stat),
+        [S_HS] = nh * sizeof(host_stat), [S_EXT_DST1] = nh * 4, [S_IN_PORTS] = nh * w_in * 8,
+        [S_BM] = nh * sizeof(bm_vote), [S_IH] = ni * 24 * sizeof(hour_cell), [S_TL_SENT] = ni * nb * 4,
+        [S_TL_RECV] = ni * nb * 4, [S_HLL] = ni * 2 * HLL_M, [S_SS] = ni * 2 * SS_K * sizeof(ss_slot),
+        [S_HP] = ni * h.sp_n[1] * sizeof(host_port_stat), [S_HP_HI] = ni * h.sp_n[1] * 8ull,
+        [S_HP_IN] = ni * h.sp_n[2] * 4ull, [S_PAIRS] = ni * ni * pstride * 8, [S_IN_OFF] = (nh + 1) * 4,
+        [S_IN_PID] = h.sec[S_IN_PID].len, [S_PORT_EXT] = np * 4, [S_PORT_INT] = np * 4, [S_INT_OUT] = ni * 4,
+        [S_INT_IN] = ni * 4, [S_EDGE_OFF] = (np + 1) * sizeof(size_t), [S_EDGES] = h.sec[S_EDGES].len,
+        [S_NODE_OFF] = (np + 1) * sizeof(size_t), [S_NODES] = h.sec[S_NODES].len, [S_CLIQUE] = np * 4,
+        [S_SERIES] = h.nseries * sizeof(series_disk), [S_BEACON_TS] = h.nbeacon_ts * 8,
+    };
+    const uint64_t optional = SECTIONS_OPTIONAL;
+    if ((h.present | optional) != (1ull << S_COUNT) - 1 || !(h.present >> S_TL_SENT & 1) != !(h.present >> S_TL_RECV & 1)
+        || !(h.present >> S_HP & 1) != !(h.present >> S_HP_HI & 1) || !(h.present >> S_IN_OFF & 1) != !(h.present >> S_IN_PID & 1)) {
+        reject(why, whylen, "is corrupted (sections)");
+        goto fail;
+    }
+    for (int s = 0; s < S_COUNT; s++) {
+        uint64_t want = h.present >> s & 1 ? expect[s] : 0;
+        if (h.sec[s].len != want || (s != S_PORT_LIST && s != S_HLL && h.sec[s].len % 4)) {
+            reject(why, whylen, "is corrupted (section lengths)");
+            goto fail;
+        }
+    }
+    if (!sums_ok(base, &h)) { reject(why, whylen, "is corrupted (checksum)"); goto fail; }
+
+    e = calloc(1, sizeof *e);
+    if (!e) { reject(why, whylen, "cannot be read (out of memory)"); goto fail; }
+    e->t = t;
+    if (o) e->opt = *o;
+    else engine_options_default(&e->opt);
+    e->nhosts = (uint32_t)nh; e->nports = (uint32_t)np; e->nbuckets = (uint32_t)nb;
+    e->t0_ms = h.t0_ms; e->bucket_ms = h.bucket_ms;
+    e->beacon_candidates_flows = h.beacon_candidates_flows;
+    e->bytes_facts = h.bytes_facts;
+    int bad = 0;
+    /* internal index, from the table's dictionary */
+    e->int_index = malloc((nh + 1) * sizeof *e->int_index);
+    e->int_host = malloc((nh + 1) * sizeof *e->int_host);
+    if (!e->int_index || !e->int_host) goto oom;
+    for (uint32_t k = 0; k < nh; k++) {
+        if (t->hosts.internal[k]) { e->int_index[k] = e->nint; e->int_host[e->nint++] = k; }
+        else e->int_index[k] = NO_INDEX;
+    }
+    /* ports */
+    e->port_list = copy_m(base, &h.sec[S_PORT_LIST], np, 2);
+    if (!e->port_list) goto oom;
+    for (int k = 0; k < 65536; k++) e->port_id[k] = -1;
+    for (uint32_t k = 0; k < np; k++) {
+        if (k && e->port_list[k] <= e->port_list[k - 1]) bad = 1;
+        e->port_id[e->port_list[k]] = (int32_t)k;
+    }
+    int r1 = space_restore(&e->sp_int, e, base, &h.sec[S_SP_INT], h.sp_n[0]);
+    int r2 = space_restore(&e->sp_out, e, base, &h.sec[S_SP_OUT], h.sp_n[1]);
+    int r3 = space_restore(&e->sp_in, e, base, &h.sec[S_SP_IN], h.sp_n[2]);
+    if (r1 < 0 || r2 < 0 || r3 < 0) goto oom;
+    bad |= r1 | r2 | r3;
+    e->pstride = (uint32_t)pstride;
+    /* the aggregates: partial's through zalloc (partial_free), the rest malloc */
+    partial *f = &e->f;
+    memcpy(f->hour_flows, base + h.sec[S_HOURS].off, 24 * 8);
+    memcpy(f->hour_bytes, base + h.sec[S_HOURS].off + 24 * 8, 24 * 8);
+#define PRESENT(s) (h.present >> (s) & 1)
+    f->tl_all = copy_z(base, &h.sec[S_TL_ALL], nb, 4);
+    f->ps = copy_z(base, &h.sec[S_PS], np, sizeof *f->ps);
+    f->hs = copy_z(base, &h.sec[S_HS], nh, sizeof *f->hs);
+    f->ext_dst1 = copy_z(base, &h.sec[S_EXT_DST1], nh, 4);
+    f->bm = copy_z(base, &h.sec[S_BM], nh, sizeof *f->bm);
+    f->ih = copy_z(base, &h.sec[S_IH], ni * 24, sizeof *f->ih);
+    f->hll = copy_z(base, &h.sec[S_HLL], ni * 2 * HLL_M, 1);
+    f->ss = copy_z(base, &h.sec[S_SS], ni * 2 * SS_K, sizeof *f->ss);
+    if (!f->tl_all || !f->ps || !f->hs || !f->ext_dst1 || !f->bm || !f->ih || !f->hll || !f->ss) goto oom;
+    if (PRESENT(S_IN_PORTS) && !(f->in_ports = copy_z(base, &h.sec[S_IN_PORTS], nh * w_in, 8))) goto oom;
+    if (PRESENT(S_HP) && (!(f->hp = copy_z(base, &h.sec[S_HP], ni * h.sp_n[1], sizeof *f->hp))
+                          || !(f->hp_hi = copy_z(base, &h.sec[S_HP_HI], ni * h.sp_n[1], 8)))) goto oom;
+    if (PRESENT(S_HP_IN) && !(f->hp_in = copy_z(base, &h.sec[S_HP_IN], ni * h.sp_n[2], 4))) goto oom;
+    if (PRESENT(S_PAIRS) && !(f->pairs = copy_z(base, &h.sec[S_PAIRS], ni * ni * pstride, 8))) goto oom;
+    if (PRESENT(S_TL_SENT) && (!(e->tl_sent = copy_m(base, &h.sec[S_TL_SENT], ni * nb, 4))
+                               || !(e->tl_recv = copy_m(base, &h.sec[S_TL_RECV], ni * nb, 4)))) goto oom;
+    if (PRESENT(S_IN_OFF)) {
+        e->in_off = calloc(nh + 2, sizeof *e->in_off);
+        e->in_pid = copy_m(base, &h.sec[S_IN_PID], h.sec[S_IN_PID].len / 4, 4);
+        if (!e->in_off || !e->in_pid) goto oom;
+        memcpy(e->in_off, base + h.sec[S_IN_OFF].off, (size_t)h.sec[S_IN_OFF].len);
+        if (e->in_off[nh] != h.sec[S_IN_PID].len / 4) bad = 1;
+    }
+#undef PRESENT
+    e->port_ext_sources = copy_m(base, &h.sec[S_PORT_EXT], np, 4);
+    e->port_int_senders = copy_m(base, &h.sec[S_PORT_INT], np, 4);
+    e->int_out_peers = copy_m(base, &h.sec[S_INT_OUT], ni, 4);
+    e->int_in_peers = copy_m(base, &h.sec[S_INT_IN], ni, 4);
+    e->edge_off = copy_m(base, &h.sec[S_EDGE_OFF], np + 1, sizeof(size_t));
+    e->edges = copy_m(base, &h.sec[S_EDGES], h.sec[S_EDGES].len / 4, 4);
+    e->node_off = copy_m(base, &h.sec[S_NODE_OFF], np + 1, sizeof(size_t));
+    e->nodes = copy_m(base, &h.sec[S_NODES], h.sec[S_NODES].len / 4, 4);
+    e->clique_bound = copy_m(base, &h.sec[S_CLIQUE], np, 4);
+    e->series = calloc(h.nseries + 1, sizeof *e->series);
+    e->beacon_ts = copy_m(base, &h.sec[S_BEACON_TS], h.nbeacon_ts, 8);
+    e->port_z = malloc((np + 1) * sizeof *e->port_z);
+    e->port_z_host = malloc((np + 1) * sizeof *e->port_z_host);
+    e->excluded = calloc(nh + 1, 1);
+    if (!e->port_ext_sources || !e->port_int_senders || !e->int_out_peers || !e->int_in_peers || !e->edge_off
+        || !e->edges || !e->node_off || !e->nodes || !e->clique_bound || !e->series || !e->beacon_ts
+        || !e->port_z || !e->port_z_host || !e->excluded)
+        goto oom;
+    for (uint32_t k = 0; k < np; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
+    /* the CSR offsets must end where their arrays do */
+    if (h.sec[S_EDGES].len % 8 || e->edge_off[np] != h.sec[S_EDGES].len / 8 || e->node_off[np] != h.sec[S_NODES].len / 4)
+        bad = 1;
+    const series_disk *sd = (const series_disk *)(base + h.sec[S_SERIES].off);
+    for (size_t k = 0; k < h.nseries; k++) {
+        series_disk d;
+        memcpy(&d, sd + k, sizeof d);
+        if (d.port > 65535) bad = 1;
+        e->series[k].s = (beacon_series){ d.src, d.dst, (uint16_t)d.port, d.calls, d.period_s, d.jitter_s, d.bytes };
+        e->series[k].ts_off = (size_t)d.ts_off;
+    }
+    e->nseries = (size_t)h.nseries;
+    e->nbeacon_ts = (size_t)h.nbeacon_ts;
+    if (bad || values_check(e, h.rows)) {
+        reject(why, whylen, "is corrupted (values out of bounds)");
+        goto fail;
+    }
+    engine_find_work_hours(e);   /* the options' part of the facts: remade, never saved */
+    munmap(map, size);
+    close(fd);
+    e->build_seconds = now_seconds(CLOCK_MONOTONIC) - t0;
+    e->build_cpu_seconds = now_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    return e;
+oom:
+    reject(why, whylen, "cannot be read (out of memory)");
+fail:
+    engine_free(e);
+    if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
+    close(fd);
+    return NULL;
+}
+
+/* ---- the glue: table cache + facts cache ------------------------------------- */
+
+int engine_cache_init(engine_cache *c, const char *source, const char *dir, int enabled, FILE *notes)
+{
+    memset(c, 0, sizeof *c);
+    c->notes = notes;
+    char abs[PATH_MAX], err[256];
+    if (!enabled || !realpath(source, abs)
+        || cache_file_path(abs, dir, c->table_cache, sizeof c->table_cache, err, sizeof err))
+        return -1;
+    c->enabled = 1;
+    return 0;
+}
+
+static int facts_path(const engine_cache *c, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s.facts", c->table_cache);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id)
+{
+    engine_cache *c = user;
+    char fp[sizeof c->table_cache + 8], why[128];
+    if (!c || !c->enabled || strcmp(cpath, c->table_cache) || facts_path(c, fp, sizeof fp)) return 0;
+    int fd = open(fp, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return 0;
+    struct stat st;
+    facts_header h;
+    int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) && !header_check(fd, (uint64_t)st.st_size, table_id, &h, why, sizeof why);
+    if (ok) {   /* and its sections' checksums: a few ms, against 2 GB of columns */
+        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        ok = map != MAP_FAILED && sums_ok(map, &h);
+        if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
+    }
+    close(fd);
+    c->columns_skipped = ok;
+    return ok;
+}
+
+engine *engine_open(const flow_table *t, const engine_options *o, engine_cache *c, int *facts_cached,
+                    char *err, size_t errlen)
+{
+    char fp[sizeof c->table_cache + 8] = "", why[256];
+    uint64_t id = 0;
+    int keyed = c && c->enabled && !facts_path(c, fp, sizeof fp) && !cache_table_id(c->table_cache, t, &id);
+    *facts_cached = 0;
+    if (keyed) {
+        int absent;
+        engine *e = engine_load(t, o, fp, id, &absent, why, sizeof why);
+        if (e) { *facts_cached = 1; return e; }
+        if (!absent && strcmp(why, "belongs to another table cache") && c->notes)
+            fprintf(c->notes, "nettui: the facts cache %s %s; rebuilding it.\n", fp, why);
+    }
+    /* building reads the columns: the ones the table cache left unchecked
+     * (on the facts' word) are checked first */
+    if (c && c->columns_skipped) {
+        if (cache_check_columns(t, o ? o->threads : 0, why, sizeof why)) {
+            unlink(c->table_cache);
+            if (fp[0]) unlink(fp);
+            snprintf(err, errlen, "the cache %s %s; it is removed, run again to rebuild it.", c->table_cache, why);
+            return NULL;
+        }
+        c->columns_skipped = 0;
+    }
+    engine *e = engine_build(t, o, err, errlen);
+    if (e && keyed && engine_save(e, fp, id, why, sizeof why) && c->notes)
+        fprintf(c->notes, "nettui: facts cache not written (%s); going on without it.\n", why);
+    return e;
+}
