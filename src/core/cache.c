@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nettui/atomic.h"
 #include "nettui/cache.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
@@ -415,7 +416,7 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
                             const flow_table *t, const load_report *rep, int threads,
                             char *err, size_t errlen)
 {
-    char folder[PATH_MAX], tmp[PATH_MAX + 32];
+    char folder[PATH_MAX];
     const char *slash = strrchr(cpath, '/');
     size_t flen = slash ? (size_t)(slash - cpath) : 1;
     if (flen >= sizeof folder) { snprintf(err, errlen, "the cache path is too long"); return -1; }
@@ -469,46 +470,27 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     uint64_t file_len = off;
     h->header_sum = bytes_sum(h, offsetof(cache_header, header_sum));
 
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", cpath);
-    if (n < 0 || (size_t)n >= sizeof tmp) { free(h); snprintf(err, errlen, "the cache path is too long"); return -1; }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
+    atomic_file af;
+    if (atomic_open(&af, cpath)) {
         snprintf(err, errlen, "cannot write in %s: %s", folder, strerror(errno));
         free(h);
         return -1;
     }
-    /* Past `ulimit -f` a write raises SIGXFSZ, which would end the program;
-     * ignored, the write fails with EFBIG and only the cache is lost. */
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGXFSZ, &ign, &old);
     int rc = -1;
     const char *what = "write";
     for (int s = 0; s < SEC_COUNT; s++)
-        if (jobs[s].len && pwrite_all(fd, jobs[s].p, jobs[s].len, (off_t)h->sec[s].off)) goto out;
-    if (ftruncate(fd, (off_t)file_len)) goto out;
-    if (pwrite_all(fd, h, HEADER_SIZE, 0)) goto out;
-    what = "sync";
-    if (fsync(fd)) goto out;
-    what = "close";
-    rc = close(fd);
-    fd = -1;
-    if (rc) goto out;
-    what = "rename";
-    rc = rename(tmp, cpath);
-    if (rc) goto out;
-    int dfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) { fsync(dfd); close(dfd); }
-out:;
-    int e = errno;
-    sigaction(SIGXFSZ, &old, NULL);
-    if (fd >= 0) close(fd);
-    if (rc) {
-        unlink(tmp);
-        snprintf(err, errlen, "cannot %s %s: %s", what, tmp, strerror(e));
-    }
+        if (jobs[s].len && pwrite_all(af.fd, jobs[s].p, jobs[s].len, (off_t)h->sec[s].off)) goto out;
+    if (ftruncate(af.fd, (off_t)file_len)) goto out;
+    if (pwrite_all(af.fd, h, HEADER_SIZE, 0)) goto out;
+    rc = atomic_commit(&af, &what);
+    if (rc) snprintf(err, errlen, "cannot %s the cache %s: %s", what, cpath, strerror(errno));
     free(h);
-    return rc ? -1 : 0;
+    return rc;
+out:
+    snprintf(err, errlen, "cannot write the cache %s: %s", cpath, strerror(errno));
+    atomic_abort(&af);
+    free(h);
+    return -1;
 }
 
 int cache_save(const char *cpath, const char *source, const flow_table *t, const load_report *rep,

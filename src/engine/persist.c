@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "engine_priv.h"
+#include "nettui/atomic.h"
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
@@ -217,43 +218,29 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     }
     h->header_sum = sum_bytes(h, offsetof(facts_header, header_sum), 0);
 
-    char tmp[PATH_MAX + 32];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = n < 0 || (size_t)n >= sizeof tmp ? -1 : mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write next to %s: %s", path, n < 0 || (size_t)n >= sizeof tmp ? "path too long" : strerror(errno));
+    atomic_file af;
+    if (atomic_open(&af, path)) {
+        snprintf(err, errlen, "cannot write next to %s: %s", path, strerror(errno));
         free(sd); free(h);
         return -1;
     }
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old;   /* past ulimit -f: EFBIG, not death */
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGXFSZ, &ign, &old);
     static const unsigned char zeros[8];
     int rc = -1;
     const char *what = "write";
-    if (write_all(fd, h, sizeof *h) || write_all(fd, zeros, (size_t)(h->sec[0].off - sizeof *h))) goto out;
+    if (write_all(af.fd, h, sizeof *h) || write_all(af.fd, zeros, (size_t)(h->sec[0].off - sizeof *h))) goto out;
     for (int s = 0; s < S_COUNT; s++) {
         size_t len = (size_t)h->sec[s].len;
-        if (len && (write_all(fd, r[s].p, len) || write_all(fd, zeros, (8 - len % 8) % 8))) goto out;
+        if (len && (write_all(af.fd, r[s].p, len) || write_all(af.fd, zeros, (8 - len % 8) % 8))) goto out;
     }
-    what = "sync";
-    if (fsync(fd)) goto out;
-    what = "close";
-    rc = close(fd);
-    fd = -1;
-    if (rc) goto out;
-    what = "rename";
-    rc = rename(tmp, path);
-out:;
-    int eno = errno;
-    sigaction(SIGXFSZ, &old, NULL);
-    if (fd >= 0) close(fd);
-    if (rc) {
-        unlink(tmp);
-        snprintf(err, errlen, "cannot %s %s: %s", what, tmp, strerror(eno));
-    }
+    rc = atomic_commit(&af, &what);
+    if (rc) snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(errno));
     free(sd); free(h);
-    return rc ? -1 : 0;
+    return rc;
+out:
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    atomic_abort(&af);
+    free(sd); free(h);
+    return -1;
 }
 
 /* ---- load ------------------------------------------------------------------ */
@@ -393,17 +380,10 @@ static int values_check(const engine *e, uint64_t rows)
     return 0;
 }
 
-static double now_seconds(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
                     int *absent, char *why, size_t whylen)
 {
-    double t0 = now_seconds(CLOCK_MONOTONIC), c0 = now_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = engine_clock(CLOCK_MONOTONIC), c0 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     *absent = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -567,8 +547,8 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     engine_find_work_hours(e);   /* the options' part of the facts: remade, never saved */
     munmap(map, size);
     close(fd);
-    e->build_seconds = now_seconds(CLOCK_MONOTONIC) - t0;
-    e->build_cpu_seconds = now_seconds(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
+    e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
     return e;
 oom:
     reject(why, whylen, "cannot be read (out of memory)");

@@ -2,9 +2,7 @@
  * JSON, and the flag (md5 of the answers joined by ':', through nettle). */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +10,7 @@
 #include <sys/stat.h>
 #include <nettle/md5.h>
 
+#include "nettui/atomic.h"
 #include "nettui/export.h"
 #include "nettui/facts.h"
 
@@ -74,46 +73,24 @@ int export_answers_to_path(const char *path, const engine *e, const finding f[DE
     /* a symbolic link stays one: the file it names is the one replaced */
     char *real = NULL;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && (real = realpath(path, NULL))) path = real;
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    char *dircopy = strdup(path);
-    if (!tmp || !dircopy) {
-        snprintf(err, errlen, "out of memory writing %s.", path);
-        free(tmp); free(dircopy); free(real);
-        return -1;
-    }
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot create a temporary file next to %s: %s.", path, strerror(errno));
-        free(tmp); free(dircopy); free(real);
-        return -1;
-    }
-    fchmod(fd, 0644);
-    /* Past `ulimit -f` a write raises SIGXFSZ, which would end the program
-     * and leave the temporary file behind; ignored, the write fails (EFBIG). */
-    struct sigaction ign = { .sa_handler = SIG_IGN }, old;
-    sigemptyset(&ign.sa_mask);
-    sigaction(SIGXFSZ, &ign, &old);
-    FILE *out = fdopen(fd, "w");
-    int rc = 0, saved = 0;
-    if (!out) { saved = errno; close(fd); rc = -1; }
-    else {
-        if (export_answers(out, e, f)) { saved = errno; rc = -1; }
-        if (!rc && fsync(fd)) { saved = errno; rc = -1; }
-        if (fclose(out) && !rc) { saved = errno; rc = -1; }
-    }
-    sigaction(SIGXFSZ, &old, NULL);
-    if (!rc && rename(tmp, path)) { saved = errno; rc = -1; }
-    if (rc) {
-        unlink(tmp);
-        snprintf(err, errlen, "cannot write %s: %s; any earlier file there is unchanged.", path, strerror(saved ? saved : EIO));
+    atomic_file af;
+    int rc = -1, saved = 0;
+    if (atomic_open(&af, path) == 0) {
+        FILE *out = fdopen(dup(af.fd), "w");
+        if (!out) saved = errno;
+        else {
+            if (export_answers(out, e, f)) saved = errno ? errno : EIO;
+            if (fclose(out) && !saved) saved = errno;
+        }
+        if (saved) atomic_abort(&af);
+        else if (atomic_commit(&af, NULL)) saved = errno;
+        else rc = 0;
     } else {
-        /* the rename itself is durable once the folder is synced */
-        int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) { fsync(dfd); close(dfd); }
+        saved = errno;
     }
-    free(tmp); free(dircopy); free(real);
+    if (rc)
+        snprintf(err, errlen, "cannot write %s: %s; any earlier file there is unchanged.", path, strerror(saved ? saved : EIO));
+    free(real);
     return rc;
 }
 

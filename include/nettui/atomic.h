@@ -1,0 +1,30 @@
+/* atomic.h: write a file so that it is either wholly new or wholly old.
+ *
+ * Exports, the table cache and the facts cache all need the same steps: a
+ * temporary file beside the target, fsync, rename over it, fsync the folder.
+ * A failure at any step (full disk, `ulimit -f`, no permission) removes the
+ * temporary file and leaves any earlier file at the path untouched. */
+#ifndef NETTUI_ATOMIC_H
+#define NETTUI_ATOMIC_H
+
+#include <signal.h>
+
+typedef struct atomic_file {
+    int fd;                  /* write the new contents here */
+    char *path;              /* the target (malloc'd copy) */
+    char *tmp;               /* the temporary file beside it (malloc'd) */
+    struct sigaction old_xfsz;
+} atomic_file;
+
+/* Creates the temporary file (mode 0644) beside path. Until atomic_commit or
+ * atomic_abort, SIGXFSZ is ignored so that a write past `ulimit -f` fails
+ * with EFBIG instead of ending the program. 0, or -1 with errno set. */
+int atomic_open(atomic_file *f, const char *path);
+/* fsync, close, rename over the path, fsync the folder. 0, or -1 with errno
+ * set and *step naming the step that failed ("sync", "close", "rename");
+ * on failure the temporary file is removed. step may be NULL. */
+int atomic_commit(atomic_file *f, const char **step);
+/* Gives up: closes and removes the temporary file, keeping errno. */
+void atomic_abort(atomic_file *f);
+
+#endif
