@@ -28,20 +28,6 @@
 
 static int stage_timing;   /* NETTUI_TIMING=2: the build's stages on stderr */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* ---- pre-scan: ports and time span ----------------------------------------- */
 
 typedef struct scan_job {
@@ -363,7 +349,7 @@ static int alloc_derived(engine *e)
 
 engine *engine_build(const flow_table *t, const engine_options *o, char *err, size_t errlen)
 {
-    double t_start = now_seconds(), c_start = cpu_seconds();
+    double t_start = engine_clock(CLOCK_MONOTONIC), c_start = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     stage_timing = getenv("NETTUI_TIMING") && atoi(getenv("NETTUI_TIMING")) >= 2;
     engine_options def;
     if (!o) { engine_options_default(&def); o = &def; }
@@ -377,21 +363,21 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     if (index_internal(e) || index_ports_and_time(e, nth)) goto oom;
     choose_sizes(e, &z);
     e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
-    double c_pass = cpu_seconds();
+    double c_pass = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (pass_run(e, &z, nth, stage_timing) || to_host_major(e) || alloc_derived(e)) goto oom;
     if (!z.with_inports && collect_in_lists(e, nth)) goto oom;
-    double c_derive = cpu_seconds();
+    double c_derive = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     derive_counts(e);
     engine_find_work_hours(e);
-    double c_graphs = cpu_seconds();
+    double c_graphs = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_build_port_graphs(e)) goto oom;
-    double c_beacons = cpu_seconds();
+    double c_beacons = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_find_beacon_series(e, nth)) goto oom;
     if (stage_timing)
         fprintf(stderr, "pre-scan %.3f derive %.3f graphs %.3f beacons %.3f (cpu s)\n",
-                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, cpu_seconds() - c_beacons);
-    e->build_seconds = now_seconds() - t_start;
-    e->build_cpu_seconds = cpu_seconds() - c_start;
+                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons);
+    e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t_start;
+    e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_start;
     return e;
 oom:
     snprintf(err, errlen, "out of memory while building the facts (%s).", strerror(ENOMEM));

@@ -171,28 +171,21 @@ double ratio_over_count(double a, double b)
 
 /* ---- the run ----------------------------------------------------------------- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* The chain: before detector k runs, a host is excluded when the person added
  * it, or when a detector before k added it and the person did not allow it.
  * Detectors that rank hosts skip excluded ones as answers and, where they
  * aggregate over hosts (port abuse, P2P, spy...), leave their traffic out. */
 void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
 {
-    double t0 = now_seconds();
+    double t0 = engine_clock(CLOCK_MONOTONIC);
     uint32_t nh = e->nhosts < bl->nhosts ? e->nhosts : bl->nhosts;
     memset(e->excluded, 0, e->nhosts);
     for (uint32_t h = 0; h < bl->nhosts; h++) bl->by_detector[h] = -1;
     for (uint32_t h = 0; h < nh; h++) e->excluded[h] = bl->user[h] == BL_USER_ADD;
     for (int k = 0; k < DETECTOR_COUNT; k++) {
-        double td = now_seconds();
+        double td = engine_clock(CLOCK_MONOTONIC);
         registry[k]->run(e, &out[k]);
-        e->det_seconds[k] = now_seconds() - td;
+        e->det_seconds[k] = engine_clock(CLOCK_MONOTONIC) - td;
         out[k].detector = k;
         for (int a = 0; a < out[k].nadds; a++) {
             host_id h = out[k].adds[a];
@@ -201,7 +194,7 @@ void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
             if (bl->user[h] != BL_USER_ALLOW) e->excluded[h] = 1;
         }
     }
-    e->run_seconds = now_seconds() - t0;
+    e->run_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
 }
 
 const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len)

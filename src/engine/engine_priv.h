@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "nettui/engine.h"
 #include "nettui/facts.h"
 
@@ -304,5 +305,14 @@ int engine_build_port_graphs(engine *e);
  * caller frees) when members is not NULL. Returns the size, 0 when none
  * larger exists. */
 uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, int complete_only, host_id **members);
+
+/* Seconds on clock c (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...), for
+ * the build and run timings that NETTUI_TIMING prints. */
+static inline double engine_clock(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 #endif

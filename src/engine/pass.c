@@ -175,13 +175,6 @@ typedef struct pass_job {
     double cpu;   /* seconds of this thread */
 } pass_job;
 
-static double thread_cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Rows are handled in small blocks: a first loop does what every row needs
  * and sorts the block's rows by class (outbound, inbound, internal) into
  * index lists without a branch; then one loop per class does the rest.
@@ -432,10 +425,10 @@ static void pass_group_b(pass_job *j);
 static void *pass_thread(void *arg)
 {
     pass_job *j = arg;
-    double c0 = thread_cpu_seconds();
+    double c0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
     if (j->groups & GROUP_A) pass_rows_a(j->e, j->p, j->lo, j->hi);
     if (j->groups & GROUP_B) pass_group_b(j);
-    j->cpu = thread_cpu_seconds() - c0;
+    j->cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
     return NULL;
 }
 
@@ -570,20 +563,6 @@ static void partial_take_b(partial *dst, partial *src)
 
 /* ---- running it --------------------------------------------------------- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int run_threads(int n, void *(*fn)(void *), void *jobs, size_t job_size)
 {
     pthread_t th[64];
@@ -629,10 +608,10 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
         jobs[k].lo = e->t->n * (size_t)idx / (size_t)of;
         jobs[k].hi = e->t->n * (size_t)(idx + 1) / (size_t)of;
     }
-    double tp = now_seconds(), cp = cpu_seconds();
+    double tp = engine_clock(CLOCK_MONOTONIC), cp = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     run_threads(njobs, pass_thread, jobs, sizeof *jobs);
     if (stage_timing) {
-        fprintf(stderr, "pass: %.3f s cpu %.3f jobs %d:", now_seconds() - tp, cpu_seconds() - cp, njobs);
+        fprintf(stderr, "pass: %.3f s cpu %.3f jobs %d:", engine_clock(CLOCK_MONOTONIC) - tp, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - cp, njobs);
         for (int k = 0; k < njobs; k++) fprintf(stderr, " %s %.3f", jobs[k].groups == GROUP_A ? "A" : jobs[k].groups == GROUP_B ? "B" : "AB", jobs[k].cpu);
         fputc('\n', stderr);
     }
