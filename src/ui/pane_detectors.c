@@ -1,6 +1,7 @@
 /* pane_detectors.c: the first screen: the ten questions, their answers, how
  * far each stands out, the override marker, the flag of the current answers,
  * the loader's bad lines, and the selected finding's evidence. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,7 +97,9 @@ static void detectors_draw(app *a, WINDOW *w, int h, int wd)
         const finding *f = &a->f[i];
         const detector_info *d = engine_detector(i);
         finding_answer_text(a->eng, f, ans, sizeof ans);
-        if (f->found) snprintf(score, sizeof score, "%.1f %s", f->score, f->score_label);
+        /* a ratio over a runner-up of zero is infinite: say so in words */
+        if (f->found && !isfinite(f->score)) snprintf(score, sizeof score, "no runner-up");
+        else if (f->found) snprintf(score, sizeof score, "%.1f %s", f->score, f->score_label);
         else snprintf(score, sizeof score, "-");
         int changed = strcmp(ans, a->first_answer[i]) != 0;
         attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
