@@ -488,6 +488,8 @@ typedef struct worker {
     uint64_t embedded_nl;         /* newlines inside quoted fields of this row */
     int pending_cr;
     int quote_seen;               /* one parser, and a quote seen: fields may hold newlines */
+    uint64_t line_run;            /* bytes since the last line end (LF or CR) */
+    int long_line;                /* skipping the rest of an over-long line */
 
     /* results */
     size_t n;
@@ -645,6 +647,44 @@ static void on_row(int c, void *data)
     w->pending_cr = c == '\r';
 }
 
+/* A line longer than this is no flow line, whatever it holds: past it the
+ * parser's buffer is dropped and the rest of the line skipped unread, so an
+ * endless line (a file of NUL bytes, a binary dump) costs no memory. */
+#define LINE_MAX_BYTES (1u << 20)
+
+/* After s[0..n) went through the parser: when the line it ends in has run
+ * past LINE_MAX_BYTES, drops the row the parser holds (csv_fini with no
+ * callbacks) and starts skipping. */
+static void line_run_check(worker *w, struct csv_parser *p, const char *s, size_t n)
+{
+    size_t i = n;
+    while (i > 0 && s[i - 1] != '\n' && s[i - 1] != '\r') i--;
+    w->line_run = i > 0 ? n - i : w->line_run + n;
+    if (w->line_run <= LINE_MAX_BYTES) return;
+    csv_fini(p, NULL, NULL, NULL);
+    w->long_line = 1;
+}
+
+/* While skipping an over-long line: takes s up to and including its line
+ * end, then counts the line as one bad line (fields). at_eof: the file ends
+ * inside it. Returns the bytes taken. */
+static size_t long_line_skip(worker *w, const char *s, size_t n, int at_eof)
+{
+    size_t i = 0;
+    while (i < n && s[i] != '\n' && s[i] != '\r') i++;
+    if (i == n && !at_eof) return n;
+    w->long_line = 0;
+    w->line_run = 0;
+    w->lines++;
+    if (w->skip_header) w->skip_header = 0;
+    else worker_bad(w, BAD_FIELDS);
+    worker_reset_row(w);
+    w->line += w->embedded_nl + (i < n);
+    w->embedded_nl = 0;
+    w->pending_cr = i < n && s[i] == '\r';
+    return i < n ? i + 1 : n;
+}
+
 /* A line end inside a quoted field is kept there only when the field closes
  * on the next line: a quote followed by a comma or a line end, within
  * HOST_MAX_LEN bytes of field (no longer field is a good value anyway). Else
@@ -731,14 +771,19 @@ static void *worker_run(void *arg)
             }
             w->quote_seen = 1;
         }
-        if (w->quote_seen ? parse_quoted(w, &p, buf, len, pos) != 0
-                          : csv_parse(&p, buf, len, on_field, on_row, w) != len)
-            worker_fail(w, ENOMEM);
+        size_t from = w->long_line ? long_line_skip(w, buf, len, 0) : 0;
+        if (from < len) {
+            if (w->quote_seen ? parse_quoted(w, &p, buf + from, len - from, pos + from) != 0
+                              : csv_parse(&p, buf + from, len - from, on_field, on_row, w) != len - from)
+                worker_fail(w, ENOMEM);
+            line_run_check(w, &p, buf + from, len - from);
+        }
         pos += len;
         atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);
         atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
     }
 fini:
+    if (!atomic_load(&sh->stop) && w->long_line) long_line_skip(w, "", 0, 1);   /* the file ends in it */
     if (!atomic_load(&sh->stop)) csv_fini(&p, on_field, on_row, w);   /* a last line without newline */
     csv_free(&p);
 out:
