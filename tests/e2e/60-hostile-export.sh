@@ -4,7 +4,8 @@
 # exits 1 with one sentence naming the path and leaves the earlier answers
 # file as it was, with no temporary file left over; cache writes in the same
 # trouble cost one warning and nothing else; --export onto a device, a FIFO
-# or a link keeps them what they are.
+# or a link keeps them what they are; a cache path that is a folder, a FIFO,
+# a link or under a file costs warnings only.
 : "${NETTUI:=./nettui}"; : "${NETTUI_GEN:=./nettui-gen}"
 [ -x "$NETTUI" ] && [ -x "$NETTUI_GEN" ] || { echo "60-hostile-export: no $NETTUI or $NETTUI_GEN" >&2; exit 77; }
 T=$(mktemp -d /tmp/nettui-e2e-export.XXXXXX) || exit 1
@@ -127,6 +128,27 @@ echo target > "$T/target.txt"; ln -s target.txt "$T/link.txt"
 "$NETTUI" --answers --no-cache --export "$T/link.txt" "$F" >/dev/null 2>"$T/err" || fail "--export to a link: $(cat "$T/err")"
 [ -L "$T/link.txt" ] && cmp -s "$T/target.txt" "$T/answers.want" || fail "--export to a link: the link or its target is wrong"
 cases=$((cases + 1))
+
+# ---- a cache path taken by something else: warnings, the same answers -----
+"$NETTUI" --answers --cache-dir "$T/c" "$F" >/dev/null 2>&1 || fail "first cached run failed"
+c=$(ls "$T/c"/*.ntc) || fail "no cache file written"
+echo "KEEP ME" > "$T/outside.txt"
+for kind in dir fifo link file-as-folder; do
+  rm -rf "$c"
+  case $kind in
+    dir) mkdir "$c" ;;
+    fifo) mkfifo "$c" || continue ;;
+    link) ln -s "$T/outside.txt" "$c" ;;
+  esac
+  dir="$T/c"; [ "$kind" = file-as-folder ] && { echo x > "$T/cfile"; dir="$T/cfile"; }
+  "$NETTUI" --answers --cache-dir "$dir" "$F" >"$T/out" 2>"$T/err"; rc=$?
+  cases=$((cases + 1))
+  [ "$rc" = 0 ] || fail "cache path a $kind: exit $rc ($(cat "$T/err"))"
+  cmp -s "$T/out" "$T/answers.want" || fail "cache path a $kind: different answers"
+  [ "$(wc -l < "$T/err")" -le 2 ] || fail "cache path a $kind: more than two warnings: $(cat "$T/err")"
+  grep -v '^nettui: .*cache' "$T/err" && fail "cache path a $kind: a line that is no cache warning"
+  [ "$(cat "$T/outside.txt")" = "KEEP ME" ] || fail "cache path a $kind: the file a link named was changed"
+done
 
 echo "60-hostile-export: $cases cases, no earlier file lost" >&2
 exit 0
