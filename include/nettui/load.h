@@ -15,7 +15,7 @@
 typedef enum bad_kind {
     BAD_FIELDS,     /* wrong number of fields */
     BAD_TIMESTAMP,  /* not a number, or out of range */
-    BAD_HOST,       /* empty (or over-long) host field */
+    BAD_HOST,       /* empty, over-long, or with a control character (not tab or newline) */
     BAD_PORT,       /* not a number, or above 65535 */
     BAD_BYTES,      /* not a number, or above 2^64-1 */
     BAD_KIND_COUNT

@@ -514,6 +514,18 @@ static void worker_reset_row(worker *w)
     w->bad_mask = 0;
 }
 
+/* A control character other than tab or newline (ESC, NUL, CR, DEL ...) in
+ * a host field makes it BAD_HOST: printed as an answer such a name would
+ * drive the terminal (escape sequences) or end early (NUL). */
+static int host_has_control(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return 1;
+    }
+    return 0;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
     worker *w = data;
@@ -533,6 +545,7 @@ static void on_field(void *s, size_t len, void *data)
         if (len == 0 || len > HOST_MAX_LEN) { w->bad_mask |= 1u << BAD_HOST; break; }
         w->host[d] = local_find(&w->hosts, f, len);
         if (w->host[d] == HOST_NONE) {       /* new: interned if the row is good */
+            if (host_has_control(f, len)) { w->bad_mask |= 1u << BAD_HOST; break; }
             memcpy(w->host_text[d], f, len);
             w->host_len[d] = len;
         }

@@ -146,6 +146,35 @@ static void test_stray_quotes(void **state)
     flows_free(&t);
 }
 
+/* ---- control characters in host names ------------------------------------------ */
+
+/* A host field like "ESC ]0;owned BEL" or "ESC [2J" was kept as a named
+ * host, and --answers would print it raw to the terminal; "a NUL b" was cut
+ * to "a" when the workers' hosts were merged. Control characters other than
+ * tab and newline now make the line a bad host line. */
+static void test_control_characters_in_hosts(void **state)
+{
+    (void)state;
+    flow_table t;
+    load_report rep;
+    load_both(HOSTILE "control_hosts.csv", EXIT_OK, &t, &rep);
+    assert_int_equal(t.n, 4);
+    assert_int_equal(rep.bad_total, 5);
+    assert_int_equal(rep.bad[BAD_HOST], 5);
+    const int want[] = {2, 3, 4, 5, 9};
+    for (int i = 0; i < 5; i++) assert_int_equal(rep.first_bad[BAD_HOST][i], want[i]);
+    for (uint32_t h = 0; h < t.hosts.n; h++) {
+        char b[16];
+        for (const unsigned char *c = (const unsigned char *)hosts_name(&t.hosts, h, b); *c; c++)
+            assert_true((*c >= 0x20 && *c != 0x7f) || *c == '\t' || *c == '\n');
+    }
+    char b[16];
+    assert_string_equal(hosts_name(&t.hosts, t.src[1], b), "multi\nline");
+    assert_string_equal(hosts_name(&t.hosts, t.src[2], b), "tab\there");
+    run_engine(&t);
+    flows_free(&t);
+}
+
 /* ---- endless lines ------------------------------------------------------------ */
 
 /* Writes head, then a line of n copies of c (after prefix), then tail. */
@@ -382,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_fuzz_ts_int64_max),
         cmocka_unit_test(test_ts_range),
         cmocka_unit_test(test_stray_quotes),
+        cmocka_unit_test(test_control_characters_in_hosts),
         cmocka_unit_test(test_endless_lines),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
