@@ -41,7 +41,9 @@
 #define LAYOUT_MAX_FIELDS 64     /* a wider first line is not taken as a header */
 #define HOST_MAX_LEN 255         /* longer host fields are BAD_HOST */
 #define MIN_LINE_BYTES 10        /* "0,a,b,0,0\n": no valid line is shorter */
+#ifndef READ_BYTES               /* the fuzz build makes it small, to cross reads often */
 #define READ_BYTES (64u << 10)   /* one worker's buffer: small enough to stay in the cache */
+#endif
 #define PROBE_BYTES (64u << 10)
 #define PROBE_ROWS 32
 /* 9999-12-31 23:59:59.999 UTC: later timestamps are out of range (BAD_TIMESTAMP),
@@ -663,19 +665,33 @@ static void on_row(int c, void *data)
 /* A line longer than this is no flow line, whatever it holds: past it the
  * parser's buffer is dropped and the rest of the line skipped unread, so an
  * endless line (a file of NUL bytes, a binary dump) costs no memory. */
+#ifndef LINE_MAX_BYTES              /* the fuzz build makes it small, to reach it */
 #define LINE_MAX_BYTES (1u << 20)
+#endif
+/* A shorter line then fits one read, so checking the line under way at the
+ * start of each read finds every longer one, however the reads fall: any
+ * thread count drops the same lines. */
+_Static_assert(LINE_MAX_BYTES >= READ_BYTES, "LINE_MAX_BYTES below READ_BYTES");
 
-/* After s[0..n) went through the parser: when the line it ends in has run
- * past LINE_MAX_BYTES, drops the row the parser holds (csv_fini with no
- * callbacks) and starts skipping. */
+/* Before s[0..n) goes to the parser: when the line under way (line_run bytes
+ * so far) is longer than LINE_MAX_BYTES, drops the row the parser holds of it
+ * (csv_fini with no callbacks) and starts skipping the line. */
 static void line_run_check(worker *w, struct csv_parser *p, const char *s, size_t n)
+{
+    if (w->line_run + n <= LINE_MAX_BYTES) return;
+    size_t i = 0;
+    while (i < n && s[i] != '\n' && s[i] != '\r') i++;
+    if (w->line_run + i <= LINE_MAX_BYTES) return;
+    csv_fini(p, NULL, NULL, NULL);
+    w->long_line = 1;
+}
+
+/* After s[0..n) went through the parser: the bytes of the line under way. */
+static void line_run_update(worker *w, const char *s, size_t n)
 {
     size_t i = n;
     while (i > 0 && s[i - 1] != '\n' && s[i - 1] != '\r') i--;
     w->line_run = i > 0 ? n - i : w->line_run + n;
-    if (w->line_run <= LINE_MAX_BYTES) return;
-    csv_fini(p, NULL, NULL, NULL);
-    w->long_line = 1;
 }
 
 /* While skipping an over-long line: takes s up to and including its line
@@ -784,12 +800,13 @@ static void *worker_run(void *arg)
             }
             w->quote_seen = 1;
         }
+        if (!w->long_line) line_run_check(w, &p, buf, len);
         size_t from = w->long_line ? long_line_skip(w, buf, len, 0) : 0;
         if (from < len) {
             if (w->quote_seen ? parse_quoted(w, &p, buf + from, len - from, pos + from) != 0
                               : csv_parse(&p, buf + from, len - from, on_field, on_row, w) != len - from)
                 worker_fail(w, ENOMEM);
-            line_run_check(w, &p, buf + from, len - from);
+            line_run_update(w, buf + from, len - from);
         }
         pos += len;
         atomic_store_explicit(&w->bytes_done, pos - w->start, memory_order_relaxed);

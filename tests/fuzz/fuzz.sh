@@ -22,7 +22,10 @@ if [ -z "$FUZZ_CC" ]; then
 fi
 [ -n "$FUZZ_CC" ] || { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 PKGS="igraph nettle"
+# Small reads and line limit: inputs of a few kB cross reads and reach the
+# loader's over-long-line path (LINE_MAX_BYTES must stay >= READ_BYTES)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+ -DREAD_BYTES=512 -DLINE_MAX_BYTES=1500 \
  -fno-sanitize-recover=undefined -Wall -Wextra -Wshadow -Wno-unused-parameter \
  -D_GNU_SOURCE -Iinclude -pthread $(pkg-config --cflags $PKGS 2>/dev/null)"
 LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lcsv -lm -pthread"

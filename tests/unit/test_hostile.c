@@ -230,6 +230,31 @@ static void test_endless_lines(void **state)
         flows_free(&t);
     }
 
+    /* a line of exactly 1 MB is read, one byte more is dropped, however the
+     * file's reads fall (shifted by short lines) and on any thread count */
+    const char *pre = "1578326400002,13.1.1.1,18.1.1.1,80,";
+    for (int shift = 0; shift < 3; shift++) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        for (int i = 0; i < shift * 997; i++) fputs("1578326400001,13.1.1.1,18.1.1.1,80,1\n", f);
+        for (size_t len = (1u << 20); len <= (1u << 20) + 1; len++) {
+            fputs(pre, f);
+            for (size_t k = strlen(pre); k + 1 < len; k++) fputc('0', f);
+            fputs("5\n", f);
+        }
+        fputs("1578326400003,13.1.1.1,18.1.1.1,80,3\n", f);
+        fclose(f);
+        flow_table t;
+        load_report rep;
+        load_both(path, EXIT_OK, &t, &rep);
+        assert_int_equal(t.n, (size_t)shift * 997 + 2);
+        assert_int_equal(t.ts[t.n - 2], 1578326400002LL);
+        assert_int_equal(flows_bytes_at(&t, t.n - 2), 5);
+        assert_int_equal(rep.bad[BAD_FIELDS], 1);
+        assert_int_equal(rep.first_bad[BAD_FIELDS][0], shift * 997 + 2);
+        flows_free(&t);
+    }
+
     /* 64 MB of NUL bytes between two good lines: the peak memory barely moves */
     write_long_line_file(path, cases[0].head, "", 0, 64u << 20, cases[0].tail);
     struct rusage before, after;
