@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pane_graph.h"
 #include "ui.h"
 
 static int cursor;
@@ -161,7 +162,11 @@ static int detectors_key(app *a, int ch)
         const finding *f = &a->f[cursor];
         if (!f->found) return 1;
         if (f->kind == ANSWER_HOST) { app_open_host(a, f->value); return 1; }
-        if (f->nmembers) { pane_graph_select_port(a, (int)f->value); return 1; }
+        /* each port answer opens where its evidence is drawn: the clique's
+         * graph, the beacons' star, the lone outsider of a private channel */
+        if (cursor == DET_P2P) { pane_graph_select_port(a, (int)f->value); return 1; }
+        if (cursor == DET_BEACONS) { pane_graph_show_view(a, GRAPH_VIEW_BEACONS); return 1; }
+        if (f->nmembers) { app_open_host(a, f->members[0]); return 1; }
         app_open_port(a, (int)f->value);
         return 1;
     }
@@ -173,7 +178,8 @@ const pane pane_detectors = {
     .tab = "Detectors",
     .keys = "Enter:Open answer|b:Reject answer",
     .help = "Up/Down pick a question; its evidence (runners-up, the reason) shows below.\n"
-            "Enter opens the answer: a host in the Host pane, a port in the Ports or Graph pane.\n"
+            "Enter opens the answer: a host in the Host pane; port abuse in Ports, P2P and beacons\n"
+            "in Graph, the private C&C channel as its lone outside host.\n"
             "b rejects the selected answer (every detector skips that host); b again on the\n"
             "same row takes it back. '*' marks answers your blacklist edits changed.",
     .draw = detectors_draw,

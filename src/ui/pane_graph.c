@@ -277,6 +277,12 @@ void pane_graph_select_port(app *a, int p)
     app_show_pane(a, PANE_GRAPH);
 }
 
+void pane_graph_show_view(app *a, int v)
+{
+    view = v;
+    app_show_pane(a, PANE_GRAPH);
+}
+
 static void port_view_draw(app *a, WINDOW *w, int h, int wd)
 {
     choose_port(a);
