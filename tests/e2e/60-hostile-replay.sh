@@ -1,5 +1,5 @@
 #!/bin/sh
-# The fuzz harnesses (tests/fuzz/fuzz_load.c, fuzz_cache.c) built with the
+# The fuzz harnesses (tests/fuzz/fuzz_load.c, fuzz_cache.c, fuzz_facts.c) built with the
 # ordinary compiler against the library under test, without libFuzzer, and
 # fed the seed corpora and every input the fuzzers ever broke nettui with
 # (tests/data/hostile/fuzz_*): each bug they found stays found. Under
@@ -17,8 +17,9 @@ SAN=
 [ "${E2E_SAN:-0}" = 1 ] && SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 FLAGS="-std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude -pthread $SAN $(pkg-config --cflags igraph nettle 2>/dev/null)"
 LIBS="$(pkg-config --libs igraph nettle 2>/dev/null) -lcsv -lm -pthread"
-for h in load cache; do
-  # fuzz_cache.c includes src/core/cache.c, so the archive's copy stays out
+for h in load cache facts; do
+  # fuzz_cache.c includes src/core/cache.c, fuzz_facts.c src/engine/persist.c,
+  # so the archive's copy stays out
   # shellcheck disable=SC2086
   $CC $FLAGS -o "$T/replay_$h" "tests/fuzz/fuzz_$h.c" tests/fuzz/replay.c "$LIB" $LIBS 2>"$T/cc.log" ||
     fail "cannot build the $h harness: $(head -5 "$T/cc.log")"
@@ -27,4 +28,6 @@ done
   fail "fuzz_load harness failed: $(tail -5 "$T/out")"
 "$T/replay_cache" tests/fuzz/corpus_cache/* tests/data/hostile/fuzz_cache_* >"$T/out" 2>&1 ||
   fail "fuzz_cache harness failed: $(tail -5 "$T/out")"
+"$T/replay_facts" tests/fuzz/corpus_facts/* $(ls tests/data/hostile/fuzz_facts_* 2>/dev/null) >"$T/out" 2>&1 ||
+  fail "fuzz_facts harness failed: $(tail -5 "$T/out")"
 exit 0

@@ -11,7 +11,7 @@
 # tests/unit/test_hostile.c.
 set -u
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_TARGETS:=fuzz_load fuzz_cache}"
+: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts}"
 : "${FUZZ_ARGS:=}"
 : "${FUZZ_CC:=}"
 OUT=build/fuzz
@@ -32,11 +32,12 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lcsv -lm -pthread"
 LIB_SRC=$(ls src/core/*.c src/engine/*.c src/export/*.c)
 mkdir -p "$OUT"
 
-# fuzz_cache includes src/core/cache.c itself (it needs the header layout to
-# repair checksums), so it is built without it.
+# fuzz_cache includes src/core/cache.c itself, fuzz_facts src/engine/persist.c
+# (they need the file layouts to repair checksums), so each is built without it.
 build() {
   name=$1; srcs=$LIB_SRC
   [ "$name" = fuzz_cache ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/core/cache\.c$')
+  [ "$name" = fuzz_facts ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/engine/persist\.c$')
   echo "fuzz: building $OUT/$name"
   # shellcheck disable=SC2086
   $FUZZ_CC $CFLAGS -o "$OUT/$name" "tests/fuzz/$name.c" $srcs $LIBS || exit 1
@@ -48,7 +49,9 @@ for name in $FUZZ_TARGETS; do
   corpus="$OUT/corpus_${name#fuzz_}"
   mkdir -p "$corpus"
   seeds="tests/fuzz/corpus_${name#fuzz_}"
-  maxlen=16384; [ "$name" = fuzz_cache ] && maxlen=32768   # a cache is 24 kB at least
+  maxlen=16384                                   # a flow file
+  [ "$name" = fuzz_cache ] && maxlen=32768       # a table cache is 24 kB at least
+  [ "$name" = fuzz_facts ] && maxlen=98304       # the seed's facts are 73 kB
   echo "fuzz: $name for $FUZZ_SECONDS s (corpus $corpus, seeds $seeds)"
   # shellcheck disable=SC2086
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
