@@ -48,6 +48,14 @@ static int parse_work_hours(const char *s, int *a, int *b)
     return 0;
 }
 
+/* EXIT_OK once stdout took everything (--help, --version), else a sentence. */
+static int stdout_done(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return EXIT_OK;
+    fprintf(stderr, "nettui: cannot write to standard output.\n");
+    return EXIT_FAILURE_RUN;
+}
+
 static int parse_threads(const char *s, int *n)
 {
     char *end;
@@ -114,8 +122,8 @@ int main(int argc, char **argv)
             break;
         case OPT_CACHE_DIR: o.cache_dir = optarg; break;
         case OPT_NO_CACHE: o.no_cache = 1; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("nettui %s\n", NETTUI_VERSION); return EXIT_OK;
+        case 'h': usage(stdout); return stdout_done();
+        case 'V': printf("nettui %s\n", NETTUI_VERSION); return stdout_done();
         default:
             if (optopt && optopt < 256)
                 fprintf(stderr, "nettui: unknown option '-%c'; see nettui --help.\n", optopt);

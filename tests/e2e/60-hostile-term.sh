@@ -76,5 +76,12 @@ for mode in --summary --answers --json; do
   fi
 done
 
+if [ -w /dev/full ]; then
+  for opt in --help --version; do
+    what="$opt to /dev/full"
+    "$NETTUI" $opt >/dev/full 2>"$T/err"; rc=$?; one_sentence 1
+  done
+fi
+
 echo "60-hostile-term: $cases cases" >&2
 exit 0
