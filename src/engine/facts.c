@@ -59,7 +59,8 @@ static uint32_t hll_estimate(const uint8_t *reg)
     double alpha = 0.7213 / (1.0 + 1.079 / HLL_M);
     double est = alpha * HLL_M * HLL_M / sum;
     if (est <= 2.5 * HLL_M && zeros) est = HLL_M * log((double)HLL_M / zeros);
-    return (uint32_t)(est + 0.5);
+    /* registers read back from a facts cache may hold any rank */
+    return est + 0.5 >= (double)UINT32_MAX ? UINT32_MAX : (uint32_t)(est + 0.5);
 }
 
 int facts_host(const engine *e, host_id h, host_facts *out)
