@@ -10,13 +10,12 @@ command -v tmux >/dev/null 2>&1 || { echo "50-tui: no tmux"; exit 77; }
 [ -x "$NETTUI_GEN" ] || { echo "50-tui: no $NETTUI_GEN"; exit 77; }
 [ -x "$NETTUI" ] || { echo "50-tui: no $NETTUI"; exit 1; }
 
-abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
+. "$(dirname "$0")/../tui/lib.sh"
 nettui=$(abs "$NETTUI"); gen=$(abs "$NETTUI_GEN")
 # A fresh private socket for each session: killing a server and starting the
 # next on the same socket races with its shutdown.
 nsock=0; sock="nettui-test-$$-0"
 t=$(mktemp -d) || exit 1
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$t"; }
 trap cleanup EXIT INT TERM
 cd "$t" || exit 1
@@ -31,24 +30,6 @@ fail() {
 flag=$(sed -n 's/^flag: //p' key)
 keyfile=key
 
-screen() { tm capture-pane -p -t tui; }
-# wait_for TEXT [SECONDS]: polls the screen until TEXT (fixed string) shows.
-wait_for() {
-  n=0; lim=$(( ${2:-30} * 10 ))
-  while ! screen 2>/dev/null | grep -qF -- "$1"; do
-    n=$((n + 1)); [ $n -ge $lim ] && fail "timed out waiting for '$1'"
-    sleep 0.1
-  done
-}
-# wait_gone TEXT [SECONDS]
-wait_gone() {
-  n=0; lim=$(( ${2:-30} * 10 ))
-  while screen 2>/dev/null | grep -qF -- "$1"; do
-    n=$((n + 1)); [ $n -ge $lim ] && fail "timed out waiting for '$1' to go"
-    sleep 0.1
-  done
-}
-keys() { tm send-keys -t tui "$@"; }
 # row_answer I: the answer shown on question I's row of the Detectors pane.
 row_answer() {
   screen | awk -v i="$1" '/ Question / && col == 0 { col = index($0, " Answer ") + 1; next }

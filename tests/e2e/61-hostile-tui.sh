@@ -10,11 +10,10 @@ command -v tmux >/dev/null 2>&1 || { echo "61-hostile-tui: no tmux"; exit 77; }
 : "${NETTUI:=./nettui}" "${NETTUI_GEN:=./nettui-gen}"
 [ -x "$NETTUI" ] && [ -x "$NETTUI_GEN" ] || { echo "61-hostile-tui: no $NETTUI or $NETTUI_GEN"; exit 77; }
 
-abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
+. "$(dirname "$0")/../tui/lib.sh"
 nettui=$(abs "$NETTUI"); gen=$(abs "$NETTUI_GEN")
 nsock=0; sock="nettui-hostile-$$-0"
 t=$(mktemp -d /tmp/nettui-e2e-tui.XXXXXX) || exit 1
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
 cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$t"; }
 trap cleanup EXIT INT TERM
 cd "$t" || exit 1
@@ -30,15 +29,6 @@ fail() {
 "$gen" --rows 200000 --seed 4 --out small.csv --answers small.key >/dev/null || fail "nettui-gen failed"
 flag=$(sed -n 's/^flag: //p' small.key)
 
-screen() { tm capture-pane -p -t tui; }
-wait_for() {
-  n=0; lim=$(( ${2:-30} * 10 ))
-  while ! screen 2>/dev/null | grep -qF -- "$1"; do
-    n=$((n + 1)); [ $n -ge $lim ] && fail "timed out waiting for '$1'"
-    sleep 0.1
-  done
-}
-keys() { tm send-keys -t tui "$@"; }
 next_server() { tm kill-server >/dev/null 2>&1; nsock=$((nsock + 1)); sock="nettui-hostile-$$-$nsock"; }
 # start FILE [OPTIONS]: the explorer in a fresh server at 100x30; its pid in
 # pid, exit status in rc, stderr in err, terminal settings in stty.*
