@@ -28,9 +28,7 @@ static void run(engine *e, finding *f)
         free(all);
         return;
     }
-    f->found = 1;
-    f->value = f->top[0].value;
-    double next = f->ntop > 1 ? f->top[1].metric : 0;
+    double next = finding_take_top(f);
     f->score = ratio_over(f->top[0].metric, next);
     double median = 0;
     if (all && n) { qsort(all, n, sizeof *all, cmp_u64); median = (double)all[n / 2]; }

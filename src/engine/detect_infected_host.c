@@ -45,8 +45,7 @@ static void run(engine *e, finding *f)
                  host_text(e, e->ctrl_host, h1), e->ctrl_port);
         return;
     }
-    f->found = 1;
-    f->value = f->top[0].value;
+    finding_take_top(f);
     const uint64_t *pe = pair_at(e, &e->f, e->int_index[f->value], c);
     f->score = (double)(uint32_t)pe[0];
     finding_evidence(f, "flows to controller", f->score);

@@ -46,9 +46,7 @@ static void run(engine *e, finding *f)
         finding_why(f, "Every internal (host, port) pair is touched by two or more hosts outside the blacklist.");
         return;
     }
-    f->found = 1;
-    f->value = f->top[0].value;
-    double next = f->ntop > 1 ? f->top[1].metric : 0;
+    double next = finding_take_top(f);
     f->score = ratio_over_count(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];
     finding_evidence(f, "pairs only it touches", f->top[0].metric);

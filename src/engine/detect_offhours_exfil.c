@@ -27,9 +27,7 @@ static void run(engine *e, finding *f)
         finding_why(f, "No internal host sent bytes out in off hours. %s", w->why);
         return;
     }
-    f->found = 1;
-    f->value = f->top[0].value;
-    double next = f->ntop > 1 ? f->top[1].metric : 0;
+    double next = finding_take_top(f);
     f->score = ratio_over(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];
     uint64_t hb[24];

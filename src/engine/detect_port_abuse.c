@@ -57,8 +57,7 @@ static void run(engine *e, finding *f)
         finding_why(f, "No port has %d or more outbound hosts with any spread in bytes, so none can be rated.", ABUSE_MIN_HOSTS);
         return;
     }
-    f->found = 1;
-    f->value = f->top[0].value;
+    finding_take_top(f);
     f->score = f->top[0].metric;
     f->subject = e->port_z_host[e->port_id[f->value]];
     double next = f->ntop > 1 ? f->top[1].metric : 0;

@@ -158,6 +158,13 @@ const char *fmt_time(int64_t ms, char buf[32])
     return buf;
 }
 
+double finding_take_top(finding *f)
+{
+    f->found = 1;
+    f->value = f->top[0].value;
+    return f->ntop > 1 ? f->top[1].metric : 0;
+}
+
 double ratio_over(double a, double b)
 {
     if (b > 0) return a / b;

@@ -283,6 +283,9 @@ const char *host_text(const engine *e, host_id h, char buf[64]);
 const char *fmt_bytes(double b, char buf[32]);
 /* "2020-01-07 03:12 UTC" */
 const char *fmt_time(int64_t ms, char buf[32]);
+/* Makes the first candidate (ntop > 0) the answer; returns the runner-up's
+ * metric, or 0 when there is none. */
+double finding_take_top(finding *f);
 /* Score of a winner over its runner-up: a / b, infinite when b is 0. */
 double ratio_over(double a, double b);
 /* The same for counts: a runner-up of 0 counts as 1, so the score stays a
