@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
+#include "test_tables.h"
 
 static char dir[64];             /* a fresh folder per test */
 static char src[PATH_MAX];       /* the flow file */
@@ -74,24 +75,7 @@ static void options(load_options *lo, cache_options *co)
 /* Column for column, host for host, report field for field. */
 static void assert_same_table(const flow_table *a, const load_report *ra, const flow_table *b, const load_report *rb)
 {
-    assert_int_equal(a->n, b->n);
-    assert_memory_equal(a->ts, b->ts, a->n * sizeof *a->ts);
-    assert_memory_equal(a->src, b->src, a->n * sizeof *a->src);
-    assert_memory_equal(a->dst, b->dst, a->n * sizeof *a->dst);
-    assert_memory_equal(a->port, b->port, a->n * sizeof *a->port);
-    assert_memory_equal(a->bytes, b->bytes, a->n * sizeof *a->bytes);
-    assert_int_equal(a->nbig, b->nbig);
-    if (a->nbig) assert_memory_equal(a->big, b->big, a->nbig * sizeof *a->big);
-    for (size_t i = 0; i < a->n; i++) assert_int_equal(flows_bytes_at(a, i), flows_bytes_at(b, i));
-    assert_int_equal(a->ts_min, b->ts_min);
-    assert_int_equal(a->ts_max, b->ts_max);
-    assert_int_equal(a->total_bytes, b->total_bytes);
-    assert_int_equal(a->hosts.n, b->hosts.n);
-    assert_memory_equal(a->hosts.ip, b->hosts.ip, a->hosts.n * 4);
-    assert_memory_equal(a->hosts.name_off, b->hosts.name_off, a->hosts.n * 4);
-    assert_memory_equal(a->hosts.internal, b->hosts.internal, a->hosts.n);
-    assert_int_equal(a->hosts.names_len, b->hosts.names_len);
-    if (a->hosts.names_len) assert_memory_equal(a->hosts.names, b->hosts.names, a->hosts.names_len);
+    assert_tables_equal(a, b);
     /* the hash index was rebuilt: every host is found under its own id */
     for (host_id h = 0; h < a->hosts.n; h++) {
         char buf[16];

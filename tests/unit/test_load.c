@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "nettui/load.h"
+#include "test_tables.h"
 
 #define DATA "tests/data/"
 
@@ -462,25 +463,6 @@ static void write_generated(const char *path, int nlines, int *bad_lines, int ba
                 21 + (r >> 4) % 100, (unsigned long long)bytes, line % 5 == 0 ? "\r" : "");
     }
     fclose(f);
-}
-
-static void assert_tables_equal(const flow_table *a, const flow_table *b)
-{
-    assert_int_equal(a->n, b->n);
-    assert_memory_equal(a->ts, b->ts, a->n * sizeof *a->ts);
-    assert_memory_equal(a->src, b->src, a->n * sizeof *a->src);
-    assert_memory_equal(a->dst, b->dst, a->n * sizeof *a->dst);
-    assert_memory_equal(a->port, b->port, a->n * sizeof *a->port);
-    assert_memory_equal(a->bytes, b->bytes, a->n * sizeof *a->bytes);
-    assert_int_equal(a->nbig, b->nbig);
-    if (a->nbig) assert_memory_equal(a->big, b->big, a->nbig * sizeof *a->big);
-    assert_int_equal(a->hosts.n, b->hosts.n);
-    assert_memory_equal(a->hosts.ip, b->hosts.ip, a->hosts.n * sizeof *a->hosts.ip);
-    assert_memory_equal(a->hosts.internal, b->hosts.internal, a->hosts.n);
-    for (host_id h = 0; h < a->hosts.n; h++) assert_string_equal(host(a, h), host(b, h));
-    assert_int_equal(a->ts_min, b->ts_min);
-    assert_int_equal(a->ts_max, b->ts_max);
-    assert_int_equal(a->total_bytes, b->total_bytes);
 }
 
 static void test_threads_equal_one_parser(void **state)
