@@ -371,6 +371,18 @@ static int period_hour(int hod, int nth)
 
 /* ---- who talks to whom -------------------------------------------------------- */
 
+/* Draws n distinct ids below limit into out: an id is taken when its stamp
+ * is not yet mark, and then stamped (the caller stamps ids to leave out). */
+static void draw_distinct(gen_rng *r, uint32_t limit, uint32_t n, uint32_t *stamp, uint32_t mark, uint32_t *out)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t p;
+        do p = rng_below(r, limit); while (stamp[p] == mark);
+        stamp[p] = mark;
+        out[k] = p;
+    }
+}
+
 static void relations_build(gen_world *w)
 {
     gen_rng r;
@@ -415,12 +427,8 @@ static void relations_build(gen_world *w)
         w->peer_off[i] = np;
         uint32_t n = 20 + rng_below(&r, 181);
         stamp[i] = i + 1;
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t p;
-            do p = rng_below(&r, ni); while (stamp[p] == i + 1);
-            stamp[p] = i + 1;
-            w->peers[np++] = p;
-        }
+        draw_distinct(&r, ni, n, stamp, i + 1, w->peers + np);
+        np += n;
     }
     w->peer_off[ni] = np;
 
@@ -432,12 +440,8 @@ static void relations_build(gen_world *w)
     for (uint32_t e = 0; e < ne; e++) {
         w->target_off[e] = nt;
         uint32_t n = 3 + rng_below(&r, 10);
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t p;
-            do p = rng_below(&r, ni); while (stamp[p] == e + 1);
-            stamp[p] = e + 1;
-            w->targets[nt++] = p;
-        }
+        draw_distinct(&r, ni, n, stamp, e + 1, w->targets + nt);
+        nt += n;
     }
     w->target_off[ne] = nt;
     free(stamp);
