@@ -24,7 +24,7 @@ static void usage(FILE *out)
           "  --json               every finding as JSON (implies --answers)\n"
           "  --export PATH        with --answers: also write the answers to PATH\n"
           "  --work-hours A-B     work hours in UTC (e.g. 16-24); default: from the data\n"
-          "  --internal CIDRS     internal network (default 12.0.0.0/8,13.0.0.0/8,14.0.0.0/8)\n"
+          "  --internal CIDRS     internal network; default: inferred from the flows\n"
           "  --threads N          parser threads (default: number of cores)\n"
           "  --cache-dir DIR      where the columnar cache lives\n"
           "  --no-cache           neither read nor write the cache\n"
@@ -113,6 +113,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nettui: --internal: %s\n", err);
                 return EXIT_USAGE;
             }
+            o.internal_set = 1;
             break;
         case OPT_THREADS:
             if (parse_threads(optarg, &o.threads)) {

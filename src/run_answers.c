@@ -20,10 +20,7 @@ int run_answers(const cli_options *o)
     if (status != EXIT_OK) return status;
 
     engine_options eo;
-    engine_options_default(&eo);
-    eo.work_start = o->work_start;
-    eo.work_end = o->work_end;
-    eo.threads = o->threads;
+    cli_engine_options(o, &eo);
     char err[256];
     engine *e = engine_open(&t, &eo, &fc, &facts_cached, err, sizeof err);
     if (!e) {

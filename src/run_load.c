@@ -58,6 +58,16 @@ static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t row
     return 0;
 }
 
+void cli_engine_options(const cli_options *o, engine_options *eo)
+{
+    engine_options_default(eo);
+    eo->work_start = o->work_start;
+    eo->work_end = o->work_end;
+    eo->threads = o->threads;
+    eo->internal_set = o->internal_set;
+    eo->internal = o->internal;
+}
+
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
 {
     return cli_load_table_facts(o, t, rep, from_cache, NULL);
@@ -68,7 +78,9 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
-    lo.internal = o->internal;
+    /* the table's own internal flags are the loader's default; the engine
+     * classifies hosts itself (engine_options.internal), so the table cache
+     * does not depend on --internal */
     progress_bar pb = {monotonic_seconds(), 0};
     if (o->progress) {
         lo.progress = draw_progress;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "nettui/cli.h"
+#include "nettui/facts.h"
 
 /* "2020-01-06 16:00:00 UTC" */
 static const char *format_utc(int64_t ms, char *buf, size_t len)
@@ -38,8 +39,17 @@ int run_summary(const cli_options *o)
     int status = cli_load_table(o, &t, &rep, &from_cache);
     if (status != EXIT_OK) return status;
 
+    /* the internal network: --internal, or what the engine would infer */
+    cidr_list net = o->internal;
+    int inferred = !o->internal_set;
+    if (inferred && engine_infer_internal(&t, &net)) {
+        fprintf(stderr, "nettui: out of memory while inferring the internal network.\n");
+        flows_free(&t);
+        return EXIT_FAILURE_RUN;
+    }
     size_t internal = 0;
-    for (uint32_t h = 0; h < t.hosts.n; h++) internal += t.hosts.internal[h] != 0;
+    double share = engine_internal_share(&t, &net, &internal);
+    char nettext[1200];
     char first[64], last[64];
     printf("file: %s\n", o->path);
     printf("rows: %zu\n", t.n);
@@ -59,6 +69,9 @@ int run_summary(const cli_options *o)
     printf("first: %s\n", format_utc(t.ts_min, first, sizeof first));
     printf("last: %s\n", format_utc(t.ts_max, last, sizeof last));
     printf("hosts: %u\n", t.hosts.n);
+    printf("internal: %s\n", cidr_list_text(&net, nettext, sizeof nettext));
+    printf("internal_source: %s\n", inferred ? "inferred" : "given");
+    printf("internal_share: %.4f\n", share);
     printf("internal_hosts: %zu\n", internal);
     printf("external_hosts: %zu\n", (size_t)t.hosts.n - internal);
     printf("ports: %zu\n", distinct_ports(&t));

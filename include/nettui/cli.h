@@ -18,7 +18,8 @@ typedef struct cli_options {
     int json;                  /* --json */
     int threads;               /* --threads N, 0: cores */
     int work_start, work_end;  /* --work-hours A-B, -1: from the data */
-    cidr_list internal;        /* --internal, default 12/8,13/8,14/8 */
+    cidr_list internal;        /* --internal */
+    int internal_set;          /* 1: --internal given; 0: inferred from the flows */
     int no_cache;              /* --no-cache */
     const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
@@ -32,6 +33,10 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
 /* The same, and names the facts cache in *fc for engine_open (its columns
  * then go unchecked when saved facts for the cache exist). */
 int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
+
+/* The engine's options from the command line (work hours, threads, the
+ * internal network). */
+void cli_engine_options(const cli_options *o, engine_options *eo);
 
 int run_summary(const cli_options *o);   /* --summary: key: value lines */
 int run_answers(const cli_options *o);   /* --answers [--json] [--export PATH] */

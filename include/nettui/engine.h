@@ -88,7 +88,17 @@ typedef struct engine engine;
 typedef struct engine_options {
     int work_start, work_end;   /* UTC hours [start,end), may wrap; -1: from the data */
     int threads;                /* 0: number of cores */
+    int internal_set;           /* 1: internal is the internal network; 0: inferred from the flows */
+    cidr_list internal;
 } engine_options;
+
+/* The internal network inferred from the flows of t (see netinfer.c): the
+ * RFC 1918 blocks present, then the fewest /16 (or /8) blocks that give
+ * nearly every flow an internal end. 0, or -1 when out of memory. */
+int engine_infer_internal(const flow_table *t, cidr_list *out);
+/* One pass over t: how many hosts lie in net, and the share of flows with
+ * at least one end in it (for --summary, which builds no facts). */
+double engine_internal_share(const flow_table *t, const cidr_list *net, size_t *internal_hosts);
 
 void engine_options_default(engine_options *o);
 /* Builds the facts from the table (which must outlive the engine). NULL when
@@ -117,8 +127,9 @@ double engine_detector_seconds(const engine *e, int k);
 /* Writes e's facts to path atomically (temporary file, fsync, rename).
  * 0, or -1 with a sentence in err (nothing is then left behind). */
 int engine_save(const engine *e, const char *path, uint64_t table_id, char *err, size_t errlen);
-/* The facts saved at path for the table t (table_id: its cache's identity),
- * checked (version, lengths, checksums, every index in bounds). NULL with a
+/* The facts saved at path for the table t (table_id: its cache's identity)
+ * and for o's internal network (o NULL: whatever network they were made
+ * for), checked (version, lengths, checksums, every index in bounds). NULL with a
  * sentence in why ("is absent" with *absent = 1 when there is no file). */
 engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
                     int *absent, char *why, size_t whylen);

@@ -185,6 +185,16 @@ size_t facts_beacon_interarrival(const engine *e, uint32_t *bins, size_t cap, do
  * finding's members (finding.members); its port is in that finding's
  * evidence ("port"). */
 
+/* ---- the internal network -------------------------------------------------- */
+
+/* The internal network the facts were made for: *inferred 1 when it was
+ * inferred from the flows (no --internal), and *share the exact share of
+ * flows with at least one end inside it (a capture at the edge or inside
+ * gives 1.0). */
+const cidr_list *facts_internal_net(const engine *e, int *inferred, double *share);
+/* "12.0.0.0/8,13.0.0.0/8" into buf (cut short with "..." when too long). */
+const char *cidr_list_text(const cidr_list *l, char *buf, size_t len);
+
 /* ---- sizes --------------------------------------------------------------- */
 
 /* Bytes the facts occupy, for --json and the status bar. */

@@ -171,6 +171,7 @@ static int collect_in_lists(engine *e, int nth)
 
 typedef struct dir_job {
     const flow_table *t;
+    const uint32_t *int_index;
     size_t lo, hi;
     uint8_t seen[3][65536];   /* internal, outbound, inbound */
 } dir_job;
@@ -178,9 +179,9 @@ typedef struct dir_job {
 static void *dir_thread(void *arg)
 {
     dir_job *j = arg;
-    const uint8_t *in = j->t->hosts.internal;
+    const uint32_t *ii = j->int_index;
     for (size_t i = j->lo; i < j->hi; i++) {
-        unsigned a = in[j->t->src[i]], b = in[j->t->dst[i]];
+        unsigned a = ii[j->t->src[i]] != NO_INDEX, b = ii[j->t->dst[i]] != NO_INDEX;
         unsigned cls = a && b ? 0 : a ? 1 : b ? 2 : 3;
         if (cls < 3) j->seen[cls][j->t->port[i]] = 1;
     }
@@ -213,6 +214,7 @@ static int port_spaces(engine *e, int nth)
     if (!jobs) return -1;
     for (int k = 0; k < nth; k++) {
         jobs[k].t = e->t;
+        jobs[k].int_index = e->int_index;
         jobs[k].lo = e->t->n * (size_t)k / (size_t)nth;
         jobs[k].hi = e->t->n * (size_t)(k + 1) / (size_t)nth;
     }
@@ -228,22 +230,31 @@ static int port_spaces(engine *e, int nth)
 
 void engine_options_default(engine_options *o)
 {
+    memset(o, 0, sizeof *o);
     o->work_start = o->work_end = -1;
-    o->threads = 0;
 }
 
-/* Dense internal index, ascending host id. */
-static int index_internal(engine *e)
+int engine_index_internal(engine *e)
 {
-    const flow_table *t = e->t;
+    const host_dict *d = &e->t->hosts;
     e->int_index = malloc((e->nhosts + 1) * sizeof *e->int_index);
     e->int_host = malloc((e->nhosts + 1) * sizeof *e->int_host);
     if (!e->int_index || !e->int_host) return -1;
+    e->nint = 0;
     for (uint32_t h = 0; h < e->nhosts; h++) {
-        if (t->hosts.internal[h]) { e->int_index[h] = e->nint; e->int_host[e->nint++] = h; }
+        int in = d->name_off[h] == UINT32_MAX && cidr_list_contains(&e->net, d->ip[h]);
+        if (in) { e->int_index[h] = e->nint; e->int_host[e->nint++] = h; }
         else e->int_index[h] = NO_INDEX;
     }
     return 0;
+}
+
+/* The internal network: the person's, or inferred from the flows. */
+static int choose_internal(engine *e, const engine_options *o)
+{
+    e->net_inferred = !o->internal_set;
+    if (o->internal_set) { e->net = o->internal; return 0; }
+    return engine_infer_internal(e->t, &e->net);
 }
 
 /* Dense port ids (and the per-direction spaces), and the timeline's shape:
@@ -360,7 +371,7 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     e->nhosts = t->hosts.n;
     int nth = threads_for(o, t->n);
     pass_sizes z;
-    if (index_internal(e) || index_ports_and_time(e, nth)) goto oom;
+    if (choose_internal(e, o) || engine_index_internal(e) || index_ports_and_time(e, nth)) goto oom;
     choose_sizes(e, &z);
     e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
     double c_pass = engine_clock(CLOCK_PROCESS_CPUTIME_ID);

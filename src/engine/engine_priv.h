@@ -108,6 +108,8 @@ struct engine {
     const flow_table *t;
     engine_options opt;
     uint32_t nhosts, nint, nports;
+    cidr_list net;                    /* the internal network the facts were made for */
+    int net_inferred;                 /* 1: inferred from the flows (netinfer.c) */
     uint32_t *int_index;              /* [nhosts] -> internal index or NO_INDEX */
     host_id *int_host;                /* [nint] */
     int32_t port_id[65536];           /* -1 when unused */
@@ -291,6 +293,9 @@ double ratio_over(double a, double b);
 /* The same for counts: a runner-up of 0 counts as 1, so the score stays a
  * finite number (the winner's count) when nobody else comes close. */
 double ratio_over_count(double a, double b);
+
+/* int_index and int_host from e->net (build.c). 0, or -1 out of memory. */
+int engine_index_internal(engine *e);
 
 /* Work hours from the hourly profile (build.c): fills e->wh and e->work. */
 void engine_find_work_hours(engine *e);

@@ -328,3 +328,34 @@ size_t facts_beacon_interarrival(const engine *e, uint32_t *bins, size_t cap, do
 }
 
 size_t facts_memory(const engine *e) { return e->bytes_facts; }
+
+const cidr_list *facts_internal_net(const engine *e, int *inferred, double *share)
+{
+    if (inferred) *inferred = e->net_inferred;
+    if (share) {
+        uint64_t all = 0, outside = 0;
+        for (uint32_t k = 0; k < e->nports; k++) {
+            const port_stat *p = &e->f.ps[k];
+            all += p->flows;
+            outside += p->flows - p->out_flows - p->in_flows - p->int_flows;
+        }
+        *share = all ? 1.0 - (double)outside / (double)all : 1.0;
+    }
+    return &e->net;
+}
+
+const char *cidr_list_text(const cidr_list *l, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    if (l->n == 0) { snprintf(buf, len, "none"); return buf; }
+    for (int k = 0; k < l->n; k++) {
+        char ip[16], item[24];
+        int bits = __builtin_popcount(l->v[k].mask);
+        int n = snprintf(item, sizeof item, "%s%s/%d", k ? "," : "", ipv4_format(l->v[k].net, ip), bits);
+        if (off + (size_t)n + 4 >= len) { snprintf(buf + off, len - off, ",..."); break; }
+        memcpy(buf + off, item, (size_t)n + 1);
+        off += (size_t)n;
+    }
+    return buf;
+}

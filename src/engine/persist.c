@@ -34,7 +34,7 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 1u
+#define FACTS_VERSION 2u
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
@@ -68,7 +68,9 @@ typedef struct facts_header {
     uint64_t rows;
     uint32_t nhosts, nint, nports, nbuckets;
     uint32_t sp_n[3];                /* internal, outbound, inbound */
-    uint32_t pad;
+    uint32_t net_inferred;           /* 1: net was inferred (no --internal) */
+    uint32_t net_n;
+    uint32_t net[CIDR_MAX][2];       /* the internal network: net, mask */
     uint64_t present;                /* bit per section; optional ones may be absent */
     int64_t t0_ms, bucket_ms;
     uint64_t nseries, nbeacon_ts, beacon_candidates_flows, bytes_facts;
@@ -204,6 +206,9 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     h->rows = e->t->n;
     h->nhosts = e->nhosts; h->nint = e->nint; h->nports = e->nports; h->nbuckets = e->nbuckets;
     h->sp_n[0] = e->sp_int.n; h->sp_n[1] = e->sp_out.n; h->sp_n[2] = e->sp_in.n;
+    h->net_inferred = (uint32_t)e->net_inferred;
+    h->net_n = (uint32_t)e->net.n;
+    for (int k = 0; k < e->net.n; k++) { h->net[k][0] = e->net.v[k].net; h->net[k][1] = e->net.v[k].mask; }
     h->t0_ms = e->t0_ms; h->bucket_ms = e->bucket_ms;
     h->nseries = e->nseries; h->nbeacon_ts = e->nbeacon_ts;
     h->beacon_candidates_flows = e->beacon_candidates_flows;
@@ -399,9 +404,21 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     uint64_t size = (uint64_t)st.st_size;
     if (header_check(fd, size, table_id, &h, why, whylen)) goto fail;
 
-    /* the counts against the table, then every length against the counts */
+    /* the internal network: the one asked for, or an inferred one when none is */
+    cidr_list net = {0};
+    if (h.net_n > CIDR_MAX) { reject(why, whylen, "is corrupted (internal network)"); goto fail; }
+    net.n = (int)h.net_n;
+    for (uint32_t k = 0; k < h.net_n; k++) { net.v[k].net = h.net[k][0]; net.v[k].mask = h.net[k][1]; }
+    int want_inferred = o ? !o->internal_set : (int)h.net_inferred;   /* no options: as saved */
+    if ((int)h.net_inferred != want_inferred
+        || (!want_inferred && o && (net.n != o->internal.n || memcmp(net.v, o->internal.v, sizeof net.v[0] * (size_t)net.n)))) {
+        reject(why, whylen, "was made for another internal network");
+        goto fail;
+    }
     uint32_t nint = 0;
-    for (uint32_t k = 0; k < t->hosts.n; k++) nint += t->hosts.internal[k] != 0;
+    for (uint32_t k = 0; k < t->hosts.n; k++)
+        nint += t->hosts.name_off[k] == UINT32_MAX && cidr_list_contains(&net, t->hosts.ip[k]);
+    /* the counts against the table, then every length against the counts */
     if (h.rows != t->n || h.nhosts != t->hosts.n || h.nint != nint || h.nports > 65536 || h.nbuckets == 0
         || h.bucket_ms <= 0 || h.sp_n[0] > h.nports || h.sp_n[1] > h.nports || h.sp_n[2] > h.nports
         || h.nseries > size || h.nbeacon_ts > size) {
@@ -457,14 +474,10 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     e->beacon_candidates_flows = h.beacon_candidates_flows;
     e->bytes_facts = h.bytes_facts;
     int bad = 0;
-    /* internal index, from the table's dictionary */
-    e->int_index = malloc((nh + 1) * sizeof *e->int_index);
-    e->int_host = malloc((nh + 1) * sizeof *e->int_host);
-    if (!e->int_index || !e->int_host) goto oom;
-    for (uint32_t k = 0; k < nh; k++) {
-        if (t->hosts.internal[k]) { e->int_index[k] = e->nint; e->int_host[e->nint++] = k; }
-        else e->int_index[k] = NO_INDEX;
-    }
+    /* internal index, from the table's dictionary and the saved network */
+    e->net = net;
+    e->net_inferred = want_inferred;
+    if (engine_index_internal(e)) goto oom;
     /* ports */
     e->port_list = copy_m(base, &h.sec[S_PORT_LIST], np, 2);
     if (!e->port_list) goto oom;
@@ -610,7 +623,7 @@ engine *engine_open(const flow_table *t, const engine_options *o, engine_cache *
         int absent;
         engine *e = engine_load(t, o, fp, id, &absent, why, sizeof why);
         if (e) { *facts_cached = 1; return e; }
-        if (!absent && strcmp(why, "belongs to another table cache") && c->notes)
+        if (!absent && strcmp(why, "belongs to another table cache") && strcmp(why, "was made for another internal network") && c->notes)
             fprintf(c->notes, "nettui: the facts cache %s %s; rebuilding it.\n", fp, why);
     }
     /* building reads the columns: the ones the table cache left unchecked

@@ -135,7 +135,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
-    lo.internal = o->internal;
+    /* the engine classifies hosts (cli_engine_options), not the table */
     load_progress lp = {.a = a, .t0 = now_seconds()};
     lo.progress = on_progress;
     lo.user = &lp;
@@ -178,10 +178,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     }
 
     job.a = a;
-    engine_options_default(&job.eo);
-    job.eo.work_start = o->work_start;
-    job.eo.work_end = o->work_end;
-    job.eo.threads = o->threads;
+    cli_engine_options(o, &job.eo);
     pthread_t th;
     a->build_running = 1;
     if (pthread_create(&th, NULL, build_thread, &job)) {

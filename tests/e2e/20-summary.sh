@@ -28,6 +28,12 @@ grep -qx "header: yes" "$out" || fail "header.csv: header: yes"
 summary basic.csv 3 0
 grep -qx "header: no" "$out" || fail "basic.csv: header: no"
 grep -qx "first: 2020-01-06 16:00:00 UTC" "$out" || fail "basic.csv: first"
+grep -qx "internal_source: inferred" "$out" || fail "basic.csv: internal_source"
+# three flows do not say which end is inside: name the network
+"$NETTUI" --summary --no-cache --internal 12.0.0.0/8,13.0.0.0/8,14.0.0.0/8 tests/data/basic.csv >"$out" 2>&1 || fail "basic.csv --internal: exit $?"
+grep -qx "internal: 12.0.0.0/8,13.0.0.0/8,14.0.0.0/8" "$out" || fail "basic.csv: internal"
+grep -qx "internal_source: given" "$out" || fail "basic.csv: internal_source given"
+grep -qx "internal_share: 1.0000" "$out" || fail "basic.csv: internal_share"
 grep -qx "internal_hosts: 4" "$out" || fail "basic.csv: internal_hosts"
 grep -qx "external_hosts: 2" "$out" || fail "basic.csv: external_hosts"
 grep -qx "ports: 3" "$out" || fail "basic.csv: ports"

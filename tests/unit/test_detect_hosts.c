@@ -91,7 +91,7 @@ static void offhours_shifted_and_override(void **state)
     engine_free(e);
 
     engine_options eo;
-    engine_options_default(&eo);
+    fx_options(&eo);
     eo.work_start = 18; eo.work_end = 22;   /* now 04:00 is off, 20:00 is work */
     char err[200];
     e = engine_build(&f.t, &eo, err, sizeof err);

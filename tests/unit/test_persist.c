@@ -199,7 +199,7 @@ static void test_options_applied(void **state)
     assert_int_equal(engine_save(e1, path, 7, err, sizeof err), 0);
     engine_free(e1);
     engine_options o;
-    engine_options_default(&o);
+    fx_options(&o);
     o.work_start = 0; o.work_end = 6;
     char err2[256];
     engine *built = engine_build(&f.t, &o, err2, sizeof err2);
