@@ -162,6 +162,7 @@ void world_free(gen_world *w);
  * malformed lines written. */
 int emit_file(const gen_world *w, uint64_t *bad_out);
 
+/* md5 of data as 32 lowercase hex digits (nettle), for the key's flag */
 void md5_hex(const void *data, size_t len, char out[33]);
 
 #endif

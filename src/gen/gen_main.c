@@ -3,6 +3,7 @@
 #include "gen.h"
 
 #include <errno.h>
+#include <nettle/md5.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,22 @@ static void parse_options(int argc, char **argv, gen_options *opt)
     int period = opt->beacon_period ? opt->beacon_period : 1800;
     if (2 * opt->beacon_jitter >= period)
         usage_error("--beacon-jitter must be less than half the beacon period");
+}
+
+/* Writes the 32 lowercase hex digits of md5(data) and a NUL into out. */
+void md5_hex(const void *data, size_t len, char out[33])
+{
+    struct md5_ctx ctx;
+    uint8_t digest[MD5_DIGEST_SIZE];
+    static const char hex[] = "0123456789abcdef";
+    md5_init(&ctx);
+    md5_update(&ctx, len, data);
+    md5_digest(&ctx, sizeof digest, digest);
+    for (int i = 0; i < MD5_DIGEST_SIZE; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[32] = '\0';
 }
 
 static int write_answers(const gen_world *w, const char *path, uint64_t bad)
