@@ -71,7 +71,7 @@ $(NETTUI): $(MAIN_OBJ) $(UI_OBJ) $(LIB_A)
 
 # nettui-gen shares no code with the engine it tests.
 $(NETTUI_GEN): $(GEN_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ -lm
+	$(CC) $(LDFLAGS) -o $@ $^ -lnettle -lm
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(UI_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)

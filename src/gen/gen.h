@@ -15,17 +15,21 @@
 
 #define GEN_VERSION "0.1.0"
 
-#define GEN_ROWS_MIN 100000ULL
+#define GEN_ROWS_MIN 50000ULL
 #define GEN_ROWS_MAX 110000000ULL
 #define GEN_FULL_ROWS 105747730.0      /* lines in the real CTF file */
 #define GEN_START_MS 1578326400000LL   /* 2020-01-06 16:00:00 UTC */
 #define GEN_HOURS 120                  /* five days */
 #define GEN_MINUTES (GEN_HOURS * 60)
-#define GEN_N_INTERNAL 1000
+#define GEN_N_INTERNAL 1000            /* default internal hosts */
+#define GEN_MAX_INTERNAL 100000
+#define GEN_MAX_EXTERNAL 1000000
+#define GEN_MAX_FAV 64                 /* favourite external hosts per internal host */
 #define GEN_N_COMMON 45                /* outbound ports every host uses */
 #define GEN_N_SERVICE 12               /* common ports internal hosts serve */
 #define GEN_N_EXFIL 5
 #define GEN_N_PORTS 54
+#define GEN_PORT_MESH GEN_N_PORTS     /* the extra port of --mesh, after the 54 */
 #define GEN_N_BOTS 172                 /* single-purpose sources of the controller */
 #define GEN_N_BEACON_BOTS 24
 #define GEN_MAX_SERVED 4
@@ -54,6 +58,11 @@ static inline uint32_t rng_below(gen_rng *r, uint32_t n)
 static inline double rng_unit(gen_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 
 void rng_seed(gen_rng *r, uint64_t seed);
+/* the parts of a file that draw from streams of their own (see gen_world.c) */
+enum { PART_HOSTS = 1, PART_PORTS, PART_TIME, PART_RELATIONS, PART_EVENTS,
+       PART_FAVOURITES, PART_MESH, PART_BEACONS, PART_FAV_USE, PART_MESH_PORT };
+/* the stream of one part of the file (see gen_world.c) */
+void rng_stream(gen_rng *r, uint64_t seed, uint64_t part);
 double rng_normal(gen_rng *r);
 
 /* ---- options ------------------------------------------------------------ */
@@ -68,7 +77,25 @@ typedef struct gen_options {
     int beacon_period;           /* seconds; 0 = default fixed minutes */
     int beacon_jitter;           /* seconds */
     double bad_rate;
+    /* shapes; each zero value keeps the file as it always was */
+    int beacon_calls;            /* calls per bot and server; 0 = every beat */
+    int beacon_style;            /* BEACON_PERIODIC or BEACON_FIXED_MINUTE */
+    int beacon_jitter_set;       /* --beacon-jitter was given */
+    int no_beacons;
+    uint32_t n_internal;         /* 0: GEN_N_INTERNAL */
+    uint32_t n_external;         /* 0: from the rows, as always */
+    int net;                     /* NET_CTF, NET_RFC1918, NET_RFC1918_172 */
+    int favourites;              /* per internal host; -1: 8 unless the network is the CTF's */
+    uint32_t mesh_n;             /* 0: no mesh */
+    double mesh_p;
+    int mesh_port;               /* 0: drawn */
 } gen_options;
+
+enum { BEACON_PERIODIC, BEACON_FIXED_MINUTE };
+enum { NET_CTF, NET_RFC1918, NET_RFC1918_172 };
+
+/* hosts of the P2P clique for a file of that many rows */
+long gen_p2p_size(uint64_t rows);
 
 /* ---- the world ------------------------------------------------------------ */
 enum { BYTES_NORMAL, BYTES_LARGE, BYTES_CONST, BYTES_PLANTED };
@@ -120,7 +147,7 @@ typedef struct gen_world {
     gen_host *hosts;               /* internal first, then background externals, then the rest */
     uint32_t nhosts, n_internal, ext_first, n_ext;
 
-    gen_port ports[GEN_N_PORTS];   /* 0..44 common, then exfil, private, p2p, bot, brute */
+    gen_port ports[GEN_N_PORTS + 1];/* 0..44 common, then exfil, private, p2p, bot, brute, mesh */
     uint16_t service[GEN_N_SERVICE];
     uint16_t port_abuse, port_beacon, port_private, port_p2p, port_bot, port_brute;
     uint16_t port_exfil[GEN_N_EXFIL], port_nightly;
@@ -131,6 +158,11 @@ typedef struct gen_world {
     uint8_t *nserved;              /* ports each internal host serves */
     uint16_t (*served)[GEN_MAX_SERVED];
     uint32_t *target_off, *targets;/* internal hosts each background external reaches */
+    uint32_t nfav;                 /* favourite externals of each internal host (0: none) */
+    uint32_t *fav;                 /* n_internal * nfav external indexes */
+    uint16_t *fav_port;            /* and the port each pair uses */
+    uint8_t fav_pick[256];         /* a random byte to a favourite, the first most used */
+    uint32_t *pool, npool, pool_next; /* ordinary internal hosts; from pool_next on, free of roles */
 
     uint32_t exfil, nightly, abuser, private_dst, private_src, controller,
              infected, brute, spy;
@@ -154,7 +186,8 @@ typedef struct gen_world {
     char answers[ANS_COUNT][24];
 } gen_world;
 
-int world_build(gen_world *w, const gen_options *opt);
+/* Returns NULL, or a sentence saying why the world cannot be built. */
+const char *world_build(gen_world *w, const gen_options *opt);
 void world_free(gen_world *w);
 
 /* Streams the whole file. Returns 0, or -1 after printing a sentence that
@@ -162,6 +195,7 @@ void world_free(gen_world *w);
  * malformed lines written. */
 int emit_file(const gen_world *w, uint64_t *bad_out);
 
+/* md5 of data as 32 lowercase hex digits (nettle), for the key's flag */
 void md5_hex(const void *data, size_t len, char out[33]);
 
 #endif

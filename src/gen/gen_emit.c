@@ -147,8 +147,10 @@ static void sort_offsets(uint16_t *a, uint16_t *tmp, uint32_t n)
 }
 
 /* One background row at time ts: the direction by the DATA.md mix, then
- * the hosts, port and size that direction implies. */
-static inline void background_row(writer *o, gen_rng *r, int64_t ts)
+ * the hosts, port and size that direction implies.  With favourites, an
+ * outbound row goes to one of the source's favourites instead, on that
+ * pair's port, by draws from fr alone, so r draws as it always did. */
+static inline void background_row(writer *o, gen_rng *r, gen_rng *fr, int64_t ts)
 {
     const gen_world *w = o->w;
     uint32_t dir = (uint32_t)(rng_next(r) >> 32);
@@ -158,6 +160,11 @@ static inline void background_row(writer *o, gen_rng *r, int64_t ts)
         src = alias_draw(&w->internal_pick, r);
         dst = w->ext_first + alias_draw(&w->external_pick, r);
         port = (uint16_t)rng_below(r, GEN_N_COMMON);
+        if (w->nfav && rng_unit(fr) < 0.6) {
+            size_t k = (size_t)src * w->nfav + w->fav_pick[rng_next(fr) >> 56];
+            dst = w->ext_first + w->fav[k];
+            port = w->fav_port[k];
+        }
     } else if (dir < 2357937897u) {          /* 18.4 %: internal to internal */
         src = alias_draw(&w->internal_pick, r);
         uint32_t a = w->peer_off[src], n = w->peer_off[src + 1] - a;
@@ -193,8 +200,9 @@ int emit_file(const gen_world *w, uint64_t *bad_out)
     }
     o.buf = malloc(OUT_BUF);
     rng_seed(&o.bad_rng, opt->seed ^ 0xbad11e5ULL);
-    gen_rng r;
+    gen_rng r, fr;
     rng_seed(&r, opt->seed * 0x9e3779b97f4a7c15ULL + 0x62670000ULL);
+    rng_stream(&fr, opt->seed, PART_FAV_USE);
 
     if (opt->header) {
         const char *h = "ts,source,destination,dport,bytes";
@@ -236,7 +244,7 @@ int emit_file(const gen_world *w, uint64_t *bad_out)
                 const gen_flow *f = &w->planted[pi++];
                 put_row(&o, f->ts, &w->hosts[f->src], &w->hosts[f->dst], &w->ports[f->port], f->bytes);
             }
-            background_row(&o, &r, ts);
+            background_row(&o, &r, &fr, ts);
         }
         int64_t t1 = t0 + 60000;
         while (pi < w->nplanted && w->planted[pi].ts < t1) {

@@ -35,10 +35,25 @@ double rng_normal(gen_rng *r)
 }
 
 /* Each part of the world gets its own stream, so that changing one option
- * (say --bad-lines) leaves every other part of the file as it was. */
+ * (say --bad-lines) leaves every other part of the file as it was.  Parts
+ * 1-5 are the world of every file; the shapes' options draw from their own
+ * parts only (PART_* in gen.h), so that a file without them is as it
+ * always was. */
+
+void rng_stream(gen_rng *r, uint64_t seed, uint64_t part)
+{
+    rng_seed(r, seed * 0x2545f4914f6cdd1dULL + part * 0x9e3779b97f4a7c15ULL + 1);
+}
+
 static void stream(gen_rng *r, const gen_options *opt, uint64_t part)
 {
-    rng_seed(r, opt->seed * 0x2545f4914f6cdd1dULL + part * 0x9e3779b97f4a7c15ULL + 1);
+    rng_stream(r, opt->seed, part);
+}
+
+long gen_p2p_size(uint64_t rows)
+{
+    long k = lround(264.0 * sqrt((double)rows / GEN_FULL_ROWS));
+    return k < 12 ? 12 : k > 264 ? 264 : k;
 }
 
 static void *xcalloc(size_t n, size_t size)
@@ -81,17 +96,24 @@ static void alias_build(gen_alias *a, const double *weight, uint32_t n)
 
 /* ---- hosts ------------------------------------------------------------------- */
 
-#define ADDR_SET_SIZE 16384u   /* power of two, well above the hosts we make */
+/* open addressing, at least twice the hosts' slots (a power of two) */
+typedef struct addr_set { uint32_t mask, *slot; } addr_set;
 
-typedef struct addr_set { uint32_t slot[ADDR_SET_SIZE]; } addr_set;
+static void addr_set_init(addr_set *s, uint32_t hosts)
+{
+    uint32_t size = 16384;
+    while (size < 2 * (uint64_t)hosts) size *= 2;
+    s->mask = size - 1;
+    s->slot = xcalloc(size, sizeof *s->slot);
+}
 
 /* Adds addr; returns 0 if it was already there. Address 0 is never used. */
 static int addr_set_add(addr_set *s, uint32_t addr)
 {
-    uint32_t i = (addr * 2654435761u) & (ADDR_SET_SIZE - 1);
+    uint32_t i = (addr * 2654435761u) & s->mask;
     while (s->slot[i]) {
         if (s->slot[i] == addr) return 0;
-        i = (i + 1) & (ADDR_SET_SIZE - 1);
+        i = (i + 1) & s->mask;
     }
     s->slot[i] = addr;
     return 1;
@@ -135,6 +157,42 @@ static uint32_t draw_external(gen_rng *r, addr_set *set)
     }
 }
 
+/* --net rfc1918: 10.0.0.0/8 and 192.168.0.0/16, and 172.16.0.0/12 too
+ * with rfc1918-172; the last octet 1 to 254 */
+static uint32_t draw_private(gen_rng *r, addr_set *set, int with172)
+{
+    for (;;) {
+        uint32_t u = rng_below(r, 100), a;
+        if (u < (with172 ? 60u : 75u))
+            a = quad(10, rng_below(r, 256), rng_below(r, 256), 1 + rng_below(r, 254));
+        else if (!with172 || u < 85)
+            a = quad(192, 168, rng_below(r, 256), 1 + rng_below(r, 254));
+        else
+            a = quad(172, 16 + rng_below(r, 16), rng_below(r, 256), 1 + rng_below(r, 254));
+        if (addr_set_add(set, a)) return a;
+    }
+}
+
+/* public unicast: not 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12,
+ * 192.168/16, nor 224.0.0.0 and up */
+static int is_public(uint32_t a)
+{
+    uint32_t o1 = a >> 24, o2 = (a >> 16) & 255;
+    if (o1 == 0 || o1 == 10 || o1 == 127 || o1 >= 224) return 0;
+    if ((o1 == 100 && (o2 & 0xc0) == 64) || (o1 == 169 && o2 == 254)) return 0;
+    if ((o1 == 172 && (o2 & 0xf0) == 16) || (o1 == 192 && o2 == 168)) return 0;
+    return 1;
+}
+
+static uint32_t draw_public(gen_rng *r, addr_set *set)
+{
+    for (;;) {
+        uint32_t a = (uint32_t)(rng_next(r) >> 32) & ~255u;
+        a |= 1 + rng_below(r, 254);
+        if (is_public(a) && addr_set_add(set, a)) return a;
+    }
+}
+
 /* The CTF's own addresses of the planted roles, in world order (see
  * hosts_build): exfil, nightly, abuser, private_dst, controller, infected,
  * brute, spy, then the private channel's external source. */
@@ -157,34 +215,39 @@ static void hosts_build(gen_world *w)
     const gen_options *opt = w->opt;
     gen_rng r;
     stream(&r, opt, 1);
-    addr_set *set = xcalloc(1, sizeof *set);
     uint64_t ext = opt->rows / 1000;
     w->n_ext = (uint32_t)(ext < 200 ? 200 : ext > 3000 ? 3000 : ext);
-    w->n_internal = GEN_N_INTERNAL;
+    if (opt->n_external) w->n_ext = opt->n_external;
+    w->n_internal = opt->n_internal ? opt->n_internal : GEN_N_INTERNAL;
     w->ext_first = w->n_internal;
     w->private_src = w->ext_first + w->n_ext;
     w->cc[0] = w->private_src + 1;
     w->cc[1] = w->private_src + 2;
     w->nhosts = w->private_src + 3 + GEN_N_BOTS;
     w->hosts = xcalloc(w->nhosts, sizeof *w->hosts);
+    addr_set set_, *set = &set_;
+    addr_set_init(set, w->nhosts + 16);
+    int ctf_roles_used = !opt->random_hosts && opt->net == NET_CTF;
 
     w->exfil = 0; w->nightly = 1; w->abuser = 2; w->private_dst = 3;
     w->controller = 4; w->infected = 5; w->brute = 6; w->spy = 7;
-    uint32_t role_index[9] = { 0, 1, 2, 3, 4, 5, 6, 7, w->private_src };
-    if (!opt->random_hosts)
+    if (ctf_roles_used)
         for (int i = 0; i < 9; i++)
             addr_set_add(set, parse_quad(ctf_roles[i]));
     for (uint32_t i = 0; i < w->nhosts; i++) {
         int role = -1;
-        for (int k = 0; k < 9; k++)
-            if (role_index[k] == i) role = k;
+        if (i < 8) role = (int)i;
+        else if (i == w->private_src) role = 8;
         uint32_t a;
-        if (role >= 0 && !opt->random_hosts) a = parse_quad(ctf_roles[role]);
+        if (role >= 0 && ctf_roles_used) a = parse_quad(ctf_roles[role]);
+        else if (opt->net != NET_CTF)
+            a = i < w->n_internal ? draw_private(&r, set, opt->net == NET_RFC1918_172)
+                                  : draw_public(&r, set);
         else if (i < w->n_internal) a = draw_internal(&r, set);
         else a = draw_external(&r, set);
         host_set(&w->hosts[i], a);
     }
-    free(set);
+    free(set->slot);
 }
 
 /* ---- ports ------------------------------------------------------------------- */
@@ -445,6 +508,31 @@ static void relations_build(gen_world *w)
     }
     w->target_off[ne] = nt;
     free(stamp);
+
+    /* favourite external hosts (their own stream): each internal host goes
+     * back to a few, the first most, each pair on one port of its own */
+    const gen_options *opt = w->opt;
+    int nfav = opt->favourites;
+    if (nfav < 0) nfav = opt->net != NET_CTF || opt->n_internal || opt->n_external ? 8 : 0;
+    w->nfav = (uint32_t)nfav;
+    if (nfav) {
+        gen_rng q;
+        stream(&q, opt, PART_FAVOURITES);
+        w->fav = xcalloc((size_t)ni * nfav, sizeof *w->fav);
+        w->fav_port = xcalloc((size_t)ni * nfav, sizeof *w->fav_port);
+        for (size_t k = 0; k < (size_t)ni * nfav; k++) {
+            w->fav[k] = alias_draw(&w->external_pick, &q);
+            w->fav_port[k] = (uint16_t)(8 + rng_below(&q, GEN_N_COMMON - 8));  /* not a constant-size port */
+        }
+        /* favourite k is picked with weight 1/(k+1) */
+        double sum = 0, cum = 0;
+        for (int k = 0; k < nfav; k++) sum += 1.0 / (k + 1);
+        int k = 0;
+        for (int b = 0; b < 256; b++) {
+            while (k < nfav - 1 && (b + 0.5) / 256 > (cum + 1.0 / (k + 1)) / sum) cum += 1.0 / (k++ + 1);
+            w->fav_pick[b] = (uint8_t)k;
+        }
+    }
 }
 
 /* ---- planted events ---------------------------------------------------------- */
@@ -495,20 +583,81 @@ static double largest_of(const uint32_t *table, double n)
     return v;
 }
 
+/* The sparse beacons (own stream): each bot calls each server only
+ * --beacon-calls times.  Periodic: a random subset of the beats of the
+ * whole file, each bot and server with its own phase.  Fixed-minute (the
+ * real file's shape): each server has one minute and second of the hour;
+ * each bot calls it in that minute (+- jitter) in different hours of the
+ * day spread over the days, and one bot makes a burst of 3-5 calls. */
+static void plant_sparse_beacons(gen_world *w, const uint32_t *bots, const uint32_t minute[2])
+{
+    const gen_options *opt = w->opt;
+    gen_rng q;
+    stream(&q, opt, PART_BEACONS);
+    if (opt->beacon_style == BEACON_FIXED_MINUTE) {
+        uint32_t calls = opt->beacon_calls ? (uint32_t)opt->beacon_calls : 6;
+        uint32_t jit = (uint32_t)(opt->beacon_jitter_set ? opt->beacon_jitter : 3);
+        for (int c = 0; c < 2; c++) {
+            int64_t at = minute[c] * 60000LL + (10 + rng_below(&q, 40)) * 1000LL;
+            for (int b = 0; b < GEN_N_BEACON_BOTS; b++) {
+                uint32_t hod[24], day[5];
+                for (uint32_t i = 0; i < 24; i++) hod[i] = i;
+                for (uint32_t i = 0; i < 5; i++) day[i] = i;
+                shuffle_u32(hod, 24, &q);
+                shuffle_u32(day, 5, &q);
+                for (uint32_t i = 0; i < calls; i++) {
+                    int64_t h = day[i % 5] * 24 + hod[i];
+                    int64_t ts = GEN_START_MS + h * HOUR_MS + at
+                               + ((int64_t)rng_below(&q, 2 * jit + 1) - jit) * 1000
+                               + rng_below(&q, 1000);
+                    plant(w, ts, bots[b], w->cc[c], w->port_beacon, 1337);
+                }
+            }
+            uint32_t b = rng_below(&q, GEN_N_BEACON_BOTS), n = 3 + rng_below(&q, 3);
+            int64_t ts = GEN_START_MS + rng_below(&q, GEN_HOURS) * HOUR_MS + at;
+            for (uint32_t i = 0; i < n; i++) {
+                plant(w, ts, bots[b], w->cc[c], w->port_beacon, 1337);
+                ts += (15 + rng_below(&q, 26)) * 1000LL;
+            }
+        }
+        return;
+    }
+    int64_t period = (opt->beacon_period ? opt->beacon_period : 1800) * 1000LL;
+    int64_t jitter = opt->beacon_jitter * 1000LL;
+    uint64_t calls = opt->beacon_calls ? (uint64_t)opt->beacon_calls : UINT64_MAX;
+    for (int c = 0; c < 2; c++)
+        for (int b = 0; b < GEN_N_BEACON_BOTS; b++) {
+            int64_t phase = opt->beacon_period
+                ? (int64_t)rng_below(&q, (uint32_t)period)
+                : minute[c] * 60000LL + rng_below(&q, 50000);
+            int64_t first = GEN_START_MS + phase;
+            uint64_t beats = (uint64_t)((END_MS - first + period - 1) / period), kept = 0;
+            for (uint64_t i = 0; i < beats; i++) {
+                /* selection sampling: exactly min(calls, beats) beats */
+                if (calls != UINT64_MAX && rng_below(&q, (uint32_t)(beats - i)) >= calls - kept) continue;
+                kept++;
+                int64_t ts = first + (int64_t)i * period;
+                if (jitter) ts += (int64_t)rng_below(&q, (uint32_t)(2 * jitter + 1)) - jitter;
+                plant(w, ts, bots[b], w->cc[c], w->port_beacon, 1337);
+            }
+        }
+}
+
 static void plant_events(gen_world *w)
 {
     const gen_options *opt = w->opt;
     gen_rng r;
     stream(&r, opt, 5);
     double rows = (double)opt->rows, s = w->scale;
-    double out_per_host = rows * 0.365 / GEN_N_INTERNAL;
-    double int_per_host = rows * 0.184 / GEN_N_INTERNAL;
+    double out_per_host = rows * 0.365 / w->n_internal;
+    double int_per_host = rows * 0.184 / w->n_internal;
     double out_bytes_per_host = out_per_host * w->mean_common_bytes;
 
     /* ordinary internal hosts, shuffled, to draw the crowds of roles from */
-    uint32_t pool[GEN_N_INTERNAL], npool = 0;
+    uint32_t *pool = w->pool = xcalloc(w->n_internal, sizeof *pool), npool = 0;
     for (uint32_t i = 8; i < w->n_internal; i++) pool[npool++] = i;
     shuffle_u32(pool, npool, &r);
+    w->npool = npool;
     uint32_t next = 0;
 
     /* 1 exfiltration: 15 more normal hosts' worth of bytes, on its own ports */
@@ -530,7 +679,7 @@ static void plant_events(gen_world *w)
         double cv = sqrt(w->common_sq_ratio / (off_flows > 1 ? off_flows : 1));
         double mean_off = off_flows * w->mean_common_bytes;
         double top = 1.3 * (1.0 + 3.0 * cv) * mean_off;
-        double biggest = largest_of(w->large_bytes, 20 * off_flows * GEN_N_INTERNAL * 12 / GEN_N_COMMON);
+        double biggest = largest_of(w->large_bytes, 20 * off_flows * w->n_internal * 12 / GEN_N_COMMON);
         if (biggest + mean_off > top) top = biggest + mean_off;
         double total = 2.4 * top;
         long per_night = 12 + lround(100 * s);
@@ -565,7 +714,7 @@ static void plant_events(gen_world *w)
     }
     /* 5 internal P2P: a clique on its own port during the last day */
     {
-        long k = clampl(264.0 * sqrt(s), 12, 264);
+        long k = gen_p2p_size(opt->rows);
         uint32_t *m = pool + next;
         next += (uint32_t)k;
         for (long i = 0; i < k; i++)
@@ -586,8 +735,11 @@ static void plant_events(gen_world *w)
         plant(w, time_between(GEN_START_MS, END_MS, &r), w->infected, w->controller, w->port_bot,
               200 + rng_below(&r, 700));
     /* 8 beacons: 24 hosts call two external hosts every period, 1337 bytes.
-     * By default the period is 30 minutes at fixed minutes of the hour. */
+     * By default the period is 30 minutes at fixed minutes of the hour.
+     * The sparse shapes and --no-beacons still make these draws, planting
+     * nothing, so that the events after this one keep theirs. */
     {
+        int plain = !opt->beacon_calls && opt->beacon_style == BEACON_PERIODIC && !opt->no_beacons;
         uint32_t *bots = pool + next;
         next += GEN_N_BEACON_BOTS;
         int64_t period = (opt->beacon_period ? opt->beacon_period : 1800) * 1000LL;
@@ -603,9 +755,11 @@ static void plant_events(gen_world *w)
                 for (int64_t t = from + phase; t < END_MS; t += period) {
                     int64_t ts = t;
                     if (jitter) ts += (int64_t)rng_below(&r, (uint32_t)(2 * jitter + 1)) - jitter;
-                    plant(w, ts, bots[b], w->cc[c], w->port_beacon, 1337);
+                    if (plain) plant(w, ts, bots[b], w->cc[c], w->port_beacon, 1337);
                 }
             }
+        uint32_t minute[2] = { minute0, minute1 };
+        if (!plain && !opt->no_beacons) plant_sparse_beacons(w, bots, minute);
     }
     /* 9 lateral brute force: every other internal host, in one night hour */
     {
@@ -646,6 +800,52 @@ static void plant_events(gen_world *w)
         }
         free(cand);
     }
+    w->pool_next = next;
+}
+
+/* --mesh (own streams): a file-server mesh of ordinary hosts, linked
+ * pairwise with probability P, flows both ways on one extra port.  It is
+ * background: the answers do not change. */
+static const char *mesh_build(gen_world *w)
+{
+    const gen_options *opt = w->opt;
+    uint32_t avail = w->npool - w->pool_next;
+    if (opt->mesh_n > avail) return "too few ordinary internal hosts for --mesh (see --internal-hosts)";
+    uint16_t number = (uint16_t)opt->mesh_port;
+    int used = 0;
+    for (int i = 0; i < GEN_N_PORTS; i++) used |= w->ports[i].number == number;
+    if (number && used) return "the --mesh port is already a port of the file";
+    if (!number) {
+        gen_rng q;
+        stream(&q, opt, PART_MESH_PORT);
+        for (number = 445;; number = (uint16_t)(1024 + rng_below(&q, 64512))) {
+            used = 0;
+            for (int i = 0; i < GEN_N_PORTS; i++) used |= w->ports[i].number == number;
+            if (!used) break;
+        }
+    }
+    gen_port *p = &w->ports[GEN_PORT_MESH];
+    p->number = number;
+    p->cls = BYTES_LARGE;
+    p->len = (uint8_t)snprintf(p->text, sizeof p->text, "%u", (unsigned)number);
+
+    gen_rng q;
+    stream(&q, opt, PART_MESH);
+    uint32_t *m = w->pool + w->pool_next;
+    shuffle_u32(m, avail, &q);
+    uint32_t n = opt->mesh_n;
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++) {
+            if (rng_unit(&q) >= opt->mesh_p) continue;
+            for (int dir = 0; dir < 2; dir++) {
+                uint32_t flows = 1 + rng_below(&q, 3);
+                for (uint32_t k = 0; k < flows; k++)
+                    plant(w, time_profile(w, &q), dir ? m[j] : m[i], dir ? m[i] : m[j],
+                          GEN_PORT_MESH, draw_port_bytes(w, GEN_PORT_MESH, &q));
+            }
+        }
+    w->pool_next += n;
+    return NULL;
 }
 
 static int flow_cmp(const void *a, const void *b)
@@ -662,16 +862,19 @@ static void answers_build(gen_world *w)
     const uint16_t ports[] = { 0, 0, w->port_abuse, w->port_private, w->port_p2p, 0, 0,
                                w->port_beacon, 0, 0 };
     for (int i = 0; i < ANS_COUNT; i++) {
-        if (ports[i] || i == ANS_ABUSE_PORT)
+        if (i == ANS_BEACON_PORT && w->opt->no_beacons)
+            snprintf(w->answers[i], sizeof w->answers[i], "none");
+        else if (ports[i] || i == ANS_ABUSE_PORT)
             snprintf(w->answers[i], sizeof w->answers[i], "%u", (unsigned)w->ports[ports[i]].number);
         else
             snprintf(w->answers[i], sizeof w->answers[i], "%s", w->hosts[hosts[i]].text);
     }
 }
 
-/* Builds everything the writer needs. Returns 0, or -1 if the planted
- * events would not leave room for background rows. */
-int world_build(gen_world *w, const gen_options *opt)
+/* Builds everything the writer needs. Returns NULL, or a sentence saying
+ * why not (the planted events would not leave room for background rows,
+ * or a shape does not fit). */
+const char *world_build(gen_world *w, const gen_options *opt)
 {
     memset(w, 0, sizeof *w);
     w->opt = opt;
@@ -681,12 +884,18 @@ int world_build(gen_world *w, const gen_options *opt)
     bytes_build(w);
     time_build(w);
     relations_build(w);
+    if (w->n_internal - 8 < (uint32_t)gen_p2p_size(opt->rows) + GEN_N_BEACON_BOTS + 1)
+        return "too few internal hosts for the planted events";
     plant_events(w);
+    if (opt->mesh_n) {
+        const char *err = mesh_build(w);
+        if (err) return err;
+    }
     qsort(w->planted, w->nplanted, sizeof *w->planted, flow_cmp);
     answers_build(w);
-    if (w->nplanted >= opt->rows / 2) return -1;
+    if (w->nplanted >= opt->rows / 2) return "too few rows for the planted events";
     w->background_rows = opt->rows - w->nplanted;
-    return 0;
+    return NULL;
 }
 
 void world_free(gen_world *w)
@@ -696,6 +905,7 @@ void world_free(gen_world *w)
     free(w->external_pick.prob); free(w->external_pick.alias);
     free(w->peer_off); free(w->peers); free(w->nserved); free(w->served);
     free(w->target_off); free(w->targets);
+    free(w->fav); free(w->fav_port); free(w->pool);
     free(w->normal_bytes); free(w->large_bytes); free(w->planted);
     memset(w, 0, sizeof *w);
 }
