@@ -161,14 +161,20 @@ size_t facts_port_nodes(const engine *e, uint16_t port, const host_id **nodes);
 
 /* ---- beacons ------------------------------------------------------------- */
 
-/* One periodic series the beacon detector found (last engine_run()). */
+/* One bot's calls to a callee that the beacon detector found periodic
+ * (last engine_run()): the group (callee, port) shares the period. */
 typedef struct beacon_series {
     host_id src, dst;     /* internal bot, external callee */
     uint16_t port;
-    uint32_t calls;
-    double period_s;      /* the dominant inter-arrival time */
-    double jitter_s;      /* median absolute deviation of the inter-arrivals */
-    uint32_t bytes;       /* the constant (modal) byte count */
+    uint32_t calls;       /* flows from src to dst on port */
+    double period_s;      /* the group's period */
+    double jitter_s;      /* median distance of this bot's calls from its phase */
+    uint32_t bytes;       /* the most common byte count */
+    double phase_s;       /* this bot's phase: seconds after a multiple of the period */
+    uint32_t events;      /* calls with bursts (within 20 s) merged */
+    uint32_t missed;      /* beats between its first and last call with no call */
+    double size_share;    /* share of its calls of exactly `bytes` bytes */
+    double score;         /* the group's -log10 p-value (see man nettui) */
 } beacon_series;
 
 /* The series behind the beacon finding, most calls first. Returns the count;

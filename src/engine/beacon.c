@@ -1,23 +1,23 @@
-/* beacon.c: finding periodic call series (internal bot -> external callee).
+/* beacon.c: the calls behind question 8, collected and tested at build.
  *
- * The fused pass keeps, per external host, a majority vote over the
- * (bytes, port) of the flows internal hosts sent it. A callee that receives
- * mostly one size on one port (a beacon's signature) and enough calls is a
- * candidate; a second pass reads only the flows to candidates that carry that
- * size and port, groups them into series per (bot, callee), and tests each
- * series for regular timing. Memory stays bounded: candidates are taken,
- * purest first, until their flows reach BEACON_CAP_FLOWS.
+ * A second pass over the flows collects every call an internal host made to
+ * a candidate callee: an external host that internal hosts sent at least
+ * GROUP_MIN_EVENTS flows. Callees are taken by fewest flows first (a C&C
+ * host receives its bots' calls and little else; the busiest servers of the
+ * Internet come last) until their flows reach BEACON_CAP_FLOWS, so memory
+ * stays bounded; how many callees the budget left out is kept and said.
  *
- * The timing test (beacon_series_test) passes a series when either
- *  A. its inter-arrival times are regular: at least 70% lie within 10% of the
- *     median gap, and the median gap is at least 30 s (any period, jitter up
- *     to a tenth of it: a 13-minute period with +-20 s jitter passes), or
- *  B. its calls land on a few fixed minutes of the hour: folded onto the
- *     hour, at least 80% of at least 24 calls spread over 6+ hours fall into
- *     at most 6 two-minute windows (the CTF's "fixed minutes", even when a bot
- *     calls at several minutes so its gaps differ).
- * Random arrivals fail both: exponential gaps put ~7% within 10% of their
- * median, and uniform phases put ~20% into six two-minute windows. */
+ * The calls are grouped by (callee, port): the bots of one botnet calling
+ * one C&C host on one port pool their evidence there. Each bot's bursts are
+ * merged (calls within BURST_S of the one before), and each group with
+ * enough calls is tested (beacon_test.c): GROUP_MIN_EVENTS calls make a
+ * group, and the count of groups is what the p-values are corrected for,
+ * so a group that could not reach the bound even with every call in phase
+ * is not tested at all. Groups whose p-value passes a loose bound
+ * (KEEP_ALPHA over the groups) are kept with each bot's phase sums
+ * at the group's period, so that the detector can recompute the p-value
+ * without a blacklisted bot or callee, and with their raw call times for
+ * the panes. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -25,114 +25,22 @@
 
 #include "engine_priv.h"
 
-#define BEACON_MIN_CALLS 8
-#define BEACON_CAP_FLOWS (4u << 20)
-#define PHASE_MIN_CALLS 24
-#define PHASE_WINDOW_MS 120000
-#define PHASE_MAX_WINDOWS 6
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Test B: fold onto the hour and cover with few windows. */
-static int phase_test(const int64_t *ts, size_t n, double *jitter_s)
-{
-    if (n < PHASE_MIN_CALLS || ts[n - 1] - ts[0] < 6 * HOUR_MS) return 0;
-    int64_t *ph = malloc(n * 2 * sizeof *ph);
-    uint8_t *alive = malloc(n);
-    if (!ph || !alive) { free(ph); free(alive); return 0; }
-    for (size_t k = 0; k < n; k++) {
-        int64_t r = ts[k] % HOUR_MS;
-        ph[k] = r < 0 ? r + HOUR_MS : r;
-    }
-    qsort(ph, n, sizeof *ph, cmp_i64);
-    memset(alive, 1, n);
-    size_t covered = 0;
-    double dev = 0;
-    int64_t *lst = ph + n;   /* scratch: alive phases */
-    size_t *idx = malloc(n * sizeof *idx);
-    if (!idx) { free(ph); free(alive); return 0; }
-    for (int w = 0; w < PHASE_MAX_WINDOWS && covered * 10 < n * 8; w++) {
-        size_t m = 0;
-        for (size_t k = 0; k < n; k++) if (alive[k]) { lst[m] = ph[k]; idx[m] = k; m++; }
-        if (!m) break;
-        /* circular two pointers: window starts at lst[a], covers lst[a..] up to +W, wrapping */
-        size_t best = 0, best_a = 0, b = 0;
-        for (size_t a = 0; a < m; a++) {
-            if (b < a + 1) b = a + 1;
-            while (b < a + m) {
-                int64_t v = b < m ? lst[b] : lst[b - m] + HOUR_MS;
-                if (v - lst[a] > PHASE_WINDOW_MS) break;
-                b++;
-            }
-            if (b - a > best) { best = b - a; best_a = a; }
-        }
-        /* centre: the median of the window's phases */
-        size_t mid = best_a + best / 2;
-        int64_t centre = mid < m ? lst[mid] : lst[mid - m] + HOUR_MS;
-        for (size_t k = 0; k < best; k++) {
-            size_t j = (best_a + k) % m;
-            int64_t v = lst[j] + (best_a + k >= m ? HOUR_MS : 0);
-            dev += fabs((double)(v - centre));
-            alive[idx[j]] = 0;
-        }
-        covered += best;
-    }
-    free(ph); free(alive); free(idx);
-    if (covered * 10 < n * 8) return 0;
-    *jitter_s = dev / (double)covered / 1000.0;
-    return 1;
-}
-
-int beacon_series_test(const int64_t *ts, size_t n, double *period_s, double *jitter_s)
-{
-    if (n < BEACON_MIN_CALLS) return 0;
-    size_t ng = n - 1;
-    double *g = malloc(ng * sizeof *g);
-    if (!g) return 0;
-    for (size_t k = 0; k < ng; k++) g[k] = (double)(ts[k + 1] - ts[k]);
-    qsort(g, ng, sizeof *g, cmp_double);
-    double m = ng % 2 ? g[ng / 2] : (g[ng / 2 - 1] + g[ng / 2]) / 2;
-    *period_s = m / 1000.0;
-    int ok = 0;
-    if (m >= 30000.0) {
-        double tol = 0.1 * m;
-        size_t in = 0;
-        for (size_t k = 0; k < ng; k++) {
-            if (fabs(g[k] - m) <= tol) in++;
-            g[k] = fabs(g[k] - m);
-        }
-        if (in * 10 >= ng * 7) {
-            qsort(g, ng, sizeof *g, cmp_double);
-            *jitter_s = (ng % 2 ? g[ng / 2] : (g[ng / 2 - 1] + g[ng / 2]) / 2) / 1000.0;
-            ok = 1;
-        }
-    }
-    free(g);
-    if (ok) return 1;
-    return phase_test(ts, n, jitter_s);
-}
-
-/* ---- the candidate pass -------------------------------------------------- */
+#define GROUP_MIN_EVENTS 8            /* fewer calls cannot reach significance */
+#define GROUP_MAX_EVENTS 4096         /* above: each bot's calls are thinned evenly */
+#define BEACON_CAP_FLOWS (2u << 20)   /* calls collected at most */
+#define BURST_S 20.0                  /* calls closer than this are one burst */
+#define KEEP_ALPHA 0.1                /* groups kept: p below KEEP_ALPHA / groups (the detector asks 0.01) */
 
 typedef struct call {
     uint32_t cand, src;
     int64_t ts;
+    uint32_t bytes;
+    uint16_t port;
 } call;
 
 typedef struct collect_job {
     const engine *e;
     const uint32_t *cand_of;   /* [nhosts] candidate index or NO_INDEX */
-    const uint64_t *cand_key;
     size_t lo, hi;
     call *v;
     size_t n, cap;
@@ -146,178 +54,357 @@ static void *collect_thread(void *arg)
     const uint32_t *ii = j->e->int_index;
     for (size_t i = j->lo; i < j->hi; i++) {
         uint32_t c = j->cand_of[t->dst[i]];
-        if (c == NO_INDEX) continue;
-        host_id s = t->src[i];
-        if (ii[s] == NO_INDEX) continue;
-        uint64_t b = t->bytes[i];
-        if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-        if (((b << 16) | t->port[i]) != j->cand_key[c]) continue;
+        if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
         if (j->n == j->cap) {
             size_t cap = j->cap ? j->cap * 2 : 4096;
             call *nv = realloc(j->v, cap * sizeof *nv);
             if (!nv) { j->failed = 1; return NULL; }
             j->v = nv; j->cap = cap;
         }
-        j->v[j->n].cand = c;
-        j->v[j->n].src = s;
-        j->v[j->n].ts = t->ts[i];
-        j->n++;
+        uint64_t b = t->bytes[i];
+        if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
+        j->v[j->n++] = (call){ c, t->src[i], t->ts[i], b > UINT32_MAX ? UINT32_MAX : (uint32_t)b, t->port[i] };
     }
     return NULL;
 }
 
 typedef struct cand_rank {
     host_id h;
-    double purity;
     uint32_t flows;
 } cand_rank;
 
 static int cmp_cand(const void *a, const void *b)
 {
     const cand_rank *x = a, *y = b;
-    if (x->purity != y->purity) return x->purity > y->purity ? -1 : 1;
+    if (x->flows != y->flows) return x->flows < y->flows ? -1 : 1;
     return (x->h > y->h) - (x->h < y->h);
 }
 
-static int cmp_call_src_ts(const void *a, const void *b)
+static int cmp_call(const void *a, const void *b)
 {
     const call *x = a, *y = b;
+    if (x->port != y->port) return x->port < y->port ? -1 : 1;
     if (x->src != y->src) return x->src < y->src ? -1 : 1;
-    return (x->ts > y->ts) - (x->ts < y->ts);
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    return (x->bytes > y->bytes) - (x->bytes < y->bytes);
 }
 
-static int add_series(engine *e, size_t *cap_s, size_t *cap_ts, host_id src, host_id dst, uint64_t key,
-                      const call *c, size_t n, double period, double jitter)
+static int cmp_double(const void *a, const void *b)
 {
-    if (e->nseries == *cap_s) {
-        size_t cap = *cap_s ? *cap_s * 2 : 64;
-        series_rec *ns = realloc(e->series, cap * sizeof *ns);
-        if (!ns) return -1;
-        e->series = ns; *cap_s = cap;
-    }
-    if (e->nbeacon_ts + n > *cap_ts) {
-        size_t cap = *cap_ts ? *cap_ts : 1024;
-        while (cap < e->nbeacon_ts + n) cap *= 2;
-        int64_t *nt = realloc(e->beacon_ts, cap * sizeof *nt);
-        if (!nt) return -1;
-        e->beacon_ts = nt; *cap_ts = cap;
-    }
-    series_rec *r = &e->series[e->nseries++];
-    r->s.src = src; r->s.dst = dst;
-    r->s.port = (uint16_t)(key & 0xffff);
-    r->s.bytes = (uint32_t)((key >> 16) > UINT32_MAX ? UINT32_MAX : key >> 16);
-    r->s.calls = (uint32_t)n;
-    r->s.period_s = period;
-    r->s.jitter_s = jitter;
-    r->ts_off = e->nbeacon_ts;
-    for (size_t k = 0; k < n; k++) e->beacon_ts[e->nbeacon_ts++] = c[k].ts;
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* What one thread of the group tests keeps. */
+typedef struct group_out {
+    beacon_group *g; size_t ng, capg;
+    series_rec *s; size_t ns, caps;
+    int64_t *ts; size_t nts, capts;
+    double best_log_p;
+    int failed;
+} group_out;
+
+typedef struct group_job {
+    const engine *e;
+    const call *all;
+    const size_t *off;         /* [ncand + 1] calls of each candidate */
+    const host_id *cand_host;
+    size_t clo, chi;           /* candidates of this job */
+    const beacon_rhythm *rh;
+    double keep_log_p;         /* ln(KEEP_ALPHA / groups) */
+    call *sorted;              /* the calls, sorted per candidate (phase 1) */
+    uint64_t groups;           /* phase 1: groups with GROUP_MIN_EVENTS calls */
+    group_out out;
+} group_job;
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, c * size);
+    if (!q) return -1;
+    *p = q; *cap = c;
     return 0;
 }
 
-int engine_find_beacon_series(engine *e, int threads)
+/* The bot's own phase and the median distance of its events from it. */
+static void bot_phase(const double *ev, uint32_t n, double p, const double sum[2], double *phase, double *jitter, double *scratch)
+{
+    double a = atan2(sum[1], sum[0]);
+    *phase = p * (a < 0 ? a + 2 * M_PI : a) / (2 * M_PI);
+    for (uint32_t k = 0; k < n; k++) {
+        double d = fmod(ev[k] - *phase, p);
+        if (d < 0) d += p;
+        scratch[k] = d > p / 2 ? p - d : d;
+    }
+    qsort(scratch, n, sizeof *scratch, cmp_double);
+    *jitter = n ? (n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2) : 0;
+}
+
+/* Tests the group calls[a..b) (one callee, one port, sorted by bot then
+ * time) and keeps it when it passes. 0, or -1 out of memory. */
+static int test_group(group_job *j, const call *c, size_t n, host_id callee, double *ev, uint32_t *off,
+                      uint32_t *bot_first, double *scratch)
+{
+    /* events: each bot's calls with bursts merged */
+    uint32_t nbots = 0;
+    size_t nev = 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = i;
+        off[nbots] = (uint32_t)nev;
+        bot_first[nbots] = (uint32_t)i;
+        double last = -1e300;
+        while (k < n && c[k].src == c[i].src) {
+            double t = (double)c[k].ts / 1000.0;
+            if (t - last >= BURST_S) ev[nev++] = t;
+            last = t;
+            k++;
+        }
+        nbots++;
+        i = k;
+    }
+    off[nbots] = (uint32_t)nev;
+    bot_first[nbots] = (uint32_t)n;
+    if (nev < GROUP_MIN_EVENTS) return 0;
+    /* every call in phase at every harmonic would give Z = H * calls; the
+     * periods the test would correct for are those of the group's span */
+    {
+        double lo = ev[0], hi = ev[0];
+        for (size_t k = 1; k < nev; k++) { lo = ev[k] < lo ? ev[k] : lo; hi = ev[k] > hi ? ev[k] : hi; }
+        double pmax = fmin(BEACON_PMAX_S, (hi - lo) / 2);
+        if (pmax < BEACON_PMIN_S) return 0;
+        double meff = 3.0 * (hi - lo) * (1.0 / BEACON_PMIN_S - 1.0 / pmax) + 1.0;
+        if (beacon_log_gamma_tail(BEACON_H, BEACON_H * (double)nev) + log(4.0 * meff) > j->keep_log_p) return 0;
+    }
+    if (nev > GROUP_MAX_EVENTS) {
+        /* thin at random (a fixed hash of the position): a random subset of
+         * beats is still periodic at the same period, where every k-th beat
+         * would be periodic at k periods too */
+        uint64_t keep = (uint64_t)GROUP_MAX_EVENTS * 0x100000000ull / nev;
+        size_t m = 0;
+        for (uint32_t b = 0; b < nbots; b++) {
+            uint32_t a0 = off[b], b0 = off[b + 1];
+            off[b] = (uint32_t)m;
+            for (uint32_t k = a0; k < b0; k++) {
+                uint64_t x = (k + 1) * 0x9e3779b97f4a7c15ull;
+                if (((x ^ (x >> 29)) & 0xffffffffull) < keep) ev[m++] = ev[k];
+            }
+        }
+        off[nbots] = (uint32_t)m;
+        nev = m;
+    }
+
+    double (*sums)[BEACON_H][2] = malloc(((size_t)nbots + 1) * sizeof *sums);
+    if (!sums) return -1;
+    beacon_fit fit;
+    if (beacon_fit_group(ev, off, nbots, j->rh, &fit, sums)) { free(sums); return -1; }
+    if (fit.log_p < j->out.best_log_p) j->out.best_log_p = fit.log_p;
+    if (!(fit.period_s > 0) || fit.log_p > j->keep_log_p) { free(sums); return 0; }
+
+    group_out *o = &j->out;
+    if (grow((void **)&o->g, &o->capg, o->ng + 1, sizeof *o->g) || grow((void **)&o->s, &o->caps, o->ns + nbots, sizeof *o->s)
+        || grow((void **)&o->ts, &o->capts, o->nts + n, sizeof *o->ts)) { free(sums); return -1; }
+    beacon_group *g = &o->g[o->ng];
+    *g = (beacon_group){ callee, c[0].port, fit.period_s, fit.phase_s, fit.meff, {{0}}, (uint32_t)o->ns, nbots };
+    memcpy(g->phi, fit.phi, sizeof g->phi);
+    double score = -fit.log_p / M_LN10;
+    uint32_t *sizes = (uint32_t *)scratch;   /* scratch holds n doubles: room for n sizes */
+    for (uint32_t b = 0; b < nbots; b++) {
+        series_rec *r = &o->s[o->ns++];
+        memset(r, 0, sizeof *r);
+        const call *bc = c + bot_first[b];
+        uint32_t calls = bot_first[b + 1] - bot_first[b], events = off[b + 1] - off[b];
+        for (uint32_t k = 0; k < calls; k++) sizes[k] = bc[k].bytes;
+        qsort(sizes, calls, sizeof *sizes, cmp_u32);
+        uint32_t mode = sizes[0], best = 0;
+        for (uint32_t k = 0; k < calls;) {
+            uint32_t m = k;
+            while (m < calls && sizes[m] == sizes[k]) m++;
+            if (m - k > best) { best = m - k; mode = sizes[k]; }
+            k = m;
+        }
+        double phase = 0, jitter = 0;
+        memcpy(r->sum, sums[b], sizeof r->sum);
+        bot_phase(ev + off[b], events, fit.period_s, sums[b][0], &phase, &jitter, scratch + calls);
+        double beats = events ? floor((ev[off[b + 1] - 1] - ev[off[b]]) / fit.period_s + 0.5) + 1 : 0;
+        r->s = (beacon_series){ bc[0].src, callee, c[0].port, calls, fit.period_s, jitter, mode, phase, events,
+                                beats > events ? (uint32_t)(beats - events) : 0, (double)best / calls, score };
+        r->group = (uint32_t)o->ng;
+        r->events = events;
+        r->ts_off = o->nts;
+        for (uint32_t k = 0; k < calls; k++) o->ts[o->nts++] = bc[k].ts;
+    }
+    o->ng++;
+    free(sums);
+    return 0;
+}
+
+/* Phase 1: each candidate's calls sorted by port, bot and time, and the
+ * groups counted. */
+static void *sort_thread(void *arg)
+{
+    group_job *j = arg;
+    for (size_t c = j->clo; c < j->chi; c++) {
+        call *v = j->sorted + j->off[c];
+        size_t n = j->off[c + 1] - j->off[c];
+        qsort(v, n, sizeof *v, cmp_call);
+        for (size_t i = 0; i < n;) {
+            size_t k = i;
+            while (k < n && v[k].port == v[i].port) k++;
+            j->groups += k - i >= GROUP_MIN_EVENTS;
+            i = k;
+        }
+    }
+    return NULL;
+}
+
+static void *group_thread(void *arg)
+{
+    group_job *j = arg;
+    size_t most = 0;
+    for (size_t c = j->clo; c < j->chi; c++)
+        if (j->off[c + 1] - j->off[c] > most) most = j->off[c + 1] - j->off[c];
+    double *ev = malloc((most + 1) * sizeof *ev), *scratch = malloc((2 * most + 2) * sizeof *scratch);
+    uint32_t *off = malloc((most + 2) * sizeof *off), *first = malloc((most + 2) * sizeof *first);
+    if (!ev || !scratch || !off || !first) { j->out.failed = 1; goto done; }
+    for (size_t c = j->clo; c < j->chi && !j->out.failed; c++) {
+        size_t a = j->off[c], b = j->off[c + 1];
+        const call *buf = j->sorted + a;
+        for (size_t i = 0; i < b - a;) {
+            size_t k = i;
+            while (k < b - a && buf[k].port == buf[i].port) k++;
+            if (test_group(j, buf + i, k - i, j->cand_host[c], ev, off, first, scratch)) j->out.failed = 1;
+            i = k;
+        }
+    }
+done:
+    free(ev); free(scratch); free(off); free(first);
+    return NULL;
+}
+
+/* The candidates: external hosts that internal hosts sent enough flows,
+ * fewest flows first, within the budget. Returns how many (in *cr). */
+static size_t pick_candidates(engine *e, cand_rank **out)
 {
     const partial *p = &e->f;
     size_t nc = 0;
-    cand_rank *cr = NULL;
-    for (uint32_t h = 0; h < e->nhosts; h++) {
-        uint32_t n = p->hs[h].recv_flows[PEER_INTERNAL];
-        if (e->int_index[h] != NO_INDEX || n < BEACON_MIN_CALLS) continue;
-        if ((uint64_t)p->bm[h].count * 4 < n) continue;   /* no clear majority size and port */
-        nc++;
-    }
-    if (nc == 0) return 0;
-    cr = malloc(nc * sizeof *cr);
-    if (!cr) return -1;
+    for (uint32_t h = 0; h < e->nhosts; h++)
+        nc += e->int_index[h] == NO_INDEX && p->hs[h].recv_flows[PEER_INTERNAL] >= GROUP_MIN_EVENTS;
+    cand_rank *cr = malloc((nc + 1) * sizeof *cr);
+    if (!cr) return SIZE_MAX;
     nc = 0;
     for (uint32_t h = 0; h < e->nhosts; h++) {
         uint32_t n = p->hs[h].recv_flows[PEER_INTERNAL];
-        if (e->int_index[h] != NO_INDEX || n < BEACON_MIN_CALLS) continue;
-        if ((uint64_t)p->bm[h].count * 4 < n) continue;
-        cr[nc].h = h; cr[nc].flows = n; cr[nc].purity = (double)p->bm[h].count / n;
-        nc++;
+        if (e->int_index[h] == NO_INDEX && n >= GROUP_MIN_EVENTS) cr[nc++] = (cand_rank){ h, n };
     }
     qsort(cr, nc, sizeof *cr, cmp_cand);
     uint64_t total = 0;
     size_t keep = 0;
     while (keep < nc && total + cr[keep].flows <= BEACON_CAP_FLOWS) total += cr[keep++].flows;
     e->beacon_candidates_flows = total;
-    if (keep == 0) { free(cr); return 0; }
+    e->beacon_callees_skipped = nc - keep;
+    *out = cr;
+    return keep;
+}
 
+int engine_find_beacon_series(engine *e, int threads)
+{
+    beacon_tables_init();
+    cand_rank *cr = NULL;
+    size_t keep = pick_candidates(e, &cr);
+    if (keep == SIZE_MAX) return -1;
+    if (keep == 0) { free(cr); return 0; }
+    int rc = -1;
     uint32_t *cand_of = malloc((e->nhosts + 1) * sizeof *cand_of);
-    uint64_t *cand_key = malloc(keep * sizeof *cand_key);
     host_id *cand_host = malloc(keep * sizeof *cand_host);
     collect_job *jobs = calloc((size_t)threads, sizeof *jobs);
-    if (!cand_of || !cand_key || !cand_host || !jobs) goto fail;
+    group_job *gj = calloc((size_t)threads, sizeof *gj);
+    size_t *off = calloc(keep + 1, sizeof *off);
+    double *w = malloc((e->nbuckets + 1) * sizeof *w);
+    call *all = NULL;
+    if (!cand_of || !cand_host || !jobs || !gj || !off || !w) goto out;
     for (uint32_t h = 0; h < e->nhosts; h++) cand_of[h] = NO_INDEX;
-    for (size_t k = 0; k < keep; k++) {
-        cand_of[cr[k].h] = (uint32_t)k;
-        cand_key[k] = p->bm[cr[k].h].key;
-        cand_host[k] = cr[k].h;
-    }
+    for (size_t k = 0; k < keep; k++) { cand_of[cr[k].h] = (uint32_t)k; cand_host[k] = cr[k].h; }
     const size_t n = e->t->n;
     for (int k = 0; k < threads; k++) {
-        jobs[k].e = e; jobs[k].cand_of = cand_of; jobs[k].cand_key = cand_key;
+        jobs[k].e = e; jobs[k].cand_of = cand_of;
         jobs[k].lo = n * (size_t)k / (size_t)threads;
         jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
     }
-    {
-        pthread_t th[64];
-        int started = 0;
-        for (int k = 1; k < threads; k++) {
-            if (pthread_create(&th[k], NULL, collect_thread, &jobs[k])) break;
-            started = k;
-        }
-        collect_thread(&jobs[0]);
-        for (int k = started + 1; k < threads; k++) collect_thread(&jobs[k]);
-        for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
-    }
+    run_threads(threads, collect_thread, jobs, sizeof *jobs);
     size_t ncalls = 0;
-    for (int k = 0; k < threads; k++) { if (jobs[k].failed) goto fail; ncalls += jobs[k].n; }
-
+    for (int k = 0; k < threads; k++) { if (jobs[k].failed) goto out; ncalls += jobs[k].n; }
     /* counting sort by candidate, row order kept */
-    size_t *off = calloc(keep + 1, sizeof *off);
-    call *all = malloc((ncalls + 1) * sizeof *all);
-    if (!off || !all) { free(off); free(all); goto fail; }
+    all = malloc((ncalls + 1) * sizeof *all);
+    if (!all) goto out;
     for (int k = 0; k < threads; k++)
         for (size_t i = 0; i < jobs[k].n; i++) off[jobs[k].v[i].cand + 1]++;
     for (size_t k = 0; k < keep; k++) off[k + 1] += off[k];
     {
         size_t *pos = malloc((keep + 1) * sizeof *pos);
-        if (!pos) { free(off); free(all); goto fail; }
+        if (!pos) goto out;
         memcpy(pos, off, (keep + 1) * sizeof *pos);
-        for (int k = 0; k < threads; k++)
+        for (int k = 0; k < threads; k++) {
             for (size_t i = 0; i < jobs[k].n; i++) all[pos[jobs[k].v[i].cand]++] = jobs[k].v[i];
+            free(jobs[k].v); jobs[k].v = NULL;
+        }
         free(pos);
     }
-    for (int k = 0; k < threads; k++) { free(jobs[k].v); jobs[k].v = NULL; }
-
-    size_t cap_s = 0, cap_ts = 0;
-    for (size_t c = 0; c < keep; c++) {
-        size_t a = off[c], b = off[c + 1];
-        /* the vote's key must be a true majority of what the callee received */
-        if ((b - a) * 2 < p->hs[cand_host[c]].recv_flows[PEER_INTERNAL]) continue;
-        qsort(all + a, b - a, sizeof *all, cmp_call_src_ts);
-        int64_t *tsbuf = malloc((b - a + 1) * sizeof *tsbuf);
-        if (!tsbuf) { free(off); free(all); goto fail; }
-        for (size_t i = a; i < b;) {
-            size_t j = i;
-            while (j < b && all[j].src == all[i].src) j++;
-            size_t m = j - i;
-            for (size_t k = 0; k < m; k++) tsbuf[k] = all[i + k].ts;
-            double period = 0, jitter = 0;
-            if (beacon_series_test(tsbuf, m, &period, &jitter)
-                && add_series(e, &cap_s, &cap_ts, all[i].src, cand_host[c], cand_key[c], all + i, m, period, jitter)) {
-                free(tsbuf); free(off); free(all); goto fail;
-            }
-            i = j;
-        }
-        free(tsbuf);
+    /* the network's hourly rhythm: the test's null */
+    uint64_t sum = 0;
+    for (uint32_t k = 0; k < e->nbuckets; k++) sum += e->f.tl_all[k];
+    for (uint32_t k = 0; k < e->nbuckets; k++) w[k] = sum ? (double)e->f.tl_all[k] / (double)sum : 0;
+    beacon_rhythm rh = { (double)e->t0_ms / 1000.0, (double)e->bucket_ms / 1000.0, e->nbuckets, w };
+    /* the groups, split among threads by callee, in callee order: first
+     * sorted and counted, then tested against the count */
+    for (int k = 0; k < threads; k++) {
+        gj[k].e = e; gj[k].all = all; gj[k].sorted = all; gj[k].off = off; gj[k].cand_host = cand_host; gj[k].rh = &rh;
+        gj[k].clo = keep * (size_t)k / (size_t)threads;
+        gj[k].chi = keep * (size_t)(k + 1) / (size_t)threads;
     }
-    free(off); free(all);
-    free(cand_of); free(cand_key); free(cand_host); free(jobs); free(cr);
-    return 0;
-fail:
+    run_threads(threads, sort_thread, gj, sizeof *gj);
+    uint64_t groups = 0;
+    for (int k = 0; k < threads; k++) groups += gj[k].groups;
+    e->beacon_groups_tested = groups;
+    for (int k = 0; k < threads; k++) gj[k].keep_log_p = log(KEEP_ALPHA / (double)(groups ? groups : 1));
+    run_threads(threads, group_thread, gj, sizeof *gj);
+    size_t ng = 0, ns = 0, nts = 0;
+    for (int k = 0; k < threads; k++) {
+        if (gj[k].out.failed) goto out;
+        ng += gj[k].out.ng; ns += gj[k].out.ns; nts += gj[k].out.nts;
+        if (-gj[k].out.best_log_p / M_LN10 > e->beacon_best_score) e->beacon_best_score = -gj[k].out.best_log_p / M_LN10;
+    }
+    e->bgroups = malloc((ng + 1) * sizeof *e->bgroups);
+    e->series = malloc((ns + 1) * sizeof *e->series);
+    e->beacon_ts = malloc((nts + 1) * sizeof *e->beacon_ts);
+    if (!e->bgroups || !e->series || !e->beacon_ts) goto out;
+    for (int k = 0; k < threads; k++) {
+        group_out *o = &gj[k].out;
+        for (size_t i = 0; i < o->ng; i++) {
+            beacon_group g = o->g[i];
+            g.first += (uint32_t)e->nseries;
+            e->bgroups[e->nbgroups + i] = g;
+        }
+        for (size_t i = 0; i < o->ns; i++) {
+            series_rec r = o->s[i];
+            r.group += (uint32_t)e->nbgroups;
+            r.ts_off += e->nbeacon_ts;
+            e->series[e->nseries + i] = r;
+        }
+        memcpy(e->beacon_ts + e->nbeacon_ts, o->ts, o->nts * sizeof *o->ts);
+        e->nbgroups += o->ng; e->nseries += o->ns; e->nbeacon_ts += o->nts;
+    }
+    rc = 0;
+out:
     if (jobs) for (int k = 0; k < threads; k++) free(jobs[k].v);
-    free(cand_of); free(cand_key); free(cand_host); free(jobs); free(cr);
-    return -1;
+    if (gj) for (int k = 0; k < threads; k++) { free(gj[k].out.g); free(gj[k].out.s); free(gj[k].out.ts); }
+    free(cand_of); free(cand_host); free(jobs); free(gj); free(off); free(w); free(all); free(cr);
+    return rc;
 }

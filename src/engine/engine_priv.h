@@ -67,10 +67,62 @@ typedef struct bm_vote {
     uint32_t count;
 } bm_vote;
 
-/* One call series (internal src -> external dst) the beacon test passed. */
+/* ---- beacons (beacon.c, beacon_test.c) ------------------------------------ */
+
+#define BEACON_H 3               /* harmonics of the phase test */
+#define BEACON_PMIN_S 60.0       /* periods tested: a minute ... */
+#define BEACON_PMAX_S 86400.0    /* ... to a day */
+
+/* The network's hourly rhythm, the null of the phase test: flows per
+ * bucket of bucket_s seconds from t0_s, as weights summing to 1. */
+typedef struct beacon_rhythm {
+    double t0_s, bucket_s;
+    uint32_t nb;
+    const double *weight;
+} beacon_rhythm;
+
+/* What the test found for a group at its best period. */
+typedef struct beacon_fit {
+    double period_s, phase_s;    /* phase: seconds after a multiple of the period since the epoch */
+    double jitter_s;             /* median distance of a call from its phase */
+    double log_p;                /* natural log of the p-value, corrected for the periods tried (<= 0) */
+    double meff;                 /* periods the test could have picked */
+    double z_coh, z_inc;         /* the pooled statistic that decided */
+    double phi[BEACON_H][2];     /* expected phasor of a call under the rhythm */
+    int coherent, harmonics;     /* which pooling and how many harmonics decided */
+    uint32_t calls, bots;
+} beacon_fit;
+
+/* The best period of the calls of nbots bots (ev[off[b]..off[b+1]), seconds
+ * since the epoch, each bot's ascending with bursts merged) and its p-value;
+ * sums[b] gets each bot's phase sums at that period. 0, or -1 out of memory. */
+int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, const beacon_rhythm *rh,
+                     beacon_fit *fit, double (*sums)[BEACON_H][2]);
+/* The pooled p-value at a fixed period from per-bot sums, leaving out the
+ * bots with skip[b] set (skip may be NULL): what a blacklist change costs. */
+void beacon_pool(const double (*sums)[BEACON_H][2], const uint32_t *nev, const uint8_t *skip, uint32_t nbots,
+                 const double phi[BEACON_H][2], double meff, beacon_fit *fit);
+double beacon_refine_period(const double *gaps, size_t ng, double p);
+double beacon_log_gamma_tail(double k, double x);
+void beacon_tables_init(void);
+
+/* A group (internal bots -> one external callee on one port) that passed
+ * the beacon test at build (loosely: the detector applies the real bound). */
+typedef struct beacon_group {
+    host_id callee;
+    uint32_t port;
+    double period_s, phase_s, meff;
+    double phi[BEACON_H][2];
+    uint32_t first, n;           /* its series: series[first .. first + n) */
+} beacon_group;
+
+/* One bot's calls in a group. */
 typedef struct series_rec {
     beacon_series s;
-    size_t ts_off;   /* into engine.beacon_ts */
+    size_t ts_off;               /* raw call times in engine.beacon_ts (s.calls of them) */
+    uint32_t group;
+    uint32_t events;             /* calls with bursts merged */
+    double sum[BEACON_H][2];     /* its phase sums at the group's period */
 } series_rec;
 
 /* A dense numbering of the ports used in one direction (internal,
@@ -140,12 +192,17 @@ struct engine {
     uint8_t work[24];
     int work_override;
 
-    /* beacon candidates tested at build: every series that passed */
+    /* beacon groups that passed the test at build, and their series */
+    beacon_group *bgroups;
+    size_t nbgroups;
     series_rec *series;
     size_t nseries;
-    int64_t *beacon_ts;               /* call times of all passed series, back to back */
+    int64_t *beacon_ts;               /* call times of all kept series, back to back */
     size_t nbeacon_ts;
-    uint64_t beacon_candidates_flows; /* flows the second pass looked at */
+    uint64_t beacon_candidates_flows; /* flows the second pass collected */
+    uint64_t beacon_groups_tested;    /* groups with enough calls to be tested */
+    uint64_t beacon_callees_skipped;  /* callees left out by the flow budget */
+    double beacon_best_score;         /* -log10 p of the best group tested, blacklist aside */
 
     /* results of the last engine_run() */
     host_id *members[DETECTOR_COUNT];
@@ -300,9 +357,8 @@ int engine_index_internal(engine *e);
 /* Work hours from the hourly profile (build.c): fills e->wh and e->work. */
 void engine_find_work_hours(engine *e);
 
-/* The beacon test over a candidate call series (beacon.c). */
-int beacon_series_test(const int64_t *ts, size_t n, double *period_s, double *jitter_s);
-/* Second pass over the flows: collects and tests candidate series. */
+/* Second pass over the flows: collects the calls to candidate callees and
+ * keeps the groups that pass the beacon test (beacon.c). */
 int engine_find_beacon_series(engine *e, int threads);
 
 /* Port graphs and clique glue (graph.c). */

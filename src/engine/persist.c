@@ -34,27 +34,36 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 2u
+#define FACTS_VERSION 3u
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
     S_PORT_LIST, S_SP_INT, S_SP_OUT, S_SP_IN, S_HOURS, S_TL_ALL, S_PS, S_HS, S_EXT_DST1, S_IN_PORTS,
     S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_HP, S_HP_HI, S_HP_IN, S_PAIRS, S_IN_OFF, S_IN_PID,
     S_PORT_EXT, S_PORT_INT, S_INT_OUT, S_INT_IN, S_EDGE_OFF, S_EDGES, S_NODE_OFF, S_NODES, S_CLIQUE,
-    S_SERIES, S_BEACON_TS, S_COUNT
+    S_SERIES, S_BEACON_TS, S_BGROUPS, S_COUNT
 };
 
 /* Aggregates the build may leave out (budgets), hence may be absent. */
 #define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_HP | 1ull << S_HP_HI \
                            | 1ull << S_HP_IN | 1ull << S_PAIRS | 1ull << S_IN_OFF | 1ull << S_IN_PID)
 
-/* A passed beacon series as stored: no padding, fixed widths. */
+/* A kept beacon series and group as stored: no padding, fixed widths. */
 typedef struct series_disk {
     uint32_t src, dst, port, calls;
     double period_s, jitter_s;
-    uint32_t bytes, pad;
+    uint32_t bytes, events;
     uint64_t ts_off;
+    double phase_s, size_share, score;
+    uint32_t missed, group;
+    double sum[BEACON_H][2];
 } series_disk;
+
+typedef struct group_disk {
+    uint32_t callee, port, first, n;
+    double period_s, phase_s, meff;
+    double phi[BEACON_H][2];
+} group_disk;
 
 typedef struct facts_section {
     uint64_t off, len, sum;
@@ -74,6 +83,8 @@ typedef struct facts_header {
     uint64_t present;                /* bit per section; optional ones may be absent */
     int64_t t0_ms, bucket_ms;
     uint64_t nseries, nbeacon_ts, beacon_candidates_flows, bytes_facts;
+    uint64_t nbgroups, beacon_groups_tested, beacon_callees_skipped;
+    double beacon_best_score;
     facts_section sec[S_COUNT];
     uint64_t header_sum;             /* over every byte before it */
 } facts_header;
@@ -111,7 +122,7 @@ static uint64_t layout_signature(void)
 {
     uint64_t s = FACTS_VERSION;
     const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(host_port_stat),
-                           sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(size_t),
+                           sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(group_disk), sizeof(size_t),
                            HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
     return s;
@@ -123,7 +134,7 @@ typedef struct sec_ref {
     size_t n, size;
 } sec_ref;
 
-static void sections_of(const engine *e, const series_disk *sd, sec_ref r[S_COUNT])
+static void sections_of(const engine *e, const series_disk *sd, const group_disk *gd, sec_ref r[S_COUNT])
 {
     size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
     const partial *f = &e->f;
@@ -162,6 +173,7 @@ static void sections_of(const engine *e, const series_disk *sd, sec_ref r[S_COUN
     SET(S_CLIQUE, e->clique_bound, np);
     SET(S_SERIES, sd, e->nseries);
     SET(S_BEACON_TS, e->beacon_ts, e->nbeacon_ts);
+    SET(S_BGROUPS, gd, e->nbgroups);
 #undef SET
     static const uint64_t none;   /* a required section that is empty */
     for (int s = 0; s < S_COUNT; s++)
@@ -189,15 +201,23 @@ static int write_all(int fd, const void *buf, size_t n)
 int engine_save(const engine *e, const char *path, uint64_t table_id, char *err, size_t errlen)
 {
     series_disk *sd = calloc(e->nseries + 1, sizeof *sd);
+    group_disk *gd = calloc(e->nbgroups + 1, sizeof *gd);
     facts_header *h = calloc(1, sizeof *h);
-    if (!sd || !h) { free(sd); free(h); snprintf(err, errlen, "out of memory"); return -1; }
+    if (!sd || !gd || !h) { free(sd); free(gd); free(h); snprintf(err, errlen, "out of memory"); return -1; }
     for (size_t k = 0; k < e->nseries; k++) {
         const series_rec *s = &e->series[k];
         sd[k] = (series_disk){ s->s.src, s->s.dst, s->s.port, s->s.calls, s->s.period_s, s->s.jitter_s,
-                               s->s.bytes, 0, s->ts_off };
+                               s->s.bytes, s->events, s->ts_off, s->s.phase_s, s->s.size_share, s->s.score,
+                               s->s.missed, s->group, {{0}} };
+        memcpy(sd[k].sum, s->sum, sizeof sd[k].sum);
+    }
+    for (size_t k = 0; k < e->nbgroups; k++) {
+        const beacon_group *g = &e->bgroups[k];
+        gd[k] = (group_disk){ g->callee, g->port, g->first, g->n, g->period_s, g->phase_s, g->meff, {{0}} };
+        memcpy(gd[k].phi, g->phi, sizeof gd[k].phi);
     }
     sec_ref r[S_COUNT];
-    sections_of(e, sd, r);
+    sections_of(e, sd, gd, r);
     memcpy(h->magic, FACTS_MAGIC, 8);
     h->version = FACTS_VERSION;
     h->endian = FACTS_ENDIAN;
@@ -212,6 +232,10 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     h->t0_ms = e->t0_ms; h->bucket_ms = e->bucket_ms;
     h->nseries = e->nseries; h->nbeacon_ts = e->nbeacon_ts;
     h->beacon_candidates_flows = e->beacon_candidates_flows;
+    h->nbgroups = e->nbgroups;
+    h->beacon_groups_tested = e->beacon_groups_tested;
+    h->beacon_callees_skipped = e->beacon_callees_skipped;
+    h->beacon_best_score = e->beacon_best_score;
     h->bytes_facts = e->bytes_facts;
     uint64_t off = (sizeof *h + 7) / 8 * 8;
     for (int s = 0; s < S_COUNT; s++) {
@@ -226,7 +250,7 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     atomic_file af;
     if (atomic_open(&af, path)) {
         snprintf(err, errlen, "cannot write next to %s: %s", path, strerror(errno));
-        free(sd); free(h);
+        free(sd); free(gd); free(h);
         return -1;
     }
     static const unsigned char zeros[8];
@@ -239,12 +263,12 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     }
     rc = atomic_commit(&af, &what);
     if (rc) snprintf(err, errlen, "cannot %s %s: %s", what, path, strerror(errno));
-    free(sd); free(h);
+    free(sd); free(gd); free(h);
     return rc;
 out:
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     atomic_abort(&af);
-    free(sd); free(h);
+    free(sd); free(gd); free(h);
     return -1;
 }
 
@@ -378,8 +402,22 @@ static int values_check(const engine *e, uint64_t rows)
     if (bad) return -1;
     for (size_t k = 0; k < e->nseries; k++) {
         const series_rec *s = &e->series[k];
-        if (!IS_INT(s->s.src) || s->s.dst >= nh || s->s.calls > e->nbeacon_ts || s->ts_off > e->nbeacon_ts - s->s.calls)
+        if (!IS_INT(s->s.src) || s->s.dst >= nh || s->s.calls > e->nbeacon_ts || s->ts_off > e->nbeacon_ts - s->s.calls
+            || s->group >= e->nbgroups || s->events > s->s.calls)
             return -1;
+        for (int h = 0; h < BEACON_H; h++)   /* a sum of events unit vectors */
+            if (!(fabs(s->sum[h][0]) <= s->events) || !(fabs(s->sum[h][1]) <= s->events)) return -1;
+        if (!isfinite(s->s.phase_s) || !isfinite(s->s.jitter_s) || !isfinite(s->s.size_share) || !isfinite(s->s.score)) return -1;
+    }
+    for (size_t k = 0; k < e->nbgroups; k++) {   /* series back to back, each pointing back */
+        const beacon_group *g = &e->bgroups[k];
+        if (g->callee >= nh || IS_INT(g->callee) || g->port > 65535 || g->first > e->nseries || g->n > e->nseries - g->first
+            || !(g->period_s >= BEACON_PMIN_S && g->period_s <= BEACON_PMAX_S) || !(g->meff >= 1 && g->meff < 1e12)
+            || !isfinite(g->phase_s))
+            return -1;
+        for (uint32_t s = 0; s < g->n; s++) if (e->series[g->first + s].group != k) return -1;
+        for (int h = 0; h < BEACON_H; h++)
+            if (!(fabs(g->phi[h][0]) <= 1.0001) || !(fabs(g->phi[h][1]) <= 1.0001)) return -1;
     }
 #undef IS_INT
     return 0;
@@ -421,7 +459,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     /* the counts against the table, then every length against the counts */
     if (h.rows != t->n || h.nhosts != t->hosts.n || h.nint != nint || h.nports > 65536 || h.nbuckets == 0
         || h.bucket_ms <= 0 || h.sp_n[0] > h.nports || h.sp_n[1] > h.nports || h.sp_n[2] > h.nports
-        || h.nseries > size || h.nbeacon_ts > size) {
+        || h.nseries > size || h.nbeacon_ts > size || h.nbgroups > size) {
         reject(why, whylen, "does not match the table (counts)");
         goto fail;
     }
@@ -448,6 +486,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         [S_INT_IN] = ni * 4, [S_EDGE_OFF] = (np + 1) * sizeof(size_t), [S_EDGES] = h.sec[S_EDGES].len,
         [S_NODE_OFF] = (np + 1) * sizeof(size_t), [S_NODES] = h.sec[S_NODES].len, [S_CLIQUE] = np * 4,
         [S_SERIES] = h.nseries * sizeof(series_disk), [S_BEACON_TS] = h.nbeacon_ts * 8,
+        [S_BGROUPS] = h.nbgroups * sizeof(group_disk),
     };
     const uint64_t optional = SECTIONS_OPTIONAL;
     if ((h.present | optional) != (1ull << S_COUNT) - 1 || !(h.present >> S_TL_SENT & 1) != !(h.present >> S_TL_RECV & 1)
@@ -531,12 +570,13 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     e->nodes = copy_m(base, &h.sec[S_NODES], h.sec[S_NODES].len / 4, 4);
     e->clique_bound = copy_m(base, &h.sec[S_CLIQUE], np, 4);
     e->series = calloc(h.nseries + 1, sizeof *e->series);
+    e->bgroups = calloc(h.nbgroups + 1, sizeof *e->bgroups);
     e->beacon_ts = copy_m(base, &h.sec[S_BEACON_TS], h.nbeacon_ts, 8);
     e->port_z = malloc((np + 1) * sizeof *e->port_z);
     e->port_z_host = malloc((np + 1) * sizeof *e->port_z_host);
     e->excluded = calloc(nh + 1, 1);
     if (!e->port_ext_sources || !e->port_int_senders || !e->int_out_peers || !e->int_in_peers || !e->edge_off
-        || !e->edges || !e->node_off || !e->nodes || !e->clique_bound || !e->series || !e->beacon_ts
+        || !e->edges || !e->node_off || !e->nodes || !e->clique_bound || !e->series || !e->bgroups || !e->beacon_ts
         || !e->port_z || !e->port_z_host || !e->excluded)
         goto oom;
     for (uint32_t k = 0; k < np; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
@@ -548,9 +588,24 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         series_disk d;
         memcpy(&d, sd + k, sizeof d);
         if (d.port > 65535) bad = 1;
-        e->series[k].s = (beacon_series){ d.src, d.dst, (uint16_t)d.port, d.calls, d.period_s, d.jitter_s, d.bytes };
+        e->series[k].s = (beacon_series){ d.src, d.dst, (uint16_t)d.port, d.calls, d.period_s, d.jitter_s, d.bytes,
+                                          d.phase_s, d.events, d.missed, d.size_share, d.score };
         e->series[k].ts_off = (size_t)d.ts_off;
+        e->series[k].group = d.group;
+        e->series[k].events = d.events;
+        memcpy(e->series[k].sum, d.sum, sizeof d.sum);
     }
+    const group_disk *gdisk = (const group_disk *)(base + h.sec[S_BGROUPS].off);
+    for (size_t k = 0; k < h.nbgroups; k++) {
+        group_disk d;
+        memcpy(&d, gdisk + k, sizeof d);
+        e->bgroups[k] = (beacon_group){ d.callee, d.port, d.period_s, d.phase_s, d.meff, {{0}}, d.first, d.n };
+        memcpy(e->bgroups[k].phi, d.phi, sizeof d.phi);
+    }
+    e->nbgroups = (size_t)h.nbgroups;
+    e->beacon_groups_tested = h.beacon_groups_tested;
+    e->beacon_callees_skipped = h.beacon_callees_skipped;
+    e->beacon_best_score = isfinite(h.beacon_best_score) && h.beacon_best_score >= 0 ? h.beacon_best_score : 0;
     e->nseries = (size_t)h.nseries;
     e->nbeacon_ts = (size_t)h.nbeacon_ts;
     if (bad || values_check(e, h.rows)) {
