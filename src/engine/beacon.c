@@ -233,9 +233,16 @@ static int test_group(group_job *j, const call *c, size_t n, host_id callee, dou
         double phase = 0, jitter = 0;
         memcpy(r->sum, sums[b], sizeof r->sum);
         bot_phase(ev + off[b], events, fit.period_s, sums[b][0], &phase, &jitter, scratch + calls);
-        double beats = events ? floor((ev[off[b + 1] - 1] - ev[off[b]]) / fit.period_s + 0.5) + 1 : 0;
+        /* beats from its first call to its last, and how many of them it
+         * called on (from the raw calls: thinning left some out) */
+        double t0 = (double)bc[0].ts / 1000.0, beats = floor(((double)bc[calls - 1].ts / 1000.0 - t0) / fit.period_s + 0.5) + 1;
+        uint32_t hit = 0;
+        for (uint32_t k = 0; k < calls; k++) {
+            double beat = floor(((double)bc[k].ts / 1000.0 - t0) / fit.period_s + 0.5);
+            if (!k || beat != floor(((double)bc[k - 1].ts / 1000.0 - t0) / fit.period_s + 0.5)) hit++;
+        }
         r->s = (beacon_series){ bc[0].src, callee, c[0].port, calls, fit.period_s, jitter, mode, phase, events,
-                                beats > events ? (uint32_t)(beats - events) : 0, (double)best / calls, score };
+                                beats > hit ? (uint32_t)(beats - hit) : 0, (double)best / calls, score };
         r->group = (uint32_t)o->ng;
         r->events = events;
         r->ts_off = o->nts;

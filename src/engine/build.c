@@ -407,6 +407,7 @@ void engine_free(engine *e)
     free(e->port_ext_sources); free(e->port_int_senders); free(e->int_out_peers); free(e->int_in_peers);
     free(e->edge_off); free(e->edges); free(e->node_off); free(e->nodes); free(e->clique_bound);
     free(e->series); free(e->beacon_ts); free(e->bgroups);
+    clique_cache_free(e);
     for (int k = 0; k < DETECTOR_COUNT; k++) free(e->members[k]);
     free(e->port_z); free(e->port_z_host); free(e->found_series); free(e->found_copy); free(e->excluded);
     free(e);

@@ -156,6 +156,24 @@ typedef struct partial {
     uint64_t *pairs;                  /* [nint * nint * pstride] internal pairs, NULL when too big */
 } partial;
 
+/* ---- cliques (clique.c) ---------------------------------------------------- */
+
+typedef struct clique_result {
+    uint32_t size;               /* the largest clique found above at_least, 0: none found */
+    uint32_t upper;              /* no clique above this exists (== size when exact) */
+    int exact;                   /* 0: the budget ran out; size is a lower bound */
+    int cached;                  /* 1: from the last run (the graph's blacklisted hosts unchanged) */
+    host_id *members;            /* size hosts, ascending (caller frees) */
+} clique_result;
+
+typedef struct clique_memo {
+    int valid;
+    uint64_t signature, budget;
+    uint32_t at_least;
+    clique_result result;
+    host_id *members;
+} clique_memo;
+
 struct engine {
     const flow_table *t;
     engine_options opt;
@@ -213,6 +231,8 @@ struct engine {
     beacon_series *found_copy;        /* the same series, as facts hand them out */
     size_t nfound_series, found_series_cap;
     uint8_t *excluded;                /* [nhosts] working blacklist during a run */
+    clique_memo *clique_cache;        /* [2 * nports]: the last searches of each port (clique.c) */
+    uint32_t clique_fresh;            /* searches the last run could not take from clique_cache */
     host_id ctrl_host;                /* malware controller of this run, or HOST_NONE */
     int ctrl_port;                    /* its bots' port, or -1 */
 
@@ -361,14 +381,15 @@ void engine_find_work_hours(engine *e);
  * keeps the groups that pass the beacon test (beacon.c). */
 int engine_find_beacon_series(engine *e, int threads);
 
-/* Port graphs and clique glue (graph.c). */
+/* Port graphs (graph.c). */
 int engine_build_port_graphs(engine *e);
-/* Exact largest clique of port pid's graph without excluded hosts, searching
- * only for cliques larger than at_least (with complete_only, only checks
- * whether what survives the peel is itself a clique); fills *members (host ids, sorted,
- * caller frees) when members is not NULL. Returns the size, 0 when none
- * larger exists. */
-uint32_t graph_port_clique(const engine *e, uint32_t pid, uint32_t at_least, int complete_only, host_id **members);
+
+
+/* The largest clique of port pid's graph without the blacklisted hosts,
+ * looking only for cliques of more than at_least hosts, spending at most
+ * *budget (decreased by what it spent). 0, or -1 out of memory. */
+int graph_port_clique(engine *e, uint32_t pid, uint32_t at_least, uint64_t *budget, clique_result *out);
+void clique_cache_free(engine *e);
 
 /* Seconds on clock c (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...), for
  * the build and run timings that NETTUI_TIMING prints. */
