@@ -32,7 +32,7 @@ static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
     int left = wd / 2 - 1, rx = wd / 2 + 1, rw = wd - rx - 1;
     /* right: why, the numbers behind it, and what the finding adds */
     int ry = y;
-    ry += draw_wrapped(w, ry, rx, rw, 3, f->found ? f->why : "Nothing stands out for this question.", A_NORMAL);
+    ry += draw_wrapped(w, ry, rx, rw, 3, f->why[0] ? f->why : "Nothing stands out for this question.", A_NORMAL);
     for (int i = 0; i < f->nevidence && ry < y + h; i++) {
         fmt_si(f->evidence[i].value, buf, sizeof buf);
         draw_textf(w, ry++, rx, rw, term_attr(ROLE_DIM), "%-28s %s", f->evidence[i].label, buf);
@@ -89,7 +89,7 @@ static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
 
 static void detectors_draw(app *a, WINDOW *w, int h, int wd)
 {
-    char ans[64], score[48], flag[33];
+    char ans[64], score[300], flag[33];
     const int answ = 16, scorew = wd >= 100 ? 22 : 17, markw = 2;
     int titlew = wd - 4 - answ - scorew - markw - 3;
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), " #  %-*s %-*s %-*s", titlew, "Question", answ, "Answer",
@@ -101,9 +101,12 @@ static void detectors_draw(app *a, WINDOW *w, int h, int wd)
         /* a ratio over a runner-up of zero is infinite: say so in words */
         if (f->found && !isfinite(f->score)) snprintf(score, sizeof score, "no runner-up");
         else if (f->found) snprintf(score, sizeof score, "%.1f %s", f->score, f->score_label);
-        else snprintf(score, sizeof score, "-");
+        else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
         int changed = strcmp(ans, a->first_answer[i]) != 0;
         attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
+        /* a question with no answer says why, cut to the column with "...";
+         * the whole sentence is in the evidence below */
+        if (!f->found && strlen(score) > (size_t)scorew) memcpy(score + scorew - 3, "...", 4);
         draw_textf(w, 1 + i, 0, wd, at, "%2d  %-*.*s %-*s %-*.*s %s", i + 1, titlew, titlew, d->title, answ,
                    ans, scorew, scorew, score, changed ? "*" : " ");
         if (i == cursor) {   /* fill the rest of the selected row */
