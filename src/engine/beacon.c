@@ -19,6 +19,7 @@
  * without a blacklisted bot or callee, and with their raw call times for
  * the panes. */
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,7 +346,9 @@ int engine_find_beacon_series(engine *e, int threads)
         jobs[k].lo = n * (size_t)k / (size_t)threads;
         jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
     }
+    double c0 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     run_threads(threads, collect_thread, jobs, sizeof *jobs);
+    double c1 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     size_t ncalls = 0;
     for (int k = 0; k < threads; k++) { if (jobs[k].failed) goto out; ncalls += jobs[k].n; }
     /* counting sort by candidate, row order kept */
@@ -368,7 +371,8 @@ int engine_find_beacon_series(engine *e, int threads)
     uint64_t sum = 0;
     for (uint32_t k = 0; k < e->nbuckets; k++) sum += e->f.tl_all[k];
     for (uint32_t k = 0; k < e->nbuckets; k++) w[k] = sum ? (double)e->f.tl_all[k] / (double)sum : 0;
-    beacon_rhythm rh = { (double)e->t0_ms / 1000.0, (double)e->bucket_ms / 1000.0, e->nbuckets, w };
+    beacon_rhythm rh = { (double)e->t0_ms / 1000.0, (double)e->bucket_ms / 1000.0, e->nbuckets, w, 0, {{{0}}} };
+    beacon_rhythm_prepare(&rh);
     /* the groups, split among threads by callee, in callee order: first
      * sorted and counted, then tested against the count */
     for (int k = 0; k < threads; k++) {
@@ -381,7 +385,11 @@ int engine_find_beacon_series(engine *e, int threads)
     for (int k = 0; k < threads; k++) groups += gj[k].groups;
     e->beacon_groups_tested = groups;
     for (int k = 0; k < threads; k++) gj[k].keep_log_p = log(KEEP_ALPHA / (double)(groups ? groups : 1));
+    double c2 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     run_threads(threads, group_thread, gj, sizeof *gj);
+    if (getenv("NETTUI_TIMING") && atoi(getenv("NETTUI_TIMING")) >= 2)
+        fprintf(stderr, "beacons: %zu callees, %zu calls, %llu groups; collect %.3f sort %.3f test %.3f (cpu s)\n", keep, ncalls,
+                (unsigned long long)groups, c1 - c0, c2 - c1, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c2);
     size_t ng = 0, ns = 0, nts = 0;
     for (int k = 0; k < threads; k++) {
         if (gj[k].out.failed) goto out;

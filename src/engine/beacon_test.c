@@ -45,8 +45,9 @@
 
 #include "engine_priv.h"
 
-#define GAP_CANDIDATES 6       /* smallest distinct gaps tried */
-#define GAP_DIVISORS 6         /* beats per gap tried: 1..6 */
+#define GAP_CANDIDATES 4       /* smallest distinct gaps tried */
+#define GAP_DIVISORS 4         /* beats per gap tried: 1..4 (a found fraction of the period is promoted) */
+#define PROMOTE_LOG_P (-6.9)   /* ln(1e-3): groups this periodic get their period refined */
 #define JITTER_FRAC 0.15
 #define JITTER_MAX_S 300.0
 #define TABLE_BITS 12
@@ -249,20 +250,57 @@ static double spread_s(const double *ev, const uint32_t *off, uint32_t nbots, do
     return m % 2 ? scratch[m / 2] : (scratch[m / 2 - 1] + scratch[m / 2]) / 2;
 }
 
+void beacon_rhythm_prepare(beacon_rhythm *rh)
+{
+    for (size_t k = 0; k < sizeof clock_periods / sizeof clock_periods[0]; k++)
+        for (int h = 0; h < BEACON_H; h++) rhythm_phasor(rh, (h + 1) / clock_periods[k], rh->clock_phi[k][h]);
+    rh->prepared = 1;
+}
+
+/* The spread of the calls around their phase from the phase sums alone,
+ * as a median distance (a normal's 0.6745 sd, from the circular sd
+ * sqrt(-2 ln R) of the mean resultant length R): a cheap check, made on
+ * every candidate; the exact median is taken for the answer only. */
+static double spread_from_sums(const double (*sums)[BEACON_H][2], const uint32_t *nev, uint32_t nbots, int coherent, double p)
+{
+    double r2;
+    if (coherent) {
+        double re = 0, im = 0, n = 0;
+        for (uint32_t b = 0; b < nbots; b++) { re += sums[b][0][0]; im += sums[b][0][1]; n += nev[b]; }
+        r2 = n > 0 ? (re * re + im * im) / (n * n) : 0;
+    } else {   /* pooled over the bots with two or more calls: unbiased for R^2 */
+        double num = 0, den = 0;
+        for (uint32_t b = 0; b < nbots; b++) {
+            double nb = nev[b];
+            if (nb < 2) continue;
+            num += sums[b][0][0] * sums[b][0][0] + sums[b][0][1] * sums[b][0][1] - nb;
+            den += nb * (nb - 1);
+        }
+        r2 = den > 0 ? num / den : 0;
+    }
+    if (!(r2 > 1e-12)) return p / 2;
+    if (r2 > 1) r2 = 1;
+    return 0.6745 * sqrt(-log(r2)) * p / (2 * M_PI);   /* sqrt(-2 ln R) with ln R = ln(R^2) / 2 */
+}
+
 /* Tests period p and makes it *best when it beats it. */
 static void try_period(const double *ev, const uint32_t *off, uint32_t nbots, const beacon_rhythm *rh, double p, double meff,
                        double (*tmp)[BEACON_H][2], const uint32_t *nev, double *scratch, beacon_fit *best)
 {
     double phi[BEACON_H][2];
-    for (int h = 0; h < BEACON_H; h++) rhythm_phasor(rh, (h + 1) / p, phi[h]);
+    size_t ck = 0;
+    while (ck < sizeof clock_periods / sizeof clock_periods[0] && clock_periods[ck] != p) ck++;
+    if (rh && rh->prepared && ck < sizeof clock_periods / sizeof clock_periods[0]) memcpy(phi, rh->clock_phi[ck], sizeof phi);
+    else for (int h = 0; h < BEACON_H; h++) rhythm_phasor(rh, (h + 1) / p, phi[h]);
     bot_sums(ev, off, nbots, p, tmp);
     beacon_fit f = {0};
     f.period_s = p;
     beacon_pool((const double (*)[BEACON_H][2])tmp, nev, NULL, nbots, phi, meff, &f);
+    (void)scratch;
     /* ties: the longer period */
     int better = f.log_p < best->log_p - 1e-9 || (fabs(f.log_p - best->log_p) <= 1e-9 && p > best->period_s);
     if (better && p > 3600) {   /* a long period must keep its calls to a narrow phase */
-        f.jitter_s = spread_s(ev, off, nbots, p, (const double (*)[BEACON_H][2])tmp, f.coherent, f.phase_s, scratch);
+        f.jitter_s = spread_from_sums((const double (*)[BEACON_H][2])tmp, nev, nbots, f.coherent, p);
         if (f.jitter_s > fmin(JITTER_FRAC * p, JITTER_MAX_S)) better = 0;
     }
     if (better) {
@@ -321,7 +359,7 @@ int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, cons
     /* A series on beats of P is as coherent at P/2, P/3...: what the gaps
      * propose for a sparse series is often such a fraction. The period is
      * the longest multiple of the best that keeps 95% of its evidence. */
-    if (best.period_s > 0) {
+    if (best.period_s > 0 && best.log_p <= PROMOTE_LOG_P) {
         beacon_fit base = best;
         for (int k = 2; k <= 12 && base.period_s * k <= pmax; k++) {
             beacon_fit m = {0};

@@ -79,7 +79,12 @@ typedef struct beacon_rhythm {
     double t0_s, bucket_s;
     uint32_t nb;
     const double *weight;
+    int prepared;                 /* clock_phi filled (beacon_rhythm_prepare) */
+    double clock_phi[16][BEACON_H][2];
 } beacon_rhythm;
+
+/* Computes the rhythm's phasors at the clock periods once, for every group. */
+void beacon_rhythm_prepare(beacon_rhythm *rh);
 
 /* What the test found for a group at its best period. */
 typedef struct beacon_fit {

@@ -33,7 +33,7 @@
 
 #include "engine_priv.h"
 
-#define NET_SAMPLE (4u << 20)
+#define NET_SAMPLE (1u << 20)
 #define NET_UNCOVERED 0.002      /* flows left with no internal end: stop */
 #define NET_MIN_GAIN 0.0005      /* a block must explain this share to be added */
 #define NET_MIN_FLOWS 8          /* sampled flows a block needs for step 4 */

@@ -129,6 +129,34 @@ static void json_value_text(FILE *out, const engine *e, answer_kind kind, uint32
 
 #define JSON_MEMBERS_MAX 300
 
+/* The beacon finding's series, each with its score breakdown: what a
+ * person checks the answer against (RITA shows the same per pair). */
+static void json_beacon_series(FILE *out, const engine *e)
+{
+    const beacon_series *s;
+    size_t n = facts_beacon_series(e, &s);
+    fputs(",\n      \"series\": [", out);
+    for (size_t i = 0; i < n && i < JSON_MEMBERS_MAX; i++) {
+        fputs(i ? ",\n        {\"bot\": " : "\n        {\"bot\": ", out);
+        json_value_text(out, e, ANSWER_HOST, s[i].src);
+        fputs(", \"callee\": ", out);
+        json_value_text(out, e, ANSWER_HOST, s[i].dst);
+        fprintf(out, ", \"port\": %u, \"calls\": %u, \"events\": %u, \"missed_beats\": %u, \"bytes\": %u, \"size_share\": ",
+                s[i].port, s[i].calls, s[i].events, s[i].missed, s[i].bytes);
+        json_number(out, round(s[i].size_share * 1000) / 1000);
+        fputs(", \"period_s\": ", out);
+        json_number(out, round(s[i].period_s * 1000) / 1000);
+        fputs(", \"phase_s\": ", out);
+        json_number(out, round(s[i].phase_s * 1000) / 1000);
+        fputs(", \"jitter_s\": ", out);
+        json_number(out, round(s[i].jitter_s * 1000) / 1000);
+        fputs(", \"group_score\": ", out);
+        json_number(out, round(s[i].score * 100) / 100);
+        fputc('}', out);
+    }
+    fputs(n ? "\n      ]" : "]", out);
+}
+
 int export_json(FILE *out, const engine *e, const finding f[DETECTOR_COUNT])
 {
     char hex[33], buf[256];
@@ -151,6 +179,14 @@ int export_json(FILE *out, const engine *e, const finding f[DETECTOR_COUNT])
     json_number(out, round(tb * 1000) / 1000);
     fputs(", \"run_seconds\": ", out);
     json_number(out, round(tr * 1000) / 1000);
+    int inferred = 0;
+    double share = 1;
+    char nets[1200];
+    const cidr_list *net = facts_internal_net(e, &inferred, &share);
+    fputs("},\n  \"internal_network\": {\"blocks\": ", out);
+    json_string(out, cidr_list_text(net, nets, sizeof nets));
+    fprintf(out, ", \"inferred\": %s, \"share_of_flows\": ", inferred ? "true" : "false");
+    json_number(out, round(share * 1e6) / 1e6);
     fprintf(out, "},\n  \"facts_bytes\": %zu,\n  \"findings\": [\n", facts_memory(e));
     for (int k = 0; k < DETECTOR_COUNT; k++) {
         const finding *x = &f[k];
@@ -199,7 +235,9 @@ int export_json(FILE *out, const engine *e, const finding f[DETECTOR_COUNT])
             if (i) fputs(", ", out);
             json_value_text(out, e, ANSWER_HOST, x->members[i]);
         }
-        fprintf(out, "]\n    }%s\n", k + 1 < DETECTOR_COUNT ? "," : "");
+        fputc(']', out);
+        if (x->found && !strcmp(di->id, "botnet-beacons")) json_beacon_series(out, e);
+        fprintf(out, "\n    }%s\n", k + 1 < DETECTOR_COUNT ? "," : "");
     }
     fputs("  ]\n}\n", out);
     return fflush(out) || ferror(out) ? -1 : 0;

@@ -178,18 +178,20 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     draw_wrapped(w, 1, 0, wd, 1, f->why, term_attr(ROLE_DIM));
     if (bcur >= (int)n) bcur = (int)n - 1;
     int top_h = (h - 2) / 2;
-    int gw = wd / 2;
+    int gw = wd * 2 / 5;
     draw_bipartite(a, w, 2, top_h, gw, s, n);
-    /* the series table, with a cursor */
+    /* the series table, with a cursor: each bot's calls, the group's period,
+     * the bot's phase in it, its jitter and the beats it missed */
     int tx = gw + 2, tw = wd - tx;
-    draw_textf(w, 2, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %4s %5s %7s %5s", "bot", "C&C", "port", "calls", "period", "jit.");
+    draw_textf(w, 2, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %5s %7s %6s %5s %5s", "bot", "C&C", "calls", "period", "phase",
+               "jit.", "miss");
     int page = top_h - 1;
     int top = list_top(bcur, (int)n, page, 0);
     for (int i = 0; i < page && top + i < (int)n; i++) {
         const beacon_series *b = &s[top + i];
         draw_textf(w, 3 + i, tx, tw, top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL,
-                   "%-15s %-15s %4u %5u %6.0fs %4.0fs", app_host_name(a, b->src, hb), app_host_name(a, b->dst, hb2),
-                   b->port, b->calls, b->period_s, b->jitter_s);
+                   "%-15s %-15s %5u %6.0fs %5.0fs %4.0fs %5u", app_host_name(a, b->src, hb), app_host_name(a, b->dst, hb2),
+                   b->calls, b->period_s, fmod(b->phase_s, b->period_s), b->jitter_s, b->missed);
     }
     /* bottom left: calls over time, one sparkline a series */
     int y = 2 + top_h, bh = h - y;

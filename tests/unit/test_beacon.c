@@ -58,7 +58,9 @@ static beacon_rhythm rhythm(void)
     double s = 0;
     for (int k = 0; k < DAYS * 24; k++) s += weights[k] = hour_weight((16 + k) % 24);
     for (int k = 0; k < DAYS * 24; k++) weights[k] /= s;
-    return (beacon_rhythm){ T0, 3600.0, DAYS * 24, weights };
+    beacon_rhythm rh = { T0, 3600.0, DAYS * 24, weights, 0, {{{0}}} };
+    beacon_rhythm_prepare(&rh);
+    return rh;
 }
 
 static int cmp_double(const void *a, const void *b)
