@@ -95,7 +95,17 @@ static void run(engine *e, finding *f)
         finding_why(f, "No internal host sent bytes out in off hours. %s", w->why);
         return;
     }
-    double next = finding_take_top(f);
+    finding_take_top(f);
+    /* the runner-up is the next host by off-hours bytes, shaped or not */
+    double next = 0;
+    for (uint32_t b = 0; b < e->nint; b++) {
+        host_id h = e->int_host[b];
+        if (e->excluded[h] || h == f->value) continue;
+        const hour_cell *hc = e->f.ih + (size_t)b * 24;
+        uint64_t v = 0;
+        for (int k = 0; k < 24; k++) if (!e->work[k]) v += hc[k].out_bytes;
+        if ((double)v > next) next = (double)v;
+    }
     f->score = ratio_over(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];
     uint64_t hb[24];

@@ -206,13 +206,25 @@ int list_top(int cursor, int n, int page, int top)
 
 static void draw_header(app *a)
 {
-    char rows[32], t0[32], t1[32], buf[512];
+    char rows[32], t0[32], t1[32], buf[768], net[256] = "";
     const char *base = strrchr(a->opt->path, '/');
     base = base ? base + 1 : a->opt->path;
     fmt_count(a->table.n, rows, sizeof rows);
     fmt_time_utc(a->table.ts_min, t0, sizeof t0);
     fmt_time_utc(a->table.ts_max, t1, sizeof t1);
-    snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC", base, rows, t0, t1);
+    if (a->eng) {   /* the internal network, and whether it was inferred */
+        int inferred;
+        double share;
+        char blocks[200];
+        const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
+        int n = snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC", base, rows, t0, t1);
+        snprintf(net, sizeof net, " | internal %s (%s, %.1f%% of flows)", cidr_list_text(l, blocks, sizeof blocks),
+                 inferred ? "inferred" : "given", share * 100);
+        /* too long for the line: the count of blocks, not a cut list */
+        if (n + (int)strlen(net) > COLS)
+            snprintf(net, sizeof net, " | internal: %d block%s, %s", l->n, l->n == 1 ? "" : "s", inferred ? "inferred" : "given");
+    }
+    snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC%s", base, rows, t0, t1, net);
     draw_text(stdscr, 0, 0, COLS, buf, term_attr(ROLE_HEADER), 1);
 }
 
