@@ -11,7 +11,13 @@
 # and checks that every tool gave the generator's ten answers. A missing tool
 # is skipped with a message. Exit status 1 when any answers differ.
 #
+# Then a network of 100,000 internal hosts (RFC 1918, inferred) and 1,000,000
+# outside hosts in $BENCH_LARGE_ROWS rows (10,000,000): nettui cold, its peak
+# memory and the facts' size against the flow table's own 22 bytes a flow,
+# and the engine's build and detector times (BENCH_SKIP=large leaves it out).
+#
 # Environment: BENCH_DIR (build/bench), BENCH_ROWS, BENCH_SMALL_ROWS (10000000),
+# BENCH_LARGE_ROWS (10000000),
 # BENCH_PANDAS_FULL, BENCH_SKIP="duckdb pandas ..." (tools to leave out),
 # NETTUI, NETTUI_GEN, PEERS (../shared/peers).
 set -u
@@ -187,6 +193,33 @@ bench_file() {
   ratio "nettui warm / pandas" "$best" "$pandas"
 }
 
+# ---- a large network ----------------------------------------------------------
+bench_large() {
+  n=${BENCH_LARGE_ROWS:-10000000}
+  FILE="$BENCH_DIR/enterprise-100k-$n.csv"
+  KEY="$BENCH_DIR/enterprise-100k-$n.key"
+  KEY10="$LOG/key-large.answers"
+  if [ ! -f "$FILE" ] || [ ! -f "$KEY" ]; then
+    [ -x "$NETTUI_GEN" ] || { note "no $NETTUI_GEN: skipping the large network"; return; }
+    note "generating $FILE (100,000 internal hosts, 1,000,000 outside)"
+    timed "gen-large" "$NETTUI_GEN" --rows "$n" --seed 1 --shape enterprise --internal-hosts 100000 \
+      --external-hosts 1000000 --out "$FILE.tmp" --answers "$KEY.tmp"
+    if [ "$RC" != 0 ]; then rm -f "$FILE.tmp" "$KEY.tmp"; note "nettui-gen failed"; return; fi
+    mv "$FILE.tmp" "$FILE" && mv "$KEY.tmp" "$KEY"
+  fi
+  head -n 10 "$KEY" > "$KEY10"
+  ROWS=$(sed -n 's/^rows: //p' "$KEY"); ROWS=${ROWS:-$n}
+  BYTES=$(wc -c < "$FILE" | tr -d ' ')
+  header "$(basename "$FILE"): $ROWS rows, 100,000 internal hosts in RFC 1918 space (inferred), 1,000,000 outside hosts"
+  cat "$FILE" > /dev/null
+  timed "large-cold" env NETTUI_TIMING=1 "$NETTUI" --answers --no-cache "$FILE"
+  row "nettui cold (--answers --no-cache)" "$SECS" "$PEAK_KB" "$(check large-cold)" "$CPU"
+  timed "large-json" "$NETTUI" --json --no-cache "$FILE"
+  facts=$(sed -n 's/^  "facts_bytes": \([0-9]*\),$/\1/p' "$LOG/large-json.out")
+  grep '^timing:' "$LOG/large-cold.err" | sed 's/^/bench: /' >&2
+  awk -v f="${facts:-0}" -v n="$ROWS" 'BEGIN { printf "facts: %.0f MB, %.1f bytes a flow (the flow table: 22)\n", f / 1e6, n > 0 ? f / n : 0 }' | tee -a "$TABLE"
+}
+
 TABLE="$BENCH_DIR/results-$(date -u +%Y%m%d-%H%M%S).md"
 { echo "nettui bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo),"
   echo "$(${CC:-cc} --version | head -n 1), $(uname -sr)"; } | tee "$TABLE"
@@ -194,6 +227,7 @@ if [ "$FULL_ROWS" -gt "$SMALL_ROWS" ]; then
   bench_file "$SMALL_ROWS"
 fi
 bench_file "$FULL_ROWS"
+skipped large || bench_large
 echo
 if [ ! -e "$LOG/mismatch" ]; then
   echo "answers: every tool that ran gave the generator's ten answers" | tee -a "$TABLE"
