@@ -352,10 +352,17 @@ int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, cons
     for (uint32_t b = 0; b < nbots; b++) nev[b] = off[b + 1] - off[b];
     size_t ng = collect_gaps(ev, off, nbots, gaps);
     qsort(gaps, ng, sizeof *gaps, cmp_double);
-    /* the smallest gaps carry the period (a gap of few beats); fitting a
-     * few hundred of them is as precise as the phase test needs, and a busy
-     * group's thousands would only cost time */
-    size_t nfit = ng < FIT_GAPS ? ng : FIT_GAPS;
+    /* a few hundred gaps fit a period as precisely as the phase test needs
+     * (a busy group's thousands would only cost time): every k-th of the
+     * sorted gaps, still sorted, and not the smallest, which are biased to
+     * the jitter's short side */
+    size_t nfit = ng;
+    if (ng > FIT_GAPS) {
+        size_t step = (ng + FIT_GAPS - 1) / FIT_GAPS;
+        nfit = 0;
+        for (size_t i = 0; i < ng; i += step) scratch[nfit++] = gaps[i];
+    }
+    const double *fitg = ng > FIT_GAPS ? scratch : gaps;
 
     /* candidates: clock periods, then gap / k refined */
     double cand[sizeof clock_periods / sizeof clock_periods[0] + GAP_CANDIDATES * GAP_DIVISORS];
@@ -369,8 +376,8 @@ int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, cons
         last = gaps[i];
         taken++;
         for (int d = 1; d <= GAP_DIVISORS; d++) {
-            double p = beacon_refine_period(gaps, nfit, gaps[i] / d);
-            if (p < BEACON_PMIN_S || p > pmax || gap_fit(gaps, nfit, p) < GAP_FIT_MIN) continue;
+            double p = beacon_refine_period(fitg, nfit, gaps[i] / d);
+            if (p < BEACON_PMIN_S || p > pmax || gap_fit(fitg, nfit, p) < GAP_FIT_MIN) continue;
             int dup = 0;
             for (int j = 0; j < nc && !dup; j++) dup = fabs(cand[j] - p) < 1e-3 * p;
             if (!dup) cand[nc++] = p;
@@ -391,7 +398,7 @@ int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, cons
         for (int k = 2; k <= 12 && base.period_s * k <= pmax; k++) {
             beacon_fit m = {0};
             m.log_p = 1;
-            double p = beacon_refine_period(gaps, nfit, base.period_s * k);
+            double p = beacon_refine_period(fitg, nfit, base.period_s * k);
             if (fabs(p - base.period_s * k) > 0.01 * p) p = base.period_s * k;
             try_period(ev, off, nbots, rh, p, meff, tmp, nev, scratch, &m);
             if (m.period_s > 0 && m.log_p <= 0.95 * base.log_p && m.period_s > best.period_s) best = m;
