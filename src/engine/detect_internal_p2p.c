@@ -21,10 +21,6 @@ static int cmp_bound(const void *a, const void *b)
 static void run(engine *e, finding *f)
 {
     finding_begin(f, 4, ANSWER_PORT, "clique size", "clique size (others: bound)");
-    if (!e->f.pairs) {
-        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
-        return;
-    }
     uint32_t np = e->nports;
     uint32_t *order = malloc((np + 1) * sizeof *order);
     if (!order) { finding_why(f, "Out of memory."); return; }

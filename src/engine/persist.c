@@ -12,7 +12,7 @@
  *
  * Nothing in the file is trusted: every length must be what the counts say,
  * every checksum must match, and every value the detectors use as an index
- * (host ids, port ids, offsets, rows, bits past a bitset's space) is checked
+ * (host ids, port ids, offsets, times, bits past a bitset's space) is checked
  * against its bounds before the engine is handed out. Work hours are not
  * saved: they are the only facts the options change, and they are remade
  * from the saved hourly profile with the options of this run. */
@@ -34,19 +34,21 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 2u
+#define FACTS_VERSION 3u   /* 3: sparse internal triples and (host, port) lists */
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
     S_PORT_LIST, S_SP_INT, S_SP_OUT, S_SP_IN, S_HOURS, S_TL_ALL, S_PS, S_HS, S_EXT_DST1, S_IN_PORTS,
-    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_HP, S_HP_HI, S_HP_IN, S_PAIRS, S_IN_OFF, S_IN_PID,
+    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_TRI_OFF, S_TRI, S_TRI_PORT, S_TRI_IN_OFF, S_TRI_IN_SRC,
+    S_TRI_IN_PORT, S_HP_OFF, S_HP_PID, S_HP, S_IN_OFF, S_IN_PID,
     S_PORT_EXT, S_PORT_INT, S_INT_OUT, S_INT_IN, S_EDGE_OFF, S_EDGES, S_NODE_OFF, S_NODES, S_CLIQUE,
     S_SERIES, S_BEACON_TS, S_COUNT
 };
 
 /* Aggregates the build may leave out (budgets), hence may be absent. */
-#define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_HP | 1ull << S_HP_HI \
-                           | 1ull << S_HP_IN | 1ull << S_PAIRS | 1ull << S_IN_OFF | 1ull << S_IN_PID)
+#define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_IN_OFF | 1ull << S_IN_PID)
+/* Sections of 16-bit values: their length need not be a multiple of 4. */
+#define SECTIONS_U16 (1ull << S_PORT_LIST | 1ull << S_TRI_PORT | 1ull << S_TRI_IN_PORT | 1ull << S_HP_PID)
 
 /* A passed beacon series as stored: no padding, fixed widths. */
 typedef struct series_disk {
@@ -74,6 +76,7 @@ typedef struct facts_header {
     uint64_t present;                /* bit per section; optional ones may be absent */
     int64_t t0_ms, bucket_ms;
     uint64_t nseries, nbeacon_ts, beacon_candidates_flows, bytes_facts;
+    uint64_t ntri, nhp;              /* internal triples, (host, port) entries */
     facts_section sec[S_COUNT];
     uint64_t header_sum;             /* over every byte before it */
 } facts_header;
@@ -110,7 +113,7 @@ static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
 static uint64_t layout_signature(void)
 {
     uint64_t s = FACTS_VERSION;
-    const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(host_port_stat),
+    const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(tri_rec), sizeof(hp_rec),
                            sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(size_t),
                            HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
@@ -145,10 +148,15 @@ static void sections_of(const engine *e, const series_disk *sd, sec_ref r[S_COUN
     SET(S_TL_RECV, e->tl_recv, ni * nb);
     SET(S_HLL, f->hll, ni * 2 * HLL_M);
     SET(S_SS, f->ss, ni * 2 * SS_K);
-    SET(S_HP, f->hp, ni * e->sp_out.n);
-    SET(S_HP_HI, f->hp_hi, ni * e->sp_out.n);
-    SET(S_HP_IN, f->hp_in, ni * e->sp_in.n);
-    SET(S_PAIRS, f->pairs, ni * ni * e->pstride);
+    SET(S_TRI_OFF, e->tri_off, ni + 1);
+    SET(S_TRI, e->tri, e->ntri);
+    SET(S_TRI_PORT, e->tri_port, e->ntri);
+    SET(S_TRI_IN_OFF, e->tri_in_off, ni + 1);
+    SET(S_TRI_IN_SRC, e->tri_in_src, e->ntri);
+    SET(S_TRI_IN_PORT, e->tri_in_port, e->ntri);
+    SET(S_HP_OFF, e->hp_off, ni + 1);
+    SET(S_HP_PID, e->hp_pid, e->nhp);
+    SET(S_HP, e->hp, e->nhp);
     SET(S_IN_OFF, e->in_off, nh + 1);
     SET(S_IN_PID, e->in_pid, e->in_off ? e->in_off[nh] : 0);
     SET(S_PORT_EXT, e->port_ext_sources, np);
@@ -213,6 +221,7 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     h->nseries = e->nseries; h->nbeacon_ts = e->nbeacon_ts;
     h->beacon_candidates_flows = e->beacon_candidates_flows;
     h->bytes_facts = e->bytes_facts;
+    h->ntri = e->ntri; h->nhp = e->nhp;
     uint64_t off = (sizeof *h + 7) / 8 * 8;
     for (int s = 0; s < S_COUNT; s++) {
         if (r[s].p) h->present |= 1ull << s;
@@ -331,8 +340,60 @@ static int offsets_ok(const size_t *off, size_t n, size_t total)
     return 1;
 }
 
+static int offsets64_ok(const uint64_t *off, size_t n, uint64_t total)
+{
+    if (off[0] != 0 || off[n] != total) return 0;
+    for (size_t k = 0; k < n; k++) if (off[k + 1] < off[k]) return 0;
+    return 1;
+}
+
+/* The internal triples: by source, distinct and sorted by (destination,
+ * port), every index in its space, every first time within the table's;
+ * by destination, exactly their transpose. 0 when all holds. */
+static int triples_check(const engine *e)
+{
+    uint64_t ni = e->nint, nsp = e->sp_int.n;
+    const flow_table *t = e->t;
+    if (!offsets64_ok(e->tri_off, ni, e->ntri) || !offsets64_ok(e->tri_in_off, ni, e->ntri)) return -1;
+    for (uint32_t a = 0; a < ni; a++)
+        for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++) {
+            const tri_rec *r = &e->tri[k];
+            if (r->dst >= ni || e->tri_port[k] >= nsp || r->flows == 0) return -1;
+            if (t->n == 0 || r->first_ms < t->ts_min || r->first_ms > t->ts_max) return -1;
+            if (k > tri_src_begin(e, a) && ((uint64_t)r->dst << 16 | e->tri_port[k])
+                                              <= ((uint64_t)e->tri[k - 1].dst << 16 | e->tri_port[k - 1])) return -1;
+        }
+    uint64_t *pos = malloc((ni + 1) * sizeof *pos);
+    if (!pos) return -1;
+    memcpy(pos, e->tri_in_off, (ni + 1) * sizeof *pos);
+    int bad = 0;
+    for (uint32_t a = 0; a < ni && !bad; a++)
+        for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a) && !bad; k++) {
+            uint32_t b = e->tri[k].dst;
+            uint64_t d = pos[b]++;
+            bad = d >= e->tri_in_off[b + 1] || e->tri_in_src[d] != a || e->tri_in_port[d] != e->tri_port[k];
+        }
+    free(pos);
+    return bad ? -1 : 0;
+}
+
+/* The (host, port) entries: ports ascending per host, each in the space of
+ * its direction. 0 when all holds. */
+static int host_ports_check(const engine *e)
+{
+    if (!offsets64_ok(e->hp_off, e->nint, e->nhp)) return -1;
+    for (uint32_t a = 0; a < e->nint; a++)
+        for (uint64_t k = hp_begin(e, a); k < hp_end(e, a); k++) {
+            uint32_t pid = e->hp_pid[k];
+            if (pid >= e->nports || (k > hp_begin(e, a) && pid <= e->hp_pid[k - 1])) return -1;
+            if ((e->hp[k].out_flows && e->sp_out.of[pid] < 0) || (e->hp[k].in_flows && e->sp_in.of[pid] < 0)) return -1;
+            if (!e->hp[k].out_flows && !e->hp[k].in_flows) return -1;
+        }
+    return 0;
+}
+
 /* Every value used as an index, checked. 0 when all is in bounds. */
-static int values_check(const engine *e, uint64_t rows)
+static int values_check(const engine *e)
 {
     const partial *f = &e->f;
     size_t nh = e->nhosts, ni = e->nint, np = e->nports;
@@ -344,14 +405,7 @@ static int values_check(const engine *e, uint64_t rows)
     for (size_t k = 0; k < ni * 2 * SS_K; k++)
         if (f->ss[k].host != HOST_NONE && f->ss[k].host >= nh) return -1;
     if (f->in_ports && !bits_in_space(f->in_ports, nh, e->sp_in.words, e->sp_in.n)) return -1;
-    if (f->pairs) {
-        for (size_t k = 0; k < ni * ni; k++) {
-            const uint64_t *pe = f->pairs + k * e->pstride;
-            if ((uint32_t)pe[0] && (pe[0] >> 32) >= rows) return -1;
-        }
-        for (size_t k = 0; k < ni * ni; k++)
-            if (!bits_in_space(f->pairs + k * e->pstride + 1, 1, e->sp_int.words, e->sp_int.n)) return -1;
-    }
+    if (triples_check(e) || host_ports_check(e)) return -1;
     if (e->in_off) {
         if (e->in_off[0] != 0) return -1;
         for (size_t h = 0; h < nh; h++) if (e->in_off[h + 1] < e->in_off[h]) return -1;
@@ -426,10 +480,9 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         goto fail;
     }
     uint64_t nh = h.nhosts, ni = h.nint, np = h.nports, nb = h.nbuckets;
-    uint64_t w_int = h.sp_n[0] ? (h.sp_n[0] + 63) / 64 : 1, w_in = h.sp_n[2] ? (h.sp_n[2] + 63) / 64 : 1;
-    uint64_t pstride = 1 + w_int;
+    uint64_t w_in = h.sp_n[2] ? (h.sp_n[2] + 63) / 64 : 1;
     /* bound the products before they are formed: no section exceeds the file */
-    if (ni > size || nb > size || ni * nb > size || ni * ni > size / pstride || nh * w_in > size) {
+    if (ni > size || nb > size || ni * nb > size || nh * w_in > size || h.ntri > size || h.nhp > size) {
         reject(why, whylen, "does not match the table (counts)");
         goto fail;
     }
@@ -442,8 +495,9 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         [S_HS] = nh * sizeof(host_stat), [S_EXT_DST1] = nh * 4, [S_IN_PORTS] = nh * w_in * 8,
         [S_BM] = nh * sizeof(bm_vote), [S_IH] = ni * 24 * sizeof(hour_cell), [S_TL_SENT] = ni * nb * 4,
         [S_TL_RECV] = ni * nb * 4, [S_HLL] = ni * 2 * HLL_M, [S_SS] = ni * 2 * SS_K * sizeof(ss_slot),
-        [S_HP] = ni * h.sp_n[1] * sizeof(host_port_stat), [S_HP_HI] = ni * h.sp_n[1] * 8ull,
-        [S_HP_IN] = ni * h.sp_n[2] * 4ull, [S_PAIRS] = ni * ni * pstride * 8, [S_IN_OFF] = (nh + 1) * 4,
+        [S_TRI_OFF] = (ni + 1) * 8, [S_TRI] = h.ntri * sizeof(tri_rec), [S_TRI_PORT] = h.ntri * 2,
+        [S_TRI_IN_OFF] = (ni + 1) * 8, [S_TRI_IN_SRC] = h.ntri * 4, [S_TRI_IN_PORT] = h.ntri * 2,
+        [S_HP_OFF] = (ni + 1) * 8, [S_HP_PID] = h.nhp * 2, [S_HP] = h.nhp * sizeof(hp_rec), [S_IN_OFF] = (nh + 1) * 4,
         [S_IN_PID] = h.sec[S_IN_PID].len, [S_PORT_EXT] = np * 4, [S_PORT_INT] = np * 4, [S_INT_OUT] = ni * 4,
         [S_INT_IN] = ni * 4, [S_EDGE_OFF] = (np + 1) * sizeof(size_t), [S_EDGES] = h.sec[S_EDGES].len,
         [S_NODE_OFF] = (np + 1) * sizeof(size_t), [S_NODES] = h.sec[S_NODES].len, [S_CLIQUE] = np * 4,
@@ -451,13 +505,13 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     };
     const uint64_t optional = SECTIONS_OPTIONAL;
     if ((h.present | optional) != (1ull << S_COUNT) - 1 || !(h.present >> S_TL_SENT & 1) != !(h.present >> S_TL_RECV & 1)
-        || !(h.present >> S_HP & 1) != !(h.present >> S_HP_HI & 1) || !(h.present >> S_IN_OFF & 1) != !(h.present >> S_IN_PID & 1)) {
+        || !(h.present >> S_IN_OFF & 1) != !(h.present >> S_IN_PID & 1)) {
         reject(why, whylen, "is corrupted (sections)");
         goto fail;
     }
     for (int s = 0; s < S_COUNT; s++) {
         uint64_t want = h.present >> s & 1 ? expect[s] : 0;
-        if (h.sec[s].len != want || (s != S_PORT_LIST && s != S_HLL && h.sec[s].len % 4)) {
+        if (h.sec[s].len != want || (!(SECTIONS_U16 >> s & 1) && s != S_HLL && h.sec[s].len % 4)) {
             reject(why, whylen, "is corrupted (section lengths)");
             goto fail;
         }
@@ -491,7 +545,6 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     int r3 = space_restore(&e->sp_in, e, base, &h.sec[S_SP_IN], h.sp_n[2]);
     if (r1 < 0 || r2 < 0 || r3 < 0) goto oom;
     bad |= r1 | r2 | r3;
-    e->pstride = (uint32_t)pstride;
     /* the aggregates: partial's through zalloc (partial_free), the rest malloc */
     partial *f = &e->f;
     memcpy(f->hour_flows, base + h.sec[S_HOURS].off, 24 * 8);
@@ -507,10 +560,18 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     f->ss = copy_z(base, &h.sec[S_SS], ni * 2 * SS_K, sizeof *f->ss);
     if (!f->tl_all || !f->ps || !f->hs || !f->ext_dst1 || !f->bm || !f->ih || !f->hll || !f->ss) goto oom;
     if (PRESENT(S_IN_PORTS) && !(f->in_ports = copy_z(base, &h.sec[S_IN_PORTS], nh * w_in, 8))) goto oom;
-    if (PRESENT(S_HP) && (!(f->hp = copy_z(base, &h.sec[S_HP], ni * h.sp_n[1], sizeof *f->hp))
-                          || !(f->hp_hi = copy_z(base, &h.sec[S_HP_HI], ni * h.sp_n[1], 8)))) goto oom;
-    if (PRESENT(S_HP_IN) && !(f->hp_in = copy_z(base, &h.sec[S_HP_IN], ni * h.sp_n[2], 4))) goto oom;
-    if (PRESENT(S_PAIRS) && !(f->pairs = copy_z(base, &h.sec[S_PAIRS], ni * ni * pstride, 8))) goto oom;
+    e->ntri = h.ntri; e->nhp = h.nhp;
+    e->tri_off = copy_m(base, &h.sec[S_TRI_OFF], ni + 1, 8);
+    e->tri = copy_m(base, &h.sec[S_TRI], h.ntri, sizeof *e->tri);
+    e->tri_port = copy_m(base, &h.sec[S_TRI_PORT], h.ntri, 2);
+    e->tri_in_off = copy_m(base, &h.sec[S_TRI_IN_OFF], ni + 1, 8);
+    e->tri_in_src = copy_m(base, &h.sec[S_TRI_IN_SRC], h.ntri, 4);
+    e->tri_in_port = copy_m(base, &h.sec[S_TRI_IN_PORT], h.ntri, 2);
+    e->hp_off = copy_m(base, &h.sec[S_HP_OFF], ni + 1, 8);
+    e->hp_pid = copy_m(base, &h.sec[S_HP_PID], h.nhp, 2);
+    e->hp = copy_m(base, &h.sec[S_HP], h.nhp, sizeof *e->hp);
+    if (!e->tri_off || !e->tri || !e->tri_port || !e->tri_in_off || !e->tri_in_src || !e->tri_in_port
+        || !e->hp_off || !e->hp_pid || !e->hp) goto oom;
     if (PRESENT(S_TL_SENT) && (!(e->tl_sent = copy_m(base, &h.sec[S_TL_SENT], ni * nb, 4))
                                || !(e->tl_recv = copy_m(base, &h.sec[S_TL_RECV], ni * nb, 4)))) goto oom;
     if (PRESENT(S_IN_OFF)) {
@@ -553,7 +614,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     }
     e->nseries = (size_t)h.nseries;
     e->nbeacon_ts = (size_t)h.nbeacon_ts;
-    if (bad || values_check(e, h.rows)) {
+    if (bad || values_check(e)) {
         reject(why, whylen, "is corrupted (values out of bounds)");
         goto fail;
     }
