@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -281,6 +280,32 @@ static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *
     return 0;
 }
 
+/* The whole facts file, read with pread into memory. Not mapped: a
+ * mapping of a file that another process truncates (a rebuild, a cleaner,
+ * a full disk) raises SIGBUS on the first touch past the new end, which no
+ * check made beforehand can prevent; pread returns short instead, and the
+ * file is then "truncated" like any other. NULL with why. */
+static unsigned char *read_whole(int fd, uint64_t size, char *why, size_t whylen)
+{
+    if (size > SIZE_MAX - 8) { reject(why, whylen, "is too large"); return NULL; }
+    unsigned char *buf = malloc((size_t)size + 8);
+    if (!buf) { reject(why, whylen, "cannot be read (out of memory)"); return NULL; }
+    size_t got = 0;
+    while (got < size) {
+        size_t chunk = size - got > (1u << 30) ? (1u << 30) : (size_t)(size - got);
+        ssize_t r = pread(fd, buf + got, chunk, (off_t)got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            if (r == 0) reject(why, whylen, "is truncated");
+            else snprintf(why, whylen, "cannot be read (%s)", strerror(errno));
+            free(buf);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    return buf;
+}
+
 /* Every present section's checksum (the header check bounded them). */
 static int sums_ok(const unsigned char *base, const facts_header *h)
 {
@@ -452,7 +477,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     }
     struct stat st;
     facts_header h;
-    void *map = MAP_FAILED;
+    unsigned char *base = NULL;
     engine *e = NULL;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { reject(why, whylen, "is not a regular file"); goto fail; }
     uint64_t size = (uint64_t)st.st_size;
@@ -486,9 +511,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         reject(why, whylen, "does not match the table (counts)");
         goto fail;
     }
-    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) { snprintf(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto fail; }
-    const unsigned char *base = map;
+    if (!(base = read_whole(fd, size, why, whylen))) goto fail;
     const uint64_t expect[S_COUNT] = {
         [S_PORT_LIST] = np * 2, [S_SP_INT] = h.sp_n[0] * 4ull, [S_SP_OUT] = h.sp_n[1] * 4ull,
         [S_SP_IN] = h.sp_n[2] * 4ull, [S_HOURS] = 48 * 8, [S_TL_ALL] = nb * 4, [S_PS] = np * sizeof(port_stat),
@@ -619,7 +642,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         goto fail;
     }
     engine_find_work_hours(e);   /* the options' part of the facts: remade, never saved */
-    munmap(map, size);
+    free(base);
     close(fd);
     e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
     e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -628,7 +651,7 @@ oom:
     reject(why, whylen, "cannot be read (out of memory)");
 fail:
     engine_free(e);
-    if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
+    free(base);
     close(fd);
     return NULL;
 }
@@ -663,10 +686,10 @@ int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id)
     struct stat st;
     facts_header h;
     int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) && !header_check(fd, (uint64_t)st.st_size, table_id, &h, why, sizeof why);
-    if (ok) {   /* and its sections' checksums: a few ms, against 2 GB of columns */
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        ok = map != MAP_FAILED && sums_ok(map, &h);
-        if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
+    if (ok) {   /* and its sections' checksums: a few ms, against 2 GB of columns (read, not mapped: see read_whole) */
+        unsigned char *buf = read_whole(fd, (uint64_t)st.st_size, why, sizeof why);
+        ok = buf && sums_ok(buf, &h);
+        free(buf);
     }
     close(fd);
     c->columns_skipped = ok;
