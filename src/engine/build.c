@@ -315,6 +315,8 @@ static void choose_sizes(const engine *e, pass_sizes *z)
     z->with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
     z->with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
     z->with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
+    /* NETTUI_SPARSE_HP=1: the sparse path at any size, for the tests */
+    if (getenv("NETTUI_SPARSE_HP") && atoi(getenv("NETTUI_SPARSE_HP"))) z->with_hp = z->with_hp_in = 0;
 }
 
 /* The sparse tallies key a triple as one 64-bit number (source,
