@@ -312,7 +312,11 @@ static void choose_sizes(const engine *e, pass_sizes *z)
 {
     memset(z, 0, sizeof *z);
     z->with_timeline = (uint64_t)e->nint * e->nbuckets * 8 <= BUDGET_TIMELINE;
-    z->with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
+    /* the bitsets only while they cost less than 8 bytes a row: past that
+     * (a million sources on a thousand ports) the lists are far smaller, and
+     * with fewer (source, port) pairs than rows they always fit their cap */
+    uint64_t inports = (uint64_t)e->nhosts * e->sp_in.words * 8;
+    z->with_inports = inports <= BUDGET_INPORTS && inports <= (uint64_t)e->t->n * 8;
     z->with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
     z->with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
     /* NETTUI_SPARSE_HP=1: the sparse path at any size, for the tests */
