@@ -208,7 +208,8 @@ static int space_from(port_space *sp, const engine *e, const uint8_t *seen)
 /* With at most 64 ports every space is all ports (one word of bits); with
  * more, one more scan (source, destination and port columns) finds the
  * ports of each direction, so that thousands of ports seen only inbound (a
- * scan from outside) do not inflate the internal pair matrix. */
+ * scan from outside) do not inflate the per-host port tables or the
+ * internal triples' port numbers. */
 static int port_spaces(engine *e, int nth)
 {
     if (e->nports <= 64)
@@ -407,8 +408,9 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     double c_beacons = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_find_beacon_series(e, nth)) goto oom;
     if (stage_timing)
-        fprintf(stderr, "pre-scan %.3f derive %.3f graphs %.3f beacons %.3f (cpu s)\n",
-                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons);
+        fprintf(stderr, "pre-scan %.3f derive %.3f graphs %.3f beacons %.3f (cpu s); %llu triples, %llu (host, port), facts %zu bytes\n",
+                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons,
+                (unsigned long long)e->ntri, (unsigned long long)e->nhp, e->bytes_facts);
     e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t_start;
     e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_start;
     return e;
