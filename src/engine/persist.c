@@ -287,12 +287,12 @@ static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *
  * prevent; pread returns short instead, and the file is then refused as
  * truncated like any other. Each section's checksum is verified on the
  * bytes read, before the engine is handed out. */
-typedef struct facts_file {
+typedef struct facts_reader {
     int fd;
     const facts_header *h;
     int short_read;   /* a section could not be read whole */
     int bad_sum;      /* a section's checksum did not match */
-} facts_file;
+} facts_reader;
 
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
@@ -309,7 +309,7 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 
 /* Section s read into dst (its length, bounded by the header check), its
  * checksum verified; failures are marked in ff. */
-static void sec_read(facts_file *ff, int s, void *dst)
+static void sec_read(facts_reader *ff, int s, void *dst)
 {
     const facts_section *sec = &ff->h->sec[s];
     if (!sec->len) { ff->bad_sum |= sum_bytes(dst, 0, (uint64_t)s) != sec->sum; return; }
@@ -320,7 +320,7 @@ static void sec_read(facts_file *ff, int s, void *dst)
 /* Every present section's checksum, reading one section at a time. */
 static int sums_ok(int fd, const facts_header *h)
 {
-    facts_file ff = { fd, h, 0, 0 };
+    facts_reader ff = { fd, h, 0, 0 };
     uint64_t most = 0;
     for (int s = 0; s < S_COUNT; s++) if ((h->present >> s & 1) && h->sec[s].len > most) most = h->sec[s].len;
     unsigned char *buf = malloc((size_t)most + 8);
@@ -333,7 +333,7 @@ static int sums_ok(int fd, const facts_header *h)
 
 /* Section s into a fresh zeroed block of n + 1 elements of size bytes
  * (zalloc, for partial's arrays); NULL when out of memory. */
-static void *copy_z(facts_file *ff, int s, size_t n, size_t size)
+static void *copy_z(facts_reader *ff, int s, size_t n, size_t size)
 {
     void *p = zalloc(n + 1, size);
     if (p) sec_read(ff, s, p);
@@ -341,14 +341,14 @@ static void *copy_z(facts_file *ff, int s, size_t n, size_t size)
 }
 
 /* The same through calloc, for the engine's own arrays. */
-static void *copy_m(facts_file *ff, int s, size_t n, size_t size)
+static void *copy_m(facts_reader *ff, int s, size_t n, size_t size)
 {
     void *p = calloc(n + 1, size);
     if (p) sec_read(ff, s, p);
     return p;
 }
 
-static int space_restore(port_space *sp, const engine *e, facts_file *ff, int s, uint32_t n)
+static int space_restore(port_space *sp, const engine *e, facts_reader *ff, int s, uint32_t n)
 {
     sp->n = n;
     sp->words = n ? (n + 63) / 64 : 1;
@@ -530,7 +530,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         reject(why, whylen, "does not match the table (counts)");
         goto fail;
     }
-    facts_file ffile = { fd, &h, 0, 0 }, *ff = &ffile;
+    facts_reader ffile = { fd, &h, 0, 0 }, *ff = &ffile;
     const uint64_t expect[S_COUNT] = {
         [S_PORT_LIST] = np * 2, [S_SP_INT] = h.sp_n[0] * 4ull, [S_SP_OUT] = h.sp_n[1] * 4ull,
         [S_SP_IN] = h.sp_n[2] * 4ull, [S_HOURS] = 48 * 8, [S_TL_ALL] = nb * 4, [S_PS] = np * sizeof(port_stat),
