@@ -153,7 +153,10 @@ static int collect_in_lists(engine *e, int nth)
     uint64_t *all = failed ? NULL : malloc((n + 1) * sizeof *all);
     if (all) {
         size_t m = 0;
-        for (int k = 0; k < nth; k++) { memcpy(all + m, jobs[k].v, jobs[k].n * sizeof *all); m += jobs[k].n; }
+        for (int k = 0; k < nth; k++) {
+            if (jobs[k].n) memcpy(all + m, jobs[k].v, jobs[k].n * sizeof *all);   /* v is NULL when n is 0 */
+            m += jobs[k].n;
+        }
     }
     for (int k = 0; k < nth; k++) free(jobs[k].v);
     free(jobs);
