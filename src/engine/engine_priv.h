@@ -48,7 +48,8 @@ typedef struct sp_rec {
 } sp_rec;
 
 /* An internal triple (source, destination, port): its flows and first
- * flow's time. The source is implied by the CSR, the port in tri_port. */
+ * flow's time (the earliest: the first row's, as the loader keeps rows in
+ * time order). The source is implied by the CSR, the port in tri_port. */
 typedef struct tri_rec {
     int64_t first_ms;
     uint32_t dst;     /* internal index */
@@ -162,7 +163,7 @@ struct engine {
     tri_rec *tri;                     /* [ntri] sorted by (source, destination, port) */
     uint16_t *tri_port;               /* [ntri] sp_int index */
     uint64_t *tri_in_off;             /* [nint + 1] CSR by destination into tri_in_* */
-    uint32_t *tri_in_src;             /* [ntri] sorted by (destination, port, source) */
+    uint32_t *tri_in_src;             /* [ntri] sorted by (destination, source, port) */
     uint16_t *tri_in_port;            /* [ntri] sp_int index */
 
     /* An internal host's traffic with the outside per port, one entry per
@@ -219,7 +220,7 @@ static inline uint64_t hp_out_bytes(const partial *p, size_t k)
  * By source a (internal index):
  *   for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++)
  *       e->tri[k].dst, e->tri_port[k], e->tri[k].flows, e->tri[k].first_ms
- * By destination b, sorted by (port, source):
+ * By destination b, sorted by (source, port), the transpose:
  *   for (uint64_t k = tri_dst_begin(e, b); k < tri_dst_end(e, b); k++)
  *       e->tri_in_src[k], e->tri_in_port[k]                                   */
 static inline uint64_t tri_src_begin(const engine *e, uint32_t a) { return e->tri_off[a]; }
@@ -248,7 +249,8 @@ static inline uint64_t tri_lookup(const engine *e, uint32_t a, uint32_t b, uint3
 }
 
 /* Flows from a to b over all ports (saturating; 0 when none), and the
- * first one's time in *first_ms when first_ms is not NULL. */
+ * first one's time in *first_ms (INT64_MAX when none) when first_ms is not
+ * NULL. */
 static inline uint32_t pair_flows(const engine *e, uint32_t a, uint32_t b, int64_t *first_ms)
 {
     uint64_t n = 0;
