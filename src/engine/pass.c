@@ -816,7 +816,8 @@ static int hp_lists(engine *e)
 
 /* The triples by source from the pass's run (sorted by source, destination,
  * port: the key's order), then by destination with one stable counting
- * sort, so each destination's entries come by (source, port). */
+ * sort, so each destination's entries come by (source, port). The run is
+ * freed before the destination index is made: the two never coexist. */
 static int tri_lists(engine *e)
 {
     partial *f = &e->f;
@@ -827,35 +828,30 @@ static int tri_lists(engine *e)
     e->tri_in_off = calloc(ni + 2, sizeof *e->tri_in_off);
     e->tri = malloc((n + 1) * sizeof *e->tri);
     e->tri_port = malloc((n + 1) * sizeof *e->tri_port);
-    e->tri_in_src = malloc((n + 1) * sizeof *e->tri_in_src);
-    e->tri_in_port = malloc((n + 1) * sizeof *e->tri_in_port);
-    uint32_t *src = malloc((n + 1) * sizeof *src);
-    if (!e->tri_off || !e->tri_in_off || !e->tri || !e->tri_port || !e->tri_in_src || !e->tri_in_port || !src) {
-        free(src);
-        return -1;
-    }
+    if (!e->tri_off || !e->tri_in_off || !e->tri || !e->tri_port) return -1;
     for (uint64_t k = 0; k < n; k++) {
         const sp_rec *r = &f->tri[k];
         uint64_t pair = r->key / nsp;
-        src[k] = (uint32_t)(pair / ni);
         e->tri[k] = (tri_rec){ (int64_t)r->v, (uint32_t)(pair % ni), r->n };
         e->tri_port[k] = (uint16_t)(r->key % nsp);
-        e->tri_off[src[k] + 1]++;
+        e->tri_off[pair / ni + 1]++;
         e->tri_in_off[e->tri[k].dst + 1]++;
     }
     free(f->tri);
     f->tri = NULL; f->ntri = 0;
     for (uint64_t a = 0; a < ni; a++) { e->tri_off[a + 1] += e->tri_off[a]; e->tri_in_off[a + 1] += e->tri_in_off[a]; }
+    e->tri_in_src = malloc((n + 1) * sizeof *e->tri_in_src);
+    e->tri_in_port = malloc((n + 1) * sizeof *e->tri_in_port);
     uint64_t *pos = malloc((ni + 1) * sizeof *pos);
-    if (!pos) { free(src); return -1; }
+    if (!e->tri_in_src || !e->tri_in_port || !pos) { free(pos); return -1; }
     memcpy(pos, e->tri_in_off, (ni + 1) * sizeof *pos);
-    for (uint64_t k = 0; k < n; k++) {
-        uint64_t d = pos[e->tri[k].dst]++;
-        e->tri_in_src[d] = src[k];
-        e->tri_in_port[d] = e->tri_port[k];
-    }
+    for (uint32_t a = 0; a < ni; a++)
+        for (uint64_t k = e->tri_off[a]; k < e->tri_off[a + 1]; k++) {
+            uint64_t d = pos[e->tri[k].dst]++;
+            e->tri_in_src[d] = a;
+            e->tri_in_port[d] = e->tri_port[k];
+        }
     free(pos);
-    free(src);
     return 0;
 }
 
