@@ -59,11 +59,13 @@ static void each_edge(engine *e, edge_fn fn, void *ctx)
     }
 }
 
+/* Counts an edge of port pid (edge_off, before the prefix sums). */
 static void count_edge(engine *e, void *ctx, uint32_t a, uint32_t b, uint32_t pid)
 {
     e->edge_off[pid + 1]++;
 }
 
+/* Writes an edge at port pid's next place (ctx: the places). */
 static void put_edge(engine *e, void *ctx, uint32_t a, uint32_t b, uint32_t pid)
 {
     size_t k = ((size_t *)ctx)[pid]++;

@@ -195,6 +195,7 @@ static unsigned key_bits(uint64_t n)
     return b;
 }
 
+/* An empty tally of keys below nkeys; -1 (and failed) when out of memory. */
 static int sp_init(sp_acc *a, int mode, uint64_t nkeys)
 {
     memset(a, 0, sizeof *a);
@@ -206,6 +207,7 @@ static int sp_init(sp_acc *a, int mode, uint64_t nkeys)
     return 0;
 }
 
+/* Frees the buffers and runs; a released tally may be released again. */
 static void sp_release(sp_acc *a)
 {
     free(a->k); free(a->v); free(a->tk); free(a->tv);
@@ -214,6 +216,7 @@ static void sp_release(sp_acc *a)
     a->nrun = 0;
 }
 
+/* Folds y (same key) into x: flows saturate at UINT32_MAX. */
 static inline void sp_fold(int mode, sp_rec *x, const sp_rec *y)
 {
     uint64_t n = (uint64_t)x->n + y->n;
@@ -290,6 +293,7 @@ static void sp_flush(sp_acc *a)
         if (sp_merge_top(a)) { a->failed = 1; return; }
 }
 
+/* One row's (key, value); rows come in row order. */
 static inline void sp_push(sp_acc *a, uint64_t key, uint64_t val)
 {
     a->k[a->nk] = key;
@@ -551,6 +555,8 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
     }
 }
 
+/* One job: its groups over its rows, its sparse tallies finished into its
+ * partial (failed set when out of memory). */
 static void *pass_thread(void *arg)
 {
     pass_job *j = arg;
@@ -770,6 +776,7 @@ static int dense_hp_run(const engine *e, partial *f)
     return 0;
 }
 
+/* The dense inbound table as a sorted run of (host * sp_in.n + index). */
 static int dense_hp_in_run(const engine *e, partial *f)
 {
     size_t cells = (size_t)e->nint * e->sp_in.n, n = 0;

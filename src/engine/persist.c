@@ -294,6 +294,7 @@ typedef struct facts_reader {
     int bad_sum;      /* a section's checksum did not match */
 } facts_reader;
 
+/* n bytes at off, or -1 (an error, or the file ends first). */
 static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
     unsigned char *p = buf;
@@ -384,6 +385,7 @@ static int offsets_ok(const size_t *off, size_t n, size_t total)
     return 1;
 }
 
+/* CSR offsets off[0..n]: from 0 to total, never down. */
 static int offsets64_ok(const uint64_t *off, size_t n, uint64_t total)
 {
     if (off[0] != 0 || off[n] != total) return 0;
