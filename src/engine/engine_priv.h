@@ -128,8 +128,8 @@ typedef struct partial {
     host_port_stat *hp;               /* [nint * sp_out.n] dense when it fits, else NULL */
     uint64_t *hp_hi;                  /* [nint * sp_out.n] high part of out bytes, in 2^32 */
     uint32_t *hp_in;                  /* [nint * sp_in.n] inbound flows, dense when it fits */
-    sp_rec *hpo, *hpi, *tri;          /* sorted distinct keys: (host, out port) bytes when hp is
-                                       * NULL, (host, in port) flows when hp_in is, internal triples */
+    sp_rec *hpo, *hpi, *tri;          /* group B's sorted distinct keys: (host, out port) bytes when
+                                       * hp is NULL, (host, in port) flows when hp_in is, triples */
     size_t nhpo, nhpi, ntri;
 } partial;
 

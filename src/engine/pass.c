@@ -342,7 +342,8 @@ typedef struct pass_job {
     partial *p;
     size_t lo, hi;
     int groups;
-    int failed;   /* no memory for a sparse tally */
+    int sparse_in;   /* group B tallies inbound (host, port) flows: no dense hp_in */
+    int failed;      /* no memory for a sparse tally */
     double cpu;   /* seconds of this thread */
 } pass_job;
 
@@ -371,7 +372,7 @@ static inline void cls_push(cls_lists *c, unsigned cls, uint16_t off)
  * votes, inbound ports). Hour cells and timelines are time-major: the rows
  * come sorted by time, so the current hour's cells (one per internal host)
  * stay in the cache. */
-static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *hpi)
+static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi)
 {
     const flow_table *t = e->t;
     const int64_t *restrict tsc = t->ts;
@@ -463,7 +464,6 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             ps[pid].in_flows++;
             const uint32_t npid = (uint32_t)in_of[pid];
             if (hp_in) hp_in[(size_t)di * nin + npid]++;
-            else sp_push(hpi, (uint64_t)di * nin + npid, 0);
             uint32_t x = ext_dst1[s];
             if (x == NO_INDEX) ext_dst1[s] = d;
             else if (x != d) ext_dst1[s] = DST_MULTI;
@@ -492,11 +492,12 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
 }
 
 /* Group B over rows [lo, hi): per host and port, external peers, and
- * the internal triples (into tri, with their time; into hpo the outbound
- * (host, port) bytes when the dense table is left out). Heavy hitters are
+ * the internal triples (into tri, with their time; into hpo and hpi the
+ * outbound bytes and inbound flows per (host, port) when the dense tables
+ * are left out: here rather than in group A, which is the longer). Heavy hitters are
  * fed every SS_SAMPLE-th row: they only need to see the heavy peers, and a
  * sample does (facts scale the counts back). */
-static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo)
+static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi)
 {
     const flow_table *t = e->t;
     const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
@@ -505,7 +506,8 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
     const uint32_t *restrict ii = e->int_index;
     const int32_t *restrict port_id = e->port_id;
     const uint32_t nop = e->sp_out.n;
-    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of;
+    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of, *restrict in_of = e->sp_in.of;
+    const uint64_t nin = e->sp_in.n;
     const uint64_t ni = e->nint, nsp = e->sp_int.n;
     const int64_t *restrict tsc = t->ts;
     host_port_stat *restrict hp = p->hp;
@@ -536,7 +538,7 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
                 hp[c].bytes_lo = (uint32_t)low;
                 hp[c].out_flows++;
                 if ((low >> 32) | (b >> 32)) hp_hi[c] += (low >> 32) + (b >> 32);
-            } else sp_push(hpo, (uint64_t)si * nop + opid, b);
+            } else sp_push(hpo, (uint64_t)si * nop + opid, b);   /* hpo is set when hp is not */
             hll_add(hll + (size_t)si * 2 * HLL_M, dstc[i]);
             if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i]);
         }
@@ -545,6 +547,7 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
             const size_t i = blo + o;
             const uint32_t di = div_[o];
             hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
+            if (hpi) sp_push(hpi, (uint64_t)di * nin + (uint32_t)in_of[port_id[portc[i]]], 0);
             if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
         }
         for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
@@ -563,24 +566,19 @@ static void *pass_thread(void *arg)
     const engine *e = j->e;
     partial *p = j->p;
     double c0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
-    sp_acc hpi, tri, hpo;
-    if (j->groups & GROUP_A) {
-        if (!p->hp_in && sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n)) j->failed = 1;
-        else {
-            pass_rows_a(e, p, j->lo, j->hi, p->hp_in ? NULL : &hpi);
-            if (!p->hp_in && sp_finish(&hpi, &p->hpi, &p->nhpi)) j->failed = 1;
-        }
-        if (!p->hp_in) sp_release(&hpi);
-    }
+    if (j->groups & GROUP_A) pass_rows_a(e, p, j->lo, j->hi);
     if (j->groups & GROUP_B) {
+        sp_acc tri, hpo, hpi;
         uint64_t ntri = (uint64_t)e->nint * e->nint * (e->sp_int.n ? e->sp_int.n : 1);
-        if (sp_init(&tri, SP_MIN, ntri) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n)) j->failed = 1;
+        if (sp_init(&tri, SP_MIN, ntri) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n)
+            | sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n)) j->failed = 1;
         else {
-            pass_rows_b(e, p, j->lo, j->hi, &tri, &hpo);
+            pass_rows_b(e, p, j->lo, j->hi, &tri, p->hp ? NULL : &hpo, j->sparse_in ? &hpi : NULL);
             if (sp_finish(&tri, &p->tri, &p->ntri)) j->failed = 1;
             if (!p->hp && sp_finish(&hpo, &p->hpo, &p->nhpo)) j->failed = 1;
+            if (j->sparse_in && sp_finish(&hpi, &p->hpi, &p->nhpi)) j->failed = 1;
         }
-        sp_release(&tri); sp_release(&hpo);
+        sp_release(&tri); sp_release(&hpo); sp_release(&hpi);
     }
     j->cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
     return NULL;
@@ -655,7 +653,6 @@ static int partial_merge(const engine *e, partial *a, partial *b)
         }
         if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->sp_in.words; k++) a->in_ports[k] |= b->in_ports[k];
         if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * e->sp_in.n; k++) a->hp_in[k] += b->hp_in[k];
-        if (!a->hp_in && sp_absorb(SP_SUM, &a->hpi, &a->nhpi, &b->hpi, &b->nhpi)) return -1;
     }
     if (a->hll && b->hll) {
         for (size_t k = 0; k < ni * 2 * HLL_M; k++) if (b->hll[k] > a->hll[k]) a->hll[k] = b->hll[k];
@@ -668,6 +665,7 @@ static int partial_merge(const engine *e, partial *a, partial *b)
                 a->hp[k].out_flows += b->hp[k].out_flows;
             }
         if (!a->hp && sp_absorb(SP_SUM, &a->hpo, &a->nhpo, &b->hpo, &b->nhpo)) return -1;
+        if ((a->hpi || b->hpi) && sp_absorb(SP_SUM, &a->hpi, &a->nhpi, &b->hpi, &b->nhpi)) return -1;
         if (sp_absorb(SP_MIN, &a->tri, &a->ntri, &b->tri, &b->ntri)) return -1;
     }
     return 0;
@@ -678,7 +676,8 @@ static void partial_take_b(partial *dst, partial *src)
 {
     dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi;
     dst->hpo = src->hpo; dst->nhpo = src->nhpo; dst->tri = src->tri; dst->ntri = src->ntri;
-    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->hpo = NULL; src->tri = NULL;
+    dst->hpi = src->hpi; dst->nhpi = src->nhpi;
+    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->hpo = NULL; src->tri = NULL; src->hpi = NULL;
 }
 
 /* ---- running it --------------------------------------------------------- */
@@ -725,6 +724,7 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
         jobs[k].e = e;
         jobs[k].p = &parts[k];
         jobs[k].groups = groups;
+        jobs[k].sparse_in = !z->with_hp_in;
         jobs[k].lo = e->t->n * (size_t)idx / (size_t)of;
         jobs[k].hi = e->t->n * (size_t)(idx + 1) / (size_t)of;
     }
