@@ -400,7 +400,7 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     double c_pass = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (pass_run(e, &z, nth, stage_timing)) goto oom;
     double c_lists = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
-    if (engine_sparse_lists(e)) goto oom;
+    if (engine_sparse_lists(e, nth)) goto oom;
     double c_after = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (to_host_major(e) || alloc_derived(e)) goto oom;
     pass_sizes kept = z;   /* the dense (host, port) tables went into the lists */

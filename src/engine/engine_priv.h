@@ -312,9 +312,9 @@ int run_threads(int n, void *(*fn)(void *), void *jobs, size_t job_size);
 int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing);
 
 /* The engine's sparse lists from the pass's tallies: internal triples by
- * source and by destination, (host, port) entries (pass.c). 0, or -1 out
- * of memory. */
-int engine_sparse_lists(engine *e);
+ * source and by destination, (host, port) entries (pass.c), with up to two
+ * of nth threads. 0, or -1 out of memory. */
+int engine_sparse_lists(engine *e, int nth);
 /* Bytes of the sparse lists, for facts_memory. */
 size_t engine_sparse_bytes(const engine *e);
 

@@ -862,9 +862,26 @@ static int tri_lists(engine *e)
     return 0;
 }
 
-int engine_sparse_lists(engine *e)
+typedef struct lists_job {
+    engine *e;
+    int which;   /* 0: triples, 1: (host, port) */
+    int rc;
+} lists_job;
+
+static void *lists_thread(void *arg)
 {
-    return tri_lists(e) || hp_lists(e) ? -1 : 0;
+    lists_job *j = arg;
+    j->rc = j->which ? hp_lists(j->e) : tri_lists(j->e);
+    return NULL;
+}
+
+/* The two kinds of lists touch disjoint fields: one thread each. */
+int engine_sparse_lists(engine *e, int nth)
+{
+    lists_job jobs[2] = { { e, 0, 0 }, { e, 1, 0 } };
+    run_threads(nth >= 2 ? 2 : 1, lists_thread, jobs, sizeof jobs[0]);
+    if (nth < 2) lists_thread(&jobs[1]);
+    return jobs[0].rc || jobs[1].rc ? -1 : 0;
 }
 
 size_t engine_sparse_bytes(const engine *e)
