@@ -816,6 +816,11 @@ static int hp_lists(engine *e)
     }
     for (uint32_t a = 0; a < e->nint; a++) e->hp_off[a + 1] += e->hp_off[a];
     e->nhp = n;
+    /* the same pair both ways made one entry of two places: give back the rest */
+    uint16_t *pid = realloc(e->hp_pid, (n + 1) * sizeof *pid);
+    hp_rec *rec = realloc(e->hp, (n + 1) * sizeof *rec);
+    if (pid) e->hp_pid = pid;
+    if (rec) e->hp = rec;
     free(f->hpo); free(f->hpi);
     f->hpo = f->hpi = NULL; f->nhpo = f->nhpi = 0;
     return 0;
