@@ -62,11 +62,6 @@ int run_answers(const cli_options *o)
                 fprintf(stderr, "timing: %-20s %.4f s\n", engine_detector(k)->id, engine_detector_seconds(e, k));
     }
     int rc = o->json ? export_json(stdout, e, f) : export_answers(stdout, e, f);
-    /* no silent '?': a question without an answer says why, one line each */
-    for (int k = 0; k < DETECTOR_COUNT; k++)
-        if (!f[k].found)
-            fprintf(stderr, "nettui: question %d (%s) has no answer: %s\n", k + 1, engine_detector(k)->id,
-                    f[k].why[0] ? f[k].why : "nothing stands out.");
     if (rc) {
         fprintf(stderr, "nettui: cannot write the answers to standard output.\n");
         status = EXIT_FAILURE_RUN;
@@ -75,6 +70,12 @@ int run_answers(const cli_options *o)
         fprintf(stderr, "nettui: %s\n", err);
         status = EXIT_FAILURE_RUN;
     }
+    /* no silent '?': a question without an answer says why, one line each
+     * (after a failure, the failure's one sentence is all there is) */
+    for (int k = 0; status == EXIT_OK && k < DETECTOR_COUNT; k++)
+        if (!f[k].found)
+            fprintf(stderr, "nettui: question %d (%s) has no answer: %s\n", k + 1, engine_detector(k)->id,
+                    f[k].why[0] ? f[k].why : "nothing stands out.");
     blacklist_free(&bl);
     engine_free(e);
     flows_free(&t);

@@ -19,8 +19,9 @@
 #include "engine_priv.h"
 
 /* Memory a single aggregate may take before it is left out (its detector
- * then says so): keeps a hostile file from blowing up the facts. */
-#define BUDGET_PAIRS   (256u << 20)
+ * then says so): keeps a hostile file from blowing up the facts. The
+ * dense (host, port) tables are only the pass's fast path: over their
+ * budget the pass keeps them sparse. */
 #define BUDGET_HP      (256u << 20)
 #define BUDGET_INPORTS (256u << 20)
 #define BUDGET_TIMELINE (64u << 20)
@@ -67,10 +68,11 @@ static int threads_for(const engine_options *o, size_t n)
 
 /* ---- derived facts ---------------------------------------------------------- */
 
+/* Distinct external sources and internal senders per port, distinct
+ * internal peers per internal host. */
 static void derive_counts(engine *e)
 {
-    const partial *p = &e->f;
-    size_t ni = e->nint;
+    uint32_t ni = e->nint;
     if (engine_has_in_ports(e))
         for (host_id h = 0; h < e->nhosts; h++) {
             in_port_iter it;
@@ -78,14 +80,15 @@ static void derive_counts(engine *e)
             if (e->int_index[h] != NO_INDEX || !in_ports_begin(e, h, &it)) continue;
             while (in_ports_next(&it, &pid)) e->port_ext_sources[pid]++;
         }
-    if (p->hp)
-        for (size_t a = 0; a < ni; a++)
-            for (size_t k = 0; k < e->sp_out.n; k++)
-                if (p->hp[a * e->sp_out.n + k].out_flows) e->port_int_senders[e->sp_out.pid[k]]++;
-    if (p->pairs)
-        for (uint32_t a = 0; a < ni; a++)
-            for (uint32_t b = 0; b < ni; b++)
-                if (a != b && (uint32_t)pair_at(e, p, a, b)[0]) { e->int_out_peers[a]++; e->int_in_peers[b]++; }
+    for (uint64_t k = 0; k < e->nhp; k++)
+        if (e->hp[k].out_flows) e->port_int_senders[e->hp_pid[k]]++;
+    for (uint32_t a = 0; a < ni; a++)   /* a's triples come by destination */
+        for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++) {
+            uint32_t b = e->tri[k].dst;
+            if (b == a || (k > tri_src_begin(e, a) && e->tri[k - 1].dst == b)) continue;
+            e->int_out_peers[a]++;
+            e->int_in_peers[b]++;
+        }
 }
 
 /* ---- inbound ports as lists ------------------------------------------------- */
@@ -150,7 +153,10 @@ static int collect_in_lists(engine *e, int nth)
     uint64_t *all = failed ? NULL : malloc((n + 1) * sizeof *all);
     if (all) {
         size_t m = 0;
-        for (int k = 0; k < nth; k++) { memcpy(all + m, jobs[k].v, jobs[k].n * sizeof *all); m += jobs[k].n; }
+        for (int k = 0; k < nth; k++) {
+            if (jobs[k].n) memcpy(all + m, jobs[k].v, jobs[k].n * sizeof *all);   /* v is NULL when n is 0 */
+            m += jobs[k].n;
+        }
     }
     for (int k = 0; k < nth; k++) free(jobs[k].v);
     free(jobs);
@@ -205,7 +211,8 @@ static int space_from(port_space *sp, const engine *e, const uint8_t *seen)
 /* With at most 64 ports every space is all ports (one word of bits); with
  * more, one more scan (source, destination and port columns) finds the
  * ports of each direction, so that thousands of ports seen only inbound (a
- * scan from outside) do not inflate the internal pair matrix. */
+ * scan from outside) do not inflate the per-host port tables or the
+ * internal triples' port numbers. */
 static int port_spaces(engine *e, int nth)
 {
     if (e->nports <= 64)
@@ -294,7 +301,6 @@ static int index_ports_and_time(engine *e, int nth)
     for (int pnum = 0; pnum < 65536; pnum++)
         if (e->port_id[pnum] >= 0) e->port_list[e->port_id[pnum]] = (uint16_t)pnum;
     if (port_spaces(e, nth)) return -1;
-    e->pstride = 1 + e->sp_int.words;
     e->t0_ms = floor_div(tmin, HOUR_MS) * HOUR_MS;
     uint64_t hours = (uint64_t)((tmax - e->t0_ms) / HOUR_MS) + 1;
     uint64_t width = (hours + MAX_BUCKETS - 1) / MAX_BUCKETS;
@@ -310,10 +316,23 @@ static void choose_sizes(const engine *e, pass_sizes *z)
 {
     memset(z, 0, sizeof *z);
     z->with_timeline = (uint64_t)e->nint * e->nbuckets * 8 <= BUDGET_TIMELINE;
-    z->with_inports = (uint64_t)e->nhosts * e->sp_in.words * 8 <= BUDGET_INPORTS;
+    /* the bitsets only while they cost less than 8 bytes a row: past that
+     * (a million sources on a thousand ports) the lists are far smaller, and
+     * with fewer (source, port) pairs than rows they always fit their cap */
+    uint64_t inports = (uint64_t)e->nhosts * e->sp_in.words * 8;
+    z->with_inports = inports <= BUDGET_INPORTS && inports <= (uint64_t)e->t->n * 8;
     z->with_hp = (uint64_t)e->nint * e->sp_out.n * (sizeof(host_port_stat) + 8) <= BUDGET_HP;
     z->with_hp_in = (uint64_t)e->nint * e->sp_in.n * 4 <= BUDGET_HP;
-    z->with_pairs = (uint64_t)e->nint * e->nint * e->pstride * 8 <= BUDGET_PAIRS && e->nint < 65536;
+    /* NETTUI_SPARSE_HP=1: the sparse path at any size, for the tests */
+    if (getenv("NETTUI_SPARSE_HP") && atoi(getenv("NETTUI_SPARSE_HP"))) z->with_hp = z->with_hp_in = 0;
+}
+
+/* The sparse tallies key a triple as one 64-bit number (source,
+ * destination, port): true up to 2^24 internal hosts on all 65536 ports. */
+static int triple_keys_fit(const engine *e)
+{
+    uint64_t nsp = e->sp_int.n ? e->sp_int.n : 1;
+    return (uint64_t)e->nint * e->nint <= UINT64_MAX / nsp;
 }
 
 /* The pass keeps hour cells and timelines time-major (the rows come sorted
@@ -372,10 +391,21 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     int nth = threads_for(o, t->n);
     pass_sizes z;
     if (choose_internal(e, o) || engine_index_internal(e) || index_ports_and_time(e, nth)) goto oom;
+    if (!triple_keys_fit(e)) {
+        snprintf(err, errlen, "%u internal hosts is more than the facts can index.", e->nint);
+        engine_free(e);
+        return NULL;
+    }
     choose_sizes(e, &z);
-    e->bytes_facts = partial_bytes(e, &z, GROUP_A | GROUP_B);
     double c_pass = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
-    if (pass_run(e, &z, nth, stage_timing) || to_host_major(e) || alloc_derived(e)) goto oom;
+    if (pass_run(e, &z, nth, stage_timing)) goto oom;
+    double c_lists = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    if (engine_sparse_lists(e, nth)) goto oom;
+    double c_after = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    if (to_host_major(e) || alloc_derived(e)) goto oom;
+    pass_sizes kept = z;   /* the dense (host, port) tables went into the lists */
+    kept.with_hp = kept.with_hp_in = 0;
+    e->bytes_facts = partial_bytes(e, &kept, GROUP_A | GROUP_B) + engine_sparse_bytes(e);
     if (!z.with_inports && collect_in_lists(e, nth)) goto oom;
     double c_derive = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     derive_counts(e);
@@ -385,8 +415,9 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
     double c_beacons = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_find_beacon_series(e, nth)) goto oom;
     if (stage_timing)
-        fprintf(stderr, "pre-scan %.3f derive %.3f graphs %.3f beacons %.3f (cpu s)\n",
-                c_pass - c_start, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons);
+        fprintf(stderr, "pre-scan %.3f lists %.3f derive %.3f graphs %.3f beacons %.3f (cpu s); %llu triples, %llu (host, port), facts %zu bytes\n",
+                c_pass - c_start, c_after - c_lists, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons,
+                (unsigned long long)e->ntri, (unsigned long long)e->nhp, e->bytes_facts);
     e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t_start;
     e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_start;
     return e;
@@ -405,6 +436,8 @@ void engine_free(engine *e)
     free(e->in_off); free(e->in_pid);
     free(e->int_index); free(e->int_host); free(e->port_list); free(e->tl_sent); free(e->tl_recv);
     free(e->port_ext_sources); free(e->port_int_senders); free(e->int_out_peers); free(e->int_in_peers);
+    free(e->tri_off); free(e->tri); free(e->tri_port); free(e->tri_in_off); free(e->tri_in_src); free(e->tri_in_port);
+    free(e->hp_off); free(e->hp_pid); free(e->hp);
     free(e->edge_off); free(e->edges); free(e->node_off); free(e->nodes); free(e->clique_bound);
     free(e->series); free(e->beacon_ts); free(e->bgroups);
     clique_cache_free(e);

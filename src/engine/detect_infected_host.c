@@ -3,9 +3,10 @@
  * The answer is the one that did so first (the only one, in the CTF); score:
  * its flows to the controller. Runners-up ranked by first contact.
  *
- * Resolution: the pair matrix keeps, per (src, dst), the port set, the flow
- * count and the first row, so "on the port" is exact while the first contact
- * and the flow count are those of the pair over all its ports. */
+ * Resolution: the internal triples keep, per (src, dst, port), the flow
+ * count and the first flow's time; "on the port" is exact, while the first
+ * contact and the flow count are those of the pair over all its ports (as
+ * they always were here). */
 #include <stdio.h>
 
 #include "engine_priv.h"
@@ -18,10 +19,6 @@ static void run(engine *e, finding *f)
         finding_why(f, "No malware controller (or its port) was found, so no host can be tied to it.");
         return;
     }
-    if (!e->f.pairs) {
-        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
-        return;
-    }
     uint32_t c = e->int_index[e->ctrl_host];
     int32_t ipid = e->sp_int.of[e->port_id[e->ctrl_port]];
     if (ipid < 0) {
@@ -29,16 +26,15 @@ static void run(engine *e, finding *f)
                     e->ctrl_port, host_text(e, e->ctrl_host, h1));
         return;
     }
-    uint32_t pid = (uint32_t)ipid;
-    uint64_t bit = 1ULL << (pid & 63);
     uint32_t cands = 0;
-    for (uint32_t a = 0; a < e->nint; a++) {
+    for (uint64_t k = tri_dst_begin(e, c); k < tri_dst_end(e, c); k++) {   /* by source, then port */
+        uint32_t a = e->tri_in_src[k];
         host_id h = e->int_host[a];
-        if (a == c || e->excluded[h]) continue;
-        const uint64_t *pe = pair_at(e, &e->f, a, c);
-        if (!(uint32_t)pe[0] || !(pe[1 + (pid >> 6)] & bit)) continue;
+        if (a == c || e->excluded[h] || e->tri_in_port[k] != (uint32_t)ipid) continue;
+        int64_t first;
+        pair_flows(e, a, c, &first);
         cands++;
-        top_offer(f, h, (double)e->t->ts[pe[0] >> 32], 0);
+        top_offer(f, h, (double)first, 0);
     }
     if (f->ntop == 0) {
         finding_why(f, "No internal host outside the blacklist talks to the controller %s on port %d.",
@@ -46,8 +42,7 @@ static void run(engine *e, finding *f)
         return;
     }
     finding_take_top(f);
-    const uint64_t *pe = pair_at(e, &e->f, e->int_index[f->value], c);
-    f->score = (double)(uint32_t)pe[0];
+    f->score = (double)pair_flows(e, e->int_index[f->value], c, NULL);
     finding_evidence(f, "flows to controller", f->score);
     finding_evidence(f, "first contact ms", f->top[0].metric);
     finding_evidence(f, "hosts on that port", cands);

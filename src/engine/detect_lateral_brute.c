@@ -8,10 +8,6 @@
 static void run(engine *e, finding *f)
 {
     finding_begin(f, 8, ANSWER_HOST, "x next", "internal hosts reached");
-    if (!e->f.pairs) {
-        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
-        return;
-    }
     int64_t best = -1;
     for (uint32_t a = 0; a < e->nint; a++) {
         host_id h = e->int_host[a];

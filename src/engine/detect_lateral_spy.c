@@ -11,35 +11,33 @@
 static void run(engine *e, finding *f)
 {
     finding_begin(f, 9, ANSWER_HOST, "x next", "pairs only it touches");
-    if (!e->f.pairs) {
-        finding_why(f, "Not rated: %u internal hosts is too many to keep the internal pairs.", e->nint);
-        return;
-    }
-    uint32_t ni = e->nint, np = e->sp_int.n, pw = e->sp_int.words;
-    /* per (dst, port): how many sources, and the last one */
-    uint32_t *cnt = calloc((size_t)ni * np + 1, sizeof *cnt);
-    uint32_t *who = malloc(((size_t)ni * np + 1) * sizeof *who);
+    uint32_t ni = e->nint, np = e->sp_int.n;
+    /* per port of the destination at hand: how many sources, and the last
+     * one; touched[] lists the ports to reset before the next destination */
+    uint32_t *cnt = calloc((size_t)np + 1, sizeof *cnt);
+    uint32_t *who = malloc(((size_t)np + 1) * sizeof *who);
+    uint32_t *touched = malloc(((size_t)np + 1) * sizeof *touched);
     uint32_t *uniq = calloc(ni + 1, sizeof *uniq), *pairs = calloc(ni + 1, sizeof *pairs);
-    if (!cnt || !who || !uniq || !pairs) {
-        free(cnt); free(who); free(uniq); free(pairs);
+    if (!cnt || !who || !touched || !uniq || !pairs) {
+        free(cnt); free(who); free(touched); free(uniq); free(pairs);
         finding_why(f, "Out of memory.");
         return;
     }
-    for (uint32_t a = 0; a < ni; a++) {
-        if (e->excluded[e->int_host[a]]) continue;
-        for (uint32_t b = 0; b < ni; b++) {
-            const uint64_t *pe = pair_at(e, &e->f, a, b);
-            if (!(uint32_t)pe[0]) continue;
-            for (uint32_t w = 0; w < pw; w++)
-                for (uint64_t m = pe[1 + w]; m; m &= m - 1) {
-                    size_t k = (size_t)b * np + w * 64 + (uint32_t)__builtin_ctzll(m);
-                    cnt[k]++;
-                    who[k] = a;
-                    pairs[a]++;
-                }
+    for (uint32_t b = 0; b < ni; b++) {
+        uint32_t nt = 0;
+        for (uint64_t k = tri_dst_begin(e, b); k < tri_dst_end(e, b); k++) {
+            uint32_t a = e->tri_in_src[k], ip = e->tri_in_port[k];
+            if (e->excluded[e->int_host[a]]) continue;
+            if (!cnt[ip]++) touched[nt++] = ip;
+            who[ip] = a;
+            pairs[a]++;
+        }
+        for (uint32_t t = 0; t < nt; t++) {
+            if (cnt[touched[t]] == 1) uniq[who[touched[t]]]++;
+            cnt[touched[t]] = 0;
         }
     }
-    for (size_t k = 0; k < (size_t)ni * np; k++) if (cnt[k] == 1) uniq[who[k]]++;
+    free(touched);
     for (uint32_t a = 0; a < ni; a++) if (uniq[a]) top_offer(f, e->int_host[a], uniq[a], 1);
     if (f->ntop == 0) {
         free(cnt); free(who); free(uniq); free(pairs);

@@ -13,6 +13,7 @@
  * the lower port. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "engine_priv.h"
 
@@ -22,21 +23,33 @@ static void run(engine *e, finding *f)
 {
     finding_begin(f, 2, ANSWER_PORT, "z", "max z of a host");
     for (uint32_t k = 0; k < e->nports; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
-    if (!e->f.hp) {
-        finding_why(f, "Not rated: %u internal hosts x %u ports is too many to keep per host and port.", e->nint, e->nports);
+    /* the (host, port) entries by port, hosts ascending (a counting sort):
+     * the sums below run in the same order whatever the storage */
+    uint32_t np = e->nports;
+    uint64_t *off = calloc((size_t)np + 2, sizeof *off);
+    uint64_t *ent = malloc((e->nhp + 1) * sizeof *ent);
+    uint32_t *host = malloc((e->nhp + 1) * sizeof *host);
+    if (!off || !ent || !host) {
+        free(off); free(ent); free(host);
+        finding_why(f, "Out of memory.");
         return;
     }
-    uint32_t nop = e->sp_out.n;
+    for (uint64_t k = 0; k < e->nhp; k++) if (e->hp[k].out_flows) off[e->hp_pid[k] + 1]++;
+    for (uint32_t pid = 0; pid < np; pid++) off[pid + 1] += off[pid];
+    for (uint32_t a = 0; a < e->nint; a++)
+        for (uint64_t k = hp_begin(e, a); k < hp_end(e, a); k++)
+            if (e->hp[k].out_flows) { uint64_t d = off[e->hp_pid[k]]++; ent[d] = k; host[d] = a; }
+    for (uint32_t pid = np; pid > 0; pid--) off[pid] = off[pid - 1];
+    off[0] = 0;
     double best_n = 0, best_mean = 0, best_sd = 0, best_max = 0;
     int rated = 0;
-    for (uint32_t opid = 0; opid < nop; opid++) {
-        uint32_t pid = e->sp_out.pid[opid];
+    for (uint32_t pid = 0; pid < np; pid++) {
         double n = 0, mean = 0, m2 = 0, mx = -1;
         host_id who = HOST_NONE;
-        for (uint32_t a = 0; a < e->nint; a++) {
-            size_t k = (size_t)a * nop + opid;
-            if (!e->f.hp[k].out_flows || e->excluded[e->int_host[a]]) continue;
-            double x = (double)hp_out_bytes(&e->f, k);
+        for (uint64_t i = off[pid]; i < off[pid + 1]; i++) {
+            uint32_t a = host[i];
+            if (e->excluded[e->int_host[a]]) continue;
+            double x = (double)e->hp[ent[i]].out_bytes;
             n += 1;
             double d = x - mean;   /* Welford */
             mean += d / n;
@@ -53,6 +66,7 @@ static void run(engine *e, finding *f)
         top_offer(f, e->port_list[pid], z, 1);
         if (f->top[0].value == e->port_list[pid]) { best_n = n; best_mean = mean; best_sd = sd; best_max = mx; }
     }
+    free(off); free(ent); free(host);
     if (f->ntop == 0) {
         finding_why(f, "No port has %d or more outbound hosts with any spread in bytes, so none can be rated.", ABUSE_MIN_HOSTS);
         return;

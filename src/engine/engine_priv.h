@@ -29,13 +29,38 @@ typedef struct host_stat {
     int64_t first_ms, last_ms;
 } host_stat;   /* 64 bytes, kept line-aligned */
 
-/* An internal host's outbound traffic on one port: 8 bytes, so the whole
- * host x port table stays in a core's cache; the bytes' high half lives in
- * a side array touched only on a carry. */
+/* An internal host's outbound traffic on one port, as the pass counts it
+ * when the dense host x port table fits: 8 bytes, so the table stays in a
+ * core's cache; the bytes' high half lives in a side array touched only on
+ * a carry. */
 typedef struct host_port_stat {
     uint32_t bytes_lo;
     uint32_t out_flows;
 } host_port_stat;
+
+/* A distinct key with its tally, as the pass accumulates sparse
+ * aggregates (sorted runs of these, merged): n flows (saturating) and v,
+ * either the earliest timestamp or a byte sum, by the accumulator's mode. */
+typedef struct sp_rec {
+    uint64_t key;
+    uint64_t v;
+    uint32_t n, pad;
+} sp_rec;
+
+/* An internal triple (source, destination, port): its flows and first
+ * flow's time (the earliest: the first row's, as the loader keeps rows in
+ * time order). The source is implied by the CSR, the port in tri_port. */
+typedef struct tri_rec {
+    int64_t first_ms;
+    uint32_t dst;     /* internal index */
+    uint32_t flows;   /* saturating */
+} tri_rec;
+
+/* An internal host's traffic on one port with the outside. */
+typedef struct hp_rec {
+    uint64_t out_bytes;
+    uint32_t out_flows, in_flows;
+} hp_rec;
 
 /* An internal host's hour of day: one cache line serves a row. */
 typedef struct hour_cell {
@@ -155,10 +180,14 @@ typedef struct partial {
     uint32_t *tl;                     /* [nint * nbuckets * 2]: flows sent, received, interleaved */
     uint8_t *hll;                     /* [nint * 2 * HLL_M] external peers: [0] sent to, [1] received from */
     ss_slot *ss;                      /* [nint * 2 * SS_K] */
-    host_port_stat *hp;               /* [nint * sp_out.n], NULL when too big */
+    /* The pass's own (host, port) and pair tallies; build.c turns them
+     * into the engine's sparse lists and frees them. */
+    host_port_stat *hp;               /* [nint * sp_out.n] dense when it fits, else NULL */
     uint64_t *hp_hi;                  /* [nint * sp_out.n] high part of out bytes, in 2^32 */
-    uint32_t *hp_in;                  /* [nint * sp_in.n] inbound flows */
-    uint64_t *pairs;                  /* [nint * nint * pstride] internal pairs, NULL when too big */
+    uint32_t *hp_in;                  /* [nint * sp_in.n] inbound flows, dense when it fits */
+    sp_rec *hpo, *hpi, *tri;          /* group B's sorted distinct keys: (host, out port) bytes when
+                                       * hp is NULL, (host, in port) flows when hp_in is, triples */
+    size_t nhpo, nhpi, ntri;
 } partial;
 
 /* ---- cliques (clique.c) ---------------------------------------------------- */
@@ -190,7 +219,6 @@ struct engine {
     int32_t port_id[65536];           /* -1 when unused */
     uint16_t *port_list;              /* [nports] ascending */
     port_space sp_int, sp_out, sp_in; /* ports of internal, outbound, inbound flows */
-    uint32_t pstride;                 /* words of a pair entry: 1 (count, first row) + sp_int.words */
     int64_t t0_ms, bucket_ms;
     uint32_t nbuckets;
 
@@ -201,6 +229,24 @@ struct engine {
      * thousands of ports), the same sets as sorted lists per source. */
     uint32_t *in_off;                 /* [nhosts + 1] into in_pid, or NULL */
     uint32_t *in_pid;                 /* port ids */
+
+    /* Internal traffic, one entry per distinct (source, destination, port
+     * of sp_int): memory follows the traffic, never nint^2. Read it through
+     * the tri_* accessors below. */
+    uint64_t ntri;
+    uint64_t *tri_off;                /* [nint + 1] CSR by source into tri, tri_port */
+    tri_rec *tri;                     /* [ntri] sorted by (source, destination, port) */
+    uint16_t *tri_port;               /* [ntri] sp_int index */
+    uint64_t *tri_in_off;             /* [nint + 1] CSR by destination into tri_in_* */
+    uint32_t *tri_in_src;             /* [ntri] sorted by (destination, source, port) */
+    uint16_t *tri_in_port;            /* [ntri] sp_int index */
+
+    /* An internal host's traffic with the outside per port, one entry per
+     * (host, port) with any: CSR by internal index, ports ascending. */
+    uint64_t nhp;
+    uint64_t *hp_off;                 /* [nint + 1] */
+    uint16_t *hp_pid;                 /* [nhp] port id */
+    hp_rec *hp;                       /* [nhp] */
 
     /* derived at build */
     uint32_t *port_ext_sources;       /* [nports] distinct external sources sending inward */
@@ -246,10 +292,75 @@ struct engine {
     size_t bytes_facts;
 };
 
-/* Outbound bytes of cell k (internal index * sp_out.n + sp_out index). */
+/* Outbound bytes of dense cell k (internal index * sp_out.n + sp_out index). */
 static inline uint64_t hp_out_bytes(const partial *p, size_t k)
 {
     return (p->hp_hi[k] << 32) + p->hp[k].bytes_lo;
+}
+
+/* ---- internal triples: accessors --------------------------------------------
+ * By source a (internal index):
+ *   for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++)
+ *       e->tri[k].dst, e->tri_port[k], e->tri[k].flows, e->tri[k].first_ms
+ * By destination b, sorted by (source, port), the transpose:
+ *   for (uint64_t k = tri_dst_begin(e, b); k < tri_dst_end(e, b); k++)
+ *       e->tri_in_src[k], e->tri_in_port[k]                                   */
+static inline uint64_t tri_src_begin(const engine *e, uint32_t a) { return e->tri_off[a]; }
+static inline uint64_t tri_src_end(const engine *e, uint32_t a) { return e->tri_off[a + 1]; }
+static inline uint64_t tri_dst_begin(const engine *e, uint32_t b) { return e->tri_in_off[b]; }
+static inline uint64_t tri_dst_end(const engine *e, uint32_t b) { return e->tri_in_off[b + 1]; }
+
+/* The first of a's triples whose destination is b or more (binary search). */
+static inline uint64_t tri_lower(const engine *e, uint32_t a, uint32_t b)
+{
+    uint64_t lo = e->tri_off[a], hi = e->tri_off[a + 1];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (e->tri[mid].dst < b) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The triple (a, b, sp_int index ip), or UINT64_MAX when a never sent to b on it. */
+static inline uint64_t tri_lookup(const engine *e, uint32_t a, uint32_t b, uint32_t ip)
+{
+    for (uint64_t k = tri_lower(e, a, b); k < e->tri_off[a + 1] && e->tri[k].dst == b; k++)
+        if (e->tri_port[k] == ip) return k;
+    return UINT64_MAX;
+}
+
+/* Flows from a to b over all ports (saturating; 0 when none), and the
+ * first one's time in *first_ms (INT64_MAX when none) when first_ms is not
+ * NULL. */
+static inline uint32_t pair_flows(const engine *e, uint32_t a, uint32_t b, int64_t *first_ms)
+{
+    uint64_t n = 0;
+    int64_t first = INT64_MAX;
+    for (uint64_t k = tri_lower(e, a, b); k < e->tri_off[a + 1] && e->tri[k].dst == b; k++) {
+        n += e->tri[k].flows;
+        if (e->tri[k].first_ms < first) first = e->tri[k].first_ms;
+    }
+    if (first_ms) *first_ms = first;
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* ---- (internal host, port): accessors ---------------------------------------
+ *   for (uint64_t k = hp_begin(e, a); k < hp_end(e, a); k++)
+ *       e->hp_pid[k], e->hp[k].out_bytes, .out_flows, .in_flows              */
+static inline uint64_t hp_begin(const engine *e, uint32_t a) { return e->hp_off[a]; }
+static inline uint64_t hp_end(const engine *e, uint32_t a) { return e->hp_off[a + 1]; }
+
+/* a's entry on port id pid, or UINT64_MAX when a has none (binary search). */
+static inline uint64_t hp_lookup(const engine *e, uint32_t a, uint32_t pid)
+{
+    uint64_t lo = e->hp_off[a], hi = e->hp_off[a + 1];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (e->hp_pid[mid] < pid) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < e->hp_off[a + 1] && e->hp_pid[lo] == pid ? lo : UINT64_MAX;
 }
 
 /* ---- the fused pass (pass.c) ------------------------------------------------ */
@@ -264,9 +375,10 @@ static inline int64_t floor_div(int64_t a, int64_t b)
  * B: what is indexed by host and port, or by host pair. */
 enum { GROUP_A = 1, GROUP_B = 2 };
 
-/* Which of the big aggregates fit their budgets. */
+/* Which of the big aggregates fit their budgets (the (host, port) tables
+ * are kept sparse when the dense ones do not fit). */
 typedef struct pass_sizes {
-    int with_pairs, with_hp, with_hp_in, with_inports, with_timeline;
+    int with_hp, with_hp_in, with_inports, with_timeline;
 } pass_sizes;
 
 /* Bytes of one partial holding the given groups. */
@@ -281,12 +393,12 @@ int run_threads(int n, void *(*fn)(void *), void *jobs, size_t job_size);
  * time shape must be set); 0, or -1 when out of memory. */
 int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing);
 
-/* Pair entry of internal indexes (a sends to b). Word 0: low 32 bits flow
- * count, high 32 bits first row; words 1..: port mask by sp_int index. */
-static inline uint64_t *pair_at(const engine *e, const partial *p, uint32_t a, uint32_t b)
-{
-    return p->pairs + ((size_t)a * e->nint + b) * e->pstride;
-}
+/* The engine's sparse lists from the pass's tallies: internal triples by
+ * source and by destination, (host, port) entries (pass.c), with up to two
+ * of nth threads. 0, or -1 out of memory. */
+int engine_sparse_lists(engine *e, int nth);
+/* Bytes of the sparse lists, for facts_memory. */
+size_t engine_sparse_bytes(const engine *e);
 
 /* The ports an external host sent inward on, from the bitsets or the
  * lists, whichever the build kept:

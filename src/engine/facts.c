@@ -79,7 +79,7 @@ int facts_host(const engine *e, host_id h, host_facts *out)
     if (a != NO_INDEX) {
         out->sent_peers[PEER_INTERNAL] = e->int_out_peers[a];
         out->recv_peers[PEER_INTERNAL] = e->int_in_peers[a];
-        out->sent_peers_kind[PEER_INTERNAL] = out->recv_peers_kind[PEER_INTERNAL] = e->f.pairs ? PEERS_EXACT : PEERS_AT_LEAST;
+        out->sent_peers_kind[PEER_INTERNAL] = out->recv_peers_kind[PEER_INTERNAL] = PEERS_EXACT;
         out->sent_peers[PEER_EXTERNAL] = s->sent_flows[PEER_EXTERNAL] ? hll_estimate(e->f.hll + (size_t)a * 2 * HLL_M) : 0;
         out->recv_peers[PEER_EXTERNAL] = s->recv_flows[PEER_EXTERNAL] ? hll_estimate(e->f.hll + ((size_t)a * 2 + 1) * HLL_M) : 0;
         out->sent_peers_kind[PEER_EXTERNAL] = out->recv_peers_kind[PEER_EXTERNAL] = PEERS_ESTIMATE;
@@ -172,13 +172,17 @@ size_t facts_host_peers(const engine *e, host_id h, int outgoing, host_peer *out
     size_t max = e->nint + SS_K, n = 0;
     host_peer *all = malloc(max * sizeof *all);
     if (!all) return 0;
-    if (e->f.pairs)
-        for (uint32_t b = 0; b < e->nint; b++) {
-            const uint64_t *pe = outgoing ? pair_at(e, &e->f, a, b) : pair_at(e, &e->f, b, a);
-            uint32_t c = (uint32_t)pe[0];
-            if (!c) continue;
-            all[n].peer = e->int_host[b]; all[n].flows = c; all[n].approximate = 0; n++;
-        }
+    /* internal peers by internal index, one entry each: outbound from a's
+     * triples (by destination), inbound from its sources (by source) */
+    uint64_t k0 = outgoing ? tri_src_begin(e, a) : tri_dst_begin(e, a), k1 = outgoing ? tri_src_end(e, a) : tri_dst_end(e, a);
+    for (uint64_t k = k0; k < k1; k++) {
+        uint32_t b = outgoing ? e->tri[k].dst : e->tri_in_src[k];
+        if (k > k0 && b == (outgoing ? e->tri[k - 1].dst : e->tri_in_src[k - 1])) continue;
+        all[n].peer = e->int_host[b];
+        all[n].flows = outgoing ? pair_flows(e, a, b, NULL) : pair_flows(e, b, a, NULL);
+        all[n].approximate = 0;
+        n++;
+    }
     const ss_slot *ss = e->f.ss + ((size_t)a * 2 + (outgoing ? 0 : 1)) * SS_K;
     for (int k = 0; k < SS_K; k++) {
         if (ss[k].host == HOST_NONE) continue;
@@ -195,25 +199,27 @@ size_t facts_host_ports(const engine *e, host_id h, host_port *out, size_t cap)
 {
     if (h >= e->nhosts || e->int_index[h] == NO_INDEX) return 0;
     uint32_t a = e->int_index[h], np = e->nports;
+    /* internal peers per sp_int port: a's triples are distinct (dst, port) */
+    uint32_t *peers = calloc((size_t)e->sp_int.n + 1, sizeof *peers);
+    if (!peers) return 0;
+    for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++) peers[e->tri_port[k]]++;
     size_t n = 0;
+    uint64_t k = hp_begin(e, a), kend = hp_end(e, a);   /* ports ascending, as pid */
     for (uint32_t pid = 0; pid < np && n < cap; pid++) {
         host_port r;
         memset(&r, 0, sizeof r);
         r.port = e->port_list[pid];
-        int32_t op = e->sp_out.of[pid], ip = e->sp_in.of[pid], tp = e->sp_int.of[pid];
-        if (e->f.hp && op >= 0) {
-            size_t k = (size_t)a * e->sp_out.n + (uint32_t)op;
-            r.out_bytes = hp_out_bytes(&e->f, k);
-            r.out_flows = e->f.hp[k].out_flows;
+        int32_t tp = e->sp_int.of[pid];
+        while (k < kend && e->hp_pid[k] < pid) k++;
+        if (k < kend && e->hp_pid[k] == pid) {
+            r.out_bytes = e->hp[k].out_bytes;
+            r.out_flows = e->hp[k].out_flows;
+            r.in_flows = e->hp[k].in_flows;
         }
-        if (e->f.hp_in && ip >= 0) r.in_flows = e->f.hp_in[(size_t)a * e->sp_in.n + (uint32_t)ip];
-        if (e->f.pairs && tp >= 0) {
-            uint64_t bit = 1ULL << (tp & 63);
-            for (uint32_t b = 0; b < e->nint; b++)
-                if (pair_at(e, &e->f, a, b)[1 + (tp >> 6)] & bit) r.int_peers++;
-        }
+        if (tp >= 0) r.int_peers = peers[tp];
         if (r.out_flows || r.in_flows || r.int_peers) out[n++] = r;
     }
+    free(peers);
     return n;
 }
 
@@ -246,11 +252,11 @@ int facts_port(const engine *e, uint16_t port, port_facts *out)
 size_t facts_port_host_bytes(const engine *e, uint16_t port, host_id *hosts, uint64_t *bytes, size_t cap)
 {
     int32_t pid = e->port_id[port];
-    if (pid < 0 || !e->f.hp || e->sp_out.of[pid] < 0) return 0;
-    uint32_t op = (uint32_t)e->sp_out.of[pid];
+    if (pid < 0 || e->sp_out.of[pid] < 0) return 0;
     size_t total = 0, n = 0;
     for (uint32_t a = 0; a < e->nint; a++) {
-        uint64_t v = hp_out_bytes(&e->f, (size_t)a * e->sp_out.n + op);
+        uint64_t k = hp_lookup(e, a, (uint32_t)pid);
+        uint64_t v = k == UINT64_MAX ? 0 : e->hp[k].out_bytes;
         if (!v) continue;
         total++;
         if (cap == 0) continue;

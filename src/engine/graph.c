@@ -2,7 +2,7 @@
  * core-number bounds (igraph).
  *
  * At build each port's edge list (CSR by port) and node list come from the
- * pair matrix, and igraph_coreness gives each port a clique bound (a clique
+ * internal triples, and igraph_coreness gives each port a clique bound (a clique
  * of k hosts needs k hosts of core number k-1, so max core + 1 bounds it).
  * The search itself is in clique.c. */
 #include <stdlib.h>
@@ -35,47 +35,59 @@ static long max_coreness(igraph_integer_t n, const igraph_vector_int_t *ev)
     return best;
 }
 
+/* Calls fn(ctx, a, b, pid) once per undirected internal edge {a < b} per
+ * port, by a then b ascending: a's outbound triples to b > a merged with its
+ * inbound ones from b > a (both sorted by (peer, port)). */
+typedef void (*edge_fn)(engine *e, void *ctx, uint32_t a, uint32_t b, uint32_t pid);
+static void each_edge(engine *e, edge_fn fn, void *ctx)
+{
+    const uint32_t *ipid = e->sp_int.pid;
+    for (uint32_t a = 0; a < e->nint; a++) {
+        uint64_t i = tri_src_begin(e, a), ie = tri_src_end(e, a), j = tri_dst_begin(e, a), je = tri_dst_end(e, a);
+        while (i < ie && e->tri[i].dst <= a) i++;
+        while (j < je && e->tri_in_src[j] <= a) j++;
+        while (i < ie || j < je) {
+            uint64_t x = i < ie ? (uint64_t)e->tri[i].dst << 16 | e->tri_port[i] : UINT64_MAX;
+            uint64_t y = j < je ? (uint64_t)e->tri_in_src[j] << 16 | e->tri_in_port[j] : UINT64_MAX;
+            uint64_t m = x < y ? x : y;
+            if (x == m) i++;
+            if (y == m) j++;
+            fn(e, ctx, a, (uint32_t)(m >> 16), ipid[m & 0xffff]);
+        }
+    }
+}
+
+/* Counts an edge of port pid (edge_off, before the prefix sums). */
+static void count_edge(engine *e, void *ctx, uint32_t a, uint32_t b, uint32_t pid)
+{
+    e->edge_off[pid + 1]++;
+}
+
+/* Writes an edge at port pid's next place (ctx: the places). */
+static void put_edge(engine *e, void *ctx, uint32_t a, uint32_t b, uint32_t pid)
+{
+    size_t k = ((size_t *)ctx)[pid]++;
+    e->edges[2 * k] = e->int_host[a];
+    e->edges[2 * k + 1] = e->int_host[b];
+}
+
 int engine_build_port_graphs(engine *e)
 {
-    const partial *p = &e->f;
-    uint32_t np = e->nports, ni = e->nint, pw = e->sp_int.words;
-    const uint32_t *ipid = e->sp_int.pid;
+    uint32_t np = e->nports, ni = e->nint;
     e->edge_off = calloc(np + 1, sizeof *e->edge_off);
     e->node_off = calloc(np + 1, sizeof *e->node_off);
     e->clique_bound = calloc(np + 1, sizeof *e->clique_bound);
     if (!e->edge_off || !e->node_off || !e->clique_bound) return -1;
-    if (!p->pairs || ni == 0) return 0;
+    if (ni == 0) return 0;
 
-    for (uint32_t a = 0; a < ni; a++)
-        for (uint32_t b = a + 1; b < ni; b++) {
-            const uint64_t *x = pair_at(e, p, a, b), *y = pair_at(e, p, b, a);
-            if (!(uint32_t)x[0] && !(uint32_t)y[0]) continue;
-            for (uint32_t w = 0; w < pw; w++) {
-                uint64_t m = x[1 + w] | y[1 + w];
-                while (m) { e->edge_off[ipid[w * 64 + (uint32_t)__builtin_ctzll(m)] + 1]++; m &= m - 1; }
-            }
-        }
+    each_edge(e, count_edge, NULL);
     for (uint32_t k = 0; k < np; k++) e->edge_off[k + 1] += e->edge_off[k];
     size_t ne = e->edge_off[np];
     e->edges = malloc((ne * 2 + 1) * sizeof *e->edges);
     size_t *pos = malloc((np + 1) * sizeof *pos);
     if (!e->edges || !pos) { free(pos); return -1; }
     memcpy(pos, e->edge_off, (np + 1) * sizeof *pos);
-    for (uint32_t a = 0; a < ni; a++)
-        for (uint32_t b = a + 1; b < ni; b++) {
-            const uint64_t *x = pair_at(e, p, a, b), *y = pair_at(e, p, b, a);
-            if (!(uint32_t)x[0] && !(uint32_t)y[0]) continue;
-            for (uint32_t w = 0; w < pw; w++) {
-                uint64_t m = x[1 + w] | y[1 + w];
-                while (m) {
-                    uint32_t pid = ipid[w * 64 + (uint32_t)__builtin_ctzll(m)];
-                    m &= m - 1;
-                    size_t k = pos[pid]++;
-                    e->edges[2 * k] = e->int_host[a];
-                    e->edges[2 * k + 1] = e->int_host[b];
-                }
-            }
-        }
+    each_edge(e, put_edge, pos);
     free(pos);
 
     /* nodes per port, and the core bound */

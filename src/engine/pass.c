@@ -5,7 +5,9 @@
  * below), each thread keeps its own copy of its group, and copies of one
  * group are merged after. Everything a row touches is small (per host, per
  * port, per hour) or laid out so the row order helps (time-major hour cells
- * and timelines, sorted updates of the pair matrix). */
+ * and timelines); the sparse tallies (internal triples, and (host, port)
+ * when the dense table does not fit) are sorted a block at a time and
+ * merged as runs, so they cost memory by what the traffic holds. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +56,7 @@ static inline void bm_add(bm_vote *v, uint64_t key)
 /* The pass is split by aggregate, not only by rows: group A keeps what is
  * indexed by host and time (per-host totals, hour cells, timelines, ports),
  * group B what is indexed by host and port or host pair (per host and port,
- * peers, votes, the pair matrix). With two threads each thread owns one
+ * peers, votes, the internal triples). With two threads each thread owns one
  * group: each scans every row, but its random accesses land in half the
  * memory, which then fits the core's cache, and nothing needs merging.
  * Group A also keeps what is indexed by external host (single-purpose
@@ -64,7 +66,8 @@ void partial_free(partial *p)
 {
     zfree(p->tl_all); zfree(p->ps);
     zfree(p->hs); zfree(p->ext_dst1); zfree(p->in_ports); zfree(p->bm);
-    zfree(p->ih); zfree(p->tl); zfree(p->hll); zfree(p->ss); zfree(p->hp); zfree(p->hp_hi); zfree(p->hp_in); zfree(p->pairs);
+    zfree(p->ih); zfree(p->tl); zfree(p->hll); zfree(p->ss); zfree(p->hp); zfree(p->hp_hi); zfree(p->hp_in);
+    free(p->hpo); free(p->hpi); free(p->tri);
     memset(p, 0, sizeof *p);
 }
 
@@ -80,7 +83,6 @@ size_t partial_bytes(const engine *e, const pass_sizes *z, int groups)
     if (groups & GROUP_B) {
         b += ni * (2 * HLL_M + 2 * SS_K * sizeof(ss_slot));
         if (z->with_hp) b += ni * e->sp_out.n * (sizeof(host_port_stat) + 8);
-        if (z->with_pairs) b += ni * ni * e->pstride * 8;
     }
     return b;
 }
@@ -154,14 +156,183 @@ static int partial_alloc(const engine *e, const pass_sizes *z, int groups, parti
             p->hp = zalloc(ni * e->sp_out.n + 1, sizeof *p->hp);
             p->hp_hi = zalloc(ni * e->sp_out.n + 1, 8);
         }
-        if (z->with_pairs) p->pairs = zalloc(ni * ni * e->pstride + 1, 8);
-        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi))
-             || (z->with_pairs && !p->pairs);
+        bad |= !p->hll || !p->ss || (z->with_hp && (!p->hp || !p->hp_hi));
         if (!bad)
             for (size_t k = 0; k < ni * 2 * SS_K; k++) p->ss[k].host = HOST_NONE;
     }
     if (bad) { partial_free(p); return -1; }
     return 0;
+}
+
+/* ---- sparse tallies ---------------------------------------------------------- */
+
+/* A sparse tally takes (key, value) per row into a block buffer; a full
+ * block is radix sorted, its equal keys folded into one sp_rec, and the
+ * block's run pushed on a stack of runs merged like a binary counter (a run
+ * is merged into the one below while that is not more than twice its size),
+ * so a row is moved O(log rows) times and memory stays near the distinct
+ * keys. Both folds (min, sum) are order-free, so threads merge in any order. */
+enum { SP_MIN = 0, SP_SUM = 1 };   /* v: the earliest value, or the sum */
+#define SP_BLOCK 65536
+#define SP_RUNS 64
+
+typedef struct sp_acc {
+    int mode;
+    unsigned bits;                /* significant bits of the keys */
+    uint64_t *k, *v, *tk, *tv;    /* the block and the sort's scratch */
+    size_t nk;
+    sp_rec *run[SP_RUNS];
+    size_t len[SP_RUNS];
+    int nrun;
+    int failed;
+} sp_acc;
+
+/* Bits needed for keys below n. */
+static unsigned key_bits(uint64_t n)
+{
+    unsigned b = 1;
+    while (b < 64 && (n - 1) >> b) b++;
+    return b;
+}
+
+/* An empty tally of keys below nkeys; -1 (and failed) when out of memory. */
+static int sp_init(sp_acc *a, int mode, uint64_t nkeys)
+{
+    memset(a, 0, sizeof *a);
+    a->mode = mode;
+    a->bits = key_bits(nkeys ? nkeys : 1);
+    a->k = malloc(SP_BLOCK * 8); a->v = malloc(SP_BLOCK * 8);
+    a->tk = malloc(SP_BLOCK * 8); a->tv = malloc(SP_BLOCK * 8);
+    if (!a->k || !a->v || !a->tk || !a->tv) { a->failed = 1; return -1; }
+    return 0;
+}
+
+/* Frees the buffers and runs; a released tally may be released again. */
+static void sp_release(sp_acc *a)
+{
+    free(a->k); free(a->v); free(a->tk); free(a->tv);
+    for (int r = 0; r < a->nrun; r++) free(a->run[r]);
+    a->k = a->v = a->tk = a->tv = NULL;
+    a->nrun = 0;
+}
+
+/* Folds y (same key) into x: flows saturate at UINT32_MAX. */
+static inline void sp_fold(int mode, sp_rec *x, const sp_rec *y)
+{
+    uint64_t n = (uint64_t)x->n + y->n;
+    x->n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    if (mode == SP_SUM) x->v += y->v;
+    else if ((int64_t)y->v < (int64_t)x->v) x->v = y->v;
+}
+
+/* Merges sorted runs x and y into a new sorted run (*nz entries), freeing
+ * neither; NULL when out of memory. */
+static sp_rec *sp_merge(int mode, const sp_rec *x, size_t nx, const sp_rec *y, size_t ny, size_t *nz)
+{
+    sp_rec *z = malloc((nx + ny + 1) * sizeof *z);
+    if (!z) return NULL;
+    size_t i = 0, j = 0, n = 0;
+    while (i < nx && j < ny) {
+        if (x[i].key < y[j].key) z[n++] = x[i++];
+        else if (y[j].key < x[i].key) z[n++] = y[j++];
+        else { z[n] = x[i++]; sp_fold(mode, &z[n++], &y[j++]); }
+    }
+    while (i < nx) z[n++] = x[i++];
+    while (j < ny) z[n++] = y[j++];
+    *nz = n;
+    return z;
+}
+
+/* Merges the top two runs; -1 when out of memory. */
+static int sp_merge_top(sp_acc *a)
+{
+    int r = a->nrun - 2;
+    size_t nz;
+    sp_rec *z = sp_merge(a->mode, a->run[r], a->len[r], a->run[r + 1], a->len[r + 1], &nz);
+    if (!z) return -1;
+    free(a->run[r]); free(a->run[r + 1]);
+    a->run[r] = z; a->len[r] = nz;
+    a->nrun--;
+    return 0;
+}
+
+/* Sorts the block, folds it into a run, and pushes that. */
+static void sp_flush(sp_acc *a)
+{
+    enum { R = 11, NB = 1 << R };
+    size_t n = a->nk, cnt[NB];
+    a->nk = 0;
+    if (!n || a->failed) return;
+    uint64_t *k = a->k, *v = a->v, *tk = a->tk, *tv = a->tv;
+    for (unsigned shift = 0; shift < a->bits; shift += R) {   /* stable LSD */
+        memset(cnt, 0, sizeof cnt);
+        for (size_t i = 0; i < n; i++) cnt[(k[i] >> shift) & (NB - 1)]++;
+        size_t sum = 0;
+        for (size_t b = 0; b < NB; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
+        for (size_t i = 0; i < n; i++) {
+            size_t d = cnt[(k[i] >> shift) & (NB - 1)]++;
+            tk[d] = k[i]; tv[d] = v[i];
+        }
+        uint64_t *x = k; k = tk; tk = x;
+        x = v; v = tv; tv = x;
+    }
+    a->k = k; a->v = v; a->tk = tk; a->tv = tv;
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) u += !i || k[i] != k[i - 1];
+    sp_rec *run = malloc(u * sizeof *run);
+    if (!run || a->nrun == SP_RUNS) { free(run); a->failed = 1; return; }
+    u = 0;
+    for (size_t i = 0; i < n; i++) {
+        sp_rec one = { k[i], v[i], 1, 0 };
+        if (i && k[i] == k[i - 1]) sp_fold(a->mode, &run[u - 1], &one);
+        else run[u++] = one;
+    }
+    a->run[a->nrun] = run;
+    a->len[a->nrun++] = u;
+    while (a->nrun >= 2 && a->len[a->nrun - 2] <= 2 * a->len[a->nrun - 1])
+        if (sp_merge_top(a)) { a->failed = 1; return; }
+}
+
+/* One row's (key, value); rows come in row order. */
+static inline void sp_push(sp_acc *a, uint64_t key, uint64_t val)
+{
+    a->k[a->nk] = key;
+    a->v[a->nk] = val;
+    if (++a->nk == SP_BLOCK) sp_flush(a);
+}
+
+/* The tally as one sorted run (caller frees *out); -1 when out of memory. */
+static int sp_finish(sp_acc *a, sp_rec **out, size_t *n)
+{
+    sp_flush(a);
+    while (!a->failed && a->nrun >= 2) if (sp_merge_top(a)) a->failed = 1;
+    *out = NULL; *n = 0;
+    if (!a->failed) {
+        *out = a->nrun ? a->run[0] : malloc(sizeof **out);
+        *n = a->nrun ? a->len[0] : 0;
+        a->nrun = 0;
+        if (!*out) a->failed = 1;
+    }
+    int rc = a->failed ? -1 : 0;
+    sp_release(a);
+    return rc;
+}
+
+/* Folds sorted run y into x (both a partial's); -1 when out of memory. */
+static int sp_absorb(int mode, sp_rec **x, size_t *nx, sp_rec **y, size_t *ny)
+{
+    size_t nz;
+    sp_rec *z = sp_merge(mode, *x, *nx, *y, *ny, &nz);
+    if (!z) return -1;
+    free(*x); free(*y);
+    *x = z; *nx = nz; *y = NULL; *ny = 0;
+    return 0;
+}
+
+/* Key of the internal triple (si, di, sp_int index ip). */
+static inline uint64_t tri_key(uint64_t ni, uint64_t nsp, uint32_t si, uint32_t di, uint32_t ip)
+{
+    return ((uint64_t)si * ni + di) * nsp + ip;
 }
 
 /* ---- the fused pass ------------------------------------------------------- */
@@ -171,7 +342,8 @@ typedef struct pass_job {
     partial *p;
     size_t lo, hi;
     int groups;
-    int failed;   /* no memory for the pair keys */
+    int sparse_in;   /* group B tallies inbound (host, port) flows: no dense hp_in */
+    int failed;      /* no memory for a sparse tally */
     double cpu;   /* seconds of this thread */
 } pass_job;
 
@@ -319,14 +491,13 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     }
 }
 
-/* Group B over one block of rows (at most PASS_BLOCK): per host and port,
- * external peers. Internal rows are not applied to the pair matrix here but
- * appended to keys[] (pair index, port id, row offset) and applied after a
- * sort (apply_pair_keys): the matrix is far bigger than the caches, and
- * visiting it in address order turns a cache miss per internal row into a
- * stream. Heavy hitters are fed every SS_SAMPLE-th row: they only need to
- * see the heavy peers, and a sample does (facts scale the counts back). Returns the number of keys. */
-static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, uint64_t *restrict keys)
+/* Group B over rows [lo, hi): per host and port, external peers, and
+ * the internal triples (into tri, with their time; into hpo and hpi the
+ * outbound bytes and inbound flows per (host, port) when the dense tables
+ * are left out: here rather than in group A, which is the longer). Heavy hitters are
+ * fed every SS_SAMPLE-th row: they only need to see the heavy peers, and a
+ * sample does (facts scale the counts back). */
+static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi)
 {
     const flow_table *t = e->t;
     const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
@@ -335,13 +506,14 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
     const uint32_t *restrict ii = e->int_index;
     const int32_t *restrict port_id = e->port_id;
     const uint32_t nop = e->sp_out.n;
-    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of;
-    const size_t ni = e->nint;
+    const int32_t *restrict out_of = e->sp_out.of, *restrict int_of = e->sp_int.of, *restrict in_of = e->sp_in.of;
+    const uint64_t nin = e->sp_in.n;
+    const uint64_t ni = e->nint, nsp = e->sp_int.n;
+    const int64_t *restrict tsc = t->ts;
     host_port_stat *restrict hp = p->hp;
     uint64_t *restrict hp_hi = p->hp_hi;
     uint8_t *restrict hll = p->hll;
     ss_slot *restrict ss = p->ss;
-    size_t nkeys = 0;
     cls_lists cl;
     uint32_t siv[CLS_BLOCK], div_[CLS_BLOCK];
 
@@ -366,7 +538,7 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
                 hp[c].bytes_lo = (uint32_t)low;
                 hp[c].out_flows++;
                 if ((low >> 32) | (b >> 32)) hp_hi[c] += (low >> 32) + (b >> 32);
-            }
+            } else sp_push(hpo, (uint64_t)si * nop + opid, b);   /* hpo is set when hp is not */
             hll_add(hll + (size_t)si * 2 * HLL_M, dstc[i]);
             if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i]);
         }
@@ -375,85 +547,41 @@ static size_t pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_
             const size_t i = blo + o;
             const uint32_t di = div_[o];
             hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
+            if (hpi) sp_push(hpi, (uint64_t)di * nin + (uint32_t)in_of[port_id[portc[i]]], 0);
             if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
         }
-        if (keys)
-            for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
-                const uint32_t o = cl.idx[CLS_INT][k];
-                const size_t i = blo + o;
-                keys[nkeys++] = ((uint64_t)(siv[o] * ni + div_[o]) << 32) | ((uint64_t)int_of[port_id[portc[i]]] << 16) | (uint64_t)(i - lo);
-            }
-    }
-    return nkeys;
-}
-
-/* Stable LSD radix sort of keys by their top 32 bits (the pair index),
- * 11 bits a round, as many rounds as the pair indexes need. */
-static void sort_pair_keys(uint64_t *keys, uint64_t *tmp, size_t n, unsigned bits)
-{
-    enum { R = 11, NB = 1 << R };
-    size_t cnt[NB];
-    for (unsigned shift = 32; shift < 32 + bits; shift += R) {
-        memset(cnt, 0, sizeof cnt);
-        for (size_t k = 0; k < n; k++) cnt[(keys[k] >> shift) & (NB - 1)]++;
-        size_t sum = 0;
-        for (size_t b = 0; b < NB; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
-        for (size_t k = 0; k < n; k++) tmp[cnt[(keys[k] >> shift) & (NB - 1)]++] = keys[k];
-        memcpy(keys, tmp, n * sizeof *keys);
+        for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
+            const uint32_t o = cl.idx[CLS_INT][k];
+            const size_t i = blo + o;
+            sp_push(tri, tri_key(ni, nsp, siv[o], div_[o], (uint32_t)int_of[port_id[portc[i]]]), (uint64_t)tsc[i]);
+        }
     }
 }
 
-static void apply_pair_keys(const engine *e, partial *p, const uint64_t *keys, size_t n, size_t lo)
-{
-    const uint32_t st = e->pstride;
-    enum { AHEAD = 16 };
-    for (size_t k = 0; k < n; k++) {
-        if (k + AHEAD < n) __builtin_prefetch(p->pairs + (size_t)(keys[k + AHEAD] >> 32) * st, 1);
-        uint64_t key = keys[k];
-        uint64_t *pe = p->pairs + (size_t)(key >> 32) * st;
-        uint32_t pid = (uint32_t)(key >> 16) & 0xffff;
-        if ((uint32_t)pe[0] == 0) pe[0] = (uint64_t)(lo + (key & 0xffff)) << 32;
-        if ((uint32_t)pe[0] != UINT32_MAX) pe[0]++;
-        pe[1 + (pid >> 6)] |= 1ULL << (pid & 63);
-    }
-}
-
-#define PASS_BLOCK 65536
-
-static void pass_group_b(pass_job *j);
-
+/* One job: its groups over its rows, its sparse tallies finished into its
+ * partial (failed set when out of memory). */
 static void *pass_thread(void *arg)
 {
     pass_job *j = arg;
+    const engine *e = j->e;
+    partial *p = j->p;
     double c0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
-    if (j->groups & GROUP_A) pass_rows_a(j->e, j->p, j->lo, j->hi);
-    if (j->groups & GROUP_B) pass_group_b(j);
+    if (j->groups & GROUP_A) pass_rows_a(e, p, j->lo, j->hi);
+    if (j->groups & GROUP_B) {
+        sp_acc tri, hpo, hpi;
+        uint64_t ntri = (uint64_t)e->nint * e->nint * (e->sp_int.n ? e->sp_int.n : 1);
+        if (sp_init(&tri, SP_MIN, ntri) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n)
+            | sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n)) j->failed = 1;
+        else {
+            pass_rows_b(e, p, j->lo, j->hi, &tri, p->hp ? NULL : &hpo, j->sparse_in ? &hpi : NULL);
+            if (sp_finish(&tri, &p->tri, &p->ntri)) j->failed = 1;
+            if (!p->hp && sp_finish(&hpo, &p->hpo, &p->nhpo)) j->failed = 1;
+            if (j->sparse_in && sp_finish(&hpi, &p->hpi, &p->nhpi)) j->failed = 1;
+        }
+        sp_release(&tri); sp_release(&hpo); sp_release(&hpi);
+    }
     j->cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
     return NULL;
-}
-
-static void pass_group_b(pass_job *j)
-{
-    const engine *e = j->e;
-    uint64_t *keys = NULL, *tmp = NULL;
-    unsigned bits = 1;
-    if (j->p->pairs) {
-        keys = malloc(PASS_BLOCK * sizeof *keys);
-        tmp = malloc(PASS_BLOCK * sizeof *tmp);
-        if (!keys || !tmp) { free(keys); free(tmp); j->failed = 1; return; }
-        uint64_t np2 = (uint64_t)e->nint * e->nint;
-        while (bits < 32 && (1ULL << bits) < np2) bits++;
-    }
-    for (size_t lo = j->lo; lo < j->hi; lo += PASS_BLOCK) {
-        size_t hi = lo + PASS_BLOCK < j->hi ? lo + PASS_BLOCK : j->hi;
-        size_t n = pass_rows_b(e, j->p, lo, hi, keys);
-        if (n) {
-            sort_pair_keys(keys, tmp, n, bits);
-            apply_pair_keys(e, j->p, keys, n, lo);
-        }
-    }
-    free(keys);
-    free(tmp);
 }
 
 /* Folds b into a. b covers later rows than a. */
@@ -480,8 +608,8 @@ static void ss_merge(ss_slot *a, const ss_slot *b)
     }
 }
 
-/* Folds partial b (same groups, later rows) into a. */
-static void partial_merge(const engine *e, partial *a, const partial *b)
+/* Folds partial b (same groups, later rows) into a; -1 when out of memory. */
+static int partial_merge(const engine *e, partial *a, partial *b)
 {
     size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets;
     if (a->hs && b->hs) {
@@ -536,29 +664,20 @@ static void partial_merge(const engine *e, partial *a, const partial *b)
                 a->hp_hi[k] = sum >> 32;
                 a->hp[k].out_flows += b->hp[k].out_flows;
             }
-        if (a->pairs && b->pairs) {
-            size_t n = ni * ni, st = e->pstride;
-            for (size_t k = 0; k < n; k++) {
-                uint64_t *x = a->pairs + k * st;
-                const uint64_t *y = b->pairs + k * st;
-                uint32_t cy = (uint32_t)y[0];
-                if (!cy) continue;
-                uint32_t cx = (uint32_t)x[0];
-                uint64_t c = (uint64_t)cx + cy;
-                if (c > UINT32_MAX) c = UINT32_MAX;
-                uint64_t first = cx ? (x[0] >> 32) : (y[0] >> 32);
-                x[0] = (first << 32) | c;
-                for (uint32_t w = 1; w < st; w++) x[w] |= y[w];
-            }
-        }
+        if (!a->hp && sp_absorb(SP_SUM, &a->hpo, &a->nhpo, &b->hpo, &b->nhpo)) return -1;
+        if ((a->hpi || b->hpi) && sp_absorb(SP_SUM, &a->hpi, &a->nhpi, &b->hpi, &b->nhpi)) return -1;
+        if (sp_absorb(SP_MIN, &a->tri, &a->ntri, &b->tri, &b->ntri)) return -1;
     }
+    return 0;
 }
 
 /* Moves group B's arrays of src into dst (which holds group A's). */
 static void partial_take_b(partial *dst, partial *src)
 {
-    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi; dst->pairs = src->pairs;
-    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->pairs = NULL;
+    dst->hll = src->hll; dst->ss = src->ss; dst->hp = src->hp; dst->hp_hi = src->hp_hi;
+    dst->hpo = src->hpo; dst->nhpo = src->nhpo; dst->tri = src->tri; dst->ntri = src->ntri;
+    dst->hpi = src->hpi; dst->nhpi = src->nhpi;
+    src->hll = NULL; src->ss = NULL; src->hp = NULL; src->hp_hi = NULL; src->hpo = NULL; src->tri = NULL; src->hpi = NULL;
 }
 
 /* ---- running it --------------------------------------------------------- */
@@ -605,6 +724,7 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
         jobs[k].e = e;
         jobs[k].p = &parts[k];
         jobs[k].groups = groups;
+        jobs[k].sparse_in = !z->with_hp_in;
         jobs[k].lo = e->t->n * (size_t)idx / (size_t)of;
         jobs[k].hi = e->t->n * (size_t)(idx + 1) / (size_t)of;
     }
@@ -623,8 +743,14 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
         return -1;
     }
     if (njobs > 1) {
-        for (int k = 1; k < na; k++) { partial_merge(e, &parts[0], &parts[k]); partial_free(&parts[k]); }
-        for (int k = na + 1; k < njobs; k++) { partial_merge(e, &parts[na], &parts[k]); partial_free(&parts[k]); }
+        for (int k = 1; k < na; k++) failed |= partial_merge(e, &parts[0], &parts[k]);
+        for (int k = na + 1; k < njobs; k++) failed |= partial_merge(e, &parts[na], &parts[k]);
+        for (int k = 1; k < njobs; k++) if (k != na) partial_free(&parts[k]);
+        if (failed) {
+            partial_free(&parts[0]); partial_free(&parts[na]);
+            free(parts); free(jobs);
+            return -1;
+        }
         partial_take_b(&parts[0], &parts[na]);
         partial_free(&parts[na]);
     }
@@ -632,4 +758,140 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
     free(parts);
     free(jobs);
     return 0;
+}
+
+/* ---- the sparse lists -------------------------------------------------------- */
+
+/* The dense outbound table as a sorted run of (host * sp_out.n + index). */
+static int dense_hp_run(const engine *e, partial *f)
+{
+    size_t nop = e->sp_out.n, cells = (size_t)e->nint * nop, n = 0;
+    for (size_t c = 0; c < cells; c++) n += f->hp[c].out_flows != 0;
+    f->hpo = malloc((n + 1) * sizeof *f->hpo);
+    if (!f->hpo) return -1;
+    for (size_t c = 0; c < cells; c++)
+        if (f->hp[c].out_flows) f->hpo[f->nhpo++] = (sp_rec){ c, hp_out_bytes(f, c), f->hp[c].out_flows, 0 };
+    zfree(f->hp); zfree(f->hp_hi);
+    f->hp = NULL; f->hp_hi = NULL;
+    return 0;
+}
+
+/* The dense inbound table as a sorted run of (host * sp_in.n + index). */
+static int dense_hp_in_run(const engine *e, partial *f)
+{
+    size_t cells = (size_t)e->nint * e->sp_in.n, n = 0;
+    for (size_t c = 0; c < cells; c++) n += f->hp_in[c] != 0;
+    f->hpi = malloc((n + 1) * sizeof *f->hpi);
+    if (!f->hpi) return -1;
+    for (size_t c = 0; c < cells; c++)
+        if (f->hp_in[c]) f->hpi[f->nhpi++] = (sp_rec){ c, 0, f->hp_in[c], 0 };
+    zfree(f->hp_in);
+    f->hp_in = NULL;
+    return 0;
+}
+
+/* The (host, port) list: the outbound and inbound runs, both sorted by
+ * (host, port id) once decoded, merged into one entry per pair. */
+static int hp_lists(engine *e)
+{
+    partial *f = &e->f;
+    if ((f->hp && dense_hp_run(e, f)) || (f->hp_in && dense_hp_in_run(e, f))) return -1;
+    const uint64_t nop = e->sp_out.n ? e->sp_out.n : 1, nin = e->sp_in.n ? e->sp_in.n : 1;
+    e->hp_off = calloc((size_t)e->nint + 2, sizeof *e->hp_off);
+    e->hp_pid = malloc((f->nhpo + f->nhpi + 1) * sizeof *e->hp_pid);
+    e->hp = malloc((f->nhpo + f->nhpi + 1) * sizeof *e->hp);
+    if (!e->hp_off || !e->hp_pid || !e->hp) return -1;
+    size_t i = 0, j = 0, n = 0;
+    while (i < f->nhpo || j < f->nhpi) {
+        uint64_t ao = UINT64_MAX, ai = UINT64_MAX, po = 0, pi = 0;
+        if (i < f->nhpo) { ao = f->hpo[i].key / nop; po = e->sp_out.pid[f->hpo[i].key % nop]; }
+        if (j < f->nhpi) { ai = f->hpi[j].key / nin; pi = e->sp_in.pid[f->hpi[j].key % nin]; }
+        int take_o = ao < ai || (ao == ai && po <= pi), take_i = ai < ao || (ao == ai && pi <= po);
+        hp_rec r = { 0, 0, 0 };
+        if (take_o) { r.out_bytes = f->hpo[i].v; r.out_flows = f->hpo[i].n; i++; }
+        if (take_i) { r.in_flows = f->hpi[j].n; j++; }
+        e->hp_pid[n] = (uint16_t)(take_o ? po : pi);
+        e->hp[n++] = r;
+        e->hp_off[(take_o ? ao : ai) + 1]++;
+    }
+    for (uint32_t a = 0; a < e->nint; a++) e->hp_off[a + 1] += e->hp_off[a];
+    e->nhp = n;
+    /* the same pair both ways made one entry of two places: give back the rest */
+    uint16_t *pid = realloc(e->hp_pid, (n + 1) * sizeof *pid);
+    hp_rec *rec = realloc(e->hp, (n + 1) * sizeof *rec);
+    if (pid) e->hp_pid = pid;
+    if (rec) e->hp = rec;
+    free(f->hpo); free(f->hpi);
+    f->hpo = f->hpi = NULL; f->nhpo = f->nhpi = 0;
+    return 0;
+}
+
+/* The triples by source from the pass's run (sorted by source, destination,
+ * port: the key's order), then by destination with one stable counting
+ * sort, so each destination's entries come by (source, port). The run is
+ * freed before the destination index is made: the two never coexist. */
+static int tri_lists(engine *e)
+{
+    partial *f = &e->f;
+    const uint64_t ni = e->nint, nsp = e->sp_int.n ? e->sp_int.n : 1, n = f->ntri;
+    if (n >= UINT32_MAX) return -1;
+    e->ntri = n;
+    e->tri_off = calloc(ni + 2, sizeof *e->tri_off);
+    e->tri_in_off = calloc(ni + 2, sizeof *e->tri_in_off);
+    e->tri = malloc((n + 1) * sizeof *e->tri);
+    e->tri_port = malloc((n + 1) * sizeof *e->tri_port);
+    if (!e->tri_off || !e->tri_in_off || !e->tri || !e->tri_port) return -1;
+    for (uint64_t k = 0; k < n; k++) {
+        const sp_rec *r = &f->tri[k];
+        uint64_t pair = r->key / nsp;
+        e->tri[k] = (tri_rec){ (int64_t)r->v, (uint32_t)(pair % ni), r->n };
+        e->tri_port[k] = (uint16_t)(r->key % nsp);
+        e->tri_off[pair / ni + 1]++;
+        e->tri_in_off[e->tri[k].dst + 1]++;
+    }
+    free(f->tri);
+    f->tri = NULL; f->ntri = 0;
+    for (uint64_t a = 0; a < ni; a++) { e->tri_off[a + 1] += e->tri_off[a]; e->tri_in_off[a + 1] += e->tri_in_off[a]; }
+    e->tri_in_src = malloc((n + 1) * sizeof *e->tri_in_src);
+    e->tri_in_port = malloc((n + 1) * sizeof *e->tri_in_port);
+    uint64_t *pos = malloc((ni + 1) * sizeof *pos);
+    if (!e->tri_in_src || !e->tri_in_port || !pos) { free(pos); return -1; }
+    memcpy(pos, e->tri_in_off, (ni + 1) * sizeof *pos);
+    for (uint32_t a = 0; a < ni; a++)
+        for (uint64_t k = e->tri_off[a]; k < e->tri_off[a + 1]; k++) {
+            uint64_t d = pos[e->tri[k].dst]++;
+            e->tri_in_src[d] = a;
+            e->tri_in_port[d] = e->tri_port[k];
+        }
+    free(pos);
+    return 0;
+}
+
+typedef struct lists_job {
+    engine *e;
+    int which;   /* 0: triples, 1: (host, port) */
+    int rc;
+} lists_job;
+
+static void *lists_thread(void *arg)
+{
+    lists_job *j = arg;
+    j->rc = j->which ? hp_lists(j->e) : tri_lists(j->e);
+    return NULL;
+}
+
+/* The two kinds of lists touch disjoint fields: one thread each. */
+int engine_sparse_lists(engine *e, int nth)
+{
+    lists_job jobs[2] = { { e, 0, 0 }, { e, 1, 0 } };
+    run_threads(nth >= 2 ? 2 : 1, lists_thread, jobs, sizeof jobs[0]);
+    if (nth < 2) lists_thread(&jobs[1]);
+    return jobs[0].rc || jobs[1].rc ? -1 : 0;
+}
+
+size_t engine_sparse_bytes(const engine *e)
+{
+    size_t per_tri = sizeof(tri_rec) + sizeof *e->tri_port + sizeof *e->tri_in_src + sizeof *e->tri_in_port;
+    return (size_t)e->ntri * per_tri + ((size_t)e->nint + 1) * 3 * 8
+           + (size_t)e->nhp * (sizeof(hp_rec) + sizeof *e->hp_pid);
 }

@@ -12,7 +12,7 @@
  *
  * Nothing in the file is trusted: every length must be what the counts say,
  * every checksum must match, and every value the detectors use as an index
- * (host ids, port ids, offsets, rows, bits past a bitset's space) is checked
+ * (host ids, port ids, offsets, times, bits past a bitset's space) is checked
  * against its bounds before the engine is handed out. Work hours are not
  * saved: they are the only facts the options change, and they are remade
  * from the saved hourly profile with the options of this run. */
@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,19 +33,21 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 3u
+#define FACTS_VERSION 4u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network */
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
     S_PORT_LIST, S_SP_INT, S_SP_OUT, S_SP_IN, S_HOURS, S_TL_ALL, S_PS, S_HS, S_EXT_DST1, S_IN_PORTS,
-    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_HP, S_HP_HI, S_HP_IN, S_PAIRS, S_IN_OFF, S_IN_PID,
+    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_TRI_OFF, S_TRI, S_TRI_PORT, S_TRI_IN_OFF, S_TRI_IN_SRC,
+    S_TRI_IN_PORT, S_HP_OFF, S_HP_PID, S_HP, S_IN_OFF, S_IN_PID,
     S_PORT_EXT, S_PORT_INT, S_INT_OUT, S_INT_IN, S_EDGE_OFF, S_EDGES, S_NODE_OFF, S_NODES, S_CLIQUE,
     S_SERIES, S_BEACON_TS, S_BGROUPS, S_COUNT
 };
 
 /* Aggregates the build may leave out (budgets), hence may be absent. */
-#define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_HP | 1ull << S_HP_HI \
-                           | 1ull << S_HP_IN | 1ull << S_PAIRS | 1ull << S_IN_OFF | 1ull << S_IN_PID)
+#define SECTIONS_OPTIONAL (1ull << S_IN_PORTS | 1ull << S_TL_SENT | 1ull << S_TL_RECV | 1ull << S_IN_OFF | 1ull << S_IN_PID)
+/* Sections of 16-bit values: their length need not be a multiple of 4. */
+#define SECTIONS_U16 (1ull << S_PORT_LIST | 1ull << S_TRI_PORT | 1ull << S_TRI_IN_PORT | 1ull << S_HP_PID)
 
 /* A kept beacon series and group as stored: no padding, fixed widths. */
 typedef struct series_disk {
@@ -85,6 +86,7 @@ typedef struct facts_header {
     uint64_t nseries, nbeacon_ts, beacon_candidates_flows, bytes_facts;
     uint64_t nbgroups, beacon_groups_tested, beacon_callees_skipped;
     double beacon_best_score;
+    uint64_t ntri, nhp;              /* internal triples, (host, port) entries */
     facts_section sec[S_COUNT];
     uint64_t header_sum;             /* over every byte before it */
 } facts_header;
@@ -121,7 +123,7 @@ static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
 static uint64_t layout_signature(void)
 {
     uint64_t s = FACTS_VERSION;
-    const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(host_port_stat),
+    const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(tri_rec), sizeof(hp_rec),
                            sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(group_disk), sizeof(size_t),
                            HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
@@ -156,10 +158,15 @@ static void sections_of(const engine *e, const series_disk *sd, const group_disk
     SET(S_TL_RECV, e->tl_recv, ni * nb);
     SET(S_HLL, f->hll, ni * 2 * HLL_M);
     SET(S_SS, f->ss, ni * 2 * SS_K);
-    SET(S_HP, f->hp, ni * e->sp_out.n);
-    SET(S_HP_HI, f->hp_hi, ni * e->sp_out.n);
-    SET(S_HP_IN, f->hp_in, ni * e->sp_in.n);
-    SET(S_PAIRS, f->pairs, ni * ni * e->pstride);
+    SET(S_TRI_OFF, e->tri_off, ni + 1);
+    SET(S_TRI, e->tri, e->ntri);
+    SET(S_TRI_PORT, e->tri_port, e->ntri);
+    SET(S_TRI_IN_OFF, e->tri_in_off, ni + 1);
+    SET(S_TRI_IN_SRC, e->tri_in_src, e->ntri);
+    SET(S_TRI_IN_PORT, e->tri_in_port, e->ntri);
+    SET(S_HP_OFF, e->hp_off, ni + 1);
+    SET(S_HP_PID, e->hp_pid, e->nhp);
+    SET(S_HP, e->hp, e->nhp);
     SET(S_IN_OFF, e->in_off, nh + 1);
     SET(S_IN_PID, e->in_pid, e->in_off ? e->in_off[nh] : 0);
     SET(S_PORT_EXT, e->port_ext_sources, np);
@@ -237,6 +244,7 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
     h->beacon_callees_skipped = e->beacon_callees_skipped;
     h->beacon_best_score = e->beacon_best_score;
     h->bytes_facts = e->bytes_facts;
+    h->ntri = e->ntri; h->nhp = e->nhp;
     uint64_t off = (sizeof *h + 7) / 8 * 8;
     for (int s = 0; s < S_COUNT; s++) {
         if (r[s].p) h->present |= 1ull << s;
@@ -296,34 +304,80 @@ static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *
     return 0;
 }
 
-/* Every present section's checksum (the header check bounded them). */
-static int sums_ok(const unsigned char *base, const facts_header *h)
+/* The facts file is read with pread, section by section straight into
+ * the engine's arrays, never mapped: a mapping of a file that another
+ * process truncates (a rebuild, a cleaner, a full disk) raises SIGBUS on
+ * the first touch past the new end, which no check made beforehand can
+ * prevent; pread returns short instead, and the file is then refused as
+ * truncated like any other. Each section's checksum is verified on the
+ * bytes read, before the engine is handed out. */
+typedef struct facts_reader {
+    int fd;
+    const facts_header *h;
+    int short_read;   /* a section could not be read whole */
+    int bad_sum;      /* a section's checksum did not match */
+} facts_reader;
+
+/* n bytes at off, or -1 (an error, or the file ends first). */
+static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 {
-    for (int s = 0; s < S_COUNT; s++)
-        if ((h->present >> s & 1) && sum_bytes(base + h->sec[s].off, (size_t)h->sec[s].len, (uint64_t)s) != h->sec[s].sum)
-            return 0;
-    return 1;
+    unsigned char *p = buf;
+    while (n) {
+        size_t chunk = n > (1u << 30) ? (1u << 30) : n;
+        ssize_t r = pread(fd, p, chunk, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r; n -= (size_t)r; off += (uint64_t)r;
+    }
+    return 0;
 }
 
-static void *copy_z(const unsigned char *base, const facts_section *s, size_t n, size_t size)
+/* Section s read into dst (its length, bounded by the header check), its
+ * checksum verified; failures are marked in ff. */
+static void sec_read(facts_reader *ff, int s, void *dst)
+{
+    const facts_section *sec = &ff->h->sec[s];
+    if (!sec->len) { ff->bad_sum |= sum_bytes(dst, 0, (uint64_t)s) != sec->sum; return; }
+    if (pread_all(ff->fd, dst, (size_t)sec->len, sec->off)) { ff->short_read = 1; return; }
+    if (sum_bytes(dst, (size_t)sec->len, (uint64_t)s) != sec->sum) ff->bad_sum = 1;
+}
+
+/* Every present section's checksum, reading one section at a time. */
+static int sums_ok(int fd, const facts_header *h)
+{
+    facts_reader ff = { fd, h, 0, 0 };
+    uint64_t most = 0;
+    for (int s = 0; s < S_COUNT; s++) if ((h->present >> s & 1) && h->sec[s].len > most) most = h->sec[s].len;
+    unsigned char *buf = malloc((size_t)most + 8);
+    if (!buf) return 0;
+    for (int s = 0; s < S_COUNT && !ff.short_read && !ff.bad_sum; s++)
+        if (h->present >> s & 1) sec_read(&ff, s, buf);
+    free(buf);
+    return !ff.short_read && !ff.bad_sum;
+}
+
+/* Section s into a fresh zeroed block of n + 1 elements of size bytes
+ * (zalloc, for partial's arrays); NULL when out of memory. */
+static void *copy_z(facts_reader *ff, int s, size_t n, size_t size)
 {
     void *p = zalloc(n + 1, size);
-    if (p && s->len) memcpy(p, base + s->off, (size_t)s->len);
+    if (p) sec_read(ff, s, p);
     return p;
 }
 
-static void *copy_m(const unsigned char *base, const facts_section *s, size_t n, size_t size)
+/* The same through calloc, for the engine's own arrays. */
+static void *copy_m(facts_reader *ff, int s, size_t n, size_t size)
 {
     void *p = calloc(n + 1, size);
-    if (p && s->len) memcpy(p, base + s->off, (size_t)s->len);
+    if (p) sec_read(ff, s, p);
     return p;
 }
 
-static int space_restore(port_space *sp, const engine *e, const unsigned char *base, const facts_section *s, uint32_t n)
+static int space_restore(port_space *sp, const engine *e, facts_reader *ff, int s, uint32_t n)
 {
     sp->n = n;
     sp->words = n ? (n + 63) / 64 : 1;
-    sp->pid = copy_m(base, s, n, 4);
+    sp->pid = copy_m(ff, s, n, 4);
     sp->of = malloc((e->nports + 1) * sizeof *sp->of);
     if (!sp->pid || !sp->of) return -1;
     for (uint32_t k = 0; k < e->nports; k++) sp->of[k] = -1;
@@ -355,8 +409,61 @@ static int offsets_ok(const size_t *off, size_t n, size_t total)
     return 1;
 }
 
+/* CSR offsets off[0..n]: from 0 to total, never down. */
+static int offsets64_ok(const uint64_t *off, size_t n, uint64_t total)
+{
+    if (off[0] != 0 || off[n] != total) return 0;
+    for (size_t k = 0; k < n; k++) if (off[k + 1] < off[k]) return 0;
+    return 1;
+}
+
+/* The internal triples: by source, distinct and sorted by (destination,
+ * port), every index in its space, every first time within the table's;
+ * by destination, exactly their transpose. 0 when all holds. */
+static int triples_check(const engine *e)
+{
+    uint64_t ni = e->nint, nsp = e->sp_int.n;
+    const flow_table *t = e->t;
+    if (!offsets64_ok(e->tri_off, ni, e->ntri) || !offsets64_ok(e->tri_in_off, ni, e->ntri)) return -1;
+    for (uint32_t a = 0; a < ni; a++)
+        for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a); k++) {
+            const tri_rec *r = &e->tri[k];
+            if (r->dst >= ni || e->tri_port[k] >= nsp || r->flows == 0) return -1;
+            if (t->n == 0 || r->first_ms < t->ts_min || r->first_ms > t->ts_max) return -1;
+            if (k > tri_src_begin(e, a) && ((uint64_t)r->dst << 16 | e->tri_port[k])
+                                              <= ((uint64_t)e->tri[k - 1].dst << 16 | e->tri_port[k - 1])) return -1;
+        }
+    uint64_t *pos = malloc((ni + 1) * sizeof *pos);
+    if (!pos) return -1;
+    memcpy(pos, e->tri_in_off, (ni + 1) * sizeof *pos);
+    int bad = 0;
+    for (uint32_t a = 0; a < ni && !bad; a++)
+        for (uint64_t k = tri_src_begin(e, a); k < tri_src_end(e, a) && !bad; k++) {
+            uint32_t b = e->tri[k].dst;
+            uint64_t d = pos[b]++;
+            bad = d >= e->tri_in_off[b + 1] || e->tri_in_src[d] != a || e->tri_in_port[d] != e->tri_port[k];
+        }
+    free(pos);
+    return bad ? -1 : 0;
+}
+
+/* The (host, port) entries: ports ascending per host, each in the space of
+ * its direction. 0 when all holds. */
+static int host_ports_check(const engine *e)
+{
+    if (!offsets64_ok(e->hp_off, e->nint, e->nhp)) return -1;
+    for (uint32_t a = 0; a < e->nint; a++)
+        for (uint64_t k = hp_begin(e, a); k < hp_end(e, a); k++) {
+            uint32_t pid = e->hp_pid[k];
+            if (pid >= e->nports || (k > hp_begin(e, a) && pid <= e->hp_pid[k - 1])) return -1;
+            if ((e->hp[k].out_flows && e->sp_out.of[pid] < 0) || (e->hp[k].in_flows && e->sp_in.of[pid] < 0)) return -1;
+            if (!e->hp[k].out_flows && !e->hp[k].in_flows) return -1;
+        }
+    return 0;
+}
+
 /* Every value used as an index, checked. 0 when all is in bounds. */
-static int values_check(const engine *e, uint64_t rows)
+static int values_check(const engine *e)
 {
     const partial *f = &e->f;
     size_t nh = e->nhosts, ni = e->nint, np = e->nports;
@@ -368,14 +475,7 @@ static int values_check(const engine *e, uint64_t rows)
     for (size_t k = 0; k < ni * 2 * SS_K; k++)
         if (f->ss[k].host != HOST_NONE && f->ss[k].host >= nh) return -1;
     if (f->in_ports && !bits_in_space(f->in_ports, nh, e->sp_in.words, e->sp_in.n)) return -1;
-    if (f->pairs) {
-        for (size_t k = 0; k < ni * ni; k++) {
-            const uint64_t *pe = f->pairs + k * e->pstride;
-            if ((uint32_t)pe[0] && (pe[0] >> 32) >= rows) return -1;
-        }
-        for (size_t k = 0; k < ni * ni; k++)
-            if (!bits_in_space(f->pairs + k * e->pstride + 1, 1, e->sp_int.words, e->sp_int.n)) return -1;
-    }
+    if (triples_check(e) || host_ports_check(e)) return -1;
     if (e->in_off) {
         if (e->in_off[0] != 0) return -1;
         for (size_t h = 0; h < nh; h++) if (e->in_off[h + 1] < e->in_off[h]) return -1;
@@ -436,8 +536,9 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     }
     struct stat st;
     facts_header h;
-    void *map = MAP_FAILED;
     engine *e = NULL;
+    series_disk *sd = NULL;
+    group_disk *gdisk = NULL;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { reject(why, whylen, "is not a regular file"); goto fail; }
     uint64_t size = (uint64_t)st.st_size;
     if (header_check(fd, size, table_id, &h, why, whylen)) goto fail;
@@ -464,24 +565,22 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         goto fail;
     }
     uint64_t nh = h.nhosts, ni = h.nint, np = h.nports, nb = h.nbuckets;
-    uint64_t w_int = h.sp_n[0] ? (h.sp_n[0] + 63) / 64 : 1, w_in = h.sp_n[2] ? (h.sp_n[2] + 63) / 64 : 1;
-    uint64_t pstride = 1 + w_int;
+    uint64_t w_in = h.sp_n[2] ? (h.sp_n[2] + 63) / 64 : 1;
     /* bound the products before they are formed: no section exceeds the file */
-    if (ni > size || nb > size || ni * nb > size || ni * ni > size / pstride || nh * w_in > size) {
+    if (ni > size || nb > size || ni * nb > size || nh * w_in > size || h.ntri > size || h.nhp > size) {
         reject(why, whylen, "does not match the table (counts)");
         goto fail;
     }
-    map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) { snprintf(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto fail; }
-    const unsigned char *base = map;
+    facts_reader ffile = { fd, &h, 0, 0 }, *ff = &ffile;
     const uint64_t expect[S_COUNT] = {
         [S_PORT_LIST] = np * 2, [S_SP_INT] = h.sp_n[0] * 4ull, [S_SP_OUT] = h.sp_n[1] * 4ull,
         [S_SP_IN] = h.sp_n[2] * 4ull, [S_HOURS] = 48 * 8, [S_TL_ALL] = nb * 4, [S_PS] = np * sizeof(port_stat),
         [S_HS] = nh * sizeof(host_stat), [S_EXT_DST1] = nh * 4, [S_IN_PORTS] = nh * w_in * 8,
         [S_BM] = nh * sizeof(bm_vote), [S_IH] = ni * 24 * sizeof(hour_cell), [S_TL_SENT] = ni * nb * 4,
         [S_TL_RECV] = ni * nb * 4, [S_HLL] = ni * 2 * HLL_M, [S_SS] = ni * 2 * SS_K * sizeof(ss_slot),
-        [S_HP] = ni * h.sp_n[1] * sizeof(host_port_stat), [S_HP_HI] = ni * h.sp_n[1] * 8ull,
-        [S_HP_IN] = ni * h.sp_n[2] * 4ull, [S_PAIRS] = ni * ni * pstride * 8, [S_IN_OFF] = (nh + 1) * 4,
+        [S_TRI_OFF] = (ni + 1) * 8, [S_TRI] = h.ntri * sizeof(tri_rec), [S_TRI_PORT] = h.ntri * 2,
+        [S_TRI_IN_OFF] = (ni + 1) * 8, [S_TRI_IN_SRC] = h.ntri * 4, [S_TRI_IN_PORT] = h.ntri * 2,
+        [S_HP_OFF] = (ni + 1) * 8, [S_HP_PID] = h.nhp * 2, [S_HP] = h.nhp * sizeof(hp_rec), [S_IN_OFF] = (nh + 1) * 4,
         [S_IN_PID] = h.sec[S_IN_PID].len, [S_PORT_EXT] = np * 4, [S_PORT_INT] = np * 4, [S_INT_OUT] = ni * 4,
         [S_INT_IN] = ni * 4, [S_EDGE_OFF] = (np + 1) * sizeof(size_t), [S_EDGES] = h.sec[S_EDGES].len,
         [S_NODE_OFF] = (np + 1) * sizeof(size_t), [S_NODES] = h.sec[S_NODES].len, [S_CLIQUE] = np * 4,
@@ -490,18 +589,17 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     };
     const uint64_t optional = SECTIONS_OPTIONAL;
     if ((h.present | optional) != (1ull << S_COUNT) - 1 || !(h.present >> S_TL_SENT & 1) != !(h.present >> S_TL_RECV & 1)
-        || !(h.present >> S_HP & 1) != !(h.present >> S_HP_HI & 1) || !(h.present >> S_IN_OFF & 1) != !(h.present >> S_IN_PID & 1)) {
+        || !(h.present >> S_IN_OFF & 1) != !(h.present >> S_IN_PID & 1)) {
         reject(why, whylen, "is corrupted (sections)");
         goto fail;
     }
     for (int s = 0; s < S_COUNT; s++) {
         uint64_t want = h.present >> s & 1 ? expect[s] : 0;
-        if (h.sec[s].len != want || (s != S_PORT_LIST && s != S_HLL && h.sec[s].len % 4)) {
+        if (h.sec[s].len != want || (!(SECTIONS_U16 >> s & 1) && s != S_HLL && h.sec[s].len % 4)) {
             reject(why, whylen, "is corrupted (section lengths)");
             goto fail;
         }
     }
-    if (!sums_ok(base, &h)) { reject(why, whylen, "is corrupted (checksum)"); goto fail; }
 
     e = calloc(1, sizeof *e);
     if (!e) { reject(why, whylen, "cannot be read (out of memory)"); goto fail; }
@@ -518,60 +616,65 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     e->net_inferred = want_inferred;
     if (engine_index_internal(e)) goto oom;
     /* ports */
-    e->port_list = copy_m(base, &h.sec[S_PORT_LIST], np, 2);
+    e->port_list = copy_m(ff, S_PORT_LIST, np, 2);
     if (!e->port_list) goto oom;
     for (int k = 0; k < 65536; k++) e->port_id[k] = -1;
     for (uint32_t k = 0; k < np; k++) {
         if (k && e->port_list[k] <= e->port_list[k - 1]) bad = 1;
         e->port_id[e->port_list[k]] = (int32_t)k;
     }
-    int r1 = space_restore(&e->sp_int, e, base, &h.sec[S_SP_INT], h.sp_n[0]);
-    int r2 = space_restore(&e->sp_out, e, base, &h.sec[S_SP_OUT], h.sp_n[1]);
-    int r3 = space_restore(&e->sp_in, e, base, &h.sec[S_SP_IN], h.sp_n[2]);
+    int r1 = space_restore(&e->sp_int, e, ff, S_SP_INT, h.sp_n[0]);
+    int r2 = space_restore(&e->sp_out, e, ff, S_SP_OUT, h.sp_n[1]);
+    int r3 = space_restore(&e->sp_in, e, ff, S_SP_IN, h.sp_n[2]);
     if (r1 < 0 || r2 < 0 || r3 < 0) goto oom;
     bad |= r1 | r2 | r3;
-    e->pstride = (uint32_t)pstride;
     /* the aggregates: partial's through zalloc (partial_free), the rest malloc */
     partial *f = &e->f;
-    memcpy(f->hour_flows, base + h.sec[S_HOURS].off, 24 * 8);
-    memcpy(f->hour_bytes, base + h.sec[S_HOURS].off + 24 * 8, 24 * 8);
+    sec_read(ff, S_HOURS, f->hour_flows);   /* hour_flows then hour_bytes */
 #define PRESENT(s) (h.present >> (s) & 1)
-    f->tl_all = copy_z(base, &h.sec[S_TL_ALL], nb, 4);
-    f->ps = copy_z(base, &h.sec[S_PS], np, sizeof *f->ps);
-    f->hs = copy_z(base, &h.sec[S_HS], nh, sizeof *f->hs);
-    f->ext_dst1 = copy_z(base, &h.sec[S_EXT_DST1], nh, 4);
-    f->bm = copy_z(base, &h.sec[S_BM], nh, sizeof *f->bm);
-    f->ih = copy_z(base, &h.sec[S_IH], ni * 24, sizeof *f->ih);
-    f->hll = copy_z(base, &h.sec[S_HLL], ni * 2 * HLL_M, 1);
-    f->ss = copy_z(base, &h.sec[S_SS], ni * 2 * SS_K, sizeof *f->ss);
+    f->tl_all = copy_z(ff, S_TL_ALL, nb, 4);
+    f->ps = copy_z(ff, S_PS, np, sizeof *f->ps);
+    f->hs = copy_z(ff, S_HS, nh, sizeof *f->hs);
+    f->ext_dst1 = copy_z(ff, S_EXT_DST1, nh, 4);
+    f->bm = copy_z(ff, S_BM, nh, sizeof *f->bm);
+    f->ih = copy_z(ff, S_IH, ni * 24, sizeof *f->ih);
+    f->hll = copy_z(ff, S_HLL, ni * 2 * HLL_M, 1);
+    f->ss = copy_z(ff, S_SS, ni * 2 * SS_K, sizeof *f->ss);
     if (!f->tl_all || !f->ps || !f->hs || !f->ext_dst1 || !f->bm || !f->ih || !f->hll || !f->ss) goto oom;
-    if (PRESENT(S_IN_PORTS) && !(f->in_ports = copy_z(base, &h.sec[S_IN_PORTS], nh * w_in, 8))) goto oom;
-    if (PRESENT(S_HP) && (!(f->hp = copy_z(base, &h.sec[S_HP], ni * h.sp_n[1], sizeof *f->hp))
-                          || !(f->hp_hi = copy_z(base, &h.sec[S_HP_HI], ni * h.sp_n[1], 8)))) goto oom;
-    if (PRESENT(S_HP_IN) && !(f->hp_in = copy_z(base, &h.sec[S_HP_IN], ni * h.sp_n[2], 4))) goto oom;
-    if (PRESENT(S_PAIRS) && !(f->pairs = copy_z(base, &h.sec[S_PAIRS], ni * ni * pstride, 8))) goto oom;
-    if (PRESENT(S_TL_SENT) && (!(e->tl_sent = copy_m(base, &h.sec[S_TL_SENT], ni * nb, 4))
-                               || !(e->tl_recv = copy_m(base, &h.sec[S_TL_RECV], ni * nb, 4)))) goto oom;
+    if (PRESENT(S_IN_PORTS) && !(f->in_ports = copy_z(ff, S_IN_PORTS, nh * w_in, 8))) goto oom;
+    e->ntri = h.ntri; e->nhp = h.nhp;
+    e->tri_off = copy_m(ff, S_TRI_OFF, ni + 1, 8);
+    e->tri = copy_m(ff, S_TRI, h.ntri, sizeof *e->tri);
+    e->tri_port = copy_m(ff, S_TRI_PORT, h.ntri, 2);
+    e->tri_in_off = copy_m(ff, S_TRI_IN_OFF, ni + 1, 8);
+    e->tri_in_src = copy_m(ff, S_TRI_IN_SRC, h.ntri, 4);
+    e->tri_in_port = copy_m(ff, S_TRI_IN_PORT, h.ntri, 2);
+    e->hp_off = copy_m(ff, S_HP_OFF, ni + 1, 8);
+    e->hp_pid = copy_m(ff, S_HP_PID, h.nhp, 2);
+    e->hp = copy_m(ff, S_HP, h.nhp, sizeof *e->hp);
+    if (!e->tri_off || !e->tri || !e->tri_port || !e->tri_in_off || !e->tri_in_src || !e->tri_in_port
+        || !e->hp_off || !e->hp_pid || !e->hp) goto oom;
+    if (PRESENT(S_TL_SENT) && (!(e->tl_sent = copy_m(ff, S_TL_SENT, ni * nb, 4))
+                               || !(e->tl_recv = copy_m(ff, S_TL_RECV, ni * nb, 4)))) goto oom;
     if (PRESENT(S_IN_OFF)) {
-        e->in_off = calloc(nh + 2, sizeof *e->in_off);
-        e->in_pid = copy_m(base, &h.sec[S_IN_PID], h.sec[S_IN_PID].len / 4, 4);
+        e->in_off = copy_m(ff, S_IN_OFF, nh + 1, sizeof *e->in_off);
+        e->in_pid = copy_m(ff, S_IN_PID, h.sec[S_IN_PID].len / 4, 4);
         if (!e->in_off || !e->in_pid) goto oom;
-        memcpy(e->in_off, base + h.sec[S_IN_OFF].off, (size_t)h.sec[S_IN_OFF].len);
         if (e->in_off[nh] != h.sec[S_IN_PID].len / 4) bad = 1;
     }
 #undef PRESENT
-    e->port_ext_sources = copy_m(base, &h.sec[S_PORT_EXT], np, 4);
-    e->port_int_senders = copy_m(base, &h.sec[S_PORT_INT], np, 4);
-    e->int_out_peers = copy_m(base, &h.sec[S_INT_OUT], ni, 4);
-    e->int_in_peers = copy_m(base, &h.sec[S_INT_IN], ni, 4);
-    e->edge_off = copy_m(base, &h.sec[S_EDGE_OFF], np + 1, sizeof(size_t));
-    e->edges = copy_m(base, &h.sec[S_EDGES], h.sec[S_EDGES].len / 4, 4);
-    e->node_off = copy_m(base, &h.sec[S_NODE_OFF], np + 1, sizeof(size_t));
-    e->nodes = copy_m(base, &h.sec[S_NODES], h.sec[S_NODES].len / 4, 4);
-    e->clique_bound = copy_m(base, &h.sec[S_CLIQUE], np, 4);
+    e->port_ext_sources = copy_m(ff, S_PORT_EXT, np, 4);
+    e->port_int_senders = copy_m(ff, S_PORT_INT, np, 4);
+    e->int_out_peers = copy_m(ff, S_INT_OUT, ni, 4);
+    e->int_in_peers = copy_m(ff, S_INT_IN, ni, 4);
+    e->edge_off = copy_m(ff, S_EDGE_OFF, np + 1, sizeof(size_t));
+    e->edges = copy_m(ff, S_EDGES, h.sec[S_EDGES].len / 4, 4);
+    e->node_off = copy_m(ff, S_NODE_OFF, np + 1, sizeof(size_t));
+    e->nodes = copy_m(ff, S_NODES, h.sec[S_NODES].len / 4, 4);
+    e->clique_bound = copy_m(ff, S_CLIQUE, np, 4);
     e->series = calloc(h.nseries + 1, sizeof *e->series);
     e->bgroups = calloc(h.nbgroups + 1, sizeof *e->bgroups);
-    e->beacon_ts = copy_m(base, &h.sec[S_BEACON_TS], h.nbeacon_ts, 8);
+    e->beacon_ts = copy_m(ff, S_BEACON_TS, h.nbeacon_ts, 8);
     e->port_z = malloc((np + 1) * sizeof *e->port_z);
     e->port_z_host = malloc((np + 1) * sizeof *e->port_z_host);
     e->excluded = calloc(nh + 1, 1);
@@ -583,7 +686,10 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     /* the CSR offsets must end where their arrays do */
     if (h.sec[S_EDGES].len % 8 || e->edge_off[np] != h.sec[S_EDGES].len / 8 || e->node_off[np] != h.sec[S_NODES].len / 4)
         bad = 1;
-    const series_disk *sd = (const series_disk *)(base + h.sec[S_SERIES].off);
+    if (!(sd = copy_m(ff, S_SERIES, h.nseries, sizeof *sd))) goto oom;
+    if (!(gdisk = copy_m(ff, S_BGROUPS, h.nbgroups, sizeof *gdisk))) goto oom;
+    if (ff->short_read) { reject(why, whylen, "is truncated"); goto fail; }
+    if (ff->bad_sum) { reject(why, whylen, "is corrupted (checksum)"); goto fail; }
     for (size_t k = 0; k < h.nseries; k++) {
         series_disk d;
         memcpy(&d, sd + k, sizeof d);
@@ -595,7 +701,6 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         e->series[k].events = d.events;
         memcpy(e->series[k].sum, d.sum, sizeof d.sum);
     }
-    const group_disk *gdisk = (const group_disk *)(base + h.sec[S_BGROUPS].off);
     for (size_t k = 0; k < h.nbgroups; k++) {
         group_disk d;
         memcpy(&d, gdisk + k, sizeof d);
@@ -608,12 +713,13 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     e->beacon_best_score = isfinite(h.beacon_best_score) && h.beacon_best_score >= 0 ? h.beacon_best_score : 0;
     e->nseries = (size_t)h.nseries;
     e->nbeacon_ts = (size_t)h.nbeacon_ts;
-    if (bad || values_check(e, h.rows)) {
+    if (bad || values_check(e)) {
         reject(why, whylen, "is corrupted (values out of bounds)");
         goto fail;
     }
     engine_find_work_hours(e);   /* the options' part of the facts: remade, never saved */
-    munmap(map, size);
+    free(sd);
+    free(gdisk);
     close(fd);
     e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
     e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
@@ -622,7 +728,8 @@ oom:
     reject(why, whylen, "cannot be read (out of memory)");
 fail:
     engine_free(e);
-    if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
+    free(sd);
+    free(gdisk);
     close(fd);
     return NULL;
 }
@@ -657,11 +764,7 @@ int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id)
     struct stat st;
     facts_header h;
     int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) && !header_check(fd, (uint64_t)st.st_size, table_id, &h, why, sizeof why);
-    if (ok) {   /* and its sections' checksums: a few ms, against 2 GB of columns */
-        void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        ok = map != MAP_FAILED && sums_ok(map, &h);
-        if (map != MAP_FAILED) munmap(map, (size_t)st.st_size);
-    }
+    if (ok) ok = sums_ok(fd, &h);   /* and its sections' checksums: a few ms, against 2 GB of columns */
     close(fd);
     c->columns_skipped = ok;
     return ok;

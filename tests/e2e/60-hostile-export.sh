@@ -13,6 +13,8 @@ MNT=
 cleanup() { [ -n "$MNT" ] && umount "$MNT" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "60-hostile-export: $*" >&2; exit 1; }
+# lines on stderr besides the reasons why a question has no answer
+warnings() { grep -v '^nettui: question [0-9]* ([a-z0-9-]*) has no answer: ' "$1" | wc -l; }
 cases=0
 
 F="$T/flows.csv"
@@ -83,7 +85,7 @@ grep -q '^nettui: .*standard output' "$T/limited.all" || fail "--json past ulimi
 run_limited 8 --answers --cache-dir "$T/cache" --export "$T/answers.txt" "$F"
 cases=$((cases + 1))
 [ "$rc" = 0 ] || fail "cache past ulimit -f: exit $rc, want 0 ($(cat "$T/err"))"
-[ "$(wc -l < "$T/err")" = 1 ] && grep -q 'cache' "$T/err" || fail "cache past ulimit -f: want one warning, got: $(cat "$T/err")"
+[ "$(warnings "$T/err")" = 1 ] && grep -q 'cache' "$T/err" || fail "cache past ulimit -f: want one warning, got: $(cat "$T/err")"
 cmp -s "$T/answers.txt" "$T/answers.want" || fail "cache past ulimit -f: the answers file is not the answers"
 ls "$T/cache"/*.ntc* >/dev/null 2>&1 && fail "cache past ulimit -f: a cache file is left: $(ls "$T/cache")"
 
@@ -98,7 +100,7 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k tmpfs "$T/mnt" 2>/dev/null;
   "$NETTUI" --answers --cache-dir "$MNT/cache" "$F" >"$T/out" 2>"$T/err"; rc=$?
   cases=$((cases + 1))
   [ "$rc" = 0 ] || fail "cache on a full disk: exit $rc ($(cat "$T/err"))"
-  [ "$(wc -l < "$T/err")" = 1 ] || fail "cache on a full disk: want one warning, got: $(cat "$T/err")"
+  [ "$(warnings "$T/err")" = 1 ] || fail "cache on a full disk: want one warning, got: $(cat "$T/err")"
   cmp -s "$T/out" "$T/answers.want" || fail "cache on a full disk: different answers"
   ls "$MNT/cache"/*.ntc* >/dev/null 2>&1 && fail "cache on a full disk: a cache file is left"
   rm -f "$MNT/fill"
@@ -145,8 +147,8 @@ for kind in dir fifo link file-as-folder; do
   cases=$((cases + 1))
   [ "$rc" = 0 ] || fail "cache path a $kind: exit $rc ($(cat "$T/err"))"
   cmp -s "$T/out" "$T/answers.want" || fail "cache path a $kind: different answers"
-  [ "$(wc -l < "$T/err")" -le 2 ] || fail "cache path a $kind: more than two warnings: $(cat "$T/err")"
-  grep -v '^nettui: .*cache' "$T/err" && fail "cache path a $kind: a line that is no cache warning"
+  [ "$(warnings "$T/err")" -le 2 ] || fail "cache path a $kind: more than two warnings: $(cat "$T/err")"
+  grep -v '^nettui: .*cache' "$T/err" | grep -v '^nettui: question [0-9]* ([a-z0-9-]*) has no answer: ' && fail "cache path a $kind: a line that is no cache warning"
   [ "$(cat "$T/outside.txt")" = "KEEP ME" ] || fail "cache path a $kind: the file a link named was changed"
 done
 
