@@ -84,13 +84,6 @@ typedef struct ss_slot {
     uint32_t count;
 } ss_slot;
 
-/* Boyer-Moore majority vote over (bytes << 16 | port) of the flows an
- * external host received from internal hosts: a beacon callee receives one
- * size on one port, so its majority key is the beacon's. */
-typedef struct bm_vote {
-    uint64_t key;
-    uint32_t count;
-} bm_vote;
 
 /* ---- beacons (beacon.c, beacon_test.c) ------------------------------------ */
 
@@ -175,7 +168,6 @@ typedef struct partial {
     host_stat *hs;                    /* [nhosts] */
     uint32_t *ext_dst1;               /* [nhosts]: an external source's internal dst, NO_INDEX, DST_MULTI */
     uint64_t *in_ports;               /* [nhosts * sp_in.words]: ports an external source sent inward on */
-    bm_vote *bm;                      /* [nhosts] */
     hour_cell *ih;                    /* [nint * 24] */
     uint32_t *tl;                     /* [nint * nbuckets * 2]: flows sent, received, interleaved */
     uint8_t *hll;                     /* [nint * 2 * HLL_M] external peers: [0] sent to, [1] received from */

@@ -325,6 +325,7 @@ size_t facts_beacon_interarrival(const engine *e, uint32_t *bins, size_t cap, do
         const series_rec *r = &e->series[e->found_series[i]];
         const int64_t *t = e->beacon_ts + r->ts_off;
         for (uint32_t k = 1; k < r->s.calls; k++) {
+            if (t[k] < t[k - 1]) continue;   /* never from the build; the cache's check refuses it */
             size_t b = (size_t)((double)(t[k] - t[k - 1]) / 1000.0 / w);
             if (b >= cap) b = cap - 1;
             bins[b]++;

@@ -44,13 +44,6 @@ static inline void ss_add(ss_slot *s, uint32_t h)
     s[hit].count++;
 }
 
-static inline void bm_add(bm_vote *v, uint64_t key)
-{
-    if (v->count == 0) { v->key = key; v->count = 1; }
-    else if (v->key == key) v->count++;
-    else v->count--;
-}
-
 /* ---- partials ------------------------------------------------------------- */
 
 /* The pass is split by aggregate, not only by rows: group A keeps what is
@@ -65,7 +58,7 @@ static inline void bm_add(bm_vote *v, uint64_t key)
 void partial_free(partial *p)
 {
     zfree(p->tl_all); zfree(p->ps);
-    zfree(p->hs); zfree(p->ext_dst1); zfree(p->in_ports); zfree(p->bm);
+    zfree(p->hs); zfree(p->ext_dst1); zfree(p->in_ports);
     zfree(p->ih); zfree(p->tl); zfree(p->hll); zfree(p->ss); zfree(p->hp); zfree(p->hp_hi); zfree(p->hp_in);
     free(p->hpo); free(p->hpi); free(p->tri);
     memset(p, 0, sizeof *p);
@@ -75,7 +68,7 @@ size_t partial_bytes(const engine *e, const pass_sizes *z, int groups)
 {
     size_t nh = e->nhosts, ni = e->nint, np = e->nports, nb = e->nbuckets, b = 0;
     if (groups & GROUP_A) {
-        b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4 + sizeof(bm_vote)) + ni * 24 * sizeof(hour_cell);
+        b += nb * 4 + np * sizeof(port_stat) + nh * (sizeof(host_stat) + 4) + ni * 24 * sizeof(hour_cell);
         if (z->with_timeline) b += ni * nb * 8;
         if (z->with_inports) b += nh * e->sp_in.words * 8;
         if (z->with_hp_in) b += ni * e->sp_in.n * 4;
@@ -136,11 +129,10 @@ static int partial_alloc(const engine *e, const pass_sizes *z, int groups, parti
         p->hs = zalloc(nh + 1, sizeof *p->hs);
         p->ih = zalloc(ni * 24 + 1, sizeof *p->ih);
         p->ext_dst1 = zalloc(nh + 1, 4);
-        p->bm = zalloc(nh + 1, sizeof *p->bm);
         if (z->with_timeline) p->tl = zalloc(ni * nb * 2 + 1, 4);
         if (z->with_inports) p->in_ports = zalloc(nh * e->sp_in.words + 1, 8);
         if (z->with_hp_in) p->hp_in = zalloc(ni * e->sp_in.n + 1, 4);
-        bad |= (z->with_hp_in && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1 || !p->bm
+        bad |= (z->with_hp_in && !p->hp_in) || !p->tl_all || !p->ps || !p->hs || !p->ih || !p->ext_dst1
              || (z->with_timeline && !p->tl) || (z->with_inports && !p->in_ports);
         if (!bad)
             for (size_t h = 0; h < nh; h++) {
@@ -391,7 +383,6 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     host_stat *restrict hsa = p->hs;
     hour_cell *restrict ih = p->ih;
     uint32_t *restrict ext_dst1 = p->ext_dst1;
-    bm_vote *restrict bm = p->bm;
     uint64_t *restrict in_ports = p->in_ports;
     uint32_t *restrict hp_in = p->hp_in;
     const uint32_t inw = e->sp_in.words, nin = e->sp_in.n;
@@ -450,7 +441,6 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             port_stat *pst = &ps[pidv[o]];
             pst->out_flows++;
             pst->out_bytes += b;
-            bm_add(&bm[dstc[i]], (b << 16) | portc[i]);
         }
         for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
             const uint32_t o = cl.idx[CLS_IN][k];
@@ -638,18 +628,11 @@ static int partial_merge(const engine *e, partial *a, partial *b)
         }
         if (a->tl && b->tl) for (size_t k = 0; k < ni * nb * 2; k++) a->tl[k] += b->tl[k];
     }
-    if (a->bm && b->bm) {
+    if (a->ext_dst1 && b->ext_dst1) {
         for (size_t h = 0; h < nh; h++) {
             uint32_t u = a->ext_dst1[h], v = b->ext_dst1[h];
             if (u == NO_INDEX) a->ext_dst1[h] = v;
             else if (v != NO_INDEX && v != u) a->ext_dst1[h] = DST_MULTI;
-            bm_vote *va = &a->bm[h];
-            const bm_vote *vb = &b->bm[h];
-            if (vb->count) {
-                if (va->count == 0 || va->key == vb->key) { va->key = vb->key; va->count += vb->count; }
-                else if (vb->count > va->count) { va->key = vb->key; va->count = vb->count - va->count; }
-                else va->count -= vb->count;
-            }
         }
         if (a->in_ports && b->in_ports) for (size_t k = 0; k < nh * e->sp_in.words; k++) a->in_ports[k] |= b->in_ports[k];
         if (a->hp_in && b->hp_in) for (size_t k = 0; k < ni * e->sp_in.n; k++) a->hp_in[k] += b->hp_in[k];

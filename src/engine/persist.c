@@ -33,12 +33,12 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 4u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network */
+#define FACTS_VERSION 5u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network; 5: no votes */
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
     S_PORT_LIST, S_SP_INT, S_SP_OUT, S_SP_IN, S_HOURS, S_TL_ALL, S_PS, S_HS, S_EXT_DST1, S_IN_PORTS,
-    S_BM, S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_TRI_OFF, S_TRI, S_TRI_PORT, S_TRI_IN_OFF, S_TRI_IN_SRC,
+    S_IH, S_TL_SENT, S_TL_RECV, S_HLL, S_SS, S_TRI_OFF, S_TRI, S_TRI_PORT, S_TRI_IN_OFF, S_TRI_IN_SRC,
     S_TRI_IN_PORT, S_HP_OFF, S_HP_PID, S_HP, S_IN_OFF, S_IN_PID,
     S_PORT_EXT, S_PORT_INT, S_INT_OUT, S_INT_IN, S_EDGE_OFF, S_EDGES, S_NODE_OFF, S_NODES, S_CLIQUE,
     S_SERIES, S_BEACON_TS, S_BGROUPS, S_COUNT
@@ -124,7 +124,7 @@ static uint64_t layout_signature(void)
 {
     uint64_t s = FACTS_VERSION;
     const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(tri_rec), sizeof(hp_rec),
-                           sizeof(ss_slot), sizeof(bm_vote), sizeof(series_disk), sizeof(group_disk), sizeof(size_t),
+                           sizeof(ss_slot), sizeof(series_disk), sizeof(group_disk), sizeof(size_t),
                            HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
     return s;
@@ -152,7 +152,6 @@ static void sections_of(const engine *e, const series_disk *sd, const group_disk
     SET(S_HS, f->hs, nh);
     SET(S_EXT_DST1, f->ext_dst1, nh);
     SET(S_IN_PORTS, f->in_ports, nh * e->sp_in.words);
-    SET(S_BM, f->bm, nh);
     SET(S_IH, f->ih, ni * 24);
     SET(S_TL_SENT, e->tl_sent, ni * nb);
     SET(S_TL_RECV, e->tl_recv, ni * nb);
@@ -505,6 +504,10 @@ static int values_check(const engine *e)
         if (!IS_INT(s->s.src) || s->s.dst >= nh || s->s.calls > e->nbeacon_ts || s->ts_off > e->nbeacon_ts - s->s.calls
             || s->group >= e->nbgroups || s->events > s->s.calls)
             return -1;
+        /* call times ascend within the table's range (the panes take gaps) */
+        const int64_t *ts = e->beacon_ts + s->ts_off;
+        for (uint32_t k = 0; k < s->s.calls; k++)
+            if (ts[k] < e->t->ts_min || ts[k] > e->t->ts_max || (k && ts[k] < ts[k - 1])) return -1;
         for (int h = 0; h < BEACON_H; h++)   /* a sum of events unit vectors */
             if (!(fabs(s->sum[h][0]) <= s->events) || !(fabs(s->sum[h][1]) <= s->events)) return -1;
         if (!isfinite(s->s.phase_s) || !isfinite(s->s.jitter_s) || !isfinite(s->s.size_share) || !isfinite(s->s.score)) return -1;
@@ -576,7 +579,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         [S_PORT_LIST] = np * 2, [S_SP_INT] = h.sp_n[0] * 4ull, [S_SP_OUT] = h.sp_n[1] * 4ull,
         [S_SP_IN] = h.sp_n[2] * 4ull, [S_HOURS] = 48 * 8, [S_TL_ALL] = nb * 4, [S_PS] = np * sizeof(port_stat),
         [S_HS] = nh * sizeof(host_stat), [S_EXT_DST1] = nh * 4, [S_IN_PORTS] = nh * w_in * 8,
-        [S_BM] = nh * sizeof(bm_vote), [S_IH] = ni * 24 * sizeof(hour_cell), [S_TL_SENT] = ni * nb * 4,
+        [S_IH] = ni * 24 * sizeof(hour_cell), [S_TL_SENT] = ni * nb * 4,
         [S_TL_RECV] = ni * nb * 4, [S_HLL] = ni * 2 * HLL_M, [S_SS] = ni * 2 * SS_K * sizeof(ss_slot),
         [S_TRI_OFF] = (ni + 1) * 8, [S_TRI] = h.ntri * sizeof(tri_rec), [S_TRI_PORT] = h.ntri * 2,
         [S_TRI_IN_OFF] = (ni + 1) * 8, [S_TRI_IN_SRC] = h.ntri * 4, [S_TRI_IN_PORT] = h.ntri * 2,
@@ -636,11 +639,10 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     f->ps = copy_z(ff, S_PS, np, sizeof *f->ps);
     f->hs = copy_z(ff, S_HS, nh, sizeof *f->hs);
     f->ext_dst1 = copy_z(ff, S_EXT_DST1, nh, 4);
-    f->bm = copy_z(ff, S_BM, nh, sizeof *f->bm);
     f->ih = copy_z(ff, S_IH, ni * 24, sizeof *f->ih);
     f->hll = copy_z(ff, S_HLL, ni * 2 * HLL_M, 1);
     f->ss = copy_z(ff, S_SS, ni * 2 * SS_K, sizeof *f->ss);
-    if (!f->tl_all || !f->ps || !f->hs || !f->ext_dst1 || !f->bm || !f->ih || !f->hll || !f->ss) goto oom;
+    if (!f->tl_all || !f->ps || !f->hs || !f->ext_dst1 || !f->ih || !f->hll || !f->ss) goto oom;
     if (PRESENT(S_IN_PORTS) && !(f->in_ports = copy_z(ff, S_IN_PORTS, nh * w_in, 8))) goto oom;
     e->ntri = h.ntri; e->nhp = h.nhp;
     e->tri_off = copy_m(ff, S_TRI_OFF, ni + 1, 8);
