@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nettui/cli.h"
+#include "nettui/mapguard.h"
 
 #define NETTUI_VERSION "0.1.0"
 
@@ -143,6 +144,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;
     }
+    /* a cache cut short under a batch run: the run starts over on the
+     * source (mapguard.h); the explorer cannot, it stops and says why */
+    if (o.mode != MODE_TUI) mapguard_allow_reexec(argv);
     switch (o.mode) {
     case MODE_SUMMARY: return run_summary(&o);
     case MODE_ANSWERS: return run_answers(&o);

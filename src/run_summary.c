@@ -49,6 +49,9 @@ int run_summary(const cli_options *o)
     }
     size_t internal = 0;
     double share = engine_internal_share(&t, &net, &internal);
+    /* every pass over the columns before the first line: a mapped cache cut
+     * short under us re-runs the program (mapguard.h), with nothing printed */
+    size_t ports = distinct_ports(&t);
     char nettext[1200];
     char first[64], last[64];
     printf("file: %s\n", o->path);
@@ -74,7 +77,7 @@ int run_summary(const cli_options *o)
     printf("internal_share: %.4f\n", share);
     printf("internal_hosts: %zu\n", internal);
     printf("external_hosts: %zu\n", (size_t)t.hosts.n - internal);
-    printf("ports: %zu\n", distinct_ports(&t));
+    printf("ports: %zu\n", ports);
     printf("bytes: %llu\n", (unsigned long long)t.total_bytes);
     printf("big_byte_rows: %zu\n", t.nbig);
     printf("source: %s\n", from_cache ? "cache" : "parsed");

@@ -3,7 +3,10 @@
  * After a parse the flow table (columns, host dictionary, big-bytes list,
  * totals) and the load report are written to one file per source, named by a
  * hash of the source's absolute path. The next open maps that file and points
- * the columns into it (flow_table.region): no parse, no copy.
+ * the columns into it (flow_table.region): no parse, no copy of the columns.
+ * The small sections (host dictionary, big-bytes list) are copied out of the
+ * mapping; a mapping whose file is cut short under a run is handled by
+ * mapguard.h (the run starts over on the source, or stops with one sentence).
  *
  * A cache is used only when everything matches: magic, format version, byte
  * order, header checksum, the source's path, size, mtime (ns) and a hash of its

@@ -29,6 +29,7 @@
 
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
+#include "nettui/mapguard.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
 #define CACHE_ENDIAN 0x01020304u
@@ -664,6 +665,8 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
      * faulting them in from several threads beats MAP_POPULATE's one. */
     map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) { reject(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto out; }
+    /* From here the file may be cut short under us: see mapguard.h. */
+    mapguard_register(map, size, cpath);
     const unsigned char *base = map;
     /* The small sections (path, dictionary, big-bytes list) always. */
     sum_job jobs[SEC_COUNT];
@@ -695,6 +698,16 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
         reject(why, whylen, "%s", "is corrupted (host dictionary)");
         goto out;
     }
+    /* The small sections live in ordinary memory from here (the dictionary
+     * was rebuilt above, the big-bytes list is copied): what prints host
+     * names never touches the mapping. */
+    flow_big_bytes *big_copy = NULL;
+    if (h.nbig && !(big_copy = malloc(h.nbig * sizeof *big_copy))) {
+        hosts_free(&t->hosts);
+        reject(why, whylen, "%s", "cannot be read (out of memory)");
+        goto out;
+    }
+    if (h.nbig) memcpy(big_copy, big, h.nbig * sizeof *big_copy);
 
     t->n = h.rows;
     t->ts = (int64_t *)(base + h.sec[SEC_TS].off);
@@ -702,7 +715,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     t->dst = (host_id *)(base + h.sec[SEC_DST].off);
     t->port = (uint16_t *)(base + h.sec[SEC_PORT].off);
     t->bytes = (uint32_t *)(base + h.sec[SEC_BYTES].off);
-    t->big = (flow_big_bytes *)big;
+    t->big = big_copy;
     t->nbig = h.nbig;
     t->ts_min = h.ts_min; t->ts_max = h.ts_max; t->total_bytes = h.total_bytes;
     t->internal = *internal;
@@ -724,7 +737,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     rep->timestamps_in_seconds = h.timestamps_in_seconds;
     res = CACHE_HIT;
 out:
-    if (map != MAP_FAILED) munmap(map, size);
+    if (map != MAP_FAILED) { mapguard_unregister(map); munmap(map, size); }
     close(fd);
     return res;
 }
@@ -808,7 +821,8 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
     /* A source that cannot be resolved is load_file's to report. */
     if (use_cache && (!realpath(path, abs) || cache_file_path(abs, co->dir, cpath, sizeof cpath, msg, sizeof msg)))
         use_cache = 0;
-    if (use_cache) {
+    /* the run after a cache was cut short under it (mapguard.h) parses */
+    if (use_cache && !mapguard_retrying()) {
         double t0 = now_seconds();
         cache_result r = cache_load_skip(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
                                          t, rep, msg, sizeof msg, co->skip_columns, co->user);
@@ -821,8 +835,8 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
             if (notes) fprintf(notes, "nettui: the cache %s %s; rebuilding it.\n", cpath, msg);
             unlink(cpath);
         }
-        if (source_key_read(abs, &before)) use_cache = 0;
     }
+    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
 
     int rc = load_file(path, lo, t, rep);
     if (rc != EXIT_OK || !use_cache || t->n == 0) return rc;

@@ -532,12 +532,14 @@ int ui_run(const cli_options *o)
         return EXIT_FAILURE_RUN;
     }
     char err[512] = "";
+    term_rescue_save();
     if (term_start(err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return EXIT_FAILURE_RUN;
     }
+    term_rescue_arm();
     app *a = calloc(1, sizeof *a);
-    if (!a) { term_stop(); fprintf(stderr, "nettui: out of memory.\n"); return EXIT_FAILURE_RUN; }
+    if (!a) { term_rescue_disarm(); term_stop(); fprintf(stderr, "nettui: out of memory.\n"); return EXIT_FAILURE_RUN; }
     a->opt = o;
     a->host = HOST_NONE;
     int rc = load_screen_run(a, err, sizeof err);
@@ -546,6 +548,7 @@ int ui_run(const cli_options *o)
             finding_answer_text(a->eng, &a->f[i], a->first_answer[i], sizeof a->first_answer[i]);
         rc = main_loop(a);
     }
+    term_rescue_disarm();
     term_stop();
     if (rc != EXIT_OK && err[0]) fprintf(stderr, "%s\n", err);
     else if (rc != EXIT_OK && term_interrupted()) fprintf(stderr, "nettui: cancelled.\n");

