@@ -463,6 +463,7 @@ typedef struct shared {
     atomic_int stop;              /* cancel, a quote seen, or an error */
     atomic_int quote_seen;
     atomic_int done;              /* workers finished */
+    atomic_int short_read;        /* the file ended before a chunk did: it shrank */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     long pagesz;
@@ -788,7 +789,10 @@ static void *worker_run(void *arg)
         ssize_t got = pread(sh->fd, buf, want, (off_t)pos);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) { worker_fail(w, errno); goto fini; }
-        if (got == 0) break;         /* the file shrank under us: keep what was read */
+        if (got == 0) {              /* the file shrank under us: load_file reads it again */
+            atomic_store(&sh->short_read, 1);
+            break;
+        }
         size_t len = (size_t)got;
         uint64_t skip64 = pos < sh->scan_from ? sh->scan_from - pos : 0;   /* the header's quotes */
         size_t skip = skip64 < len ? (size_t)skip64 : len;
@@ -1146,9 +1150,43 @@ static int parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const l
     return 0;
 }
 
+/* 1 when the file changed between two looks: size, mtime, or (by path) another file. */
+static int file_changed(const struct stat *a, const struct stat *b)
+{
+    return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+           a->st_mtim.tv_nsec != b->st_mtim.tv_nsec || a->st_ino != b->st_ino || a->st_dev != b->st_dev;
+}
+
+static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed);
+
+/* A file cut short or overwritten while it loads would give the answers of a
+ * part of it, or of two files: the load is checked (a short read, the size,
+ * the mtime, the file behind the path) and done again once; a second change
+ * is an error. */
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *rep)
 {
     double t0 = now_seconds();
+    int changed = 0;
+    int rc = load_file_once(path, o, out, rep, &changed);
+    if (rc == EXIT_OK && changed) {
+        flows_free(out);
+        rc = load_file_once(path, o, out, rep, &changed);
+        if (rc == EXIT_OK ? changed : strcmp(rep->error, "cancelled") != 0) {   /* e.g. still being written: empty, or changing */
+            if (rc == EXIT_OK) flows_free(out);
+            hosts_init(&out->hosts);
+            snprintf(rep->error, sizeof rep->error,
+                     "%s changed while it was read, twice; run again once it is complete.", path);
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+    rep->seconds = now_seconds() - t0;
+    return rc;
+}
+
+static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed)
+{
+    double t0 = now_seconds();
+    *changed = 0;
     memset(rep, 0, sizeof *rep);
     memset(out, 0, sizeof *out);
     hosts_init(&out->hosts);
@@ -1252,6 +1290,11 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
         perr = parse_all(&sh, w, nw, bom, o);
     }
     rep->threads_used = nw;
+    {
+        struct stat now_fd, now_path;
+        *changed = atomic_load(&sh.short_read) || fstat(fd, &now_fd) || file_changed(&st, &now_fd) ||
+                   stat(path, &now_path) || file_changed(&st, &now_path);
+    }
     close(fd);
 
     int status = EXIT_OK;

@@ -74,5 +74,42 @@ if want truncate; then
   [ "$deaths" = 0 ] || fail "$deaths of $n runs died on a signal"
 fi
 
+# ---- 2. the flow file cut short, or overwritten, while it loads ------------
+# exit 1 with one sentence, or exit 0 with the rows of the file as it was
+# before (the cut came after the load) or as it is after (read again): never
+# exit 0 with the rows of a half-read file
+if want loadcut; then
+  G="$T/big.csv"
+  "$NETTUI_GEN" --rows $((ROWS * 2)) --seed 12 --out "$T/big.orig" >/dev/null 2>&1 || fail "nettui-gen failed"
+  half=$(( $(wc -c < "$T/big.orig") / 2 ))
+  head -c "$half" "$T/big.orig" > "$T/big.half"
+  rows_full=$("$NETTUI" --summary --no-cache "$T/big.orig" 2>/dev/null | sed -n 's/^rows: //p')
+  rows_half=$("$NETTUI" --summary --no-cache "$T/big.half" 2>/dev/null | sed -n 's/^rows: //p')
+  rows_small=$(field rows "$T/ref.summary")
+  partial=0; tries=0
+  for how in cut cut cut over over over; do
+    for delay in 0.05 0.15; do
+      tries=$((tries + 1))
+      cp "$T/big.orig" "$G"
+      "$NETTUI" --summary --no-cache --threads 1 "$G" >"$T/out" 2>"$T/err" &
+      pid=$!
+      sleep $delay
+      if [ $how = cut ]; then truncate -s "$half" "$G"; else cat "$F" > "$G"; fi
+      wait $pid; rc=$?
+      [ "$rc" -lt 128 ] || fail "load $how: died on signal $((rc - 128))"
+      if [ "$rc" = 0 ]; then
+        r=$(field rows "$T/out")
+        case "$how:$r" in
+          *:"$rows_full"|cut:"$rows_half"|over:"$rows_small") ;;
+          *) partial=$((partial + 1)); echo "62-hostile-io: load $how after $delay s: exit 0 with $r rows (full $rows_full, half $rows_half, other file $rows_small)" >&2 ;;
+        esac
+      else
+        [ "$rc" = 1 ] && [ "$(wc -l < "$T/err")" = 1 ] || fail "load $how: exit $rc: $(cat "$T/err")"
+      fi
+    done
+  done
+  [ "$partial" = 0 ] || fail "$partial of $tries loads cut short answered from a part of the file"
+fi
+
 echo "62-hostile-io: ok" >&2
 exit 0
