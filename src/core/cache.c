@@ -38,6 +38,7 @@
 #define KEY_SPAN (1u << 20)      /* the first and last megabyte of the source are hashed */
 #define SUM_BLOCK (1u << 20)     /* checksum unit: one per thread at a time */
 #define MAX_THREADS 64
+#define STALE_TMP_SECONDS 3600   /* a temporary file this old, of a dead writer, is removed */
 
 enum section_id {
     SEC_PATH, SEC_NAMES, SEC_HOST_IP, SEC_HOST_NAME_OFF, SEC_HOST_INTERNAL, SEC_BIG,
@@ -821,6 +822,17 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
     /* A source that cannot be resolved is load_file's to report. */
     if (use_cache && (!realpath(path, abs) || cache_file_path(abs, co->dir, cpath, sizeof cpath, msg, sizeof msg)))
         use_cache = 0;
+    /* temporary files of writers that died (SIGKILL, a crash) in this folder */
+    if (use_cache) {
+        char folder[sizeof cpath];
+        snprintf(folder, sizeof folder, "%s", cpath);
+        char *slash = strrchr(folder, '/');
+        if (slash) {
+            *slash = 0;
+            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc", STALE_TMP_SECONDS);
+            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc.facts", STALE_TMP_SECONDS);
+        }
+    }
     /* the run after a cache was cut short under it (mapguard.h) parses */
     if (use_cache && !mapguard_retrying()) {
         double t0 = now_seconds();

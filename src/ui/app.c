@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nettui/atomic.h"
 #include "ui.h"
 
 #define MIN_COLS 80
@@ -550,6 +551,9 @@ int ui_run(const cli_options *o)
     }
     term_rescue_disarm();
     term_stop();
+    /* the explorer catches SIGINT, SIGTERM, SIGHUP itself: a write still
+     * under way when it ends leaves no temporary file (atomic.h) */
+    atomic_unlink_all();
     if (rc != EXIT_OK && err[0]) fprintf(stderr, "%s\n", err);
     else if (rc != EXIT_OK && term_interrupted()) fprintf(stderr, "nettui: cancelled.\n");
     if (a->build_running)   /* a cancelled engine_build cannot be stopped: the exit ends it */

@@ -74,6 +74,31 @@ if want truncate; then
   [ "$deaths" = 0 ] || fail "$deaths of $n runs died on a signal"
 fi
 
+# ---- 3. killed while the cache is written: nothing left behind -------------
+# SIGTERM, SIGHUP, SIGINT: the temporary file goes at once; SIGKILL: the next
+# open removes it once it is an hour old and its writer is dead
+if want kill; then
+  for sig in TERM HUP INT KILL; do
+    C="$T/c3"; rm -rf "$C"; mkdir -p "$C"
+    "$NETTUI" --summary --cache-dir "$C" "$F" >/dev/null 2>&1 &
+    pid=$!
+    n=0
+    while ! ls "$C" | grep -q '\.tmp\.'; do
+      n=$((n + 1)); [ $n -ge 20000 ] && break
+      kill -0 $pid 2>/dev/null || break
+    done
+    kill -$sig $pid 2>/dev/null
+    wait $pid 2>/dev/null
+    if [ $sig = KILL ]; then
+      ls "$C" | grep -q '\.tmp\.' || { echo "62-hostile-io: SIGKILL missed the cache write" >&2; continue; }
+      for f in "$C"/*.tmp.*; do touch -d '2 hours ago' "$f"; done
+      "$NETTUI" --summary --cache-dir "$C" "$F" >/dev/null 2>"$T/err" || fail "the open after SIGKILL failed: $(cat "$T/err")"
+    fi
+    left=$(ls "$C" | grep '\.tmp\.')
+    [ -z "$left" ] || fail "SIG$sig during the cache write left $left"
+  done
+fi
+
 # ---- 2. the flow file cut short, or overwritten, while it loads ------------
 # exit 1 with one sentence, or exit 0 with the rows of the file as it was
 # before (the cut came after the load) or as it is after (read again): never
