@@ -2,7 +2,7 @@
  *
  * The plan of a load:
  *   1. probe: the first 64 kB decide header or not, the column layout, and
- *      whether timestamps are seconds;
+ *      whether timestamps are seconds (the median of up to 1000 good lines);
  *   2. split the file at line boundaries into one chunk per thread; each
  *      worker reads its chunk piece by piece into one small buffer (so the
  *      file never adds to the resident memory), runs its own csv_parser over
@@ -288,18 +288,68 @@ static void layout_decide(const probe *p, layout *lay)
             lay->role[next] = (signed char)r;
         }
     }
-    /* seconds or milliseconds: the first line with the right shape decides */
-    int ts_col = 0;
+    /* seconds or milliseconds: unit_decide, over many more lines */
+}
+
+/* ---- the time unit: the median of the first lines' timestamps ------------------
+ * One line cannot decide it: a first line stamped 0, or in the other unit,
+ * made every other line a bad timestamp. The median of the first UNIT_LINES
+ * good lines (the right number of fields, a number in the timestamp column)
+ * of the probe's bytes decides: below 10^11 (1973 in milliseconds, the year
+ * 5138 in seconds) the column is seconds. */
+#define UNIT_LINES 1000
+
+typedef struct unit_probe {
+    const layout *lay;
+    int ts_col, field;
+    int64_t ts;
+    int ts_ok;
+    int64_t v[UNIT_LINES];
+    int n;
+} unit_probe;
+
+static void unit_field(void *s, size_t len, void *data)
+{
+    unit_probe *u = data;
+    if (u->field == u->ts_col) u->ts_ok = parse_ts(s ? s : "", len, 0, &u->ts) == 0;
+    u->field++;
+}
+
+static void unit_row(int c, void *data)
+{
+    unit_probe *u = data;
+    (void)c;
+    if (u->field == u->lay->nfields && u->ts_ok && u->n < UNIT_LINES) u->v[u->n++] = u->ts;
+    u->field = 0;
+    u->ts_ok = 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* buf: the probe's bytes after the header. 0 when out of memory (the unit
+ * then stays milliseconds, as for a file with no good line). */
+static void unit_decide(const char *buf, size_t len, int at_eof, layout *lay)
+{
+    unit_probe *u = calloc(1, sizeof *u);
+    if (!u) return;
+    u->lay = lay;
     for (int i = 0; i < lay->nfields; i++)
-        if (lay->role[i] == ROLE_TS) ts_col = i;
-    for (int i = lay->has_header; i < p->nrows; i++) {
-        const probe_row *row = &p->rows[i];
-        int64_t v;
-        if (row->nfields != lay->nfields) continue;
-        if (parse_ts(row->field[ts_col], row->len[ts_col], 0, &v)) continue;
-        lay->seconds = v < 100000000000LL;
-        break;
+        if (lay->role[i] == ROLE_TS) u->ts_col = i;
+    struct csv_parser pp;
+    if (csv_init(&pp, 0) == 0) {
+        csv_parse(&pp, buf, len, unit_field, unit_row, u);
+        if (at_eof) csv_fini(&pp, unit_field, unit_row, u);
+        csv_free(&pp);
     }
+    if (u->n) {
+        qsort(u->v, (size_t)u->n, sizeof u->v[0], cmp_i64);
+        lay->seconds = u->v[u->n / 2] < 100000000000LL;
+    }
+    free(u);
 }
 
 /* ---- a worker's own host table -------------------------------------------- */
@@ -1253,6 +1303,7 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
      * threads: the header is a line of its own when its quotes pair up */
     header_end = bom;
     if (lay.has_header) header_end = bom + header_line_end(head + bom, (size_t)got - bom);
+    unit_decide(head + header_end, (size_t)got - header_end, (uint64_t)got == rep->file_bytes, &lay);
     int quoted = memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
     double line_bytes = mean_line_bytes(head + header_end, (size_t)got - header_end);
     free(head);

@@ -99,6 +99,33 @@ if want kill; then
   done
 fi
 
+# ---- 4. the time unit decided by most lines, not the first -----------------
+# and a batch run says so on stderr when more than 1% of lines are bad
+if want unit; then
+  U="$T/unit.csv"   # (awk's %d stops at 2^31-1 in mawk: %.0f for milliseconds)
+  { echo "0,12.0.0.1,13.0.0.2,80,100"
+    awk 'BEGIN { for (i = 0; i < 3000; i++) printf "%.0f,12.0.%d.%d,15.1.0.%d,443,%d\n", 1578326400000 + i * 1000, i % 200, i % 7, i % 50, 100 + i }'
+  } > "$U"
+  "$NETTUI" --summary --no-cache "$U" >"$T/out" 2>"$T/err" || fail "unit: exit $?: $(cat "$T/err")"
+  [ "$(field timestamps "$T/out")" = milliseconds ] && [ "$(field bad_timestamp "$T/out")" = 0 ] && [ "$(field rows "$T/out")" = 3001 ] ||
+    fail "a first line of 0 decided the unit: $(field timestamps "$T/out"), bad_timestamp $(field bad_timestamp "$T/out"), rows $(field rows "$T/out")"
+  [ ! -s "$T/err" ] || fail "unit: stderr: $(cat "$T/err")"
+  { echo "1578326400000,12.0.0.1,13.0.0.2,80,100"
+    awk 'BEGIN { for (i = 0; i < 3000; i++) printf "%d,12.0.%d.%d,15.1.0.%d,443,%d\n", 1578326400 + i, i % 200, i % 7, i % 50, 100 + i }'
+  } > "$U"
+  "$NETTUI" --summary --no-cache "$U" >"$T/out" 2>"$T/err" || fail "unit: exit $?: $(cat "$T/err")"
+  [ "$(field timestamps "$T/out")" = seconds ] && [ "$(field rows "$T/out")" = 3000 ] ||
+    fail "a first line in ms decided the unit of a file in seconds: $(field timestamps "$T/out"), rows $(field rows "$T/out")"
+  # 1 bad line in 3001 (0.03%): no stderr line; 40% bad timestamps: one
+  [ ! -s "$T/err" ] || fail "one bad line in 3001 printed: $(cat "$T/err")"
+  awk 'BEGIN { for (i = 0; i < 1000; i++) printf "%s,12.0.%d.%d,15.1.0.%d,443,%d\n", (i % 5 < 2) ? "x" : sprintf("%.0f", 1578326400000 + i), i % 200, i % 7, i % 50, 100 + i }' > "$U"
+  for mode in --summary --answers; do
+    "$NETTUI" $mode --no-cache "$U" >"$T/out" 2>"$T/err"
+    [ "$(wc -l < "$T/err")" = 1 ] && grep -q '^nettui: 40.0% of lines were skipped as bad (timestamp: 40.0%)' "$T/err" ||
+      fail "$mode with 40% bad lines: stderr: $(cat "$T/err")"
+  done
+fi
+
 # ---- 2. the flow file cut short, or overwritten, while it loads ------------
 # exit 1 with one sentence, or exit 0 with the rows of the file as it was
 # before (the cut came after the load) or as it is after (read again): never
