@@ -822,6 +822,10 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
     /* A source that cannot be resolved is load_file's to report. */
     if (use_cache && (!realpath(path, abs) || cache_file_path(abs, co->dir, cpath, sizeof cpath, msg, sizeof msg)))
         use_cache = 0;
+    /* A source that cannot be read now (permissions, a vanished mount) is
+     * load_file's to report, in one sentence; its caches are not wrong, so
+     * they stay untouched for when it can be read again. */
+    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
     /* temporary files of writers that died (SIGKILL, a crash) in this folder */
     if (use_cache) {
         char folder[sizeof cpath];

@@ -126,6 +126,34 @@ if want unit; then
   done
 fi
 
+# ---- 5. an unreadable flow file beside its valid cache ------------------------
+# one sentence, exit 3, and both caches kept (they are not wrong). Root reads
+# anything: as root the case runs as nobody (setpriv), else it is left out.
+if want unreadable; then
+  as=
+  if [ "$(id -u)" = 0 ]; then
+    command -v setpriv >/dev/null 2>&1 && as="setpriv --reuid=65534 --regid=65534 --clear-groups"
+  fi
+  if [ "$(id -u)" != 0 ] || [ -n "$as" ]; then
+    D="$T/u5"; mkdir -p "$D"; chmod 777 "$T" "$D"
+    cp "$F" "$D/f.csv"; chmod 644 "$D/f.csv"
+    nb=$(cd "$D" && ls -d "$(pwd)")
+    $as "$NETTUI" --answers --cache-dir "$nb/c" "$nb/f.csv" >/dev/null 2>"$T/err" || fail "unreadable: the first run failed: $(cat "$T/err")"
+    before=$(ls "$D/c")
+    [ -n "$before" ] || fail "unreadable: no cache made"
+    chmod 000 "$D/f.csv" 2>/dev/null || chmod 000 "$D/f.csv"
+    $as "$NETTUI" --answers --cache-dir "$nb/c" "$nb/f.csv" >"$T/out" 2>"$T/err"; rc=$?
+    [ "$rc" = 3 ] || fail "unreadable: exit $rc, want 3: $(cat "$T/err")"
+    [ "$(wc -l < "$T/err")" = 1 ] || fail "unreadable: want one sentence, got: $(cat "$T/err")"
+    [ "$(ls "$D/c")" = "$before" ] || fail "unreadable: the caches changed: $before -> $(ls "$D/c")"
+    chmod 644 "$D/f.csv"
+    $as "$NETTUI" --summary --cache-dir "$nb/c" "$nb/f.csv" >"$T/out" 2>"$T/err" || fail "unreadable: the run after: $(cat "$T/err")"
+    [ "$(field source "$T/out")" = cache ] || fail "unreadable: the cache was not used once the file was readable again"
+  else
+    echo "62-hostile-io: unreadable: left out (root without setpriv)" >&2
+  fi
+fi
+
 # ---- 2. the flow file cut short, or overwritten, while it loads ------------
 # exit 1 with one sentence, or exit 0 with the rows of the file as it was
 # before (the cut came after the load) or as it is after (read again): never
