@@ -11,9 +11,10 @@
 /* "2020-01-06 16:00:00 UTC" */
 static const char *format_utc(int64_t ms, char *buf, size_t len)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* any int64: outside the loader's range, the number itself */
+    time_t s = (time_t)(ms / 1000);
     struct tm tm;
-    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+    if (ms < 0 || ms > LOAD_TS_MAX_MS || !gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
         snprintf(buf, len, "%lld ms", (long long)ms);
     return buf;
 }
