@@ -115,6 +115,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     co.enabled = !o->no_cache;
     co.dir = o->cache_dir;
     co.threads = o->threads;
+    co.background = 1;   /* the caller prints first, then cache_write_finish */
     if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;

@@ -31,7 +31,8 @@ void atomic_abort(atomic_file *f);
  * they exist; SIGINT, SIGTERM and SIGHUP (when they still have their default
  * action) remove every listed file, then end the program as the signal
  * would have. atomic_unlink_all() does that removal; async-signal-safe, for
- * other fatal paths (mapguard.c). */
+ * other fatal paths (mapguard.c) and a program that ends with a write still
+ * running on a thread (after it, atomic_open fails with ECANCELED). */
 void atomic_unlink_all(void);
 
 /* Removes the temporary files in dir left by writers that died (SIGKILL, a

@@ -55,8 +55,11 @@ static void tmp_unregister(const char *path)
         }
 }
 
+static atomic_int closing;   /* set by atomic_unlink_all: the program is ending */
+
 void atomic_unlink_all(void)
 {
+    atomic_store(&closing, 1);
     for (int i = 0; i < TMP_SLOTS; i++)
         if (atomic_load(&tmp_slots[i].state) == SLOT_READY) unlink(tmp_slots[i].path);
 }
@@ -174,6 +177,13 @@ int atomic_open(atomic_file *f, const char *path)
         random_suffix(x);
         slot = tmp_register(f->tmp);
         f->fd = open(f->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (f->fd >= 0 && atomic_load(&closing)) {   /* ending: a thread's late write leaves nothing */
+            close(f->fd);
+            unlink(f->tmp);
+            f->fd = -1;
+            errno = ECANCELED;
+            break;
+        }
         if (f->fd >= 0 || errno != EEXIST) break;
         if (slot >= 0) atomic_store(&tmp_slots[slot].state, SLOT_FREE);
         slot = -1;

@@ -400,6 +400,11 @@ static uint64_t align_up(uint64_t x, uint64_t a)
     return (x + a - 1) / a * a;
 }
 
+static void no_id(int ok, uint64_t id)
+{
+    (void)ok; (void)id;
+}
+
 static void header_fill_report(cache_header *h, const load_report *rep)
 {
     h->file_bytes = rep->file_bytes;
@@ -414,10 +419,14 @@ static void header_fill_report(cache_header *h, const load_report *rep)
     h->timestamps_in_seconds = rep->timestamps_in_seconds;
 }
 
+/* on_id (may be NULL) learns the new cache's identity (its header checksum)
+ * as soon as it is known, before the slow part (write, fsync, rename), or
+ * that there will be none (ok 0). */
 static int cache_save_keyed(const char *cpath, const char *abs_source, const source_key *key,
                             const flow_table *t, const load_report *rep, int threads,
-                            char *err, size_t errlen)
+                            char *err, size_t errlen, void (*on_id)(int ok, uint64_t id))
 {
+    if (!on_id) on_id = no_id;
     char folder[PATH_MAX];
     const char *slash = strrchr(cpath, '/');
     size_t flen = slash ? (size_t)(slash - cpath) : 1;
@@ -426,12 +435,13 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     else strcpy(folder, ".");
     if (make_dirs(folder)) {
         snprintf(err, errlen, "cannot create %s: %s", folder, strerror(errno));
+        on_id(0, 0);
         return -1;
     }
 
     const host_dict *d = &t->hosts;
     cache_header *h = calloc(1, HEADER_SIZE);
-    if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
+    if (!h) { snprintf(err, errlen, "out of memory"); on_id(0, 0); return -1; }
     memcpy(h->magic, CACHE_MAGIC, 8);
     h->version = CACHE_FORMAT_VERSION;
     h->endian = CACHE_ENDIAN;
@@ -471,6 +481,7 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     }
     uint64_t file_len = off;
     h->header_sum = bytes_sum(h, offsetof(cache_header, header_sum));
+    on_id(1, h->header_sum);
 
     atomic_file af;
     if (atomic_open(&af, cpath)) {
@@ -504,7 +515,7 @@ int cache_save(const char *cpath, const char *source, const flow_table *t, const
         snprintf(err, errlen, "cannot read %s: %s", source, strerror(errno));
         return -1;
     }
-    return cache_save_keyed(cpath, abs, &key, t, rep, threads, err, errlen);
+    return cache_save_keyed(cpath, abs, &key, t, rep, threads, err, errlen, NULL);
 }
 
 /* ---- load ---------------------------------------------------------------------- */
@@ -758,8 +769,12 @@ static const cache_header *mapped_header(const flow_table *t)
     return h;
 }
 
+static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id);
+
 int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id)
 {
+    int pending = bg_table_id(cpath, t, id);
+    if (pending) return pending > 0 ? 0 : -1;
     const cache_header *m = mapped_header(t);
     cache_header h;
     if (m) {
@@ -787,6 +802,111 @@ int cache_check_columns(const flow_table *t, int threads, char *why, size_t whyl
     const cache_header *h = mapped_header(t);
     if (!h) return 0;   /* parsed, not mapped: the loader made the columns */
     return columns_check(t->region, h, threads, why, whylen);
+}
+
+/* ---- the background write ------------------------------------------------------------
+ * The first open of a file need not wait for its cache: the write (checksums,
+ * 2 GB of pwrite at full size, fsync, rename) runs on a thread while the
+ * caller goes on with the table, which it must not free before
+ * cache_write_finish. The only caller that needs the write is the facts
+ * cache, which keys its file on the new cache's identity (cache_table_id):
+ * that is known after the checksums, before the slow part, and
+ * cache_table_id waits for it alone. One write at a time. */
+typedef struct bg_write {
+    pthread_t th;
+    int active;                     /* started, not joined */
+    char cpath[PATH_MAX + 64], abs[PATH_MAX];
+    source_key key;
+    const flow_table *t;
+    load_report rep;
+    int threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int id_state;                   /* 0: not yet known, 1: known, -1: none */
+    uint64_t id;
+    int rc;
+    char err[PATH_MAX + 256];
+    atomic_int finished;            /* the thread is done: joining will not wait */
+} bg_write;
+
+static bg_write bg = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void bg_id(int ok, uint64_t id)
+{
+    pthread_mutex_lock(&bg.mu);
+    if (bg.id_state == 0) {
+        bg.id_state = ok ? 1 : -1;
+        bg.id = id;
+    }
+    pthread_cond_broadcast(&bg.cv);
+    pthread_mutex_unlock(&bg.mu);
+}
+
+static void *bg_thread(void *arg)
+{
+    (void)arg;
+    bg.rc = cache_save_keyed(bg.cpath, bg.abs, &bg.key, bg.t, &bg.rep, bg.threads, bg.err, sizeof bg.err, bg_id);
+    bg_id(0, 0);   /* no-op when the identity was given */
+    atomic_store(&bg.finished, 1);
+    return NULL;
+}
+
+static int bg_start(const char *cpath, const char *abs, const source_key *key, const flow_table *t,
+                    const load_report *rep, int threads)
+{
+    if (bg.active) return -1;
+    snprintf(bg.cpath, sizeof bg.cpath, "%s", cpath);
+    snprintf(bg.abs, sizeof bg.abs, "%s", abs);
+    bg.key = *key;
+    bg.t = t;
+    bg.rep = *rep;
+    bg.threads = threads;
+    bg.id_state = 0;
+    bg.rc = 0;
+    bg.err[0] = 0;
+    atomic_store(&bg.finished, 0);
+    if (pthread_create(&bg.th, NULL, bg_thread, NULL)) return -1;
+    bg.active = 1;
+    return 0;
+}
+
+/* The identity of the cache being written for t at cpath: 1 (id set), 0 (no
+ * such write), -1 (the write fails before it has one). */
+static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id)
+{
+    if (!bg.active || bg.t != t || !cpath || strcmp(cpath, bg.cpath)) return 0;
+    pthread_mutex_lock(&bg.mu);
+    while (bg.id_state == 0) pthread_cond_wait(&bg.cv, &bg.mu);
+    int ok = bg.id_state == 1;
+    *id = bg.id;
+    pthread_mutex_unlock(&bg.mu);
+    return ok ? 1 : -1;
+}
+
+int cache_write_finish(FILE *notes)
+{
+    if (!bg.active) return 0;
+    pthread_join(bg.th, NULL);
+    bg.active = 0;
+    bg.t = NULL;
+    if (bg.rc && notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", bg.err);
+    return bg.rc ? -1 : 0;
+}
+
+int cache_write_pending(void)
+{
+    return bg.active;
+}
+
+int cache_write_poll(char *msg, size_t len)
+{
+    if (!bg.active || !atomic_load(&bg.finished)) return 0;
+    pthread_join(bg.th, NULL);
+    bg.active = 0;
+    bg.t = NULL;
+    if (!bg.rc) return 0;
+    snprintf(msg, len, "cache not written (%s)", bg.err);
+    return 1;
 }
 
 /* ---- the one way in ---------------------------------------------------------------- */
@@ -863,7 +983,9 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
         if (notes) fprintf(notes, "nettui: %s changed while it was read; not caching it.\n", path);
         return rc;
     }
-    if (cache_save_keyed(cpath, abs, &before, t, rep, co->threads ? co->threads : lo->threads, msg, sizeof msg)) {
+    int threads = co->threads ? co->threads : lo->threads;
+    if (co->background && bg_start(cpath, abs, &before, t, rep, threads) == 0) return rc;
+    if (cache_save_keyed(cpath, abs, &before, t, rep, threads, msg, sizeof msg, NULL)) {
         if (notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", msg);
     }
     return rc;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "nettui/atomic.h"
+#include "nettui/cache.h"
 #include "ui.h"
 
 #define MIN_COLS 80
@@ -486,6 +487,11 @@ static int main_loop(app *a)
         wtimeout(stdscr, 100);
         int ch = getch();
         if (term_interrupted()) return EXIT_FAILURE_RUN;
+        char cmsg[400];
+        if (cache_write_poll(cmsg, sizeof cmsg)) {
+            app_message(a, 1, "%s", cmsg);
+            a->need_redraw = 1;
+        }
         if (ch == ERR) continue;
         double t0 = now_seconds();
         a->need_redraw = 1;
@@ -520,6 +526,7 @@ static int main_loop(app *a)
 
 static void app_free(app *a)
 {
+    cache_write_finish(NULL);   /* quitting mid-write finishes it (the table is its source) */
     if (a->eng) engine_free(a->eng);
     blacklist_free(&a->bl);
     flows_free(&a->table);

@@ -40,4 +40,19 @@ wait_for EXITED 5
 [ "$(wc -l < err)" = 1 ] && grep -q "cut short" err || fail "want one sentence about the cut cache, got: $(cat err)"
 grep -qi 'bus error' err && fail "Bus error"
 "$nettui" --answers --cache-dir c f.csv >/dev/null 2>err2 || fail "the run after: $(cat err2)"
+
+# ---- a first open writes its cache on a thread; q right away: the cache is
+# finished or absent, never a temporary file
+tm kill-server >/dev/null 2>&1; sock="nettui-tuicache-$$-2"
+rm -rf c2 stty.after rc
+tm new-session -d -s tui -x 100 -y 30 \
+  "sh -c 'trap : INT TERM; stty -g > stty.before; exec 2>err; \"$nettui\" --cache-dir c2 f.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
+wait_for "Flag (md5" 60
+keys q
+n=0; while [ ! -s stty.after ]; do n=$((n + 1)); [ $n -ge 300 ] && fail "q: the program did not end within 30 s"; sleep 0.1; done
+[ "$(cat rc)" = 0 ] || fail "q: exit status $(cat rc)"
+ls c2 | grep -q '\.tmp\.' && fail "q during the cache write left $(ls c2)"
+"$nettui" --summary --cache-dir c2 f.csv > s2 2>err2 || fail "the run after q: $(cat err2)"
+[ ! -s err2 ] || fail "the cache after q was not whole: $(cat err2)"
+grep -q '^source: cache' s2 || fail "q did not finish the cache write"
 exit 0
