@@ -22,6 +22,7 @@ typedef struct cli_options {
     int internal_set;          /* 1: --internal given; 0: inferred from the flows */
     int no_cache;              /* --no-cache */
     const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
+    int fresh;                 /* --fresh: the explorer forgets the saved blacklist choices */
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
 } cli_options;
 

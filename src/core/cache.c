@@ -955,6 +955,7 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
             *slash = 0;
             atomic_sweep_stale(folder[0] ? folder : "/", ".ntc", STALE_TMP_SECONDS);
             atomic_sweep_stale(folder[0] ? folder : "/", ".ntc.facts", STALE_TMP_SECONDS);
+            atomic_sweep_stale(folder[0] ? folder : "/", ".blacklist", STALE_TMP_SECONDS);
         }
     }
     /* the run after a cache was cut short under it (mapguard.h) parses */
