@@ -5,7 +5,9 @@
 # flow file cut short while it loads (exit 1, or the right answers; never
 # exit 0 with fewer rows), a first line in another time unit, an unreadable
 # flow file beside a valid cache (one sentence, exit 3, the cache kept).
-# CASES=truncate,kill,unit,unreadable,loadcut picks some (default: all).
+# A corrupt time column under a valid facts cache (a warm open does not check
+# the columns): the sentences print "?" for the time, no crash.
+# CASES=truncate,kill,unit,unreadable,loadcut,corruptts picks some (default: all).
 : "${NETTUI:=./nettui}"; : "${NETTUI_GEN:=./nettui-gen}"
 [ -x "$NETTUI" ] || { echo "62-hostile-io: no $NETTUI" >&2; exit 77; }
 [ -x "$NETTUI_GEN" ] || { echo "62-hostile-io: no $NETTUI_GEN" >&2; exit 77; }
@@ -14,7 +16,7 @@ CUTTER=
 trap '[ -n "$CUTTER" ] && kill "$CUTTER" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "62-hostile-io: $*" >&2; exit 1; }
 SAN=${E2E_SAN:-0}
-CASES=${CASES:-truncate,kill,unit,unreadable,loadcut}
+CASES=${CASES:-truncate,kill,unit,unreadable,loadcut,corruptts}
 want() { case ",$CASES," in *",$1,"*) return 0;; esac; return 1; }
 field() { sed -n "s/^$1: //p" "$2"; }
 
@@ -152,6 +154,23 @@ if want unreadable; then
   else
     echo "62-hostile-io: unreadable: left out (root without setpriv)" >&2
   fi
+fi
+
+# ---- 6. a corrupt time column under a valid facts cache ----------------------
+# every timestamp -1 (0xff bytes); the header's section table gives the ts
+# column's place (sec[SEC_TS] at byte 1072 of the header: offset, length)
+if want corruptts; then
+  C="$T/c6"
+  "$NETTUI" --json --cache-dir "$C" "$F" >/dev/null 2>"$T/err" || fail "corrupt ts: the first run: $(cat "$T/err")"
+  CF=$(ls "$C"/*.ntc)
+  set -- $(od -A n -t d8 -j 1072 -N 16 "$CF")
+  [ "$2" = $((ROWS_REF * 8)) ] || fail "corrupt ts: the section table moved (ts length $2, want $((ROWS_REF * 8)))"
+  head -c "$2" /dev/zero | tr '\0' '\377' > "$T/ff"
+  dd if="$T/ff" of="$CF" bs=4096 seek=$(($1 / 4096)) conv=notrunc 2>/dev/null || fail "corrupt ts: dd failed"
+  "$NETTUI" --json --cache-dir "$C" "$F" >"$T/out" 2>"$T/err"; rc=$?
+  [ "$rc" -lt 128 ] || fail "corrupt ts: died on signal $((rc - 128))"
+  [ "$rc" = 0 ] || [ "$rc" = 1 ] || fail "corrupt ts: exit $rc: $(cat "$T/err")"
+  grep -q '1969-12-31' "$T/out" && fail "corrupt ts: a time of -1 ms printed as 1969: $(grep -o '"why": "[^"]*1969[^"]*"' "$T/out")"
 fi
 
 # ---- 2. the flow file cut short, or overwritten, while it loads ------------
