@@ -26,7 +26,7 @@ int run_answers(const cli_options *o)
     engine *e = engine_open(&t, &eo, &fc, &facts_cached, err, sizeof err);
     if (!e) {
         fprintf(stderr, "nettui: %s\n", err);
-        cache_write_finish(stderr);
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
@@ -34,7 +34,7 @@ int run_answers(const cli_options *o)
     if (blacklist_init(&bl, t.hosts.n)) {
         fprintf(stderr, "nettui: out of memory for the blacklist.\n");
         engine_free(e);
-        cache_write_finish(stderr);
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
@@ -78,7 +78,7 @@ int run_answers(const cli_options *o)
         fprintf(stderr, "nettui: cannot write the answers to standard output.\n");
         status = EXIT_FAILURE_RUN;
     }
-    cache_write_finish(stderr);
+    cli_finish();
     blacklist_free(&bl);
     engine_free(e);
     flows_free(&t);

@@ -91,6 +91,23 @@ void cli_engine_options(const cli_options *o, engine_options *eo)
     eo->internal = o->internal;
 }
 
+static FILE *facts_notes;
+static char *facts_buf;
+static size_t facts_len;
+
+int cli_finish(void)
+{
+    int failed = cache_write_finish(stderr);
+    if (facts_notes) {
+        fclose(facts_notes);
+        facts_notes = NULL;
+        if (!failed && facts_buf) fputs(facts_buf, stderr);
+        free(facts_buf);
+        facts_buf = NULL;
+    }
+    return failed;
+}
+
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
 {
     return cli_load_table_facts(o, t, rep, from_cache, NULL);
@@ -116,7 +133,10 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     co.dir = o->cache_dir;
     co.threads = o->threads;
     co.background = 1;   /* the caller prints first, then cache_write_finish */
-    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, stderr)) {
+    /* the facts cache's notes wait for cli_finish: a table cache that
+     * cannot be written makes the facts cache fail too, and one line says it */
+    if (fc && !facts_notes) facts_notes = open_memstream(&facts_buf, &facts_len);
+    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;
     }

@@ -46,7 +46,7 @@ int run_summary(const cli_options *o)
     int inferred = !o->internal_set;
     if (inferred && engine_infer_internal(&t, &net)) {
         fprintf(stderr, "nettui: out of memory while inferring the internal network.\n");
-        cache_write_finish(stderr);
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
@@ -90,7 +90,7 @@ int run_summary(const cli_options *o)
     printf("mb_per_s: %.0f\n", rep.seconds > 0 ? (double)rep.file_bytes / 1e6 / rep.seconds : 0.0);
     /* the summary first, then the cache the parse left to write (cache.h) */
     int out_failed = fflush(stdout) || ferror(stdout);
-    cache_write_finish(stderr);
+    cli_finish();
     flows_free(&t);
     if (out_failed) {
         fprintf(stderr, "nettui: cannot write the summary to standard output.\n");

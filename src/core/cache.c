@@ -883,12 +883,22 @@ static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id)
     return ok ? 1 : -1;
 }
 
+/* A failed write: facts saved meanwhile for the cache that never came
+ * (keyed to its identity, cache_table_id) are an orphan: removed. */
+static void bg_failed_cleanup(void)
+{
+    char fp[sizeof bg.cpath + 8];
+    snprintf(fp, sizeof fp, "%s.facts", bg.cpath);
+    unlink(fp);
+}
+
 int cache_write_finish(FILE *notes)
 {
     if (!bg.active) return 0;
     pthread_join(bg.th, NULL);
     bg.active = 0;
     bg.t = NULL;
+    if (bg.rc) bg_failed_cleanup();
     if (bg.rc && notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", bg.err);
     return bg.rc ? -1 : 0;
 }
@@ -905,6 +915,7 @@ int cache_write_poll(char *msg, size_t len)
     bg.active = 0;
     bg.t = NULL;
     if (!bg.rc) return 0;
+    bg_failed_cleanup();
     snprintf(msg, len, "cache not written (%s)", bg.err);
     return 1;
 }
