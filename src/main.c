@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nettui/cli.h"
+#include "nettui/mapguard.h"
 
 #define NETTUI_VERSION "0.1.0"
 
@@ -28,6 +29,7 @@ static void usage(FILE *out)
           "  --threads N          parser threads (default: number of cores)\n"
           "  --cache-dir DIR      where the columnar cache lives\n"
           "  --no-cache           neither read nor write the cache\n"
+          "  --fresh              explorer: forget the blacklist choices saved for FILE\n"
           "  -h, --help           this text\n"
           "  -V, --version        the version\n"
           "\n"
@@ -68,7 +70,7 @@ static int parse_threads(const char *s, int *n)
 int main(int argc, char **argv)
 {
     enum { OPT_SUMMARY = 256, OPT_ANSWERS, OPT_JSON, OPT_EXPORT, OPT_WORK, OPT_INTERNAL,
-           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE };
+           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH };
     static const struct option longopts[] = {
         {"summary", no_argument, 0, OPT_SUMMARY},
         {"answers", no_argument, 0, OPT_ANSWERS},
@@ -79,6 +81,7 @@ int main(int argc, char **argv)
         {"threads", required_argument, 0, OPT_THREADS},
         {"cache-dir", required_argument, 0, OPT_CACHE_DIR},
         {"no-cache", no_argument, 0, OPT_NO_CACHE},
+        {"fresh", no_argument, 0, OPT_FRESH},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -123,6 +126,7 @@ int main(int argc, char **argv)
             break;
         case OPT_CACHE_DIR: o.cache_dir = optarg; break;
         case OPT_NO_CACHE: o.no_cache = 1; break;
+        case OPT_FRESH: o.fresh = 1; break;
         case 'h': usage(stdout); return stdout_done();
         case 'V': printf("nettui %s\n", NETTUI_VERSION); return stdout_done();
         default:
@@ -143,6 +147,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;
     }
+    /* a cache cut short under a batch run: the run starts over on the
+     * source (mapguard.h); the explorer cannot, it stops and says why */
+    if (o.mode != MODE_TUI) mapguard_allow_reexec(argv);
     switch (o.mode) {
     case MODE_SUMMARY: return run_summary(&o);
     case MODE_ANSWERS: return run_answers(&o);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "nettui/cache.h"
 #include "nettui/cli.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
@@ -25,6 +26,7 @@ int run_answers(const cli_options *o)
     engine *e = engine_open(&t, &eo, &fc, &facts_cached, err, sizeof err);
     if (!e) {
         fprintf(stderr, "nettui: %s\n", err);
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
@@ -32,6 +34,7 @@ int run_answers(const cli_options *o)
     if (blacklist_init(&bl, t.hosts.n)) {
         fprintf(stderr, "nettui: out of memory for the blacklist.\n");
         engine_free(e);
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
@@ -70,12 +73,18 @@ int run_answers(const cli_options *o)
         fprintf(stderr, "nettui: %s\n", err);
         status = EXIT_FAILURE_RUN;
     }
+    /* the answers first, then the cache the parse left to write (cache.h) */
+    if (fflush(stdout) && status == EXIT_OK) {
+        fprintf(stderr, "nettui: cannot write the answers to standard output.\n");
+        status = EXIT_FAILURE_RUN;
+    }
     /* no silent '?': a question without an answer says why, one line each
      * (after a failure, the failure's one sentence is all there is) */
     for (int k = 0; status == EXIT_OK && k < DETECTOR_COUNT; k++)
         if (!f[k].found)
             fprintf(stderr, "nettui: question %d (%s) has no answer: %s\n", k + 1, engine_detector(k)->id,
                     f[k].why[0] ? f[k].why : "nothing stands out.");
+    cli_finish();
     blacklist_free(&bl);
     engine_free(e);
     flows_free(&t);

@@ -58,6 +58,29 @@ static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t row
     return 0;
 }
 
+/* One line on stderr when more than 1% of the lines were skipped as bad:
+ * the share and the kinds, most first ("timestamp: 36.9%"). A file read in
+ * the wrong time unit, or mostly not flows, must not pass for a clean one. */
+static void bad_lines_note(const load_report *rep)
+{
+    uint64_t data = rep->lines - (rep->had_header && rep->lines ? 1 : 0);
+    if (!data || rep->bad_total * 100 <= data) return;
+    int order[BAD_KIND_COUNT], n = 0;
+    for (int k = 0; k < BAD_KIND_COUNT; k++)
+        if (rep->bad[k]) order[n++] = k;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && rep->bad[order[j]] > rep->bad[order[j - 1]]; j--) {
+            int x = order[j]; order[j] = order[j - 1]; order[j - 1] = x;
+        }
+    char kinds[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof kinds; i++)
+        len += (size_t)snprintf(kinds + len, sizeof kinds - len, "%s%s: %.1f%%", i ? ", " : "",
+                                load_bad_kind_name((bad_kind)order[i]), 100.0 * (double)rep->bad[order[i]] / (double)data);
+    fprintf(stderr, "nettui: %.1f%% of lines were skipped as bad (%s); --summary lists them.\n",
+            100.0 * (double)rep->bad_total / (double)data, kinds);
+}
+
 void cli_engine_options(const cli_options *o, engine_options *eo)
 {
     engine_options_default(eo);
@@ -66,6 +89,23 @@ void cli_engine_options(const cli_options *o, engine_options *eo)
     eo->threads = o->threads;
     eo->internal_set = o->internal_set;
     eo->internal = o->internal;
+}
+
+static FILE *facts_notes;
+static char *facts_buf;
+static size_t facts_len;
+
+int cli_finish(void)
+{
+    int failed = cache_write_finish(stderr);
+    if (facts_notes) {
+        fclose(facts_notes);
+        facts_notes = NULL;
+        if (!failed && facts_buf) fputs(facts_buf, stderr);
+        free(facts_buf);
+        facts_buf = NULL;
+    }
+    return failed;
 }
 
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
@@ -92,7 +132,11 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     co.enabled = !o->no_cache;
     co.dir = o->cache_dir;
     co.threads = o->threads;
-    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, stderr)) {
+    co.background = 1;   /* the caller prints first, then cache_write_finish */
+    /* the facts cache's notes wait for cli_finish: a table cache that
+     * cannot be written makes the facts cache fail too, and one line says it */
+    if (fc && !facts_notes) facts_notes = open_memstream(&facts_buf, &facts_len);
+    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;
     }
@@ -109,5 +153,6 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     if (notes) fputs(notes, stderr);
     free(notes);
     if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
+    else bad_lines_note(rep);
     return status;
 }

@@ -5,15 +5,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "nettui/cache.h"
 #include "nettui/cli.h"
 #include "nettui/facts.h"
 
 /* "2020-01-06 16:00:00 UTC" */
 static const char *format_utc(int64_t ms, char *buf, size_t len)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* any int64: outside the loader's range, the number itself */
+    time_t s = (time_t)(ms / 1000);
     struct tm tm;
-    if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+    if (ms < 0 || ms > LOAD_TS_MAX_MS || !gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
         snprintf(buf, len, "%lld ms", (long long)ms);
     return buf;
 }
@@ -44,11 +46,15 @@ int run_summary(const cli_options *o)
     int inferred = !o->internal_set;
     if (inferred && engine_infer_internal(&t, &net)) {
         fprintf(stderr, "nettui: out of memory while inferring the internal network.\n");
+        cli_finish();
         flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
     size_t internal = 0;
     double share = engine_internal_share(&t, &net, &internal);
+    /* every pass over the columns before the first line: a mapped cache cut
+     * short under us re-runs the program (mapguard.h), with nothing printed */
+    size_t ports = distinct_ports(&t);
     char nettext[1200];
     char first[64], last[64];
     printf("file: %s\n", o->path);
@@ -74,7 +80,7 @@ int run_summary(const cli_options *o)
     printf("internal_share: %.4f\n", share);
     printf("internal_hosts: %zu\n", internal);
     printf("external_hosts: %zu\n", (size_t)t.hosts.n - internal);
-    printf("ports: %zu\n", distinct_ports(&t));
+    printf("ports: %zu\n", ports);
     printf("bytes: %llu\n", (unsigned long long)t.total_bytes);
     printf("big_byte_rows: %zu\n", t.nbig);
     printf("source: %s\n", from_cache ? "cache" : "parsed");
@@ -82,8 +88,11 @@ int run_summary(const cli_options *o)
     printf("file_bytes: %llu\n", (unsigned long long)rep.file_bytes);
     printf("load_seconds: %.2f\n", rep.seconds);
     printf("mb_per_s: %.0f\n", rep.seconds > 0 ? (double)rep.file_bytes / 1e6 / rep.seconds : 0.0);
+    /* the summary first, then the cache the parse left to write (cache.h) */
+    int out_failed = fflush(stdout) || ferror(stdout);
+    cli_finish();
     flows_free(&t);
-    if (fflush(stdout) || ferror(stdout)) {
+    if (out_failed) {
         fprintf(stderr, "nettui: cannot write the summary to standard output.\n");
         return EXIT_FAILURE_RUN;
     }

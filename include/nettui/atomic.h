@@ -27,4 +27,19 @@ int atomic_commit(atomic_file *f, const char **step);
 /* Gives up: closes and removes the temporary file, keeping errno. */
 void atomic_abort(atomic_file *f);
 
+/* Temporary files are named <path>.tmp.<writer pid>.XXXXXX and listed while
+ * they exist; SIGINT, SIGTERM and SIGHUP (when they still have their default
+ * action) remove every listed file, then end the program as the signal
+ * would have. atomic_unlink_all() does that removal; async-signal-safe, for
+ * other fatal paths (mapguard.c) and a program that ends with a write still
+ * running on a thread (after it, atomic_open fails with ECANCELED). */
+void atomic_unlink_all(void);
+
+/* Removes the temporary files in dir left by writers that died (SIGKILL, a
+ * crash, a power cut): those whose target name ends in suffix (".ntc"),
+ * older than max_age_seconds, and whose writer pid is no longer running
+ * (a name without a pid, from an older nettui, only needs the age). Returns
+ * how many were removed. */
+int atomic_sweep_stale(const char *dir, const char *suffix, int max_age_seconds);
+
 #endif

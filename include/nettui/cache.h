@@ -3,7 +3,10 @@
  * After a parse the flow table (columns, host dictionary, big-bytes list,
  * totals) and the load report are written to one file per source, named by a
  * hash of the source's absolute path. The next open maps that file and points
- * the columns into it (flow_table.region): no parse, no copy.
+ * the columns into it (flow_table.region): no parse, no copy of the columns.
+ * The small sections (host dictionary, big-bytes list) are copied out of the
+ * mapping; a mapping whose file is cut short under a run is handled by
+ * mapguard.h (the run starts over on the source, or stops with one sentence).
  *
  * A cache is used only when everything matches: magic, format version, byte
  * order, header checksum, the source's path, size, mtime (ns) and a hash of its
@@ -25,7 +28,7 @@
 
 /* Bump when the file layout changes, or when the loader would now make a
  * different table from the same bytes: older caches are then rebuilt. */
-#define CACHE_FORMAT_VERSION 3
+#define CACHE_FORMAT_VERSION 4   /* 4: the time unit from the median of 1000 lines */
 
 typedef enum cache_result {
     CACHE_HIT = 0,      /* the table came from the cache */
@@ -45,6 +48,10 @@ typedef struct cache_options {
      * caller must run cache_check_columns before it reads a column. */
     int (*skip_columns)(void *user, const char *cpath, uint64_t table_id);
     void *user;
+    /* 1: cache_load_or_parse writes a new cache on a thread and returns at
+     * once; the caller must call cache_write_finish before it frees the
+     * table (and before it exits, to keep the cache). */
+    int background;
 } cache_options;
 
 void cache_options_default(cache_options *o);
@@ -85,9 +92,20 @@ int cache_check_columns(const flow_table *t, int threads, char *why, size_t whyl
 
 /* The one way in for every mode: the table of path from its cache when the
  * cache is fresh, else load_file(path, lo) and, when that succeeds, a new
- * cache. Cache trouble (rejected, unwritable, disk full) costs a line on
- * co->notes, never the load. *from_cache says where the table came from.
+ * cache (on a thread when co->background). Cache trouble (rejected,
+ * unwritable, disk full) costs a line on co->notes (for a background write:
+ * on cache_write_finish's), never the load. *from_cache says where the table came from.
  * Returns what load_file returns (EXIT_OK or an EXIT_* with rep->error). */
+/* Waits for the cache write cache_load_or_parse started in the background
+ * (nothing to wait for: 0). A failed write costs one line on notes (may be
+ * NULL) and returns -1. The write stays atomic either way. */
+int cache_write_finish(FILE *notes);
+/* 1 while a background write has not been waited for. */
+int cache_write_pending(void);
+/* Without waiting: when the background write has ended, joins it and
+ * returns 1 with a sentence in msg if it failed; else 0. */
+int cache_write_poll(char *msg, size_t len);
+
 int cache_load_or_parse(const char *path, const load_options *lo, const cache_options *co,
                         flow_table *t, load_report *rep, int *from_cache);
 

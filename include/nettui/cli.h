@@ -22,6 +22,7 @@ typedef struct cli_options {
     int internal_set;          /* 1: --internal given; 0: inferred from the flows */
     int no_cache;              /* --no-cache */
     const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
+    int fresh;                 /* --fresh: the explorer forgets the saved blacklist choices */
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
 } cli_options;
 
@@ -33,6 +34,13 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
 /* The same, and names the facts cache in *fc for engine_open (its columns
  * then go unchecked when saved facts for the cache exist). */
 int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
+
+/* After the output: finishes the cache write the load started on a thread
+ * (cache_write_finish) and prints the cache notes held back until then (a
+ * failed table cache write is one line, and the facts cache's own failure
+ * is then not repeated). Call before freeing the table. -1 when the write
+ * failed, else 0. */
+int cli_finish(void);
 
 /* The engine's options from the command line (work hours, threads, the
  * internal network). */

@@ -83,7 +83,8 @@ typedef struct flow_table {
     cidr_list internal;       /* the blocks the table was classified with */
     /* Ownership: columns come either from the loader (each its own mapping,
      * released by flows_free) or from a cache mapping (one region). */
-    void *region; size_t region_len;    /* non-NULL when mapped from a cache */
+    void *region; size_t region_len;    /* non-NULL when mapped from a cache (the
+                                         * columns only; big is then a malloc'd copy) */
     size_t col_cap;                     /* loader: capacity of each column mapping */
 } flow_table;
 

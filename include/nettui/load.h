@@ -63,7 +63,10 @@ typedef struct load_report {
 
 void load_options_default(load_options *o);
 /* Loads path into *out (which it initialises). Returns EXIT_OK, or an EXIT_*
- * status with report->error set (the table is then empty and freed). */
+ * status with report->error set (the table is then empty and freed). A file
+ * that changes while it is read (a short read, another size, mtime or file
+ * behind the path afterwards) is read again once; a second change is
+ * EXIT_FAILURE_RUN. */
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *report);
 
 #endif

@@ -29,6 +29,7 @@
 
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
+#include "nettui/mapguard.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
 #define CACHE_ENDIAN 0x01020304u
@@ -37,6 +38,7 @@
 #define KEY_SPAN (1u << 20)      /* the first and last megabyte of the source are hashed */
 #define SUM_BLOCK (1u << 20)     /* checksum unit: one per thread at a time */
 #define MAX_THREADS 64
+#define STALE_TMP_SECONDS 3600   /* a temporary file this old, of a dead writer, is removed */
 
 enum section_id {
     SEC_PATH, SEC_NAMES, SEC_HOST_IP, SEC_HOST_NAME_OFF, SEC_HOST_INTERNAL, SEC_BIG,
@@ -398,6 +400,11 @@ static uint64_t align_up(uint64_t x, uint64_t a)
     return (x + a - 1) / a * a;
 }
 
+static void no_id(int ok, uint64_t id)
+{
+    (void)ok; (void)id;
+}
+
 static void header_fill_report(cache_header *h, const load_report *rep)
 {
     h->file_bytes = rep->file_bytes;
@@ -412,10 +419,14 @@ static void header_fill_report(cache_header *h, const load_report *rep)
     h->timestamps_in_seconds = rep->timestamps_in_seconds;
 }
 
+/* on_id (may be NULL) learns the new cache's identity (its header checksum)
+ * as soon as it is known, before the slow part (write, fsync, rename), or
+ * that there will be none (ok 0). */
 static int cache_save_keyed(const char *cpath, const char *abs_source, const source_key *key,
                             const flow_table *t, const load_report *rep, int threads,
-                            char *err, size_t errlen)
+                            char *err, size_t errlen, void (*on_id)(int ok, uint64_t id))
 {
+    if (!on_id) on_id = no_id;
     char folder[PATH_MAX];
     const char *slash = strrchr(cpath, '/');
     size_t flen = slash ? (size_t)(slash - cpath) : 1;
@@ -424,12 +435,13 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     else strcpy(folder, ".");
     if (make_dirs(folder)) {
         snprintf(err, errlen, "cannot create %s: %s", folder, strerror(errno));
+        on_id(0, 0);
         return -1;
     }
 
     const host_dict *d = &t->hosts;
     cache_header *h = calloc(1, HEADER_SIZE);
-    if (!h) { snprintf(err, errlen, "out of memory"); return -1; }
+    if (!h) { snprintf(err, errlen, "out of memory"); on_id(0, 0); return -1; }
     memcpy(h->magic, CACHE_MAGIC, 8);
     h->version = CACHE_FORMAT_VERSION;
     h->endian = CACHE_ENDIAN;
@@ -469,6 +481,7 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     }
     uint64_t file_len = off;
     h->header_sum = bytes_sum(h, offsetof(cache_header, header_sum));
+    on_id(1, h->header_sum);
 
     atomic_file af;
     if (atomic_open(&af, cpath)) {
@@ -502,7 +515,7 @@ int cache_save(const char *cpath, const char *source, const flow_table *t, const
         snprintf(err, errlen, "cannot read %s: %s", source, strerror(errno));
         return -1;
     }
-    return cache_save_keyed(cpath, abs, &key, t, rep, threads, err, errlen);
+    return cache_save_keyed(cpath, abs, &key, t, rep, threads, err, errlen, NULL);
 }
 
 /* ---- load ---------------------------------------------------------------------- */
@@ -664,6 +677,8 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
      * faulting them in from several threads beats MAP_POPULATE's one. */
     map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (map == MAP_FAILED) { reject(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto out; }
+    /* From here the file may be cut short under us: see mapguard.h. */
+    mapguard_register(map, size, cpath);
     const unsigned char *base = map;
     /* The small sections (path, dictionary, big-bytes list) always. */
     sum_job jobs[SEC_COUNT];
@@ -695,6 +710,16 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
         reject(why, whylen, "%s", "is corrupted (host dictionary)");
         goto out;
     }
+    /* The small sections live in ordinary memory from here (the dictionary
+     * was rebuilt above, the big-bytes list is copied): what prints host
+     * names never touches the mapping. */
+    flow_big_bytes *big_copy = NULL;
+    if (h.nbig && !(big_copy = malloc(h.nbig * sizeof *big_copy))) {
+        hosts_free(&t->hosts);
+        reject(why, whylen, "%s", "cannot be read (out of memory)");
+        goto out;
+    }
+    if (h.nbig) memcpy(big_copy, big, h.nbig * sizeof *big_copy);
 
     t->n = h.rows;
     t->ts = (int64_t *)(base + h.sec[SEC_TS].off);
@@ -702,7 +727,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     t->dst = (host_id *)(base + h.sec[SEC_DST].off);
     t->port = (uint16_t *)(base + h.sec[SEC_PORT].off);
     t->bytes = (uint32_t *)(base + h.sec[SEC_BYTES].off);
-    t->big = (flow_big_bytes *)big;
+    t->big = big_copy;
     t->nbig = h.nbig;
     t->ts_min = h.ts_min; t->ts_max = h.ts_max; t->total_bytes = h.total_bytes;
     t->internal = *internal;
@@ -724,7 +749,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     rep->timestamps_in_seconds = h.timestamps_in_seconds;
     res = CACHE_HIT;
 out:
-    if (map != MAP_FAILED) munmap(map, size);
+    if (map != MAP_FAILED) { mapguard_unregister(map); munmap(map, size); }
     close(fd);
     return res;
 }
@@ -744,8 +769,12 @@ static const cache_header *mapped_header(const flow_table *t)
     return h;
 }
 
+static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id);
+
 int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id)
 {
+    int pending = bg_table_id(cpath, t, id);
+    if (pending) return pending > 0 ? 0 : -1;
     const cache_header *m = mapped_header(t);
     cache_header h;
     if (m) {
@@ -773,6 +802,122 @@ int cache_check_columns(const flow_table *t, int threads, char *why, size_t whyl
     const cache_header *h = mapped_header(t);
     if (!h) return 0;   /* parsed, not mapped: the loader made the columns */
     return columns_check(t->region, h, threads, why, whylen);
+}
+
+/* ---- the background write ------------------------------------------------------------
+ * The first open of a file need not wait for its cache: the write (checksums,
+ * 2 GB of pwrite at full size, fsync, rename) runs on a thread while the
+ * caller goes on with the table, which it must not free before
+ * cache_write_finish. The only caller that needs the write is the facts
+ * cache, which keys its file on the new cache's identity (cache_table_id):
+ * that is known after the checksums, before the slow part, and
+ * cache_table_id waits for it alone. One write at a time. */
+typedef struct bg_write {
+    pthread_t th;
+    int active;                     /* started, not joined */
+    char cpath[PATH_MAX + 64], abs[PATH_MAX];
+    source_key key;
+    const flow_table *t;
+    load_report rep;
+    int threads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int id_state;                   /* 0: not yet known, 1: known, -1: none */
+    uint64_t id;
+    int rc;
+    char err[PATH_MAX + 256];
+    atomic_int finished;            /* the thread is done: joining will not wait */
+} bg_write;
+
+static bg_write bg = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void bg_id(int ok, uint64_t id)
+{
+    pthread_mutex_lock(&bg.mu);
+    if (bg.id_state == 0) {
+        bg.id_state = ok ? 1 : -1;
+        bg.id = id;
+    }
+    pthread_cond_broadcast(&bg.cv);
+    pthread_mutex_unlock(&bg.mu);
+}
+
+static void *bg_thread(void *arg)
+{
+    (void)arg;
+    bg.rc = cache_save_keyed(bg.cpath, bg.abs, &bg.key, bg.t, &bg.rep, bg.threads, bg.err, sizeof bg.err, bg_id);
+    bg_id(0, 0);   /* no-op when the identity was given */
+    atomic_store(&bg.finished, 1);
+    return NULL;
+}
+
+static int bg_start(const char *cpath, const char *abs, const source_key *key, const flow_table *t,
+                    const load_report *rep, int threads)
+{
+    if (bg.active) return -1;
+    snprintf(bg.cpath, sizeof bg.cpath, "%s", cpath);
+    snprintf(bg.abs, sizeof bg.abs, "%s", abs);
+    bg.key = *key;
+    bg.t = t;
+    bg.rep = *rep;
+    bg.threads = threads;
+    bg.id_state = 0;
+    bg.rc = 0;
+    bg.err[0] = 0;
+    atomic_store(&bg.finished, 0);
+    if (pthread_create(&bg.th, NULL, bg_thread, NULL)) return -1;
+    bg.active = 1;
+    return 0;
+}
+
+/* The identity of the cache being written for t at cpath: 1 (id set), 0 (no
+ * such write), -1 (the write fails before it has one). */
+static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id)
+{
+    if (!bg.active || bg.t != t || !cpath || strcmp(cpath, bg.cpath)) return 0;
+    pthread_mutex_lock(&bg.mu);
+    while (bg.id_state == 0) pthread_cond_wait(&bg.cv, &bg.mu);
+    int ok = bg.id_state == 1;
+    *id = bg.id;
+    pthread_mutex_unlock(&bg.mu);
+    return ok ? 1 : -1;
+}
+
+/* A failed write: facts saved meanwhile for the cache that never came
+ * (keyed to its identity, cache_table_id) are an orphan: removed. */
+static void bg_failed_cleanup(void)
+{
+    char fp[sizeof bg.cpath + 8];
+    snprintf(fp, sizeof fp, "%s.facts", bg.cpath);
+    unlink(fp);
+}
+
+int cache_write_finish(FILE *notes)
+{
+    if (!bg.active) return 0;
+    pthread_join(bg.th, NULL);
+    bg.active = 0;
+    bg.t = NULL;
+    if (bg.rc) bg_failed_cleanup();
+    if (bg.rc && notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", bg.err);
+    return bg.rc ? -1 : 0;
+}
+
+int cache_write_pending(void)
+{
+    return bg.active;
+}
+
+int cache_write_poll(char *msg, size_t len)
+{
+    if (!bg.active || !atomic_load(&bg.finished)) return 0;
+    pthread_join(bg.th, NULL);
+    bg.active = 0;
+    bg.t = NULL;
+    if (!bg.rc) return 0;
+    bg_failed_cleanup();
+    snprintf(msg, len, "cache not written (%s)", bg.err);
+    return 1;
 }
 
 /* ---- the one way in ---------------------------------------------------------------- */
@@ -808,7 +953,24 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
     /* A source that cannot be resolved is load_file's to report. */
     if (use_cache && (!realpath(path, abs) || cache_file_path(abs, co->dir, cpath, sizeof cpath, msg, sizeof msg)))
         use_cache = 0;
+    /* A source that cannot be read now (permissions, a vanished mount) is
+     * load_file's to report, in one sentence; its caches are not wrong, so
+     * they stay untouched for when it can be read again. */
+    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
+    /* temporary files of writers that died (SIGKILL, a crash) in this folder */
     if (use_cache) {
+        char folder[sizeof cpath];
+        snprintf(folder, sizeof folder, "%s", cpath);
+        char *slash = strrchr(folder, '/');
+        if (slash) {
+            *slash = 0;
+            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc", STALE_TMP_SECONDS);
+            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc.facts", STALE_TMP_SECONDS);
+            atomic_sweep_stale(folder[0] ? folder : "/", ".blacklist", STALE_TMP_SECONDS);
+        }
+    }
+    /* the run after a cache was cut short under it (mapguard.h) parses */
+    if (use_cache && !mapguard_retrying()) {
         double t0 = now_seconds();
         cache_result r = cache_load_skip(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
                                          t, rep, msg, sizeof msg, co->skip_columns, co->user);
@@ -821,8 +983,8 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
             if (notes) fprintf(notes, "nettui: the cache %s %s; rebuilding it.\n", cpath, msg);
             unlink(cpath);
         }
-        if (source_key_read(abs, &before)) use_cache = 0;
     }
+    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
 
     int rc = load_file(path, lo, t, rep);
     if (rc != EXIT_OK || !use_cache || t->n == 0) return rc;
@@ -833,7 +995,9 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
         if (notes) fprintf(notes, "nettui: %s changed while it was read; not caching it.\n", path);
         return rc;
     }
-    if (cache_save_keyed(cpath, abs, &before, t, rep, co->threads ? co->threads : lo->threads, msg, sizeof msg)) {
+    int threads = co->threads ? co->threads : lo->threads;
+    if (co->background && bg_start(cpath, abs, &before, t, rep, threads) == 0) return rc;
+    if (cache_save_keyed(cpath, abs, &before, t, rep, threads, msg, sizeof msg, NULL)) {
         if (notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", msg);
     }
     return rc;

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "nettui/flows.h"
+#include "nettui/mapguard.h"
 
 /* ---- IPv4 ---------------------------------------------------------------- */
 
@@ -287,7 +288,9 @@ int flows_alloc_columns(flow_table *t, size_t cap)
 void flows_free(flow_table *t)
 {
     if (t->region) {
+        mapguard_unregister(t->region);
         munmap(t->region, t->region_len);
+        free(t->big);   /* copied out of the mapping at open */
     } else {
         size_t cap = t->col_cap;
         unmap_column(t->ts, cap * sizeof *t->ts);

@@ -2,7 +2,7 @@
  *
  * The plan of a load:
  *   1. probe: the first 64 kB decide header or not, the column layout, and
- *      whether timestamps are seconds;
+ *      whether timestamps are seconds (the median of up to 1000 good lines);
  *   2. split the file at line boundaries into one chunk per thread; each
  *      worker reads its chunk piece by piece into one small buffer (so the
  *      file never adds to the resident memory), runs its own csv_parser over
@@ -288,18 +288,68 @@ static void layout_decide(const probe *p, layout *lay)
             lay->role[next] = (signed char)r;
         }
     }
-    /* seconds or milliseconds: the first line with the right shape decides */
-    int ts_col = 0;
+    /* seconds or milliseconds: unit_decide, over many more lines */
+}
+
+/* ---- the time unit: the median of the first lines' timestamps ------------------
+ * One line cannot decide it: a first line stamped 0, or in the other unit,
+ * made every other line a bad timestamp. The median of the first UNIT_LINES
+ * good lines (the right number of fields, a number in the timestamp column)
+ * of the probe's bytes decides: below 10^11 (1973 in milliseconds, the year
+ * 5138 in seconds) the column is seconds. */
+#define UNIT_LINES 1000
+
+typedef struct unit_probe {
+    const layout *lay;
+    int ts_col, field;
+    int64_t ts;
+    int ts_ok;
+    int64_t v[UNIT_LINES];
+    int n;
+} unit_probe;
+
+static void unit_field(void *s, size_t len, void *data)
+{
+    unit_probe *u = data;
+    if (u->field == u->ts_col) u->ts_ok = parse_ts(s ? s : "", len, 0, &u->ts) == 0;
+    u->field++;
+}
+
+static void unit_row(int c, void *data)
+{
+    unit_probe *u = data;
+    (void)c;
+    if (u->field == u->lay->nfields && u->ts_ok && u->n < UNIT_LINES) u->v[u->n++] = u->ts;
+    u->field = 0;
+    u->ts_ok = 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* buf: the probe's bytes after the header. 0 when out of memory (the unit
+ * then stays milliseconds, as for a file with no good line). */
+static void unit_decide(const char *buf, size_t len, int at_eof, layout *lay)
+{
+    unit_probe *u = calloc(1, sizeof *u);
+    if (!u) return;
+    u->lay = lay;
     for (int i = 0; i < lay->nfields; i++)
-        if (lay->role[i] == ROLE_TS) ts_col = i;
-    for (int i = lay->has_header; i < p->nrows; i++) {
-        const probe_row *row = &p->rows[i];
-        int64_t v;
-        if (row->nfields != lay->nfields) continue;
-        if (parse_ts(row->field[ts_col], row->len[ts_col], 0, &v)) continue;
-        lay->seconds = v < 100000000000LL;
-        break;
+        if (lay->role[i] == ROLE_TS) u->ts_col = i;
+    struct csv_parser pp;
+    if (csv_init(&pp, 0) == 0) {
+        csv_parse(&pp, buf, len, unit_field, unit_row, u);
+        if (at_eof) csv_fini(&pp, unit_field, unit_row, u);
+        csv_free(&pp);
     }
+    if (u->n) {
+        qsort(u->v, (size_t)u->n, sizeof u->v[0], cmp_i64);
+        lay->seconds = u->v[u->n / 2] < 100000000000LL;
+    }
+    free(u);
 }
 
 /* ---- a worker's own host table -------------------------------------------- */
@@ -463,6 +513,7 @@ typedef struct shared {
     atomic_int stop;              /* cancel, a quote seen, or an error */
     atomic_int quote_seen;
     atomic_int done;              /* workers finished */
+    atomic_int short_read;        /* the file ended before a chunk did: it shrank */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     long pagesz;
@@ -788,7 +839,10 @@ static void *worker_run(void *arg)
         ssize_t got = pread(sh->fd, buf, want, (off_t)pos);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) { worker_fail(w, errno); goto fini; }
-        if (got == 0) break;         /* the file shrank under us: keep what was read */
+        if (got == 0) {              /* the file shrank under us: load_file reads it again */
+            atomic_store(&sh->short_read, 1);
+            break;
+        }
         size_t len = (size_t)got;
         uint64_t skip64 = pos < sh->scan_from ? sh->scan_from - pos : 0;   /* the header's quotes */
         size_t skip = skip64 < len ? (size_t)skip64 : len;
@@ -1146,9 +1200,43 @@ static int parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const l
     return 0;
 }
 
+/* 1 when the file changed between two looks: size, mtime, or (by path) another file. */
+static int file_changed(const struct stat *a, const struct stat *b)
+{
+    return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+           a->st_mtim.tv_nsec != b->st_mtim.tv_nsec || a->st_ino != b->st_ino || a->st_dev != b->st_dev;
+}
+
+static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed);
+
+/* A file cut short or overwritten while it loads would give the answers of a
+ * part of it, or of two files: the load is checked (a short read, the size,
+ * the mtime, the file behind the path) and done again once; a second change
+ * is an error. */
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *rep)
 {
     double t0 = now_seconds();
+    int changed = 0;
+    int rc = load_file_once(path, o, out, rep, &changed);
+    if (rc == EXIT_OK && changed) {
+        flows_free(out);
+        rc = load_file_once(path, o, out, rep, &changed);
+        if (rc == EXIT_OK ? changed : strcmp(rep->error, "cancelled") != 0) {   /* e.g. still being written: empty, or changing */
+            if (rc == EXIT_OK) flows_free(out);
+            hosts_init(&out->hosts);
+            snprintf(rep->error, sizeof rep->error,
+                     "%s changed while it was read, twice; run again once it is complete.", path);
+            rc = EXIT_FAILURE_RUN;
+        }
+    }
+    rep->seconds = now_seconds() - t0;
+    return rc;
+}
+
+static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed)
+{
+    double t0 = now_seconds();
+    *changed = 0;
     memset(rep, 0, sizeof *rep);
     memset(out, 0, sizeof *out);
     hosts_init(&out->hosts);
@@ -1215,6 +1303,7 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
      * threads: the header is a line of its own when its quotes pair up */
     header_end = bom;
     if (lay.has_header) header_end = bom + header_line_end(head + bom, (size_t)got - bom);
+    unit_decide(head + header_end, (size_t)got - header_end, (uint64_t)got == rep->file_bytes, &lay);
     int quoted = memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
     double line_bytes = mean_line_bytes(head + header_end, (size_t)got - header_end);
     free(head);
@@ -1252,6 +1341,11 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
         perr = parse_all(&sh, w, nw, bom, o);
     }
     rep->threads_used = nw;
+    {
+        struct stat now_fd, now_path;
+        *changed = atomic_load(&sh.short_read) || fstat(fd, &now_fd) || file_changed(&st, &now_fd) ||
+                   stat(path, &now_path) || file_changed(&st, &now_path);
+    }
     close(fd);
 
     int status = EXIT_OK;

@@ -151,7 +151,10 @@ const char *fmt_bytes(double b, char buf[32])
 
 const char *fmt_time(int64_t ms, char buf[32])
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* any int64 may come here (a corrupt column under a valid facts cache):
+     * outside the loader's range it is "?", before any arithmetic on it */
+    if (ms < 0 || ms > 253402300799999LL /* LOAD_TS_MAX_MS */) { snprintf(buf, 32, "?"); return buf; }
+    time_t s = (time_t)(ms / 1000);
     struct tm tm;
     if (!gmtime_r(&s, &tm)) { snprintf(buf, 32, "?"); return buf; }
     strftime(buf, 32, "%Y-%m-%d %H:%M UTC", &tm);

@@ -506,8 +506,8 @@ static int values_check(const engine *e)
             return -1;
         /* call times ascend within the table's range (the panes take gaps) */
         const int64_t *ts = e->beacon_ts + s->ts_off;
-        for (uint32_t k = 0; k < s->s.calls; k++)
-            if (ts[k] < e->t->ts_min || ts[k] > e->t->ts_max || (k && ts[k] < ts[k - 1])) return -1;
+        for (uint32_t c = 0; c < s->s.calls; c++)
+            if (ts[c] < e->t->ts_min || ts[c] > e->t->ts_max || (c && ts[c] < ts[c - 1])) return -1;
         for (int h = 0; h < BEACON_H; h++)   /* a sum of events unit vectors */
             if (!(fabs(s->sum[h][0]) <= s->events) || !(fabs(s->sum[h][1]) <= s->events)) return -1;
         if (!isfinite(s->s.phase_s) || !isfinite(s->s.jitter_s) || !isfinite(s->s.size_share) || !isfinite(s->s.score)) return -1;

@@ -12,6 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nettui/atomic.h"
+#include "nettui/blstore.h"
+#include "nettui/cache.h"
 #include "ui.h"
 
 #define MIN_COLS 80
@@ -146,14 +149,58 @@ static void rerun(app *a, const char *what)
     a->need_redraw = 1;
 }
 
-/* Says what the person's choice on h now is, then re-runs the detectors. */
+/* The person's choices file (blstore.h); empty: not kept (--no-cache, no
+ * cache folder). */
+static char bl_path[PATH_MAX + 64];
+
+/* Saves the person's choices as they are now; a failure is said, once per
+ * choice, and costs nothing else. */
+static int save_choices(app *a, char *err, size_t errlen)
+{
+    if (!bl_path[0]) return 0;
+    char abs[PATH_MAX];
+    const char *src = realpath(a->opt->path, abs) ? abs : a->opt->path;
+    return blstore_save(bl_path, src, &a->bl, &a->table.hosts, err, errlen);
+}
+
+/* Says what the person's choice on h now is, saves the choices, then
+ * re-runs the detectors. */
 static void rerun_after_choice(app *a, host_id h)
 {
-    char name[16], what[128];
+    char name[16], what[128], err[PATH_MAX + 128];
     const char *hn = app_host_name(a, h, name);
     if (a->bl.user[h] == BL_USER_ADD) snprintf(what, sizeof what, "%s is on the blacklist (by you)", hn);
     else if (a->bl.user[h] == BL_USER_ALLOW) snprintf(what, sizeof what, "%s is off the blacklist (allowed by you)", hn);
     else snprintf(what, sizeof what, "Your choice on %s is undone", hn);
+    int failed = save_choices(a, err, sizeof err);
+    rerun(a, what);
+    if (failed) app_message(a, 1, "%s; your blacklist choices are not saved: %s.", what, err);
+}
+
+/* Restores the choices saved for this file (or, with --fresh, forgets them),
+ * re-running the detectors when there were any; says so on the status line. */
+static void restore_choices(app *a)
+{
+    const cli_options *o = a->opt;
+    char err[PATH_MAX + 128];
+    bl_path[0] = 0;
+    if (o->no_cache || blstore_path(o->path, o->cache_dir, bl_path, sizeof bl_path, err, sizeof err)) {
+        bl_path[0] = 0;
+        return;
+    }
+    if (o->fresh) {
+        if (unlink(bl_path) == 0) app_message(a, 0, "Started clean (--fresh): the blacklist choices saved for this file are forgotten.");
+        return;
+    }
+    int restored = 0, unknown = 0;
+    if (blstore_load(bl_path, &a->bl, &a->table.hosts, &restored, &unknown, err, sizeof err)) {
+        app_message(a, 1, "Your saved blacklist choices could not be read: %s.", err);
+        return;
+    }
+    if (!restored) return;
+    char what[200];
+    snprintf(what, sizeof what, "Restored %d blacklist choice%s of your last session on this file%s (--fresh starts clean)",
+             restored, restored == 1 ? "" : "s", unknown ? ", some hosts absent now" : "");
     rerun(a, what);
 }
 
@@ -497,6 +544,11 @@ static int main_loop(app *a)
         wtimeout(stdscr, 100);
         int ch = getch();
         if (term_interrupted()) return EXIT_FAILURE_RUN;
+        char cmsg[400];
+        if (cache_write_poll(cmsg, sizeof cmsg)) {
+            app_message(a, 1, "%s", cmsg);
+            a->need_redraw = 1;
+        }
         if (ch == ERR) continue;
         double t0 = now_seconds();
         a->need_redraw = 1;
@@ -531,6 +583,7 @@ static int main_loop(app *a)
 
 static void app_free(app *a)
 {
+    cache_write_finish(NULL);   /* quitting mid-write finishes it (the table is its source) */
     if (a->eng) engine_free(a->eng);
     blacklist_free(&a->bl);
     flows_free(&a->table);
@@ -544,21 +597,28 @@ int ui_run(const cli_options *o)
         return EXIT_FAILURE_RUN;
     }
     char err[512] = "";
+    term_rescue_save();
     if (term_start(err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return EXIT_FAILURE_RUN;
     }
+    term_rescue_arm();
     app *a = calloc(1, sizeof *a);
-    if (!a) { term_stop(); fprintf(stderr, "nettui: out of memory.\n"); return EXIT_FAILURE_RUN; }
+    if (!a) { term_rescue_disarm(); term_stop(); fprintf(stderr, "nettui: out of memory.\n"); return EXIT_FAILURE_RUN; }
     a->opt = o;
     a->host = HOST_NONE;
     int rc = load_screen_run(a, err, sizeof err);
     if (rc == EXIT_OK) {
         for (int i = 0; i < DETECTOR_COUNT; i++)
             finding_answer_text(a->eng, &a->f[i], a->first_answer[i], sizeof a->first_answer[i]);
-        rc = main_loop(a);
+        restore_choices(a);
+        rc = a->quit ? (a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN) : main_loop(a);
     }
+    term_rescue_disarm();
     term_stop();
+    /* the explorer catches SIGINT, SIGTERM, SIGHUP itself: a write still
+     * under way when it ends leaves no temporary file (atomic.h) */
+    atomic_unlink_all();
     if (rc != EXIT_OK && err[0]) fprintf(stderr, "%s\n", err);
     else if (rc != EXIT_OK && term_interrupted()) fprintf(stderr, "nettui: cancelled.\n");
     if (a->build_running)   /* a cancelled engine_build cannot be stopped: the exit ends it */

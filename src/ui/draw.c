@@ -43,10 +43,12 @@ char *fmt_count(uint64_t v, char *buf, size_t len)
 
 char *fmt_time_utc(int64_t ms, char *buf, size_t len)
 {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* any int64 (a corrupt column under a valid facts cache): outside the
+     * loader's range "?", with no arithmetic on it and no unset tm */
+    time_t s = (time_t)(ms / 1000);
     struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+    if (ms < 0 || ms > LOAD_TS_MAX_MS || !gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, len, "?");
     return buf;
 }
 

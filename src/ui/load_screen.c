@@ -148,6 +148,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     co.enabled = !o->no_cache;
     co.dir = o->cache_dir;
     co.threads = o->threads;
+    co.background = 1;   /* the panes show while a thread writes the cache (app_free waits) */
     static build_job job;   /* outlives a cancelled build */
     memset(&job, 0, sizeof job);
     if (!engine_cache_init(&job.fc, o->path, o->cache_dir, !o->no_cache, NULL)) {

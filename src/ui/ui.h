@@ -35,6 +35,12 @@ const char *term_unusable_reason(void);
 int term_start(char *err, size_t errlen);
 /* Restores the terminal; safe to call twice and from exit paths. */
 void term_stop(void);
+/* The explorer stopped from a signal handler still leaves a sane terminal
+ * (term_rescue.c): save before term_start, arm after it, disarm before
+ * term_stop. */
+void term_rescue_save(void);
+void term_rescue_arm(void);
+void term_rescue_disarm(void);
 attr_t term_attr(ui_role r);
 int term_unicode(void);          /* 1 when the locale is UTF-8: block glyphs allowed */
 /* Set by SIGINT/SIGTERM/SIGHUP; the loops poll it and leave cleanly. */
