@@ -251,27 +251,36 @@ int list_top(int cursor, int n, int page, int top)
 
 /* ---- frame ------------------------------------------------------------- */
 
+/* The top line: the file, its rows, its time span and the internal network
+ * (inferred or given). What does not fit gives way in steps, never cut
+ * mid-word: the list of blocks becomes their count, the dates lose the
+ * year, then the network goes (--summary and the Detectors pane keep it). */
 static void draw_header(app *a)
 {
-    char rows[32], t0[32], t1[32], buf[768], net[256] = "";
+    char rows[32], t0[32], t1[32], buf[768], net[2][256] = {"", ""};
     const char *base = strrchr(a->opt->path, '/');
     base = base ? base + 1 : a->opt->path;
     fmt_count(a->table.n, rows, sizeof rows);
     fmt_time_utc(a->table.ts_min, t0, sizeof t0);
     fmt_time_utc(a->table.ts_max, t1, sizeof t1);
-    if (a->eng) {   /* the internal network, and whether it was inferred */
+    if (a->eng) {
         int inferred;
         double share;
         char blocks[200];
         const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
-        int n = snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC", base, rows, t0, t1);
-        snprintf(net, sizeof net, " | internal %s (%s, %.1f%% of flows)", cidr_list_text(l, blocks, sizeof blocks),
+        snprintf(net[0], sizeof net[0], " | internal %s (%s, %.1f%% of flows)", cidr_list_text(l, blocks, sizeof blocks),
                  inferred ? "inferred" : "given", share * 100);
-        /* too long for the line: the count of blocks, not a cut list */
-        if (n + (int)strlen(net) > COLS)
-            snprintf(net, sizeof net, " | internal: %d block%s, %s", l->n, l->n == 1 ? "" : "s", inferred ? "inferred" : "given");
+        snprintf(net[1], sizeof net[1], " | internal: %d block%s, %s", l->n, l->n == 1 ? "" : "s", inferred ? "inferred" : "given");
     }
-    snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC%s", base, rows, t0, t1, net);
+    /* "2020-01-06 16:00" -> "01-06 16:00" when the year must give way */
+    const char *s0 = strlen(t0) > 5 ? t0 + 5 : t0, *s1 = strlen(t1) > 5 ? t1 + 5 : t1;
+    const struct { const char *a, *b, *net; } steps[] = {
+        { t0, t1, net[0] }, { t0, t1, net[1] }, { s0, s1, net[1] }, { t0, t1, "" },
+    };
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        int n = snprintf(buf, sizeof buf, " nettui | %s | %s rows | %s to %s UTC%s", base, rows, steps[k].a, steps[k].b, steps[k].net);
+        if (n <= COLS) break;
+    }
     draw_text(stdscr, 0, 0, COLS, buf, term_attr(ROLE_HEADER), 1);
 }
 

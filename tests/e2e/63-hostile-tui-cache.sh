@@ -1,8 +1,10 @@
 #!/bin/sh
 # The explorer on a warm cache that is cut short under it (truncate -s 0 of
-# the .ntc, then b: the detectors re-run and read a timestamp column): no
-# "Bus error", exit 1 with one sentence naming the cache, the terminal as it
-# was (stty settings, main screen), and the next run works again.
+# the .ntc, then b: the detectors re-run from the facts in memory, and host
+# names come from the dictionary copied at open): no "Bus error", it keeps
+# running, q ends it with the terminal as it was (stty settings, main
+# screen), and the next run works again. (A pass over the cut columns ends
+# the explorer with one sentence instead: 62-hostile-io covers the guard.)
 [ "${E2E_SAN:-0}" = 1 ] && { echo "63-hostile-tui-cache: skipped under sanitizers"; exit 77; }
 command -v tmux >/dev/null 2>&1 || { echo "63-hostile-tui-cache: no tmux"; exit 77; }
 : "${NETTUI:=./nettui}" "${NETTUI_GEN:=./nettui-gen}"
@@ -32,12 +34,15 @@ tm new-session -d -s tui -x 100 -y 30 \
 wait_for "Flag (md5" 60
 truncate -s 0 "$cf"
 keys b
+wait_for "detectors re-ran" 10
+keys b
+sleep 0.5
+keys q
 n=0; while [ ! -s stty.after ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "the program did not end within 10 s"; sleep 0.1; done
-[ "$(cat rc)" = 1 ] || fail "exit status $(cat rc), not 1"
+[ "$(cat rc)" = 0 ] || fail "exit status $(cat rc), not 0: $(cat err)"
 cmp -s stty.before stty.after || fail "terminal settings differ after the program ended"
 wait_for EXITED 5
 [ "$(tm display -p -t tui '#{alternate_on}')" = 0 ] || fail "still on the alternate screen after the program ended"
-[ "$(wc -l < err)" = 1 ] && grep -q "cut short" err || fail "want one sentence about the cut cache, got: $(cat err)"
 grep -qi 'bus error' err && fail "Bus error"
 "$nettui" --answers --cache-dir c f.csv >/dev/null 2>err2 || fail "the run after: $(cat err2)"
 
