@@ -49,8 +49,9 @@ int run_answers(const cli_options *o)
         finding again[DETECTOR_COUNT];
         engine_run(e, &bl, again);
         engine_timing(e, NULL, &tr2);
-        if (f[4].found && f[4].nmembers) {
-            host_id m = f[4].members[0];
+        const finding *p2p = engine_finding(f, "internal-p2p");
+        if (p2p->found && p2p->nmembers) {
+            host_id m = p2p->members[0];
             blacklist_toggle(&bl, m);
             engine_run(e, &bl, again);
             engine_timing(e, NULL, &tr3);

@@ -61,6 +61,14 @@ typedef struct detector_info {
 
 /* The ten detectors in CTF order. */
 const detector_info *engine_detector(int i);
+/* A detector found by its id ("botnet-beacons"): its index in the run
+ * order, or -1. Callers name detectors, never count them. */
+int engine_detector_index(const char *id);
+/* The finding of detector id in a run's ten, or NULL for an unknown id. */
+const finding *engine_finding(const finding f[DETECTOR_COUNT], const char *id);
+/* 0 when the registry is sound: ids unique, and every detector that reads
+ * an earlier one's finding runs after it. */
+int engine_registry_check(void);
 
 /* The blacklist: hosts excluded from detectors. Each entry is either put there
  * by a detector (its finding's adds, chained as in the seed notebook) or by the

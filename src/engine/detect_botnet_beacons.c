@@ -86,9 +86,9 @@ static const char *fmt_period(double s, char buf[32])
     return buf;
 }
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 7, ANSWER_PORT, "-log10 p", "-log10 p of its best group");
+    finding_begin(f, ANSWER_PORT, "-log10 p", "-log10 p of its best group");
     e->nfound_series = 0;
     double tested = e->beacon_groups_tested > 0 ? (double)e->beacon_groups_tested : 1;
     double need = log10(tested / BOTNET_ALPHA);   /* a group's score must reach this */
@@ -231,5 +231,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_botnet_beacons = {
-    {"botnet-beacons", "Botnet beacons: the port of periodic callbacks", ANSWER_PORT}, run,
+    {"botnet-beacons", "Botnet beacons: the port of periodic callbacks", ANSWER_PORT}, NULL, run,
 };

@@ -11,9 +11,9 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 0, ANSWER_HOST, "x next", "outbound bytes");
+    finding_begin(f, ANSWER_HOST, "x next", "outbound bytes");
     uint64_t *all = malloc((e->nint + 1) * sizeof *all);
     size_t n = 0;
     for (uint32_t a = 0; a < e->nint; a++) {
@@ -49,5 +49,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_exfil_volume = {
-    {"exfil-volume", "Exfiltration: biggest outbound sender", ANSWER_HOST}, run,
+    {"exfil-volume", "Exfiltration: biggest outbound sender", ANSWER_HOST}, NULL, run,
 };

@@ -11,19 +11,24 @@
 
 #include "engine_priv.h"
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 6, ANSWER_HOST, "flows", "first contact (ms)");
+    finding_begin(f, ANSWER_HOST, "flows", "first contact (ms)");
     char h1[64], h2[64], t1[32];
-    if (e->ctrl_host == HOST_NONE || e->ctrl_port < 0) {
+    /* the controller and its bots' port, from question 6's finding */
+    const finding *ctrl = finding_of(done, f, "malware-controller");
+    double port = ctrl ? finding_evidence_value(ctrl, "port", -1) : -1;
+    if (!ctrl || !ctrl->found || !(port >= 0 && port <= 65535) || e->int_index[ctrl->value] == NO_INDEX) {
         finding_why(f, "No malware controller (or its port) was found, so no host can be tied to it.");
         return;
     }
-    uint32_t c = e->int_index[e->ctrl_host];
-    int32_t ipid = e->sp_int.of[e->port_id[e->ctrl_port]];
+    host_id ctrl_host = ctrl->value;
+    int ctrl_port = (int)port;
+    uint32_t c = e->int_index[ctrl_host];
+    int32_t ipid = e->port_id[ctrl_port] < 0 ? -1 : e->sp_int.of[e->port_id[ctrl_port]];
     if (ipid < 0) {
         finding_why(f, "No internal host talks to anyone on the bots' port %d, so none talks to the controller %s on it.",
-                    e->ctrl_port, host_text(e, e->ctrl_host, h1));
+                    ctrl_port, host_text(e, ctrl_host, h1));
         return;
     }
     uint32_t cands = 0;
@@ -38,7 +43,7 @@ static void run(engine *e, finding *f)
     }
     if (f->ntop == 0) {
         finding_why(f, "No internal host outside the blacklist talks to the controller %s on port %d.",
-                 host_text(e, e->ctrl_host, h1), e->ctrl_port);
+                 host_text(e, ctrl_host, h1), ctrl_port);
         return;
     }
     finding_take_top(f);
@@ -46,16 +51,16 @@ static void run(engine *e, finding *f)
     finding_evidence(f, "flows to controller", f->score);
     finding_evidence(f, "first contact ms", f->top[0].metric);
     finding_evidence(f, "hosts on that port", cands);
-    finding_evidence(f, "port", e->ctrl_port);
+    finding_evidence(f, "port", ctrl_port);
     if (cands == 1)
         finding_why(f, "%s is the only internal host outside the blacklist that talks to the controller %s on its bots' port %d (%.0f flows, first %s).",
-                 host_text(e, f->value, h1), host_text(e, e->ctrl_host, h2), e->ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
+                 host_text(e, f->value, h1), host_text(e, ctrl_host, h2), ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
     else
         finding_why(f, "%s is the first of %u internal hosts to talk to the controller %s on its bots' port %d (%.0f flows, first %s).",
-                 host_text(e, f->value, h1), cands, host_text(e, e->ctrl_host, h2), e->ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
+                 host_text(e, f->value, h1), cands, host_text(e, ctrl_host, h2), ctrl_port, f->score, fmt_time((int64_t)f->top[0].metric, t1));
     finding_add(f, f->value);
 }
 
 const detector detector_infected_host = {
-    {"infected-host", "Infected host: talks to the controller on its bots' port", ANSWER_HOST}, run,
+    {"infected-host", "Infected host: talks to the controller on its bots' port", ANSWER_HOST}, "malware-controller", run,
 };

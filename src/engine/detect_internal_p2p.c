@@ -17,29 +17,32 @@
 /* Words the colourings may touch in one run: about a second on one core. */
 #define P2P_BUDGET (600ull << 20)
 
-static const engine *sort_e;
-static int cmp_bound(const void *a, const void *b)
+/* Ports by bound, largest first, then port id: sorted as (bound, pid)
+ * keys, so the order needs no engine behind qsort. */
+static int cmp_desc_u64(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint32_t bx = sort_e->clique_bound[x], by = sort_e->clique_bound[y];
-    if (bx != by) return bx > by ? -1 : 1;
-    return (x > y) - (x < y);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x < y) - (x > y);
 }
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 4, ANSWER_PORT, "clique size", "clique size (others: bound)");
+    finding_begin(f, ANSWER_PORT, "clique size", "clique size (others: bound)");
     uint32_t np = e->nports;
     uint32_t *order = malloc((np + 1) * sizeof *order);
     uint32_t *upper = malloc((np + 1) * sizeof *upper);   /* what each port could hold */
     if (!order || !upper) { free(order); free(upper); finding_why(f, "Out of memory."); return; }
+    uint64_t *keys = malloc((np + 1) * sizeof *keys);
+    if (!keys) { free(order); free(upper); finding_why(f, "Out of memory."); return; }
     uint32_t n = 0;
     for (uint32_t k = 0; k < np; k++) {
         upper[k] = e->clique_bound[k];
-        if (e->clique_bound[k] >= 2) order[n++] = k;
+        /* bound high, port id low (complemented) so one descending sort orders both */
+        if (e->clique_bound[k] >= 2) keys[n++] = (uint64_t)e->clique_bound[k] << 32 | (uint32_t)~k;
     }
-    sort_e = e;
-    qsort(order, n, sizeof *order, cmp_bound);
+    qsort(keys, n, sizeof *keys, cmp_desc_u64);
+    for (uint32_t i = 0; i < n; i++) order[i] = ~(uint32_t)keys[i];
+    free(keys);
     uint64_t budget = P2P_BUDGET;
     uint32_t best = 0, searched = 0, stopped = 0, calls = 0, cached = 0;
     int64_t win = -1;
@@ -135,5 +138,5 @@ oom:
 }
 
 const detector detector_internal_p2p = {
-    {"internal-p2p", "Internal P2P: the port of the largest clique", ANSWER_PORT}, run,
+    {"internal-p2p", "Internal P2P: the port of the largest clique", ANSWER_PORT}, NULL, run,
 };

@@ -5,9 +5,9 @@
 
 #include "engine_priv.h"
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 8, ANSWER_HOST, "x next", "internal hosts reached");
+    finding_begin(f, ANSWER_HOST, "x next", "internal hosts reached");
     int64_t best = -1;
     for (uint32_t a = 0; a < e->nint; a++) {
         host_id h = e->int_host[a];
@@ -56,5 +56,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_lateral_brute = {
-    {"lateral-brute", "Lateral brute force: reaches the most internal hosts", ANSWER_HOST}, run,
+    {"lateral-brute", "Lateral brute force: reaches the most internal hosts", ANSWER_HOST}, NULL, run,
 };

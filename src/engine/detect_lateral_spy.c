@@ -8,9 +8,9 @@
 
 #include "engine_priv.h"
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 9, ANSWER_HOST, "x next", "pairs only it touches");
+    finding_begin(f, ANSWER_HOST, "x next", "pairs only it touches");
     uint32_t ni = e->nint, np = e->sp_int.n;
     /* per port of the destination at hand: how many sources, and the last
      * one; touched[] lists the ports to reset before the next destination */
@@ -62,5 +62,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_lateral_spy = {
-    {"lateral-spy", "Lateral spy: (host, port) pairs nobody else touches", ANSWER_HOST}, run,
+    {"lateral-spy", "Lateral spy: (host, port) pairs nobody else touches", ANSWER_HOST}, NULL, run,
 };

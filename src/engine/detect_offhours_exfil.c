@@ -68,9 +68,9 @@ static int nightly_hour(const engine *e, uint32_t a, int *nights)
     return best * (int)w;
 }
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 1, ANSWER_HOST, "x next", "off-hours outbound bytes");
+    finding_begin(f, ANSWER_HOST, "x next", "off-hours outbound bytes");
     const facts_work_hours *w = &e->wh;
     int any_off = 0, any_work = 0;
     for (int h = 0; h < 24; h++) { if (e->work[h]) any_work = 1; else any_off = 1; }
@@ -134,5 +134,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_offhours_exfil = {
-    {"offhours-exfil", "Off-hours exfiltration", ANSWER_HOST}, run,
+    {"offhours-exfil", "Off-hours exfiltration", ANSWER_HOST}, NULL, run,
 };

@@ -19,9 +19,9 @@
 
 #define ABUSE_MIN_HOSTS 3
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 2, ANSWER_PORT, "z", "max z of a host");
+    finding_begin(f, ANSWER_PORT, "z", "max z of a host");
     for (uint32_t k = 0; k < e->nports; k++) { e->port_z[k] = NAN; e->port_z_host[k] = HOST_NONE; }
     /* the (host, port) entries by port, hosts ascending (a counting sort):
      * the sums below run in the same order whatever the storage */
@@ -91,5 +91,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_port_abuse = {
-    {"port-abuse", "Port abuse: one host's outbound bytes on a port", ANSWER_PORT}, run,
+    {"port-abuse", "Port abuse: one host's outbound bytes on a port", ANSWER_PORT}, NULL, run,
 };

@@ -9,9 +9,9 @@
 
 #define MEMBERS_MAX 4096
 
-static void run(engine *e, finding *f)
+static void run(engine *e, const finding *done, finding *f)
 {
-    finding_begin(f, 3, ANSWER_PORT, "x fewer", "external sources");
+    finding_begin(f, ANSWER_PORT, "x fewer", "external sources");
     if (!engine_has_in_ports(e)) {
         finding_why(f, "Not rated: %u hosts x %u ports is too many to keep the ports each source uses.", e->nhosts, e->nports);
         return;
@@ -81,5 +81,5 @@ static void run(engine *e, finding *f)
 }
 
 const detector detector_private_cnc = {
-    {"private-cnc", "Private C&C channel: the port fewest outsiders use", ANSWER_PORT}, run,
+    {"private-cnc", "Private C&C channel: the port fewest outsiders use", ANSWER_PORT}, NULL, run,
 };

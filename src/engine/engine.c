@@ -23,6 +23,45 @@ const detector_info *engine_detector(int i)
     return &registry[i]->info;
 }
 
+int engine_detector_index(const char *id)
+{
+    for (int k = 0; k < DETECTOR_COUNT; k++)
+        if (!strcmp(registry[k]->info.id, id)) return k;
+    return -1;
+}
+
+const finding *engine_finding(const finding f[DETECTOR_COUNT], const char *id)
+{
+    int k = engine_detector_index(id);
+    return k < 0 ? NULL : &f[k];
+}
+
+const finding *finding_of(const finding *done, const finding *out, const char *id)
+{
+    int k = engine_detector_index(id);
+    /* only detectors before out in this run have their finding */
+    return k < 0 || &done[k] >= out ? NULL : &done[k];
+}
+
+double finding_evidence_value(const finding *f, const char *label, double dflt)
+{
+    for (int i = 0; i < f->nevidence; i++)
+        if (!strcmp(f->evidence[i].label, label)) return f->evidence[i].value;
+    return dflt;
+}
+
+int engine_registry_check(void)
+{
+    for (int k = 0; k < DETECTOR_COUNT; k++) {
+        if (engine_detector_index(registry[k]->info.id) != k) return -1;   /* ids unique */
+        if (registry[k]->needs) {
+            int n = engine_detector_index(registry[k]->needs);
+            if (n < 0 || n >= k) return -1;   /* what it reads runs before it */
+        }
+    }
+    return 0;
+}
+
 /* ---- blacklist -------------------------------------------------------------- */
 
 int blacklist_init(blacklist *bl, uint32_t nhosts)
@@ -62,8 +101,9 @@ int blacklist_toggle(blacklist *bl, host_id h)
 
 /* ---- finding helpers ---------------------------------------------------------- */
 
-void finding_begin(finding *f, int det, answer_kind kind, const char *score_label, const char *metric_label)
+void finding_begin(finding *f, answer_kind kind, const char *score_label, const char *metric_label)
 {
+    int det = f->detector;
     memset(f, 0, sizeof *f);
     f->detector = det;
     f->kind = kind;
@@ -194,9 +234,9 @@ void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
     for (uint32_t h = 0; h < nh; h++) e->excluded[h] = bl->user[h] == BL_USER_ADD;
     for (int k = 0; k < DETECTOR_COUNT; k++) {
         double td = engine_clock(CLOCK_MONOTONIC);
-        registry[k]->run(e, &out[k]);
-        e->det_seconds[k] = engine_clock(CLOCK_MONOTONIC) - td;
         out[k].detector = k;
+        registry[k]->run(e, out, &out[k]);
+        e->det_seconds[k] = engine_clock(CLOCK_MONOTONIC) - td;
         for (int a = 0; a < out[k].nadds; a++) {
             host_id h = out[k].adds[a];
             if (h >= nh) continue;

@@ -276,8 +276,6 @@ struct engine {
     uint8_t *excluded;                /* [nhosts] working blacklist during a run */
     clique_memo *clique_cache;        /* [2 * nports]: the last searches of each port (clique.c) */
     uint32_t clique_fresh;            /* searches the last run could not take from clique_cache */
-    host_id ctrl_host;                /* malware controller of this run, or HOST_NONE */
-    int ctrl_port;                    /* its bots' port, or -1 */
 
     double build_seconds, run_seconds, det_seconds[DETECTOR_COUNT];
     double build_cpu_seconds;         /* CPU time of all threads during the build */
@@ -444,18 +442,29 @@ static inline int in_ports_next(in_port_iter *it, uint32_t *pid)
 
 /* A detector reads the facts and e->excluded (the chain's blacklist so far,
  * with the person's adds and allows applied) and fills out. It may keep
- * members and per-run results in e. */
+ * members and per-run results in e. What it needs from an earlier
+ * detector it names in needs and reads from that one's finding (found by
+ * name with finding_of), never from engine fields set in run order; the
+ * registry's order must put it after what it needs (engine_run checks). */
 typedef struct detector {
     detector_info info;
-    void (*run)(engine *e, finding *out);
+    const char *needs;   /* the id of an earlier detector it reads, or NULL */
+    void (*run)(engine *e, const finding *done, finding *out);
 } detector;
+
+/* The finding of detector id among those done so far in this run (done is
+ * the run's array), or NULL when it has not run. */
+const finding *finding_of(const finding *done, const finding *out, const char *id);
+/* The value of evidence label in f, or dflt when f has none. */
+double finding_evidence_value(const finding *f, const char *label, double dflt);
 
 extern const detector detector_exfil_volume, detector_offhours_exfil, detector_port_abuse,
     detector_private_cnc, detector_internal_p2p, detector_malware_controller,
     detector_infected_host, detector_botnet_beacons, detector_lateral_brute, detector_lateral_spy;
 
 /* Helpers for detectors (engine.c). */
-void finding_begin(finding *f, int detector, answer_kind kind, const char *score_label, const char *metric_label);
+/* Clears f for a new run, keeping its detector index (set by engine_run). */
+void finding_begin(finding *f, answer_kind kind, const char *score_label, const char *metric_label);
 void finding_evidence(finding *f, const char *label, double value);
 void finding_add(finding *f, host_id h);
 /* Sets the one-sentence why (truncated to fit). */

@@ -167,8 +167,9 @@ static int detectors_key(app *a, int ch)
         if (f->kind == ANSWER_HOST) { app_open_host(a, f->value); return 1; }
         /* each port answer opens where its evidence is drawn: the clique's
          * graph, the beacons' star, the lone outsider of a private channel */
-        if (cursor == DET_P2P) { pane_graph_select_port(a, (int)f->value); return 1; }
-        if (cursor == DET_BEACONS) { pane_graph_show_view(a, GRAPH_VIEW_BEACONS); return 1; }
+        const char *id = engine_detector(cursor)->id;
+        if (!strcmp(id, "internal-p2p")) { pane_graph_select_port(a, (int)f->value); return 1; }
+        if (!strcmp(id, "botnet-beacons")) { pane_graph_show_view(a, GRAPH_VIEW_BEACONS); return 1; }
         if (f->nmembers) { app_open_host(a, f->members[0]); return 1; }
         app_open_port(a, (int)f->value);
         return 1;

@@ -110,7 +110,7 @@ static void load_graph(app *a, int p)
     g.y = calloc(n, sizeof *g.y);
     sort_degree = calloc(n, sizeof *sort_degree);
     if (!g.order || !g.pos || !g.in_clique || !g.x || !g.y || !sort_degree) { g.n = g.m = 0; free(sort_degree); return; }
-    const finding *f = &a->f[DET_P2P];
+    const finding *f = FINDING_P2P(a);
     if (f->found && f->kind == ANSWER_PORT && (int)f->value == p)
         for (size_t k = 0; k < f->nmembers; k++) {
             long i = node_index(f->members[k]);
@@ -262,7 +262,7 @@ static void choose_port(app *a)
     collect_ports(a);
     if (want_port >= 0) { port = want_port; want_port = -1; }
     if (port < 0) {
-        const finding *f = &a->f[DET_P2P];
+        const finding *f = FINDING_P2P(a);
         if (f->found && f->kind == ANSWER_PORT) port = (int)f->value;
         else if (ngports) port = gports[0];
     }
@@ -287,7 +287,7 @@ static void port_view_draw(app *a, WINDOW *w, int h, int wd)
 {
     choose_port(a);
     if (port < 0) { draw_text(w, 0, 0, wd, "No port has internal traffic.", A_NORMAL, 0); return; }
-    const finding *f = &a->f[DET_P2P];
+    const finding *f = FINDING_P2P(a);
     int is_p2p = f->found && f->kind == ANSWER_PORT && (int)f->value == port;
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu with internal links)",
                port, g.n, g.m, is_p2p ? ", the P2P detector's port" : "", gcur + 1, ngports);

@@ -5,8 +5,11 @@
 
 #include "ui.h"
 
-/* Detector indices in CTF order (DATA.md's table, 0-based). */
-enum { DET_P2P = 4, DET_CONTROLLER = 5, DET_INFECTED = 6, DET_BEACONS = 7 };
+/* The findings the Graph pane draws, by detector name. */
+#define FINDING_P2P(a) engine_finding((a)->f, "internal-p2p")
+#define FINDING_CONTROLLER(a) engine_finding((a)->f, "malware-controller")
+#define FINDING_INFECTED(a) engine_finding((a)->f, "infected-host")
+#define FINDING_BEACONS(a) engine_finding((a)->f, "botnet-beacons")
 enum { GRAPH_VIEW_PORT, GRAPH_VIEW_CONTROLLER, GRAPH_VIEW_BEACONS };
 
 /* Shows the Graph pane in view v (GRAPH_VIEW_*). */

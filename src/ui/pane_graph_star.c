@@ -20,7 +20,7 @@ static void canvas_text(canvas *c, int x, int y, const char *s, ui_role r)
 void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
 {
     char hb[16], hb2[16];
-    const finding *f = &a->f[DET_CONTROLLER];
+    const finding *f = FINDING_CONTROLLER(a);
     if (!f->found) {
         draw_text(w, 0, 0, wd, "The malware-controller detector found nothing to draw.", A_NORMAL, 0);
         return;
@@ -30,7 +30,7 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Controller star: %s and its %zu single-purpose sources",
                ans, f->nmembers);
     draw_wrapped(w, 1, 0, wd, 1, f->why, term_attr(ROLE_DIM));
-    const finding *inf = &a->f[DET_INFECTED];
+    const finding *inf = FINDING_INFECTED(a);
     int y0 = 2;
     if (inf->found && inf->kind == ANSWER_HOST)
         draw_textf(w, y0++, 0, wd, A_NORMAL, "Infected host (detector 7): %s", app_host_name(a, inf->value, hb2));
@@ -73,12 +73,12 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
 
 int graph_controller_key(app *a, int ch)
 {
-    return list_key(ch, &ccur, (int)a->f[DET_CONTROLLER].nmembers, 10);
+    return list_key(ch, &ccur, (int)FINDING_CONTROLLER(a)->nmembers, 10);
 }
 
 host_id graph_controller_selected(app *a)
 {
-    const finding *f = &a->f[DET_CONTROLLER];
+    const finding *f = FINDING_CONTROLLER(a);
     if (f->nmembers && ccur < (int)f->nmembers) return f->members[ccur];
     return f->found && f->kind == ANSWER_HOST ? f->value : HOST_NONE;
 }
@@ -166,7 +166,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     char hb[16], hb2[16];
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
-    const finding *f = &a->f[DET_BEACONS];
+    const finding *f = FINDING_BEACONS(a);
     if (!f->found || !n) {
         draw_text(w, 0, 0, wd, "The beacon detector found no periodic calls to draw.", A_NORMAL, 0);
         return;

@@ -20,7 +20,8 @@ static void collect_hosts(const app *a)
     host_id cand[2 + 2 * DETECTOR_COUNT];
     int n = 0;
     cand[n++] = a->host;
-    if (a->f[1].found && a->f[1].kind == ANSWER_HOST) cand[n++] = a->f[1].value;   /* the off-hours sender */
+    const finding *off = engine_finding(a->f, "offhours-exfil");
+    if (off->found && off->kind == ANSWER_HOST) cand[n++] = off->value;   /* the off-hours sender */
     for (int i = 0; i < DETECTOR_COUNT; i++) {
         if (!a->f[i].found) continue;
         if (a->f[i].kind == ANSWER_HOST) cand[n++] = a->f[i].value;

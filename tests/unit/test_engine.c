@@ -253,9 +253,20 @@ static void inbound_port_lists(void **state)
     fx_free(&f, e);
 }
 
+/* Detectors are found by name, and one that reads another's finding runs
+ * after it. */
+static void registry_by_name(void **state)
+{
+    assert_int_equal(engine_registry_check(), 0);
+    for (int k = 0; k < DETECTOR_COUNT; k++) assert_int_equal(engine_detector_index(engine_detector(k)->id), k);
+    assert_int_equal(engine_detector_index("no-such-detector"), -1);
+    assert_true(engine_detector_index("malware-controller") < engine_detector_index("infected-host"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registry_by_name),
         cmocka_unit_test(facts_match_rows),
         cmocka_unit_test(blacklist_chain_and_toggles),
         cmocka_unit_test(rerun_is_stable),
