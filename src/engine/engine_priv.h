@@ -492,7 +492,7 @@ double ratio_over_count(double a, double b);
 /* int_index and int_host from e->net (build.c). 0, or -1 out of memory. */
 int engine_index_internal(engine *e);
 
-/* Work hours from the hourly profile (build.c): fills e->wh and e->work. */
+/* Work hours from the hourly profile (hours.c): fills e->wh and e->work. */
 void engine_find_work_hours(engine *e);
 
 /* Second pass over the flows: collects the calls to candidate callees and
