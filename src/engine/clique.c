@@ -25,6 +25,8 @@
 
 #include "engine_priv.h"
 
+#define DENSE_MAX 1024           /* larger remaining graphs are searched vertex by vertex */
+
 typedef struct search {
     uint32_t n, nw;              /* vertices, 64-bit words a row */
     const uint64_t *adj;         /* n rows of nw words */
@@ -38,6 +40,25 @@ typedef struct search {
 } search;
 
 static inline int bit_test(const uint64_t *s, uint32_t v) { return (int)(s[v >> 6] >> (v & 63) & 1); }
+
+/* Bits set in x, without the library call __builtin_popcountll becomes
+ * when the build may not assume the popcnt instruction. */
+static inline uint32_t popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The largest clique of more than floor vertices among sub[0..m) (vertex
+ * numbers of the adjacency lists adj_off/adj; pos[v] must be -1 for every
+ * vertex, and is left so), spending *budget: its vertices into found
+ * (room for m), its size returned (0: none above floor). *stopped is set
+ * when the budget ran out, *ub then raised to what the unexplored branches
+ * could hold. -1 out of memory. */
+static int clique_in_subset(const uint32_t *adj_off, const uint32_t *adj, const uint32_t *sub, uint32_t m, int32_t *pos,
+                            uint32_t floor, uint64_t *budget, uint32_t *found, int *stopped, uint32_t *ub);
 
 /* Greedy colouring of set p (nw words, destroyed) into order[]/col[]
  * ascending by colour; only vertices whose colour could still beat the
@@ -144,9 +165,6 @@ int graph_port_clique(engine *e, uint32_t pid, uint32_t at_least, uint64_t *budg
     int rc = -1;
     uint32_t *local = NULL, *deg = NULL, *eu = NULL, *ev = NULL, *adj_off = NULL, *adj = NULL, *queue = NULL, *newid = NULL, *back = NULL;
     uint8_t *gone = NULL;
-    uint64_t *bits = NULL, *pool = NULL;
-    search s;
-    memset(&s, 0, sizeof s);
     if (b == a || n == 0) { rc = 0; goto done; }
     local = malloc((size_t)e->nint * sizeof *local);
     deg = calloc(n, sizeof *deg);
@@ -207,72 +225,97 @@ int graph_port_clique(engine *e, uint32_t pid, uint32_t at_least, uint64_t *budg
         rc = 0;
         goto done;
     }
-    /* 3. branch and bound on bitsets, vertices in degeneracy order (the
-     * peel's order, last peeled first, is what makes colourings tight) */
-    s.n = left;
-    s.nw = (left + 63) / 64;
-    bits = calloc((size_t)left * s.nw + 1, sizeof *bits);
-    pool = calloc((size_t)(left + 2) * 3 * s.nw + 1, sizeof *pool);
-    s.pool = pool;
-    s.cur = malloc((left + 1) * sizeof *s.cur);
-    s.best = malloc((left + 1) * sizeof *s.best);
-    s.order = malloc(((size_t)left + 1) * (left + 1) * sizeof *s.order);
-    s.colour = malloc(((size_t)left + 1) * (left + 1) * sizeof *s.colour);
-    if (!bits || !pool || !s.cur || !s.best || !s.order || !s.colour) goto done;
-    for (size_t k = 0; k < m; k++) {
-        if (gone[eu[k]] || gone[ev[k]]) continue;
-        uint32_t x = newid[eu[k]], y = newid[ev[k]];
-        bits[(size_t)x * s.nw + (y >> 6)] |= 1ull << (y & 63);
-        bits[(size_t)y * s.nw + (x >> 6)] |= 1ull << (x & 63);
-    }
-    s.adj = bits;
-    s.budget = *budget;
-    /* 2. a greedy clique first: the best bound to prune with */
-    {
-        uint64_t *cand = pool;
-        for (uint32_t v = 0; v < left; v++) cand[v >> 6] |= 1ull << (v & 63);
-        for (;;) {
-            uint32_t bv = NO_INDEX, bd = 0;
-            for (uint32_t v = 0; v < left; v++) {
-                if (!bit_test(cand, v)) continue;
-                uint32_t d = 0;
-                for (uint32_t w = 0; w < s.nw; w++) d += (uint32_t)__builtin_popcountll(cand[w] & bits[(size_t)v * s.nw + w]);
-                if (bv == NO_INDEX || d > bd) { bv = v; bd = d; }
-            }
-            if (bv == NO_INDEX) break;
-            s.best[s.nbest++] = bv;
-            for (uint32_t w = 0; w < s.nw; w++) cand[w] &= bits[(size_t)bv * s.nw + w];
+    /* 3. branch and bound. A remaining graph of at most DENSE_MAX vertices
+     * is searched whole on bitsets; a larger one (a big sparse network's
+     * core) vertex by vertex in degeneracy order: the clique through v among
+     * v's later neighbours, of whom there are at most the degeneracy, so
+     * every bitset stays small. */
+    uint32_t *sub = malloc((left + 1) * sizeof *sub), *got = malloc((left + 1) * sizeof *got);
+    uint32_t *best = malloc((left + 1) * sizeof *best);
+    int32_t *pos = malloc((n + 1) * sizeof *pos);
+    if (!sub || !got || !best || !pos) { free(sub); free(got); free(best); free(pos); goto done; }
+    for (uint32_t k = 0; k < n; k++) pos[k] = -1;
+    uint32_t nbest = 0, ub = 0;
+    int stopped = 0;
+    if (left <= DENSE_MAX) {
+        uint32_t ms = 0;
+        for (uint32_t k = 0; k < n; k++) if (!gone[k]) sub[ms++] = k;
+        int r = clique_in_subset(adj_off, adj, sub, ms, pos, at_least, budget, got, &stopped, &ub);
+        if (r < 0) { free(sub); free(got); free(best); free(pos); goto done; }
+        if (r > 0) { nbest = (uint32_t)r; memcpy(best, got, nbest * sizeof *best); }
+    } else {
+        /* degeneracy order: peel the least connected first (queue by degree) */
+        uint32_t *order = queue, maxd = 0, no = 0;
+        for (uint32_t k = 0; k < n; k++) if (!gone[k] && deg[k] > maxd) maxd = deg[k];
+        uint32_t *bucket = calloc(maxd + 2, sizeof *bucket), *slot = malloc((n + 1) * sizeof *slot);
+        uint32_t *vert = malloc((n + 1) * sizeof *vert), *rank = malloc((n + 1) * sizeof *rank);
+        if (!bucket || !slot || !vert || !rank) {
+            free(bucket); free(slot); free(vert); free(rank); free(sub); free(got); free(best); free(pos);
+            goto done;
         }
-        memset(cand, 0, s.nw * sizeof *cand);
-        s.budget = s.budget > (uint64_t)left * s.nw * 4 ? s.budget - (uint64_t)left * s.nw * 4 : 0;
+        for (uint32_t k = 0; k < n; k++) if (!gone[k]) bucket[deg[k] + 1]++;
+        for (uint32_t d = 0; d <= maxd; d++) bucket[d + 1] += bucket[d];
+        for (uint32_t k = 0; k < n; k++) if (!gone[k]) { slot[k] = bucket[deg[k]]++; vert[slot[k]] = k; }
+        for (uint32_t d = maxd + 1; d > 0; d--) bucket[d] = bucket[d - 1];
+        bucket[0] = 0;
+        for (uint32_t i = 0; i < left; i++) {   /* Batagelj-Zaversnik */
+            uint32_t v = vert[i];
+            order[no++] = v;
+            rank[v] = i;
+            gone[v] = 2;
+            for (uint32_t j = adj_off[v]; j < adj_off[v + 1]; j++) {
+                uint32_t u = adj[j];
+                if (gone[u] || deg[u] <= deg[v]) continue;
+                uint32_t du = deg[u], pw = bucket[du], w = vert[pw];
+                if (u != w) { vert[slot[u]] = w; slot[w] = slot[u]; vert[pw] = u; slot[u] = pw; }
+                bucket[du]++;
+                deg[u]--;
+            }
+        }
+        for (uint32_t i = 0; i < left; i++) {
+            uint32_t v = order[i], ms = 0;
+            for (uint32_t j = adj_off[v]; j < adj_off[v + 1]; j++) {
+                uint32_t u = adj[j];
+                if (gone[u] == 2 && rank[u] > i) sub[ms++] = u;
+            }
+            uint32_t floor = nbest > at_least ? nbest : at_least;
+            if (ms + 1 <= floor) continue;
+            if (stopped || !*budget) { stopped = 1; if (ms + 1 > ub) ub = ms + 1; continue; }
+            uint32_t sub_ub = 0;
+            int sub_stopped = 0;
+            int r = clique_in_subset(adj_off, adj, sub, ms, pos, floor - 1, budget, got, &sub_stopped, &sub_ub);
+            if (r < 0) { free(bucket); free(slot); free(vert); free(rank); free(sub); free(got); free(best); free(pos); goto done; }
+            if (sub_stopped) { stopped = 1; if (sub_ub + 1 > ub) ub = sub_ub + 1; }
+            if (r > 0 && (uint32_t)r + 1 > floor) {
+                nbest = (uint32_t)r + 1;
+                best[0] = v;
+                memcpy(best + 1, got, (size_t)r * sizeof *best);
+            }
+        }
+        free(bucket); free(slot); free(vert); free(rank);
     }
-    if (s.nbest <= at_least) s.nbest = at_least;   /* only a larger clique is of use */
-    uint32_t greedy = s.nbest;
-    for (uint32_t v = 0; v < left; v++) pool[v >> 6] |= 1ull << (v & 63);
-    s.ub = 0;
-    expand(&s, 0);
-    *budget = s.budget;
-    uint32_t found = s.nbest > at_least ? s.nbest : 0;
+    free(sub); free(got); free(pos);
+    uint32_t found = nbest > at_least ? nbest : 0;
     uint32_t core = e->clique_bound[pid];
-    out->exact = !s.stopped;
-    out->upper = s.stopped ? (s.ub > s.nbest ? s.ub : s.nbest) : found;
+    out->exact = !stopped;
+    out->upper = stopped ? (ub > nbest ? ub : nbest) : found;
     if (out->upper > core) out->upper = core;
-    if (s.stopped && out->upper < at_least) out->upper = at_least;
-    (void)greedy;
+    if (stopped && out->upper < at_least) out->upper = at_least;
     if (found) {
         out->size = found;
         out->members = malloc(found * sizeof *out->members);
-        if (!out->members) goto done;
-        for (uint32_t k = 0; k < found; k++) out->members[k] = e->nodes[na + back[s.best[k]]];
+        if (!out->members) { free(best); goto done; }
+        for (uint32_t k = 0; k < found; k++) out->members[k] = e->nodes[na + best[k]];
         for (uint32_t i = 1; i < found; i++)   /* ascending host id */
             for (uint32_t j = i; j > 0 && out->members[j] < out->members[j - 1]; j--) {
                 host_id t = out->members[j]; out->members[j] = out->members[j - 1]; out->members[j - 1] = t;
             }
     }
+    free(best);
     rc = 0;
+    goto done;
 done:
     free(local); free(deg); free(eu); free(ev); free(gone); free(adj_off); free(adj); free(queue); free(newid); free(back);
-    free(bits); free(pool); free(s.cur); free(s.best); free(s.order); free(s.colour);
     if (rc == 0) {
         free(memo->members);
         memo->members = NULL;
@@ -286,5 +329,64 @@ done:
             memcpy(memo->members, out->members, out->size * sizeof *memo->members);
         else if (out->size) memo->valid = 0;
     }
+    return rc;
+}
+
+static int clique_in_subset(const uint32_t *adj_off, const uint32_t *adj, const uint32_t *sub, uint32_t m, int32_t *pos,
+                            uint32_t floor, uint64_t *budget, uint32_t *found, int *stopped, uint32_t *ub)
+{
+    if (m <= floor) return 0;
+    search s;
+    memset(&s, 0, sizeof s);
+    s.n = m;
+    s.nw = (m + 63) / 64;
+    uint64_t *bits = calloc((size_t)m * s.nw + 1, sizeof *bits);
+    s.pool = calloc((size_t)(m + 2) * 3 * s.nw + 1, sizeof *s.pool);
+    s.cur = malloc((m + 1) * sizeof *s.cur);
+    s.best = malloc((m + 1) * sizeof *s.best);
+    s.order = malloc(((size_t)m + 1) * (m + 1) * sizeof *s.order);
+    s.colour = malloc(((size_t)m + 1) * (m + 1) * sizeof *s.colour);
+    int rc = -1;
+    if (!bits || !s.pool || !s.cur || !s.best || !s.order || !s.colour) goto out;
+    for (uint32_t i = 0; i < m; i++) pos[sub[i]] = (int32_t)i;
+    uint64_t work = 0;
+    for (uint32_t i = 0; i < m; i++)
+        for (uint32_t j = adj_off[sub[i]]; j < adj_off[sub[i] + 1]; j++) {
+            int32_t k = pos[adj[j]];
+            if (k >= 0) bits[(size_t)i * s.nw + ((uint32_t)k >> 6)] |= 1ull << (k & 63);
+            work++;
+        }
+    for (uint32_t i = 0; i < m; i++) pos[sub[i]] = -1;
+    s.adj = bits;
+    s.budget = *budget > work + (uint64_t)m * s.nw ? *budget - work - (uint64_t)m * s.nw : 0;
+    /* a greedy clique first: the best bound to prune with */
+    uint64_t *cand = s.pool;
+    for (uint32_t v = 0; v < m; v++) cand[v >> 6] |= 1ull << (v & 63);
+    for (;;) {
+        uint32_t bv = NO_INDEX, bd = 0;
+        for (uint32_t v = 0; v < m; v++) {
+            if (!bit_test(cand, v)) continue;
+            uint32_t d = 0;
+            for (uint32_t w = 0; w < s.nw; w++) d += popcount64(cand[w] & bits[(size_t)v * s.nw + w]);
+            if (bv == NO_INDEX || d > bd) { bv = v; bd = d; }
+        }
+        if (bv == NO_INDEX) break;
+        s.best[s.nbest++] = bv;
+        for (uint32_t w = 0; w < s.nw; w++) cand[w] &= bits[(size_t)bv * s.nw + w];
+        s.budget = s.budget > (uint64_t)m * s.nw ? s.budget - (uint64_t)m * s.nw : 0;
+    }
+    if (s.nbest <= floor) s.nbest = floor;   /* only a larger clique is of use */
+    memset(cand, 0, s.nw * sizeof *cand);
+    for (uint32_t v = 0; v < m; v++) cand[v >> 6] |= 1ull << (v & 63);
+    expand(&s, 0);
+    *budget = s.budget;
+    if (s.stopped) { *stopped = 1; if (s.ub > *ub) *ub = s.ub; }
+    rc = 0;
+    if (s.nbest > floor) {
+        for (uint32_t k = 0; k < s.nbest; k++) found[k] = sub[s.best[k]];
+        rc = (int)s.nbest;
+    }
+out:
+    free(bits); free(s.pool); free(s.cur); free(s.best); free(s.order); free(s.colour);
     return rc;
 }
