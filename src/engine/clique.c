@@ -283,7 +283,9 @@ int graph_port_clique(engine *e, uint32_t pid, uint32_t at_least, uint64_t *budg
             if (stopped || !*budget) { stopped = 1; if (ms + 1 > ub) ub = ms + 1; continue; }
             uint32_t sub_ub = 0;
             int sub_stopped = 0;
-            int r = clique_in_subset(adj_off, adj, sub, ms, pos, floor - 1, budget, got, &sub_stopped, &sub_ub);
+            /* a clique through v beats floor when v's later neighbours hold one above floor - 1 */
+            int r = ms ? clique_in_subset(adj_off, adj, sub, ms, pos, floor ? floor - 1 : 0, budget, got, &sub_stopped, &sub_ub) : 0;
+            if (!ms && floor == 0) { nbest = 1; best[0] = v; }
             if (r < 0) { free(bucket); free(slot); free(vert); free(rank); free(sub); free(got); free(best); free(pos); goto done; }
             if (sub_stopped) { stopped = 1; if (sub_ub + 1 > ub) ub = sub_ub + 1; }
             if (r > 0 && (uint32_t)r + 1 > floor) {

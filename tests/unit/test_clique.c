@@ -88,12 +88,39 @@ static void blacklist_searches_changed_ports_only(void **state)
     fx_free(&f, e);
 }
 
+/* A network too big to search whole (over 1024 hosts left after the
+ * peel): the search goes vertex by vertex and still finds the planted
+ * clique exactly. */
+static void big_sparse_network(void **state)
+{
+    fx f;
+    char a[16], b[16];
+    fx_init(&f, 400000);
+    for (uint32_t i = 0; i < 30; i++)
+        for (uint32_t j = 0; j < 30; j++)
+            if (i != j) fx_add(&f, FX_T0 + i * 100 + j, fx_ip(a, 12, i), fx_ip(b, 12, j), 139, 100);
+    for (uint32_t i = 0; i < 3000; i++)   /* a sparse mesh: 8 random links each, clique mates included */
+        for (int k = 0; k < 8; k++)
+            fx_add(&f, FX_T0 + 100000 + i * 10 + k, fx_ip(a, 12, i), fx_ip(b, 12, fx_below(&f, 3000)), 139, 100);
+    fx_add(&f, FX_T0, "14.30.0.1", "16.0.0.1", 80, 1);
+    engine *e = fx_engine(&f, NULL);
+    int32_t pid = e->port_id[139];
+    uint64_t budget = 1ull << 40;
+    clique_result r;
+    assert_int_equal(graph_port_clique(e, (uint32_t)pid, 0, &budget, &r), 0);
+    assert_true(r.exact);
+    assert_int_equal(r.size, 30);
+    free(r.members);
+    fx_free(&f, e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(planted_beats_mesh),
         cmocka_unit_test(budget_gives_true_bounds),
         cmocka_unit_test(blacklist_searches_changed_ports_only),
+        cmocka_unit_test(big_sparse_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
