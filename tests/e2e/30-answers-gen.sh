@@ -18,22 +18,8 @@ seeds="1 2 3 4 5"
 if [ "${E2E_SAN:-0}" = 1 ]; then rows=300000; seeds="1"; fi
 fails=0
 
-# check NAME GEN-OPTIONS...: generate, answer, compare with the key's first 11 lines
-check() {
-  label=$1; shift
-  "$gen" --rows $rows --out "$t/f.csv" --answers "$t/f.key" "$@" || { echo "$name: nettui-gen $* failed"; fails=$((fails+1)); return; }
-  if ! "$nettui" --answers --no-cache "$t/f.csv" > "$t/out" 2> "$t/err"; then
-    echo "$name: $label: nettui --answers failed: $(head -c 300 "$t/err")"; fails=$((fails+1)); return
-  fi
-  head -n 11 "$t/f.key" > "$t/want"
-  if cmp -s "$t/want" "$t/out"; then
-    echo "$name: $label: ten answers and flag match"
-  else
-    echo "$name: $label: answers differ from the key (want | got):"
-    paste -d'|' "$t/want" "$t/out" | sed 's/^/    /'
-    fails=$((fails+1))
-  fi
-}
+. "$(dirname "$0")/lib/answers.sh"
+check() { label=$1; shift; check_answers "$label" --rows $rows "$@"; }
 
 check "default (CTF shape)"
 grep -qx "flag: $flag" "$t/out" || { echo "$name: the default file does not give the CTF flag"; fails=$((fails+1)); }

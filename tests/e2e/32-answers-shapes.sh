@@ -19,23 +19,8 @@ san=${E2E_SAN:-0}
 [ "$san" = 1 ] && rows=300000
 fails=0
 
-# check LABEL GEN-OPTIONS...: generate, answer, compare with the key's first 11 lines
-check() {
-  label=$1; shift
-  "$gen" --out "$t/f.csv" --answers "$t/f.key" "$@" 2>"$t/generr" || { echo "$name: $label: nettui-gen $* failed: $(cat "$t/generr")"; fails=$((fails+1)); return; }
-  if ! "$nettui" --answers --no-cache "$t/f.csv" > "$t/out" 2> "$t/err"; then
-    echo "$name: $label: nettui --answers failed: $(head -c 300 "$t/err")"; fails=$((fails+1)); return
-  fi
-  head -n 11 "$t/f.key" > "$t/want"
-  if cmp -s "$t/want" "$t/out"; then
-    echo "$name: $label: ten answers and flag match"
-  else
-    echo "$name: $label: answers differ from the key (want | got):"
-    paste -d'|' "$t/want" "$t/out" | sed 's/^/    /'
-    sed 's/^/    stderr: /' "$t/err"
-    fails=$((fails+1))
-  fi
-}
+. "$(dirname "$0")/lib/answers.sh"
+check() { check_answers "$@"; }
 
 check "sparse beacons, 6 calls a bot, 25 min, 10 s jitter" --rows $rows --beacon-calls 6 --beacon-period 1500 --beacon-jitter 10
 check "sparse beacons, 4 calls a bot, 23 min, 30 s jitter, random hosts and ports" --rows $rows --seed 7 \
