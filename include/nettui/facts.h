@@ -175,6 +175,9 @@ typedef struct beacon_series {
     uint32_t missed;      /* beats between its first and last call with no call */
     double size_share;    /* share of its calls of exactly `bytes` bytes */
     double score;         /* the group's -log10 p-value (see man nettui) */
+    double sample;        /* share of the calls to this callee the test saw (1: all; less
+                           * when the callee had more calls than the budget: calls,
+                           * events and missed then count what was seen) */
 } beacon_series;
 
 /* The series behind the beacon finding, most calls first. Returns the count;

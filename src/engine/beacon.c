@@ -1,11 +1,15 @@
 /* beacon.c: the calls behind question 8, collected and tested at build.
  *
- * A second pass over the flows collects every call an internal host made to
- * a candidate callee: an external host that internal hosts sent at least
- * GROUP_MIN_EVENTS flows. Callees are taken by fewest flows first (a C&C
- * host receives its bots' calls and little else; the busiest servers of the
- * Internet come last) until their flows reach BEACON_CAP_FLOWS, so memory
- * stays bounded; how many callees the budget left out is kept and said.
+ * A second pass over the flows collects the calls internal hosts made to
+ * the candidate callees: external hosts that internal hosts sent at least
+ * GROUP_MIN_EVENTS flows. Memory stays bounded by BEACON_CAP_FLOWS calls:
+ * when all calls do not fit, every callee keeps at most K of its calls, K
+ * as large as the budget allows, chosen at random (a fixed hash of the row,
+ * so any thread count keeps the same calls): a random subset of a beacon's
+ * calls is still periodic at its period, and no callee, busy or quiet, is
+ * left out. Only when even SAMPLE_MIN calls a callee do not fit are
+ * callees taken by fewest flows first; how many the budget left out is kept
+ * and said, and each series says which share of its calls it saw.
  *
  * The calls are grouped by (callee, port): the bots of one botnet calling
  * one C&C host on one port pool their evidence there. Each bot's bursts are
@@ -29,6 +33,7 @@
 #define GROUP_MIN_EVENTS 8            /* fewer calls cannot reach significance */
 #define GROUP_MAX_EVENTS 4096         /* above: each bot's calls are thinned evenly */
 #define BEACON_CAP_FLOWS (2u << 20)   /* calls collected at most */
+#define SAMPLE_MIN 32                 /* calls a callee keeps at least, or it is left out */
 #define BURST_S 20.0                  /* calls closer than this are one burst */
 #define KEEP_ALPHA 0.1                /* groups kept: p below KEEP_ALPHA / groups (the detector asks 0.01) */
 
@@ -42,6 +47,7 @@ typedef struct call {
 typedef struct collect_job {
     const engine *e;
     const uint32_t *cand_of;   /* [nhosts] candidate index or NO_INDEX */
+    const uint32_t *keep_of;   /* [candidates] calls kept when the row hash is below this (of 2^32) */
     size_t lo, hi;
     call *v;
     size_t n, cap;
@@ -56,6 +62,11 @@ static void *collect_thread(void *arg)
     for (size_t i = j->lo; i < j->hi; i++) {
         uint32_t c = j->cand_of[t->dst[i]];
         if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
+        if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */
+            uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;
+            x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
+            if ((uint32_t)x >= j->keep_of[c]) continue;
+        }
         if (j->n == j->cap) {
             size_t cap = j->cap ? j->cap * 2 : 4096;
             call *nv = realloc(j->v, cap * sizeof *nv);
@@ -116,6 +127,7 @@ typedef struct group_job {
     const call *all;
     const size_t *off;         /* [ncand + 1] calls of each candidate */
     const host_id *cand_host;
+    const uint32_t *keep_of;   /* [candidates] the sample's share of 2^32, UINT32_MAX: all */
     size_t clo, chi;           /* candidates of this job */
     const beacon_rhythm *rh;
     double keep_log_p;         /* ln(KEEP_ALPHA / groups) */
@@ -151,7 +163,7 @@ static void bot_phase(const double *ev, uint32_t n, double p, const double sum[2
 
 /* Tests the group calls[a..b) (one callee, one port, sorted by bot then
  * time) and keeps it when it passes. 0, or -1 out of memory. */
-static int test_group(group_job *j, const call *c, size_t n, host_id callee, double *ev, uint32_t *off,
+static int test_group(group_job *j, const call *c, size_t n, host_id callee, double sample, double *ev, uint32_t *off,
                       uint32_t *bot_first, double *scratch)
 {
     /* events: each bot's calls with bursts merged */
@@ -243,7 +255,7 @@ static int test_group(group_job *j, const call *c, size_t n, host_id callee, dou
             if (!k || beat != floor(((double)bc[k - 1].ts / 1000.0 - t0) / fit.period_s + 0.5)) hit++;
         }
         r->s = (beacon_series){ bc[0].src, callee, c[0].port, calls, fit.period_s, jitter, mode, phase, events,
-                                beats > hit ? (uint32_t)(beats - hit) : 0, (double)best / calls, score };
+                                beats > hit ? (uint32_t)(beats - hit) : 0, (double)best / calls, score, sample };
         r->group = (uint32_t)o->ng;
         r->events = events;
         r->ts_off = o->nts;
@@ -288,7 +300,8 @@ static void *group_thread(void *arg)
         for (size_t i = 0; i < b - a;) {
             size_t k = i;
             while (k < b - a && buf[k].port == buf[i].port) k++;
-            if (test_group(j, buf + i, k - i, j->cand_host[c], ev, off, first, scratch)) j->out.failed = 1;
+            double sample = j->keep_of[c] == UINT32_MAX ? 1.0 : j->keep_of[c] / 4294967296.0;
+            if (test_group(j, buf + i, k - i, j->cand_host[c], sample, ev, off, first, scratch)) j->out.failed = 1;
             i = k;
         }
     }
@@ -299,7 +312,7 @@ done:
 
 /* The candidates: external hosts that internal hosts sent enough flows,
  * fewest flows first, within the budget. Returns how many (in *cr). */
-static size_t pick_candidates(engine *e, cand_rank **out)
+static size_t pick_candidates(engine *e, cand_rank **out, uint32_t *cap)
 {
     const partial *p = &e->f;
     size_t nc = 0;
@@ -313,11 +326,31 @@ static size_t pick_candidates(engine *e, cand_rank **out)
         if (e->int_index[h] == NO_INDEX && n >= GROUP_MIN_EVENTS) cr[nc++] = (cand_rank){ h, n };
     }
     qsort(cr, nc, sizeof *cr, cmp_cand);
+    /* the largest per-callee cap k whose calls fit the budget */
+    uint64_t all = 0;
+    for (size_t i = 0; i < nc; i++) all += cr[i].flows;
+    uint32_t k = UINT32_MAX;
+    if (all > BEACON_CAP_FLOWS) {
+        uint32_t lo = SAMPLE_MIN, hi = cr[nc - 1].flows;
+        while (lo < hi) {   /* cr ascends: sum of min(flows, mid) */
+            uint32_t mid = lo + (hi - lo + 1) / 2;
+            uint64_t s = 0;
+            for (size_t i = 0; i < nc && s <= BEACON_CAP_FLOWS; i++) s += cr[i].flows < mid ? cr[i].flows : mid;
+            if (s <= BEACON_CAP_FLOWS) lo = mid; else hi = mid - 1;
+        }
+        k = lo;
+    }
     uint64_t total = 0;
     size_t keep = 0;
-    while (keep < nc && total + cr[keep].flows <= BEACON_CAP_FLOWS) total += cr[keep++].flows;
+    while (keep < nc) {
+        uint64_t f = cr[keep].flows < k ? cr[keep].flows : k;
+        if (total + f > BEACON_CAP_FLOWS) break;
+        total += f;
+        keep++;
+    }
     e->beacon_candidates_flows = total;
     e->beacon_callees_skipped = nc - keep;
+    *cap = k;
     *out = cr;
     return keep;
 }
@@ -326,23 +359,30 @@ int engine_find_beacon_series(engine *e, int threads)
 {
     beacon_tables_init();
     cand_rank *cr = NULL;
-    size_t keep = pick_candidates(e, &cr);
+    uint32_t cap = UINT32_MAX;
+    size_t keep = pick_candidates(e, &cr, &cap);
     if (keep == SIZE_MAX) return -1;
     if (keep == 0) { free(cr); return 0; }
     int rc = -1;
     uint32_t *cand_of = malloc((e->nhosts + 1) * sizeof *cand_of);
     host_id *cand_host = malloc(keep * sizeof *cand_host);
+    uint32_t *keep_of = malloc((keep + 1) * sizeof *keep_of);
     collect_job *jobs = calloc((size_t)threads, sizeof *jobs);
     group_job *gj = calloc((size_t)threads, sizeof *gj);
     size_t *off = calloc(keep + 1, sizeof *off);
     double *w = malloc((e->nbuckets + 1) * sizeof *w);
     call *all = NULL;
-    if (!cand_of || !cand_host || !jobs || !gj || !off || !w) goto out;
+    if (!cand_of || !cand_host || !keep_of || !jobs || !gj || !off || !w) goto out;
     for (uint32_t h = 0; h < e->nhosts; h++) cand_of[h] = NO_INDEX;
-    for (size_t k = 0; k < keep; k++) { cand_of[cr[k].h] = (uint32_t)k; cand_host[k] = cr[k].h; }
+    for (size_t k = 0; k < keep; k++) {
+        cand_of[cr[k].h] = (uint32_t)k;
+        cand_host[k] = cr[k].h;
+        /* keep cap of its flows: a share of 2^32 the row hash is compared with */
+        keep_of[k] = cr[k].flows <= cap ? UINT32_MAX : (uint32_t)((double)cap / cr[k].flows * 4294967296.0);
+    }
     const size_t n = e->t->n;
     for (int k = 0; k < threads; k++) {
-        jobs[k].e = e; jobs[k].cand_of = cand_of;
+        jobs[k].e = e; jobs[k].cand_of = cand_of; jobs[k].keep_of = keep_of;
         jobs[k].lo = n * (size_t)k / (size_t)threads;
         jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
     }
@@ -377,6 +417,7 @@ int engine_find_beacon_series(engine *e, int threads)
      * sorted and counted, then tested against the count */
     for (int k = 0; k < threads; k++) {
         gj[k].e = e; gj[k].all = all; gj[k].sorted = all; gj[k].off = off; gj[k].cand_host = cand_host; gj[k].rh = &rh;
+        gj[k].keep_of = keep_of;
         gj[k].clo = keep * (size_t)k / (size_t)threads;
         gj[k].chi = keep * (size_t)(k + 1) / (size_t)threads;
     }
@@ -420,6 +461,6 @@ int engine_find_beacon_series(engine *e, int threads)
 out:
     if (jobs) for (int k = 0; k < threads; k++) free(jobs[k].v);
     if (gj) for (int k = 0; k < threads; k++) { free(gj[k].out.g); free(gj[k].out.s); free(gj[k].out.ts); }
-    free(cand_of); free(cand_host); free(jobs); free(gj); free(off); free(w); free(all); free(cr);
+    free(cand_of); free(cand_host); free(keep_of); free(jobs); free(gj); free(off); free(w); free(all); free(cr);
     return rc;
 }

@@ -174,6 +174,7 @@ static void run(engine *e, const finding *done, finding *f)
         if (nf && nc) e->found_series_cap = ns;
     }
     uint64_t calls = 0, missed = 0;
+    double sample = 1;
     size_t ncallees = 0, nb = 0;
     double *jit = malloc((ns + 1) * sizeof *jit);
     for (size_t i = 0; i < e->nbgroups; i++) {
@@ -185,6 +186,7 @@ static void run(engine *e, const finding *done, finding *f)
             if (e->excluded[r->s.src]) continue;
             calls += r->s.calls;
             missed += r->s.missed;
+            if (r->s.sample < sample) sample = r->s.sample;
             bots[nb++] = r->s.src;
             if (jit) jit[e->nfound_series] = r->s.jitter_s;
             if (e->found_series_cap >= ns) {
@@ -222,11 +224,12 @@ static void run(engine *e, const finding *done, finding *f)
     finding_evidence(f, "beats missed", (double)missed);
     finding_evidence(f, "-log10 p needed", need);
     finding_evidence(f, "runner-up -log10 p", next);
-    char per[32], h1[64];
+    char per[32], h1[64], seen[64] = "";
     double ph = fmod(bg->phase_s, bg->period_s);
-    finding_why(f, "%zu internal hosts call %zu external host%s on port %u every %s (best: %s, phase %.0f s, median jitter %.1f s; %" PRIu64 " calls, %" PRIu64 " beats missed): hourly-rhythm traffic would look this periodic with p = 10^-%.1f, where 10^-%.1f is needed for at most a 1%% false alarm in a file of %" PRIu64 " groups.",
+    if (sample < 1) snprintf(seen, sizeof seen, "; a busy callee's calls sampled, %.1f%% seen", sample * 100);
+    finding_why(f, "%zu internal hosts call %zu external host%s on port %u every %s (best: %s, phase %.0f s, median jitter %.1f s; %" PRIu64 " calls, %" PRIu64 " beats missed%s): hourly-rhythm traffic would look this periodic with p = 10^-%.1f, where 10^-%.1f is needed for at most a 1%% false alarm in a file of %" PRIu64 " groups.",
                 nu, ncallees, ncallees == 1 ? "" : "s", f->value, fmt_period(bg->period_s, per), host_text(e, bg->callee, h1),
-                ph, mjit, calls, missed, w->score, need, e->beacon_groups_tested);
+                ph, mjit, calls, missed, seen, w->score, need, e->beacon_groups_tested);
     free(skip); free(sums); free(nev); free(gscore); free(pt); free(bots);
 }
 

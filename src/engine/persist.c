@@ -33,7 +33,7 @@
 #include "nettui/cache.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
-#define FACTS_VERSION 5u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network; 5: no votes */
+#define FACTS_VERSION 6u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network; 5: no votes; 6: sampled calls */
 #define FACTS_ENDIAN 0x01020304u
 
 enum {
@@ -55,7 +55,7 @@ typedef struct series_disk {
     double period_s, jitter_s;
     uint32_t bytes, events;
     uint64_t ts_off;
-    double phase_s, size_share, score;
+    double phase_s, size_share, score, sample;
     uint32_t missed, group;
     double sum[BEACON_H][2];
 } series_disk;
@@ -214,7 +214,7 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
         const series_rec *s = &e->series[k];
         sd[k] = (series_disk){ s->s.src, s->s.dst, s->s.port, s->s.calls, s->s.period_s, s->s.jitter_s,
                                s->s.bytes, s->events, s->ts_off, s->s.phase_s, s->s.size_share, s->s.score,
-                               s->s.missed, s->group, {{0}} };
+                               s->s.sample, s->s.missed, s->group, {{0}} };
         memcpy(sd[k].sum, s->sum, sizeof sd[k].sum);
     }
     for (size_t k = 0; k < e->nbgroups; k++) {
@@ -697,7 +697,8 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
         memcpy(&d, sd + k, sizeof d);
         if (d.port > 65535) bad = 1;
         e->series[k].s = (beacon_series){ d.src, d.dst, (uint16_t)d.port, d.calls, d.period_s, d.jitter_s, d.bytes,
-                                          d.phase_s, d.events, d.missed, d.size_share, d.score };
+                                          d.phase_s, d.events, d.missed, d.size_share, d.score,
+                                          d.sample > 0 && d.sample <= 1 ? d.sample : 1 };
         e->series[k].ts_off = (size_t)d.ts_off;
         e->series[k].group = d.group;
         e->series[k].events = d.events;

@@ -152,6 +152,8 @@ static void json_beacon_series(FILE *out, const engine *e)
         json_number(out, round(s[i].jitter_s * 1000) / 1000);
         fputs(", \"group_score\": ", out);
         json_number(out, round(s[i].score * 100) / 100);
+        fputs(", \"sample\": ", out);
+        json_number(out, round(s[i].sample * 1e4) / 1e4);
         fputc('}', out);
     }
     fputs(n ? "\n      ]" : "]", out);
