@@ -7,6 +7,7 @@
  *   atom  := "host" HOST | "src" [ "host" ] HOST | "dst" [ "host" ] HOST
  *          | "port" N | "net" CIDR | "src net" CIDR | "dst net" CIDR
  *          | "after" TIME | "before" TIME | "bytes" OP N | "all"
+ *          | "hour" H | "hour" A-B               (UTC hour of day; B excluded, wraps)
  *   OP    := ">" | "<" | ">=" | "<=" | "=" | "==" | "!="
  *   TIME  := epoch milliseconds | YYYY-MM-DD [HH:MM[:SS[.mmm]]] | ISO 8601 UTC
  *            (YYYY-MM-DDTHH:MM[:SS[.mmm]][Z]); all times are UTC

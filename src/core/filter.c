@@ -15,7 +15,7 @@
 #define BLOCK      2048
 
 enum node_kind { N_ALL, N_NOT, N_AND, N_OR, N_HOST, N_SRC, N_DST, N_NET, N_SRCNET, N_DSTNET,
-                 N_PORT, N_AFTER, N_BEFORE, N_BYTES };
+                 N_PORT, N_AFTER, N_BEFORE, N_BYTES, N_HOUR };
 enum cmp_op { OP_GT, OP_LT, OP_GE, OP_LE, OP_EQ, OP_NE };
 
 typedef struct node {
@@ -190,7 +190,7 @@ typedef struct parser {
 } parser;
 
 static const char *const keywords[] = {"and", "or", "not", "host", "src", "dst", "port", "net",
-                                       "after", "before", "bytes", "all", "(", ")"};
+                                       "after", "before", "bytes", "hour", "all", "(", ")"};
 
 static int is_keyword(const char *s)
 {
@@ -349,6 +349,24 @@ static int parse_factor(parser *p)
         n = new_node(p, N_PORT);
         if (n < 0) goto out;
         p->f->nodes[n].num = v;
+        p->pos++;
+    } else if (!strcmp(w, "hour")) {
+        /* "hour 7" or "hour 16-24": UTC hours of day, B excluded, wrapping midnight */
+        p->pos++;
+        const char *x = peek(p);
+        int64_t a = -1, b = -1;
+        const char *dash = x ? strchr(x, '-') : NULL;
+        char first[8] = "";
+        if (x && dash && dash - x < (int)sizeof first) { memcpy(first, x, (size_t)(dash - x)); first[dash - x] = 0; }
+        int ok = x && (dash ? !parse_uint(first, 23, &a) && !parse_uint(dash + 1, 24, &b) && a != b % 24
+                            : !parse_uint(x, 23, &a));
+        if (!ok) { n = fail(p, "an hour of day from 0 to 23, or a span A-B such as 16-24 or 22-6"); goto out; }
+        if (!dash) b = a + 1;
+        n = new_node(p, N_HOUR);
+        if (n < 0) goto out;
+        int64_t mask = 0;
+        for (int64_t hh = a; hh != b % 24; hh = (hh + 1) % 24) mask |= (int64_t)1 << hh;
+        p->f->nodes[n].num = mask;
         p->pos++;
     } else if (!strcmp(w, "after") || !strcmp(w, "before")) {
         p->pos++;
@@ -545,6 +563,17 @@ static void eval_node(const flow_filter *f, int ni, const flow_table *t, size_t 
         for (size_t k = 0; k < m; k++) {
             uint64_t x = by[k] != FLOWS_BYTES_BIG ? by[k] : flows_bytes_at(t, b + k);
             out[k] = (uint8_t)cmp_bytes(x, nd->op, v);
+        }
+        return;
+    }
+    case N_HOUR: {
+        const int64_t *ts = t->ts + b;
+        uint32_t mask = (uint32_t)nd->num;
+        for (size_t k = 0; k < m; k++) {
+            int64_t hrs = ts[k] >= 0 ? ts[k] / 3600000 : -((-ts[k] + 3599999) / 3600000);
+            int hh = (int)(hrs % 24);
+            if (hh < 0) hh += 24;
+            out[k] = (uint8_t)((mask >> hh) & 1);
         }
         return;
     }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # --flows EXPR: the flows a filter keeps, as CSV, compared row for row with
 # what awk selects from a generated file for host, src and port, net,
-# after/before (dates and epoch ms), bytes >, not, or with parentheses;
+# after/before (dates and epoch ms), hour spans, bytes >, not, or with parentheses;
 # --time iso; and bad expressions: exit 2 and one sentence naming the word.
 name=34-flows
 nettui=${NETTUI:-./nettui}
@@ -45,6 +45,8 @@ same "bytes<=1000 and port $p"          "\$5<=1000 && \$4==$p"
 same "not port $p and not net 13.0.0.0/8" "\$4!=$p && !(\$2 ~ /^13\\./) && !(\$3 ~ /^13\\./)"
 same "(port $p or bytes > 60000) and src net 12.0.0.0/8" "(\$4==$p || \$5>60000) && \$2 ~ /^12\\./"
 same "port $p or bytes > 60000 and src net 12.0.0.0/8"   "\$4==$p || (\$5>60000 && \$2 ~ /^12\\./)"
+same "not hour 16-24 and src net 12.0.0.0/8" "int(\$1/3600000)%24 < 16 && \$2 ~ /^12\\./"
+same "hour 22-2"                        "int(\$1/3600000)%24 >= 22 || int(\$1/3600000)%24 < 2"
 same "host 1.2.3.4"                     "0" empty-ok
 same ""                                 "1"
 
@@ -75,6 +77,7 @@ bad "port 80 port 22"         "'port' at character 9"
 bad "bytes => 5"              "'=>' at character 7"
 bad "net 13.0/8"              "'13.0/8' at character 5"
 bad "after 2020-02-30"        "'2020-02-30' at character 7"
+bad "hour 25"                 "'25' at character 6"
 bad "host $h and or port 1"   "'or' at character"
 # a bad expression is found before the file is read: a missing file still says 2
 "$nettui" --flows "port" "$t/missing.csv" > /dev/null 2>&1; [ $? = 2 ] || fail "bad expression, missing file: want 2"

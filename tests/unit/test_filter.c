@@ -108,6 +108,11 @@ static void test_atoms(void **state)
     assert_string_equal(run("bytes = 5000000000"), "00010");
     assert_string_equal(run("bytes != 5000"), "10111");
     assert_string_equal(run(""), "11111");
+    /* rows are at 1..5 s after midnight UTC: hour 0 */
+    assert_string_equal(run("hour 0"), "11111");
+    assert_string_equal(run("hour 1-24"), "00000");
+    assert_string_equal(run("hour 22-1"), "11111");
+    assert_string_equal(run("hour 23"), "00000");
     assert_string_equal(run("all"), "11111");
 }
 
@@ -190,6 +195,8 @@ static void test_errors(void **state)
     expect_error("host and", "'and' at character 6");
     expect_error("not", "ends after 'not'");
     expect_error("()", "')' at character 2");
+    expect_error("hour 24", "'24' at character 6");
+    expect_error("hour 5-5", "'5-5' at character 6");
     expect_error("port 1 and \"x", "never closed");
     char deep[400] = "";
     for (int i = 0; i < 100; i++) strcat(deep, "(");
