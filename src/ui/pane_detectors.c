@@ -176,16 +176,25 @@ static int detectors_key(app *a, int ch)
     return 0;
 }
 
+static int detectors_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    (void)ch;
+    return pane_flows_finding_query(a, cursor, e, elen, title, tlen);
+}
+
 const pane pane_detectors = {
     .title = "Detectors",
     .tab = "Detectors",
-    .keys = "Enter:Open answer|b:Reject answer",
+    .keys = "Enter:Open answer|f:Flows|b:Reject answer",
     .help = "Up/Down pick a question; its evidence (runners-up, the reason) shows below.\n"
             "Enter opens the answer: a host in the Host pane; port abuse in Ports, P2P and beacons\n"
             "in Graph, the private C&C channel as its lone outside host.\n"
             "b rejects the selected answer (every detector skips that host); b again on the\n"
-            "same row takes it back. '*' marks answers your blacklist edits changed.",
+            "same row takes it back. '*' marks answers your blacklist edits changed.\n"
+            "f shows the flows behind the answer (e.g. the infected host's flows to the\n"
+            "controller on the bots' port) in the Flows view.",
     .draw = detectors_draw,
     .key = detectors_key,
     .selected_host = detectors_selected,
+    .flows_query = detectors_flows,
 };

@@ -233,16 +233,37 @@ static int host_key(app *a, int ch)
     return 0;
 }
 
+/* f: the host's flows; F: the flows between it and the peer under the cursor */
+static int host_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    char hb[16], pb[16];
+    if (a->host == HOST_NONE) return 0;
+    load_host(a);
+    const char *h = app_host_name(a, a->host, hb);
+    if (ch == 'F' && nout + nin) {
+        host_id p = cursor < (int)nout ? peers_out[cursor].peer : peers_in[cursor - (int)nout].peer;
+        const char *pn = app_host_name(a, p, pb);
+        snprintf(e, elen, "host %s and host %s", h, pn);
+        snprintf(title, tlen, "between %s and %s", h, pn);
+        return 1;
+    }
+    snprintf(e, elen, "host %s", h);
+    snprintf(title, tlen, "%s's flows", h);
+    return 1;
+}
+
 const pane pane_host = {
     .title = "Host",
     .tab = "Host",
-    .keys = "Enter:Open peer|Bksp:Back",
+    .keys = "Enter:Open peer|f:Flows|F:Pair flows|Bksp:Back",
     .help = "One host: totals, connections per hour over the whole period (a scan or a nightly\n"
             "job shows as a spike), per UTC hour of day, its ports, its peers both ways, its\n"
             "place on the blacklist and the detectors that name it. Up/Down move over the\n"
             "peers, Enter opens one, Backspace or Left goes back; b toggles the host shown\n"
-            "on the blacklist.",
+            "on the blacklist. f shows the host's flows, F the flows between it and the\n"
+            "peer under the cursor.",
     .draw = host_draw,
     .key = host_key,
     .selected_host = host_selected,
+    .flows_query = host_flows,
 };

@@ -1,0 +1,96 @@
+#!/bin/sh
+# The Flows view, driven in tmux: f on an answer shows the rows behind it
+# (question 7: the infected host's flows to the controller on the bots'
+# port), the same rows --flows prints for the filter line; s/r sort with the
+# key in the header; / edits the filter (a bad one says why, the rows stay);
+# position "1-N of M"; Esc goes back; f in Ports and Top talkers, f and F
+# in the Host pane; q in the view quits with status 0.
+[ "${E2E_SAN:-0}" = 1 ] && { echo "51-tui-flows: skipped under sanitizers"; exit 77; }
+command -v tmux >/dev/null 2>&1 || { echo "51-tui-flows: no tmux"; exit 77; }
+: "${NETTUI:=./nettui}" "${NETTUI_GEN:=./nettui-gen}"
+[ -x "$NETTUI_GEN" ] || { echo "51-tui-flows: no $NETTUI_GEN"; exit 77; }
+[ -x "$NETTUI" ] || { echo "51-tui-flows: no $NETTUI"; exit 1; }
+
+. "$(dirname "$0")/../tui/lib.sh"
+nettui=$(abs "$NETTUI"); gen=$(abs "$NETTUI_GEN")
+sock="nettui-flows-$$"
+t=$(mktemp -d) || exit 1
+cleanup() { tm kill-server >/dev/null 2>&1; rm -rf "$t"; }
+trap cleanup EXIT INT TERM
+cd "$t" || exit 1
+fail() {
+  echo "51-tui-flows: $*"
+  echo "---- screen ----"; tm capture-pane -p -t tui 2>/dev/null; echo "----------------"
+  exit 1
+}
+"$gen" --rows 300000 --seed 1 --out flows.csv --answers key >/dev/null || fail "nettui-gen failed"
+infected=$(sed -n 7p key); controller=$(sed -n 6p key)
+
+tm new-session -d -s tui -x 120 -y 40 \
+  "LC_ALL=C.UTF-8 sh -c '\"$nettui\" --no-cache flows.csv; echo \$? > rc; echo EXITED; exec sleep 600'"
+wait_for "Flag (md5" 60
+
+# filter_line: the expression on the view's filter line
+filter_line() { screen | sed -n 's/^Filter: //p' | sed 's/ *$//'; }
+# shown_total: M of "A-B of M flows" on the status line, commas removed
+shown_total() { screen | sed -n 's/^[0-9,]*-[0-9,]* of \([0-9,]*\) flows\{0,1\}.*/\1/p' | tr -d ,; }
+# batch_total EXPR: the rows --flows prints for EXPR
+batch_total() { "$nettui" --no-cache --flows "$1" flows.csv | tail -n +2 | wc -l | tr -d ' '; }
+
+# question 7: the infected host's flows to the controller
+keys g j j j j j j f
+wait_for "Flows: question 7"
+e=$(filter_line)
+echo "$e" | grep -qF "src $infected and dst $controller and port " || fail "question 7's filter: '$e'"
+n=$(shown_total); [ -n "$n" ] && [ "$n" -gt 0 ] || fail "question 7: no count"
+[ "$n" = "$(batch_total "$e")" ] || fail "question 7: the view shows $n flows, --flows $(batch_total "$e")"
+screen | grep -q "^20[0-9-]* [0-9:.]* *$infected *$controller " || fail "question 7: no row from $infected to $controller"
+screen | grep -qF "time (UTC) ▲" || fail "no sort mark on the time column"
+
+# sort: s moves the key to src, r reverses; the header shows it
+keys s; wait_for "src ▲"
+keys s s s; wait_for "bytes ▲"
+keys r; wait_for "bytes ▼"
+screen | grep -qF "sorted by bytes descending" || fail "status line does not name the sort"
+first=$(screen | awk 'NR == 4 { gsub(",", "", $NF); print $NF }')
+second=$(screen | awk 'NR == 5 { gsub(",", "", $NF); print $NF }')
+[ -z "$second" ] || [ "$first" -ge "$second" ] || fail "bytes descending: $first before $second"
+
+# / edits the filter: a bad one says where, the rows stay; a good one rescans
+keys /; wait_for "Filter (Enter applies"
+keys C-u "port 27 and bytes >> 5" Enter
+wait_for "Bad filter: '>>' at character"
+keys /; wait_for "Filter (Enter applies"
+keys C-u "port 27 or port 51" Enter
+wait_for "Filter: port 27 or port 51"
+n=$(shown_total); [ "$n" = "$(batch_total "port 27 or port 51")" ] || fail "port 27 or port 51: the view shows $n"
+screen | grep -qE "^1-[0-9,]+ of [0-9,]+ flows" || fail "no position line"
+keys NPage; wait_for "36-70 of "
+keys Escape; wait_for "Flag (md5"
+
+# Ports: f shows the port's flows
+keys 4; wait_for "Ports by abuse z"
+keys f; wait_for "Flows: port "
+p=$(filter_line)
+[ "$(shown_total)" = "$(batch_total "$p")" ] || fail "Ports '$p': count differs from --flows"
+keys Escape; wait_for "Ports by abuse z"
+
+# Top talkers: f shows the host's flows; Enter on a row opens its source host
+keys 2; wait_for "Top talkers:"
+keys f; wait_for "Flows: "
+h=$(filter_line | sed -n 's/^host //p')
+[ -n "$h" ] || fail "Top talkers: filter '$(filter_line)'"
+[ "$(shown_total)" = "$(batch_total "host $h")" ] || fail "Top talkers host $h: count differs from --flows"
+keys Enter; wait_for "Host $h ("
+
+# Host pane: f the host's flows, F the flows with the peer under the cursor
+keys f; wait_for "Flows: $h's flows"
+keys BSpace; wait_for "Host $h ("
+keys F; wait_for "Flows: between $h and "
+e=$(filter_line)
+[ "$(shown_total)" = "$(batch_total "$e")" ] || fail "pair '$e': count differs from --flows"
+keys q
+n=0; while [ ! -s rc ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "q in the Flows view did not quit"; sleep 0.1; done
+[ "$(cat rc)" = 0 ] || fail "q in the Flows view: exit $(cat rc)"
+echo "51-tui-flows: question 7, sorting, filter edits, Ports, Top talkers and Host match --flows"
+exit 0
