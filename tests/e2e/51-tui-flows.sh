@@ -37,6 +37,30 @@ shown_total() { screen | sed -n 's/^[0-9,]*-[0-9,]* of \([0-9,]*\) flows\{0,1\}.
 # batch_total EXPR: the rows --flows prints for EXPR
 batch_total() { "$nettui" --no-cache --flows "$1" flows.csv | tail -n +2 | wc -l | tr -d ' '; }
 
+# evidence printed exactly: fractions to three digits, whole numbers in full,
+# epoch ms as a UTC date-time (they printed as "0", "1.34K" and "1.58T")
+"$nettui" --no-cache --json flows.csv 2>/dev/null | python3 -c '
+import json, sys, time
+d = json.load(sys.stdin)
+for f in d["findings"]:
+    for k, v in f["evidence"].items():
+        if v is None: continue
+        if k.endswith(" ms") and v >= 1e11: s = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(v // 1000))
+        elif v == int(v): s = "{:,}".format(int(v))
+        elif abs(v) >= 999.5: s = "{:,}".format(round(v))
+        else: s = "{:.3g}".format(v)
+        print("%d\t%s\t%s" % (f["question"], k, s))' > evidence || fail "--json failed"
+[ -s evidence ] || fail "no evidence in --json"
+for q in 2 3 7; do
+  keys g; i=1; while [ $i -lt $q ]; do keys j; i=$((i + 1)); done
+  wait_for "Evidence for $q."
+  grep "^$q	" evidence | while IFS='	' read -r _ label want; do
+    screen | grep -qE "^.* $label +$want *\$" || { echo "question $q: '$label' should read '$want'"; exit 1; }
+  done || fail "question $q's evidence is not printed exactly"
+done
+screen | grep -qF "first contact ms             20" || fail "first contact not a date"
+screen | grep -qF "first contact (UTC)" || fail "the first-contact chart is not labelled as dates"
+
 # question 7: the infected host's flows to the controller
 keys g j j j j j j f
 wait_for "Flows: question 7"
