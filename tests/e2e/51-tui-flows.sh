@@ -4,7 +4,8 @@
 # port), the same rows --flows prints for the filter line; s/r sort with the
 # key in the header; / edits the filter (a bad one says why, the rows stay);
 # position "1-N of M"; Esc goes back; f in Ports and Top talkers, f and F
-# in the Host pane; q in the view quits with status 0.
+# in the Host pane; q in the view quits with status 0. Before that: the
+# evidence printed exactly, and the Host pane's peer counts against awk.
 [ "${E2E_SAN:-0}" = 1 ] && { echo "51-tui-flows: skipped under sanitizers"; exit 77; }
 command -v tmux >/dev/null 2>&1 || { echo "51-tui-flows: no tmux"; exit 77; }
 : "${NETTUI:=./nettui}" "${NETTUI_GEN:=./nettui-gen}"
@@ -60,6 +61,55 @@ for q in 2 3 7; do
 done
 screen | grep -qF "first contact ms             20" || fail "first contact not a date"
 screen | grep -qF "first contact (UTC)" || fail "the first-contact chart is not labelled as dates"
+
+# the Host pane counts peers exactly (one scan), outside peers and the
+# internal peers of an outside host included: check_host HOST against awk
+check_host() {
+  keys /; wait_for "Host address"
+  keys C-u "$1" Enter; wait_for "Host $1 ("
+  wait_for "Received from"
+  screen > host.screen
+  awk -F, -v h="$1" '$2 == h { print "s", $3 } $3 == h { print "r", $2 }' flows.csv | sort | uniq -c > pairs
+  python3 - "$1" <<'PY' || fail "Host pane of $1 is not exact"
+import re, sys
+h = sys.argv[1]
+pairs = {}
+for line in open("pairs"):
+    n, d, peer = line.split()
+    pairs[(d, peer)] = int(n)
+def distinct(d, internal):
+    return sum(1 for (dd, p) in pairs if dd == d and bool(re.match(r"1[234]\.", p)) == internal)
+scr = open("host.screen").read().split("\n")
+want = {"Sent": (distinct("s", True), distinct("s", False)), "Received": (distinct("r", True), distinct("r", False))}
+for line in scr:
+    m = re.match(r"(Sent|Received) .*; peers (\d+) int, (\d+) ext", line)
+    if m and (int(m.group(2)), int(m.group(3))) != want[m.group(1)]:
+        sys.exit("%s: peers %s int, %s ext; awk says %s" % (m.group(1), m.group(2), m.group(3), want[m.group(1)]))
+start = next(i for i, l in enumerate(scr) if "Sent to (" in l)
+rows = 0
+for line in scr[start + 1:]:
+    for col, d in ((line[:60], "s"), (line[60:], "r")):
+        m = re.match(r"\s*([0-9.]+)\s+([0-9,]+)\s+conns", col)
+        if not m: continue
+        got, peer = int(m.group(2).replace(",", "")), m.group(1)
+        if pairs.get((d, peer)) != got:
+            sys.exit("%s %s: %d conns on screen, awk says %s" % (d, peer, got, pairs.get((d, peer))))
+        rows += 1
+if rows == 0: sys.exit("no peer rows on screen")
+# the top peer each way is the one with the most flows
+for d, col in (("s", slice(0, 60)), ("r", slice(60, None))):
+    counts = [n for (dd, p), n in pairs.items() if dd == d]
+    firsts = [re.match(r"\s*([0-9.]+)\s+([0-9,]+)\s+conns", l[col]) for l in scr[start + 1:]]
+    firsts = [m for m in firsts if m]
+    if counts and (not firsts or int(firsts[0].group(2).replace(",", "")) != max(counts)):
+        sys.exit("direction %s: the first peer is not the busiest (%d flows)" % (d, max(counts)))
+PY
+}
+outside=$(awk -F, '$3 !~ /^1[234]\./ { c[$3]++ } END { for (h in c) print c[h], h }' flows.csv | sort -rn | awk 'NR == 1 { print $2 }')
+check_host "$outside"
+check_host "$(sed -n 1p key)"
+check_host "$controller"
+keys 1; wait_for "Flag (md5"
 
 # question 7: the infected host's flows to the controller
 keys g j j j j j j f
