@@ -196,12 +196,11 @@ static void draw_view(flows_view *v)
                          fmt_count(last, b2, sizeof b2), fmt_count(v->nrows, b3, sizeof b3), v->nrows == 1 ? "" : "s");
         if (v->total > v->nrows) {
             char b4[32];
-            n += snprintf(line + n, sizeof line - n, " (capped: the first %s of %s matches in file order%s)",
-                          fmt_count(v->nrows, b3, sizeof b3), fmt_count(v->total, b4, sizeof b4),
-                          v->sort_col != COL_TIME || v->sort_desc ? ", sorted among themselves" : "");
+            n += snprintf(line + n, sizeof line - n, " (capped: first %s of %s matches%s)", fmt_count(v->nrows, b3, sizeof b3),
+                          fmt_count(v->total, b4, sizeof b4), v->sort_col != COL_TIME || v->sort_desc ? ", sorted" : "");
         }
-        snprintf(line + n, sizeof line - n, "; sorted by %s %s; scanned %s rows in %.0f ms", col_name[v->sort_col],
-                 v->sort_desc ? "descending" : "ascending", fmt_count(t->n, b1, sizeof b1), v->seconds * 1000);
+        snprintf(line + n, sizeof line - n, "; by %s %s; scan %.0f ms", col_name[v->sort_col],
+                 v->sort_desc ? "descending" : "ascending", v->seconds * 1000);
         draw_text(stdscr, y, 0, COLS, line, term_attr(v->total > v->nrows ? ROLE_WARN : ROLE_DIM), 1);
     }
     static const char *const keys[][2] = {{"Esc", "Back"}, {"/", "Filter"}, {"s", "Sort column"}, {"r", "Reverse"},

@@ -125,7 +125,7 @@ screen | grep -qF "time (UTC) ▲" || fail "no sort mark on the time column"
 keys s; wait_for "src ▲"
 keys s s s; wait_for "bytes ▲"
 keys r; wait_for "bytes ▼"
-screen | grep -qF "sorted by bytes descending" || fail "status line does not name the sort"
+screen | grep -qF "; by bytes descending;" || fail "status line does not name the sort"
 first=$(screen | awk 'NR == 4 { gsub(",", "", $NF); print $NF }')
 second=$(screen | awk 'NR == 5 { gsub(",", "", $NF); print $NF }')
 [ -z "$second" ] || [ "$first" -ge "$second" ] || fail "bytes descending: $first before $second"
