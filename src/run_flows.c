@@ -47,10 +47,10 @@ static char *put_host(char *p, const flow_table *t, host_id h)
     }
     const char *s = d->names + d->name_off[h];
     size_t n = strlen(s);
-    if (n > 400) n = 400;    /* the buffer's margin; names are short */
+    if (n > 1000) n = 1000;  /* the buffer's margin; the loader keeps names to 255 bytes */
     if (!strpbrk(s, ",\"\r\n")) { memcpy(p, s, n); return p + n; }
     *p++ = '"';
-    for (size_t i = 0; i < n && i < 200; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (s[i] == '"') *p++ = '"';
         *p++ = s[i];
     }
@@ -69,7 +69,7 @@ static int emit(size_t i, void *arg)
 {
     out_ctx *c = arg;
     const flow_table *t = c->t;
-    if (c->cap - c->len < 2048 && flush_out(c)) return 1;
+    if (c->cap - c->len < 4200 && flush_out(c)) return 1;   /* a row is at most ~4.1 kB */
     char *p = c->buf + c->len;
     if (c->iso) {
         filter_format_iso(t->ts[i], p, 40);

@@ -201,19 +201,33 @@ static int is_keyword(const char *s)
 
 static const char *peek(parser *p) { return p->pos < p->f->ntoks ? p->f->toks[p->pos].text : NULL; }
 
+/* The word of token t as printable text: at most 40 bytes, control bytes
+ * shown as '?', so the sentence stays one line. */
+static const char *word_text(const parser *p, const token *t, char *buf, size_t len)
+{
+    size_t n = (size_t)(t->len > 40 ? 40 : t->len), o = 0;
+    for (size_t i = 0; i < n && o + 1 < len; i++) {
+        unsigned char c = (unsigned char)p->expr[t->start + (int)i];
+        buf[o++] = c < 32 || c == 127 ? '?' : (char)c;
+    }
+    buf[o] = 0;
+    return buf;
+}
+
 /* One sentence: the offending word (or the end) and what was expected. */
 static int fail(parser *p, const char *expected)
 {
+    char w[48];
     if (p->failed) return -1;
     p->failed = 1;
     if (p->pos < p->f->ntoks) {
         const token *t = &p->f->toks[p->pos];
-        snprintf(p->err, p->errlen, "'%.*s' at character %d: expected %s.", t->len > 40 ? 40 : t->len,
-                 p->expr + t->start, t->start + 1, expected);
+        snprintf(p->err, p->errlen, "'%s' at character %d: expected %s.", word_text(p, t, w, sizeof w),
+                 t->start + 1, expected);
     } else if (p->f->ntoks) {
         const token *t = &p->f->toks[p->f->ntoks - 1];
-        snprintf(p->err, p->errlen, "the expression ends after '%.*s' at character %d: expected %s.",
-                 t->len > 40 ? 40 : t->len, p->expr + t->start, t->start + 1, expected);
+        snprintf(p->err, p->errlen, "the expression ends after '%s' at character %d: expected %s.",
+                 word_text(p, t, w, sizeof w), t->start + 1, expected);
     } else {
         snprintf(p->err, p->errlen, "the expression is empty: expected %s.", expected);
     }

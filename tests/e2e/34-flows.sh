@@ -60,6 +60,13 @@ sed -n 2p "$t/iso" | grep -q "^$want_iso," || fail "--time iso: want $want_iso, 
 "$nettui" --no-cache --flows "port 1" --time bogus "$f" > /dev/null 2>&1; [ $? = 2 ] || fail "--time bogus: want exit 2"
 "$nettui" --no-cache --summary --time iso "$f" > /dev/null 2>&1; [ $? = 2 ] || fail "--time without --flows: want exit 2"
 
+# host names are written back as CSV (quoted when they hold a comma or a
+# quote), byte counts past 2^32 in full
+printf '1578326400000,"a,b""c",12.0.0.1,80,5\n1578326400001,12.0.0.1,name.x,81,4294967300\n' > "$t/names.csv"
+"$nettui" --no-cache --flows 'host 12.0.0.1' "$t/names.csv" > "$t/out" 2>&1 || fail "names.csv: exit $?"
+printf 'timestamp,src,dst,port,bytes\n1578326400000,"a,b""c",12.0.0.1,80,5\n1578326400001,12.0.0.1,name.x,81,4294967300\n' | cmp -s - "$t/out" || fail "names.csv: $(cat "$t/out")"
+"$nettui" --no-cache --flows 'bytes > 4294967295 and dst name.x' "$t/names.csv" | tail -n +2 | grep -qx '1578326400001,12.0.0.1,name.x,81,4294967300' || fail "bytes > 2^32-1"
+
 # bad expressions: exit 2, one line on stderr naming the offending word and where it is, no output
 bad() {
   "$nettui" --no-cache --flows "$1" "$f" > "$t/out" 2> "$t/err"; rc=$?

@@ -198,6 +198,8 @@ static void test_errors(void **state)
     expect_error("hour 24", "'24' at character 6");
     expect_error("hour 5-5", "'5-5' at character 6");
     expect_error("port 1 and \"x", "never closed");
+    /* a control byte in the word does not break the one-line sentence (fuzz_filter) */
+    expect_error("before \"&01-07\n\nT00.5Z\"", "'\"&01-07??T00.5Z\"' at character 8");
     char deep[400] = "";
     for (int i = 0; i < 100; i++) strcat(deep, "(");
     expect_error(deep, "deeper");
