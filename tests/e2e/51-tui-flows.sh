@@ -3,7 +3,7 @@
 # (question 7: the infected host's flows to the controller on the bots'
 # port), the same rows --flows prints for the filter line; s/r sort with the
 # key in the header; / edits the filter (a bad one says why, the rows stay);
-# position "1-N of M"; Esc goes back; f in Ports and Top talkers, f and F
+# position "1-N of M"; Esc goes back; f in Ports, Graph and Top talkers, f and F
 # in the Host pane; q in the view quits with status 0. Before that: the
 # evidence printed exactly, and the Host pane's peer counts against awk.
 [ "${E2E_SAN:-0}" = 1 ] && { echo "51-tui-flows: skipped under sanitizers"; exit 77; }
@@ -148,6 +148,14 @@ keys f; wait_for "Flows: port "
 p=$(filter_line)
 [ "$(shown_total)" = "$(batch_total "$p")" ] || fail "Ports '$p': count differs from --flows"
 keys Escape; wait_for "Ports by abuse z"
+
+# Graph: f in the port graph shows the selected host's flows on that port
+keys 5; wait_for "Internal graph of port"
+keys f; wait_for "Flows: "
+e=$(filter_line)
+echo "$e" | grep -Eq '^port [0-9]+ and host [0-9.]+$' || fail "Graph: filter '$e'"
+[ "$(shown_total)" = "$(batch_total "$e")" ] || fail "Graph '$e': count differs from --flows"
+keys Escape; wait_for "Internal graph of port"
 
 # Top talkers: f shows the host's flows; Enter on a row opens its source host
 keys 2; wait_for "Top talkers:"
