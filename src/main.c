@@ -22,6 +22,8 @@ static void usage(FILE *out)
           "\n"
           "  --summary            print what was loaded as key: value lines\n"
           "  --answers            print the ten answers and the flag hash\n"
+          "  --flows EXPR         print the flows EXPR keeps as CSV (see FILTERS in man nettui)\n"
+          "  --time ms|iso        --flows timestamps: epoch ms (default) or ISO 8601 UTC\n"
           "  --json               every finding as JSON (implies --answers)\n"
           "  --export PATH        with --answers: also write the answers to PATH\n"
           "  --work-hours A-B     work hours in UTC (e.g. 16-24); default: from the data\n"
@@ -70,11 +72,13 @@ static int parse_threads(const char *s, int *n)
 int main(int argc, char **argv)
 {
     enum { OPT_SUMMARY = 256, OPT_ANSWERS, OPT_JSON, OPT_EXPORT, OPT_WORK, OPT_INTERNAL,
-           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH };
+           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH, OPT_FLOWS, OPT_TIME };
     static const struct option longopts[] = {
         {"summary", no_argument, 0, OPT_SUMMARY},
         {"answers", no_argument, 0, OPT_ANSWERS},
         {"json", no_argument, 0, OPT_JSON},
+        {"flows", required_argument, 0, OPT_FLOWS},
+        {"time", required_argument, 0, OPT_TIME},
         {"export", required_argument, 0, OPT_EXPORT},
         {"work-hours", required_argument, 0, OPT_WORK},
         {"internal", required_argument, 0, OPT_INTERNAL},
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
      * of ending nettui with SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
 
-    int c;
+    int c, time_set = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
         char err[200];
@@ -105,6 +109,15 @@ int main(int argc, char **argv)
         case OPT_ANSWERS: o.mode = MODE_ANSWERS; break;
         case OPT_JSON: o.json = 1; o.mode = MODE_ANSWERS; break;
         case OPT_EXPORT: o.export_path = optarg; break;
+        case OPT_FLOWS: o.mode = MODE_FLOWS; o.filter = optarg; break;
+        case OPT_TIME:
+            if (strcmp(optarg, "ms") && strcmp(optarg, "iso")) {
+                fprintf(stderr, "nettui: --time takes ms or iso, not '%s'.\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.time_iso = optarg[0] == 'i';
+            time_set = 1;
+            break;
         case OPT_WORK:
             if (parse_work_hours(optarg, &o.work_start, &o.work_end)) {
                 fprintf(stderr, "nettui: --work-hours takes A-B, whole UTC hours such as 16-24 or 22-6, not '%s'.\n", optarg);
@@ -147,10 +160,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;
     }
+    if (time_set && o.mode != MODE_FLOWS) {
+        fprintf(stderr, "nettui: --time goes with --flows.\n");
+        return EXIT_USAGE;
+    }
     /* a cache cut short under a batch run: the run starts over on the
      * source (mapguard.h); the explorer cannot, it stops and says why */
     if (o.mode != MODE_TUI) mapguard_allow_reexec(argv);
     switch (o.mode) {
+    case MODE_FLOWS: return run_flows(&o);
     case MODE_SUMMARY: return run_summary(&o);
     case MODE_ANSWERS: return run_answers(&o);
     default: return ui_run(&o);

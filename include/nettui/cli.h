@@ -9,7 +9,7 @@
 #include "nettui/load.h"
 #include "nettui/engine.h"
 
-typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS } cli_mode;
+typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS, MODE_FLOWS } cli_mode;
 
 typedef struct cli_options {
     cli_mode mode;
@@ -24,6 +24,8 @@ typedef struct cli_options {
     const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
     int fresh;                 /* --fresh: the explorer forgets the saved blacklist choices */
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
+    const char *filter;        /* --flows EXPR */
+    int time_iso;              /* --time iso: ISO 8601 UTC timestamps in --flows */
 } cli_options;
 
 /* Loads o->path into t (from the cache when it is fresh, else by parsing,
@@ -48,6 +50,7 @@ void cli_engine_options(const cli_options *o, engine_options *eo);
 
 int run_summary(const cli_options *o);   /* --summary: key: value lines */
 int run_answers(const cli_options *o);   /* --answers [--json] [--export PATH] */
+int run_flows(const cli_options *o);     /* --flows EXPR [--time iso]: matching flows as CSV */
 int ui_run(const cli_options *o);        /* the explorer (src/ui) */
 
 #endif

@@ -454,7 +454,7 @@ int engine_find_beacon_series(engine *e, int threads)
             r.ts_off += e->nbeacon_ts;
             e->series[e->nseries + i] = r;
         }
-        if (o->nts) memcpy(e->beacon_ts + e->nbeacon_ts, o->ts, o->nts * sizeof *o->ts);
+        if (o->nts) memcpy(e->beacon_ts + e->nbeacon_ts, o->ts, o->nts * sizeof *o->ts);   /* o->ts is NULL when empty */
         e->nbgroups += o->ng; e->nseries += o->ns; e->nbeacon_ts += o->nts;
     }
     rc = 0;

@@ -415,6 +415,8 @@ static const char *const global_help[] = {
     "b            toggle the host under the cursor on the blacklist: a listed host comes off,",
     "             another goes on (every detector skips it); the ten detectors re-run at once",
     "e            export the ten answers and the flag (asks for a path, default answers.txt)",
+    "f            the flows behind what is under the cursor (a host, a port, an answer's evidence):",
+    "             sortable (s/</> column, r reverse), / or F edits the filter, Esc goes back",
 };
 
 /* The help: global keys, then each pane's; scrolls when taller than the
@@ -572,6 +574,7 @@ static int main_loop(app *a)
         else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);
         else if (ch == '/') do_search(a);
         else if (ch == 'e') do_export(a);
+        else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, ch);
         else if (p->key && p->key(a, ch)) {}
         else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
             host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;

@@ -16,6 +16,8 @@ char *fmt_si(double v, char *buf, size_t len)
     static const char unit[] = " KMGTPE";
     int u = 0;
     double a = v < 0 ? -v : v;
+    /* whole numbers under 10,000 exactly: 1337 bytes is not "1.34K" */
+    if (a < 10000 && v == floor(v)) { snprintf(buf, len, "%.0f", v); return buf; }
     while (a >= 999.5 && u < 6) { a /= 1000; v /= 1000; u++; }
     if (u == 0)
         snprintf(buf, len, "%.0f", v);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "nettui/numfmt.h"
 #include "pane_graph.h"
 #include "ui.h"
 
@@ -34,7 +35,8 @@ static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
     int ry = y;
     ry += draw_wrapped(w, ry, rx, rw, 3, f->why[0] ? f->why : "Nothing stands out for this question.", A_NORMAL);
     for (int i = 0; i < f->nevidence && ry < y + h; i++) {
-        fmt_si(f->evidence[i].value, buf, sizeof buf);
+        /* exact: integers in full, fractions to three digits, times as dates */
+        numfmt_evidence(f->evidence[i].label, f->evidence[i].value, buf, sizeof buf);
         draw_textf(w, ry++, rx, rw, term_attr(ROLE_DIM), "%-28s %s", f->evidence[i].label, buf);
     }
     if (f->nmembers && ry < y + h)
@@ -48,8 +50,17 @@ static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
         }
         draw_textf(w, ry++, rx, rw, term_attr(ROLE_DIM), "later detectors skip: %s", list);
     }
-    /* left: the answer and its runners-up, bars against the largest */
-    draw_textf(w, y, 0, left, term_attr(ROLE_DIM), "%s (answer first)", f->metric_label[0] ? f->metric_label : "metric");
+    /* left: the answer and its runners-up, bars against the largest; a
+     * metric in epoch ms (first contact) is a date, not a bar */
+    int is_time = numfmt_label_is_ms(f->metric_label);
+    char mlabel[64];
+    snprintf(mlabel, sizeof mlabel, "%s", f->metric_label[0] ? f->metric_label : "metric");
+    if (is_time) {
+        char *p = strstr(mlabel, "(ms)");
+        if (p) snprintf(p, sizeof mlabel - (size_t)(p - mlabel), "(UTC)");
+        else if (strlen(mlabel) >= 3) snprintf(mlabel + strlen(mlabel) - 3, 12, " (UTC)");
+    }
+    draw_textf(w, y, 0, left, term_attr(ROLE_DIM), "%s (answer first)", mlabel);
     double max = 0;
     for (int i = 0; i < f->ntop; i++) if (f->top[i].metric > max) max = f->top[i].metric;
     int namew = f->kind == ANSWER_PORT ? 10 : 16;
@@ -58,7 +69,16 @@ static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
         candidate_text(a, f, &f->top[i], name, sizeof name);
         ui_role r = i == 0 && f->found ? ROLE_OUTLIER : ROLE_NORMAL;
         draw_text(w, y + 1 + i, 0, namew, name, term_attr(r), 0);
-        fmt_si(f->top[i].metric, buf, sizeof buf);
+        if (is_time) {
+            char tb[32];
+            fmt_time_utc((int64_t)f->top[i].metric, tb, sizeof tb);   /* 2020-01-06 16:00 */
+            draw_textf(w, y + 1 + i, namew + 1, left - namew - 1, A_NORMAL, "%s", tb);
+            continue;
+        }
+        /* a z or a ratio to three digits; counts exactly under 10,000, else SI */
+        double m = f->top[i].metric;
+        if (m != floor(m) && fabs(m) < 999.5) snprintf(buf, sizeof buf, "%.3g", m);
+        else fmt_si(m, buf, sizeof buf);
         draw_textf(w, y + 1 + i, left - 7, 7, A_NORMAL, "%7s", buf);
         draw_hbar(w, y + 1 + i, namew + 1, left - namew - 9, max > 0 ? f->top[i].metric / max : 0,
                   term_attr(i == 0 && f->found ? ROLE_BAR_ALT : ROLE_BAR));
@@ -98,9 +118,9 @@ static void detectors_draw(app *a, WINDOW *w, int h, int wd)
         const finding *f = &a->f[i];
         const detector_info *d = engine_detector(i);
         finding_answer_text(a->eng, f, ans, sizeof ans);
-        /* a ratio over a runner-up of zero is infinite: say so in words */
-        if (f->found && !isfinite(f->score)) snprintf(score, sizeof score, "no runner-up");
-        else if (f->found) snprintf(score, sizeof score, "%.1f %s", f->score, f->score_label);
+        /* "no runner-up" when the ratio is infinite or over nobody (numfmt.h) */
+        if (f->found) numfmt_score(f->score, f->score_label, f->ntop > 1 ? f->top[1].metric : 0, f->ntop > 1,
+                                   score, sizeof score);
         else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
         int changed = strcmp(ans, a->first_answer[i]) != 0;
         attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
@@ -177,16 +197,25 @@ static int detectors_key(app *a, int ch)
     return 0;
 }
 
+static int detectors_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    (void)ch;
+    return pane_flows_finding_query(a, cursor, e, elen, title, tlen);
+}
+
 const pane pane_detectors = {
     .title = "Detectors",
     .tab = "Detectors",
-    .keys = "Enter:Open answer|b:Reject answer",
+    .keys = "Enter:Open answer|f:Flows|b:Reject answer",
     .help = "Up/Down pick a question; its evidence (runners-up, the reason) shows below.\n"
             "Enter opens the answer: a host in the Host pane; port abuse in Ports, P2P and beacons\n"
             "in Graph, the private C&C channel as its lone outside host.\n"
             "b rejects the selected answer (every detector skips that host); b again on the\n"
-            "same row takes it back. '*' marks answers your blacklist edits changed.",
+            "same row takes it back. '*' marks answers your blacklist edits changed.\n"
+            "f shows the flows behind the answer (e.g. the infected host's flows to the\n"
+            "controller on the bots' port) in the Flows view.",
     .draw = detectors_draw,
     .key = detectors_key,
     .selected_host = detectors_selected,
+    .flows_query = detectors_flows,
 };

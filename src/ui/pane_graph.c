@@ -347,18 +347,39 @@ static int graph_key(app *a, int ch)
     return 1;
 }
 
+/* f in the port graph: the selected host's flows on the port shown (the
+ * star views: the selected host's flows, the default) */
+static int graph_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    (void)ch;
+    if (view != GRAPH_VIEW_PORT || port < 0) return 0;
+    host_id h = graph_selected(a);
+    char hb[16];
+    if (h == HOST_NONE) {
+        snprintf(e, elen, "port %d", port);
+        snprintf(title, tlen, "port %d", port);
+    } else {
+        const char *hn = app_host_name(a, h, hb);
+        snprintf(e, elen, "port %d and host %s", port, hn);
+        snprintf(title, tlen, "%s on port %d", hn, port);
+    }
+    return 1;
+}
+
 const pane pane_graph = {
     .title = "Graph",
     .tab = "Graph",
-    .keys = "v:View|Left/Right:Port|Enter:Open host",
+    .keys = "v:View|Left/Right:Port|f:Flows|Enter:Open host",
     .help = "v cycles three views. Port graph: the internal graph of a port (first the P2P\n"
             "detector's; Left/Right step through ports), small ones as nodes and links, large\n"
             "ones as an adjacency matrix where a clique is a solid block; members listed right\n"
             "(Up/Down pick one, Enter opens it).\n"
             "Controller star: the controller and its single-purpose sources. Beacons: bots and\n"
             "their C&C hosts, the calls over time, and the inter-arrival histogram (the period\n"
-            "is its spike). Up/Down pick a source or a series; Enter opens its host.",
+            "is its spike). Up/Down pick a source or a series; Enter opens its host.\n"
+            "f shows the flows of the selected host (on the port shown, in the port graph).",
     .draw = graph_draw,
     .key = graph_key,
     .selected_host = graph_selected,
+    .flows_query = graph_flows,
 };

@@ -27,6 +27,93 @@ static int by_out_bytes(const void *pa, const void *pb)
     return x < y ? 1 : x > y ? -1 : (a->port > b->port) - (a->port < b->port);
 }
 
+/* ---- exact peers: one scan of the src and dst columns ------------------------
+ * The facts keep external peers as an 8-slot heavy-hitter sketch (a peer
+ * with 2 flows could show as "96+", the real top peers missing) and an
+ * external host's internal peers as "0, 1 or 2+". The Host pane counts them
+ * exactly instead: one pass over src[] and dst[] when a host is opened,
+ * per-peer counters indexed by host id, kept for the host on screen. */
+static uint32_t *cnt[2];              /* [0] flows h sent to each host, [1] received from */
+static host_id *touched[2];
+static size_t ntouched[2], touched_cap[2];
+static uint32_t cnt_hosts;
+static uint32_t npeers[2][2];         /* [sent/received][PEER_INTERNAL/PEER_EXTERNAL]: distinct, exact */
+static int exact_ok;                  /* 0: out of memory, the facts' peers are shown */
+
+static int touch(int d, host_id p)
+{
+    if (ntouched[d] == touched_cap[d]) {
+        size_t cap = touched_cap[d] ? touched_cap[d] * 2 : 1024;
+        host_id *t = realloc(touched[d], cap * sizeof *t);
+        if (!t) return -1;
+        touched[d] = t;
+        touched_cap[d] = cap;
+    }
+    touched[d][ntouched[d]++] = p;
+    return 0;
+}
+
+static int by_flows(const void *pa, const void *pb)
+{
+    const host_peer *a = pa, *b = pb;
+    if (a->flows != b->flows) return a->flows < b->flows ? 1 : -1;
+    return (a->peer > b->peer) - (a->peer < b->peer);
+}
+
+/* The top PEERS_CAP peers of direction d into out; the exact distinct counts. */
+static size_t collect(app *a, int d, host_peer *out)
+{
+    int inferred;
+    double share;
+    const cidr_list *net = facts_internal_net(a->eng, &inferred, &share);
+    const host_dict *hd = &a->table.hosts;
+    size_t n = ntouched[d], kept = 0;
+    host_peer *all = malloc((n ? n : 1) * sizeof *all);
+    npeers[d][0] = npeers[d][1] = 0;
+    for (size_t i = 0; i < n; i++) {
+        host_id p = touched[d][i];
+        int internal = hd->name_off[p] == UINT32_MAX && cidr_list_contains(net, hd->ip[p]);
+        npeers[d][internal ? PEER_INTERNAL : PEER_EXTERNAL]++;
+        if (all) all[i] = (host_peer){p, cnt[d][p], 0};
+        cnt[d][p] = 0;
+    }
+    if (all) {
+        qsort(all, n, sizeof *all, by_flows);
+        kept = n < PEERS_CAP ? n : PEERS_CAP;
+        memcpy(out, all, kept * sizeof *out);
+        free(all);
+    }
+    ntouched[d] = 0;
+    return kept;
+}
+
+static int exact_peers(app *a, host_id h)
+{
+    const flow_table *t = &a->table;
+    if (cnt_hosts != t->hosts.n) {
+        free(cnt[0]); free(cnt[1]);
+        cnt[0] = calloc(t->hosts.n ? t->hosts.n : 1, sizeof *cnt[0]);
+        cnt[1] = calloc(t->hosts.n ? t->hosts.n : 1, sizeof *cnt[1]);
+        cnt_hosts = cnt[0] && cnt[1] ? t->hosts.n : 0;
+        if (!cnt_hosts) return -1;
+    }
+    ntouched[0] = ntouched[1] = 0;
+    int oom = 0;
+    const host_id *src = t->src, *dst = t->dst;
+    for (size_t i = 0; i < t->n; i++) {
+        if (src[i] == h && cnt[0][dst[i]]++ == 0) oom |= touch(0, dst[i]);
+        if (dst[i] == h && cnt[1][src[i]]++ == 0) oom |= touch(1, src[i]);
+    }
+    if (oom) {   /* leave the counters zeroed for the next host */
+        for (size_t i = 0; i < t->n; i++) { cnt[0][dst[i]] = 0; cnt[1][src[i]] = 0; }
+        ntouched[0] = ntouched[1] = 0;
+        return -1;
+    }
+    nout = collect(a, 0, peers_out);
+    nin = collect(a, 1, peers_in);
+    return 0;
+}
+
 static void load_host(app *a)
 {
     if (loaded == a->host) return;
@@ -34,8 +121,11 @@ static void load_host(app *a)
     cursor = 0;
     nout = nin = nports = 0;
     if (a->host == HOST_NONE) return;
-    nout = facts_host_peers(a->eng, a->host, 1, peers_out, PEERS_CAP);
-    nin = facts_host_peers(a->eng, a->host, 0, peers_in, PEERS_CAP);
+    exact_ok = exact_peers(a, a->host) == 0;
+    if (!exact_ok) {
+        nout = facts_host_peers(a->eng, a->host, 1, peers_out, PEERS_CAP);
+        nin = facts_host_peers(a->eng, a->host, 0, peers_in, PEERS_CAP);
+    }
     nports = facts_host_ports(a->eng, a->host, hports, PORTS_CAP);
     qsort(hports, nports, sizeof *hports, by_out_bytes);
 }
@@ -131,21 +221,25 @@ static void draw_ports(WINDOW *w, int y, int x, int h, int wd)
 }
 
 static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const char *title, const host_peer *p,
-                       size_t n, int base)
+                       size_t n, int base, int d)
 {
-    char hb[16], b1[16];
+    char hb[16], b1[32], b2[32];
     int approx = 0;
     for (size_t i = 0; i < n; i++) approx |= p[i].approximate;
-    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%s%zu)%s", title, n == PEERS_CAP ? "top " : "", n,
-               approx ? ", +: at least" : "");
+    uint32_t all = exact_ok ? npeers[d][0] + npeers[d][1] : (uint32_t)n;
+    if (exact_ok && all > n)
+        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (top %zu of %s)", title, n, fmt_count(all, b2, sizeof b2));
+    else
+        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%s%zu)%s", title, !exact_ok && n == PEERS_CAP ? "top " : "", n,
+                   approx ? ", +: at least" : "");
     int page = h - 1;
     int local = cursor - base;
     int top = local >= 0 && local < (int)n ? list_top(local, (int)n, page, 0) : 0;
     for (int i = 0; i < page && top + i < (int)n; i++) {
         const host_peer *q = &p[top + i];
         attr_t at = base + top + i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %7s%s conns%s", app_host_name(a, q->peer, hb),
-                   fmt_si((double)q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
+        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %9s%s conns%s", app_host_name(a, q->peer, hb),
+                   fmt_count(q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
                    blacklist_contains(&a->bl, q->peer) ? "  listed" : "");
     }
 }
@@ -173,6 +267,8 @@ static void host_draw(app *a, WINDOW *w, int h, int wd)
     load_host(a);
     host_facts hf;
     facts_host(a->eng, a->host, &hf);
+    if (exact_ok)   /* distinct peers from the scan, exact for every host */
+        for (int k = 0; k < 2; k++) { hf.sent_peers[k] = npeers[0][k]; hf.recv_peers[k] = npeers[1][k]; }
     describe_lists(a, lists, sizeof lists);
     unsigned m = app_detectors_naming(a, a->host);
     size_t n = 0;
@@ -203,8 +299,8 @@ static void host_draw(app *a, WINDOW *w, int h, int wd)
     draw_hour_profile(a, w, 5 + th, 0, mh, half - 1);
     draw_ports(w, 5 + th, half + 1, mh, wd - half - 1);
     if (ph >= 2) {
-        draw_peers(a, w, 5 + th + mh, 0, ph, half - 1, "Sent to (Enter opens)", peers_out, nout, 0);
-        draw_peers(a, w, 5 + th + mh, half + 1, ph, wd - half - 1, "Received from", peers_in, nin, (int)nout);
+        draw_peers(a, w, 5 + th + mh, 0, ph, half - 1, "Sent to (Enter opens)", peers_out, nout, 0, 0);
+        draw_peers(a, w, 5 + th + mh, half + 1, ph, wd - half - 1, "Received from", peers_in, nin, (int)nout, 1);
     }
 }
 
@@ -233,16 +329,37 @@ static int host_key(app *a, int ch)
     return 0;
 }
 
+/* f: the host's flows; F: the flows between it and the peer under the cursor */
+static int host_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    char hb[16], pb[16];
+    if (a->host == HOST_NONE) return 0;
+    load_host(a);
+    const char *h = app_host_name(a, a->host, hb);
+    if (ch == 'F' && nout + nin) {
+        host_id p = cursor < (int)nout ? peers_out[cursor].peer : peers_in[cursor - (int)nout].peer;
+        const char *pn = app_host_name(a, p, pb);
+        snprintf(e, elen, "host %s and host %s", h, pn);
+        snprintf(title, tlen, "between %s and %s", h, pn);
+        return 1;
+    }
+    snprintf(e, elen, "host %s", h);
+    snprintf(title, tlen, "%s's flows", h);
+    return 1;
+}
+
 const pane pane_host = {
     .title = "Host",
     .tab = "Host",
-    .keys = "Enter:Open peer|Bksp:Back",
+    .keys = "Enter:Open peer|f:Flows|F:Pair flows|Bksp:Back",
     .help = "One host: totals, connections per hour over the whole period (a scan or a nightly\n"
             "job shows as a spike), per UTC hour of day, its ports, its peers both ways, its\n"
             "place on the blacklist and the detectors that name it. Up/Down move over the\n"
             "peers, Enter opens one, Backspace or Left goes back; b toggles the host shown\n"
-            "on the blacklist.",
+            "on the blacklist. f shows the host's flows, F the flows between it and the\n"
+            "peer under the cursor.",
     .draw = host_draw,
     .key = host_key,
     .selected_host = host_selected,
+    .flows_query = host_flows,
 };

@@ -143,16 +143,27 @@ static int ports_key(app *a, int ch)
 
 static void ports_enter(app *a) { build_list(a); }
 
+static int ports_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+{
+    (void)a; (void)ch;
+    if (!nports) return 0;
+    snprintf(e, elen, "port %u", ports[cursor]);
+    snprintf(title, tlen, "port %u", ports[cursor]);
+    return 1;
+}
+
 const pane pane_ports = {
     .title = "Ports",
     .tab = "Ports",
-    .keys = "l:Log/linear|v:Graph|Enter:Outlier",
+    .keys = "l:Log/linear|v:Graph|f:Flows|Enter:Outlier",
     .help = "Ports ranked by the port-abuse z (how far the port's most extreme host stands\n"
             "from the others); move with Up/Down. Right: the port's numbers and a histogram\n"
             "of per-host outbound bytes on it, the outlier's bucket marked; l toggles log and\n"
-            "linear scale. Enter opens the outlier host; v shows the port's internal graph.",
+            "linear scale. Enter opens the outlier host; v shows the port's internal graph;\n"
+            "f shows the port's flows.",
     .draw = ports_draw,
     .key = ports_key,
     .selected_host = ports_selected,
     .enter = ports_enter,
+    .flows_query = ports_flows,
 };

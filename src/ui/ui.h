@@ -139,6 +139,10 @@ typedef struct pane {
     host_id (*selected_host)(app *a);
     /* Called when the pane is shown (e.g. after findings changed). */
     void (*enter)(app *a);
+    /* The flows behind what is under the cursor, for f (or F, ch) as a
+     * filter (filter.h) and a title; 0 when the pane has none (the Flows
+     * view then shows the selected host's flows). May be NULL. */
+    int (*flows_query)(app *a, int ch, char *expr, size_t elen, char *title, size_t tlen);
 } pane;
 
 extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_graph,
@@ -170,5 +174,12 @@ int list_top(int cursor, int n, int page, int top);
 void pane_ports_select(app *a, int port);
 void pane_graph_select_port(app *a, int port);
 void pane_host_changed(app *a);
+
+/* pane_flows.c: the Flows view over pane p's selection (f, F): its own key
+ * loop; returns 1 once it is closed (a->quit set when q was pressed). */
+int pane_flows_open(app *a, const pane *p, int ch);
+/* The rows behind question q's answer, as a filter and a title; 0 when the
+ * question has no answer. */
+int pane_flows_finding_query(app *a, int q, char *expr, size_t elen, char *title, size_t tlen);
 
 #endif

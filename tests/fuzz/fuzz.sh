@@ -11,7 +11,7 @@
 # tests/unit/test_hostile.c.
 set -u
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts}"
+: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts fuzz_filter}"
 : "${FUZZ_ARGS:=}"
 : "${FUZZ_CC:=}"
 OUT=build/fuzz
@@ -52,6 +52,7 @@ for name in $FUZZ_TARGETS; do
   maxlen=16384                                   # a flow file
   [ "$name" = fuzz_cache ] && maxlen=32768       # a table cache is 24 kB at least
   [ "$name" = fuzz_facts ] && maxlen=98304       # the seed's facts are 37 kB (73 kB before version 3)
+  [ "$name" = fuzz_filter ] && maxlen=2048       # a --flows expression
   echo "fuzz: $name for $FUZZ_SECONDS s (corpus $corpus, seeds $seeds)"
   # shellcheck disable=SC2086
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \

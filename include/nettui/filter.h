@@ -1,0 +1,57 @@
+/* filter.h: a small flow filter language in the style of nfdump's, for
+ * --flows and the explorer's Flows view.
+ *
+ *   expr  := term { "or" term }
+ *   term  := factor { "and" factor }          ("and" binds tighter than "or")
+ *   factor:= "not" factor | "(" expr ")" | atom
+ *   atom  := "host" HOST | "src" [ "host" ] HOST | "dst" [ "host" ] HOST
+ *          | "port" N | "net" CIDR | "src net" CIDR | "dst net" CIDR
+ *          | "after" TIME | "before" TIME | "bytes" OP N | "all"
+ *          | "hour" H | "hour" A-B               (UTC hour of day; B excluded, wraps)
+ *   OP    := ">" | "<" | ">=" | "<=" | "=" | "==" | "!="
+ *   TIME  := epoch milliseconds | YYYY-MM-DD [HH:MM[:SS[.mmm]]] | ISO 8601 UTC
+ *            (YYYY-MM-DDTHH:MM[:SS[.mmm]][Z]); all times are UTC
+ *
+ * "after T" keeps flows with ts >= T, "before T" flows with ts < T, so
+ * "after T and before U" is the half-open span [T, U). An empty expression
+ * keeps every flow. A host the table does not know matches nothing.
+ *
+ * A parsed filter is bound to one table (filter_bind): host and net atoms
+ * become host-id tests (an id, or a bitmap over the host dictionary), so
+ * evaluation touches only the columns, a block at a time. */
+#ifndef NETTUI_FILTER_H
+#define NETTUI_FILTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nettui/flows.h"
+
+typedef struct flow_filter flow_filter;
+
+/* Parses expr. NULL with one sentence in err (naming the offending word and
+ * its 1-based character position) on a bad expression; *oom set to 1 when
+ * the reason is memory (oom may be NULL). */
+flow_filter *filter_parse(const char *expr, char *err, size_t errlen, int *oom);
+/* Resolves host and net atoms against t's host dictionary; 0, or -1 when
+ * out of memory. Must be called before filter_eval/filter_scan, and again
+ * for another table. */
+int filter_bind(flow_filter *f, const flow_table *t);
+/* Rows [begin, end) of t: out[i - begin] = 1 if row i matches, else 0. */
+void filter_eval(const flow_filter *f, const flow_table *t, size_t begin, size_t end, uint8_t *out);
+/* 1 if row i matches (slow path, for tests). */
+int filter_match(const flow_filter *f, const flow_table *t, size_t i);
+/* Calls fn(row, arg) for every matching row in [begin, end), in order; a
+ * nonzero return from fn stops the scan. Returns the number of matches seen. */
+size_t filter_scan(const flow_filter *f, const flow_table *t, size_t begin, size_t end,
+                   int (*fn)(size_t row, void *arg), void *arg);
+void filter_free(flow_filter *f);
+/* 1 when the filter keeps every flow (an empty expression or "all"). */
+int filter_is_all(const flow_filter *f);
+
+/* Parses a TIME (see above) of len bytes into epoch ms; 0 or -1. */
+int filter_parse_time(const char *s, size_t len, int64_t *ms);
+/* "2020-01-06T16:00:00.000Z" into buf (at least 32 bytes); returns buf. */
+char *filter_format_iso(int64_t ms, char *buf, size_t len);
+
+#endif

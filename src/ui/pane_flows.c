@@ -1,0 +1,435 @@
+/* pane_flows.c: the Flows view: the rows of the flow table behind what is
+ * under the cursor (a host, a host pair, a port, a finding's evidence), as
+ * a scrollable table sortable by any column, with a filter line in the
+ * language of filter.h. It runs its own key loop over the current pane;
+ * Backspace or Esc returns to it.
+ *
+ * One query is one scan of the columns (filter_scan); at most FLOWS_CAP
+ * matching row indexes are kept (the first ones in file order), and the
+ * view says so when there were more. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nettui/filter.h"
+#include "ui.h"
+
+#define FLOWS_CAP 1000000
+
+/* the ten questions in CTF order (engine_detector(i)) */
+enum { Q_EXFIL, Q_OFFHOURS, Q_PORT_ABUSE, Q_PRIVATE_CNC, Q_P2P, Q_CONTROLLER, Q_INFECTED, Q_BEACONS, Q_BRUTE, Q_SPY };
+
+enum { COL_TIME, COL_SRC, COL_DST, COL_PORT, COL_BYTES, COL_COUNT };
+static const char *const col_name[COL_COUNT] = {"time (UTC)", "src", "dst", "port", "bytes"};
+
+typedef struct flows_view {
+    app *a;
+    char expr[1024];
+    char title[256];
+    size_t *rows;
+    size_t nrows, cap;
+    size_t total;              /* matches in the whole file (may exceed nrows) */
+    double seconds;            /* the last scan */
+    int sort_col, sort_desc;
+    int cursor, top;
+    char msg[400];
+    int msg_error;
+} flows_view;
+
+/* ---- the query ----------------------------------------------------------- */
+
+static int keep_row(size_t row, void *arg)
+{
+    flows_view *v = arg;
+    if (v->nrows == FLOWS_CAP) return 0;   /* keep counting, stop storing */
+    if (v->nrows == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 4096;
+        if (cap > FLOWS_CAP) cap = FLOWS_CAP;
+        size_t *r = realloc(v->rows, cap * sizeof *r);
+        if (!r) return 1;
+        v->rows = r;
+        v->cap = cap;
+    }
+    v->rows[v->nrows++] = row;
+    return 0;
+}
+
+static const flow_table *sort_table;
+
+static int host_cmp(host_id x, host_id y)
+{
+    const host_dict *d = &sort_table->hosts;
+    if (x == y) return 0;
+    int sx = d->name_off[x] != UINT32_MAX, sy = d->name_off[y] != UINT32_MAX;
+    if (sx != sy) return sx - sy;           /* dotted quads first */
+    if (!sx) return d->ip[x] < d->ip[y] ? -1 : d->ip[x] > d->ip[y];
+    return strcmp(d->names + d->name_off[x], d->names + d->name_off[y]);
+}
+
+static int sort_col_g, sort_desc_g;
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    size_t i = *(const size_t *)pa, j = *(const size_t *)pb;
+    const flow_table *t = sort_table;
+    int c = 0;
+    switch (sort_col_g) {
+    case COL_TIME: c = t->ts[i] < t->ts[j] ? -1 : t->ts[i] > t->ts[j]; break;
+    case COL_SRC: c = host_cmp(t->src[i], t->src[j]); break;
+    case COL_DST: c = host_cmp(t->dst[i], t->dst[j]); break;
+    case COL_PORT: c = (t->port[i] > t->port[j]) - (t->port[i] < t->port[j]); break;
+    default: {
+        uint64_t x = flows_bytes_at(t, i), y = flows_bytes_at(t, j);
+        c = (x > y) - (x < y);
+    }
+    }
+    if (sort_desc_g) c = -c;
+    if (!c) c = (i > j) - (i < j);          /* ties in file order */
+    return c;
+}
+
+static void sort_rows(flows_view *v)
+{
+    sort_table = &v->a->table;
+    sort_col_g = v->sort_col;
+    sort_desc_g = v->sort_desc;
+    qsort(v->rows, v->nrows, sizeof *v->rows, row_cmp);
+}
+
+static void draw_view(flows_view *v);
+
+/* Parses expr and scans the table once; on a bad expression keeps the
+ * current rows and says why. */
+static void run_query(flows_view *v, const char *expr)
+{
+    char err[300];
+    int oom = 0;
+    flow_filter *f = filter_parse(expr, err, sizeof err, &oom);
+    if (!f || filter_bind(f, &v->a->table)) {
+        snprintf(v->msg, sizeof v->msg, "%s%s", oom || f ? "Out of memory: " : "Bad filter: ",
+                 f ? "the filter could not be prepared." : err);
+        v->msg_error = 1;
+        filter_free(f);
+        return;
+    }
+    if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
+    snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
+    v->msg_error = 0;
+    v->nrows = 0;
+    draw_view(v);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    v->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    filter_free(f);
+    if (v->total > v->nrows && v->nrows < FLOWS_CAP) {
+        snprintf(v->msg, sizeof v->msg, "Out of memory after %zu rows: the list is cut.", v->nrows);
+        v->msg_error = 1;
+    } else {
+        v->msg[0] = 0;
+    }
+    if (v->sort_col != COL_TIME || v->sort_desc) sort_rows(v);
+    v->cursor = v->top = 0;
+}
+
+/* ---- drawing --------------------------------------------------------------- */
+
+static void fmt_ms_utc(int64_t ms, char *buf, size_t len)
+{
+    char iso[40];
+    filter_format_iso(ms, iso, sizeof iso);   /* 2020-01-06T16:00:00.000Z */
+    iso[10] = ' ';
+    iso[23] = 0;
+    snprintf(buf, len, "%s", iso);
+}
+
+static void draw_view(flows_view *v)
+{
+    app *a = v->a;
+    const flow_table *t = &a->table;
+    char b1[32], b2[32], b3[32], line[512];
+    erase();
+    draw_textf(stdscr, 0, 0, COLS, term_attr(ROLE_HEADER), " Flows: %s", v->title);
+    draw_text(stdscr, 1, 0, 8, "Filter:", term_attr(ROLE_TITLE), 0);
+    draw_text(stdscr, 1, 8, COLS - 8, v->expr[0] ? v->expr : "(all flows)", A_NORMAL, 0);
+    const int tw = 23, hw = COLS >= 120 ? 24 : 16, pw = 6, bw = 15;
+    const char *arrow = v->sort_desc ? (term_unicode() ? "\xe2\x96\xbc" : "v") : (term_unicode() ? "\xe2\x96\xb2" : "^");
+    int x = 0;
+    const int widths[COL_COUNT] = {tw, hw, hw, pw, bw};
+    for (int c = 0; c < COL_COUNT; c++) {
+        char head[64];
+        if (c == v->sort_col) snprintf(head, sizeof head, "%s %s", col_name[c], arrow);
+        else snprintf(head, sizeof head, "%s", col_name[c]);
+        attr_t at = c == v->sort_col ? term_attr(ROLE_TAB_ACTIVE) : term_attr(ROLE_TITLE);
+        if (c >= COL_PORT) {   /* numbers are right-aligned */
+            int l = (int)strlen(head) - (c == v->sort_col && term_unicode() ? 2 : 0);
+            draw_text(stdscr, 2, x + (widths[c] > l ? widths[c] - l : 0), widths[c], head, at, 0);
+        } else {
+            draw_text(stdscr, 2, x, widths[c], head, at, 0);
+        }
+        x += widths[c] + 1;
+    }
+    int page = LINES - 5;
+    if (page < 1) page = 1;
+    v->top = list_top(v->cursor, (int)v->nrows, page, v->top);
+    for (int i = 0; i < page && (size_t)(v->top + i) < v->nrows; i++) {
+        size_t r = v->rows[v->top + i];
+        char tb[40], sb[16], db[16];
+        fmt_ms_utc(t->ts[r], tb, sizeof tb);
+        snprintf(line, sizeof line, "%-*s %-*.*s %-*.*s %*u %*s", tw, tb, hw, hw, app_host_name(a, t->src[r], sb), hw, hw,
+                 app_host_name(a, t->dst[r], db), pw, t->port[r], bw, fmt_count(flows_bytes_at(t, r), b1, sizeof b1));
+        attr_t at = v->top + i == v->cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
+        draw_text(stdscr, 3 + i, 0, COLS, line, at, v->top + i == v->cursor);
+    }
+    if (!v->nrows && !v->msg[0])
+        draw_text(stdscr, 3, 2, COLS - 2, "No flow matches this filter.", term_attr(ROLE_DIM), 0);
+    /* status: position, count, cap, scan time; or a message */
+    int y = LINES - 2;
+    if (v->msg[0]) {
+        draw_text(stdscr, y, 0, COLS, v->msg, term_attr(v->msg_error ? ROLE_OUTLIER : ROLE_WARN), 1);
+    } else {
+        size_t first = v->nrows ? (size_t)v->top + 1 : 0;
+        size_t last = (size_t)v->top + (size_t)page < v->nrows ? (size_t)v->top + (size_t)page : v->nrows;
+        int n = snprintf(line, sizeof line, "%s-%s of %s flow%s", fmt_count(first, b1, sizeof b1),
+                         fmt_count(last, b2, sizeof b2), fmt_count(v->nrows, b3, sizeof b3), v->nrows == 1 ? "" : "s");
+        if (v->total > v->nrows) {
+            char b4[32];
+            n += snprintf(line + n, sizeof line - n, " (capped: first %s of %s matches%s)", fmt_count(v->nrows, b3, sizeof b3),
+                          fmt_count(v->total, b4, sizeof b4), v->sort_col != COL_TIME || v->sort_desc ? ", sorted" : "");
+        }
+        snprintf(line + n, sizeof line - n, "; by %s %s; scan %.0f ms", col_name[v->sort_col],
+                 v->sort_desc ? "descending" : "ascending", v->seconds * 1000);
+        draw_text(stdscr, y, 0, COLS, line, term_attr(v->total > v->nrows ? ROLE_WARN : ROLE_DIM), 1);
+    }
+    static const char *const keys[][2] = {{"Esc", "Back"}, {"/", "Filter"}, {"s", "Sort column"}, {"r", "Reverse"},
+                                          {"Enter", "Open src"}, {"d", "Open dst"}, {"q", "Quit"}};
+    int kx = 0;
+    move(LINES - 1, 0);
+    clrtoeol();
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        int kl = (int)strlen(keys[k][0]), ll = (int)strlen(keys[k][1]);
+        if (kx + kl + ll + 2 > COLS) break;
+        draw_text(stdscr, LINES - 1, kx, kl, keys[k][0], term_attr(ROLE_KEY), 0);
+        draw_text(stdscr, LINES - 1, kx + kl + 1, ll, keys[k][1], term_attr(ROLE_KEY_LABEL), 0);
+        kx += kl + ll + 3;
+    }
+    refresh();
+}
+
+/* ---- the queries behind each pane ------------------------------------------ */
+
+static double evidence(const finding *f, const char *label, double dflt)
+{
+    for (int i = 0; i < f->nevidence; i++)
+        if (!strcmp(f->evidence[i].label, label)) return f->evidence[i].value;
+    return dflt;
+}
+
+/* " and not dst net A and not dst net B": to outside the internal network. */
+static size_t add_outside(app *a, char *e, size_t n, size_t len, int src_end)
+{
+    int inferred;
+    double share;
+    const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
+    for (int i = 0; i < l->n && n < len; i++) {
+        char ip[16];
+        int bits = 0;
+        for (uint32_t m = l->v[i].mask; m; m <<= 1) bits++;
+        n += (size_t)snprintf(e + n, len - n, " and not %s net %s/%d", src_end ? "src" : "dst",
+                              ipv4_format(l->v[i].net, ip), bits);
+    }
+    return n;
+}
+
+static size_t add_inside(app *a, char *e, size_t n, size_t len)
+{
+    int inferred;
+    double share;
+    const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
+    for (int i = 0; i < l->n && n < len; i++) {
+        char ip[16];
+        int bits = 0;
+        for (uint32_t m = l->v[i].mask; m; m <<= 1) bits++;
+        n += (size_t)snprintf(e + n, len - n, "%sdst net %s/%d", i ? " or " : " and (", ipv4_format(l->v[i].net, ip), bits);
+    }
+    if (l->n && n < len) n += (size_t)snprintf(e + n, len - n, ")");
+    return n;
+}
+
+/* " and (src A or src B ...)" for at most 40 members; 0 when there are more. */
+static size_t add_members(app *a, const finding *f, const char *end, char *e, size_t n, size_t len)
+{
+    if (!f->nmembers || f->nmembers > 40) return n;
+    for (size_t i = 0; i < f->nmembers && n < len; i++) {
+        char hb[16];
+        n += (size_t)snprintf(e + n, len - n, "%s%s %s", i ? " or " : " and (", end, app_host_name(a, f->members[i], hb));
+    }
+    if (n < len) n += (size_t)snprintf(e + n, len - n, ")");
+    return n;
+}
+
+/* The evidence of question q as a filter. */
+int pane_flows_finding_query(app *a, int q, char *e, size_t len, char *title, size_t tlen)
+{
+    const finding *f = &a->f[q];
+    if (!f->found) return 0;
+    char hb[16], cb[16];
+    const char *h = f->kind == ANSWER_HOST ? app_host_name(a, f->value, hb) : "";
+    size_t n = 0;
+    int port = (int)evidence(f, "port", -1);
+    switch (q) {
+    case Q_EXFIL:
+        n = (size_t)snprintf(e, len, "src %s", h);
+        add_outside(a, e, n, len, 0);
+        snprintf(title, tlen, "question 1: %s's flows to outside", h);
+        return 1;
+    case Q_OFFHOURS: {
+        int ws = (int)evidence(f, "work start", -1), we = (int)evidence(f, "work end", -1);
+        n = (size_t)snprintf(e, len, "src %s", h);
+        if (ws >= 0 && we >= 0 && ws != we) n += (size_t)snprintf(e + n, len - n, " and not hour %d-%d", ws, we == 0 ? 24 : we);
+        add_outside(a, e, n, len, 0);
+        snprintf(title, tlen, "question 2: %s's off-hours flows to outside", h);
+        return 1;
+    }
+    case Q_PORT_ABUSE:
+        if (f->subject != HOST_NONE)
+            snprintf(e, len, "port %u and src %s", f->value, app_host_name(a, f->subject, cb));
+        else
+            snprintf(e, len, "port %u", f->value);
+        snprintf(title, tlen, "question 3: port %u%s%s", f->value, f->subject != HOST_NONE ? " from its outlier " : "",
+                 f->subject != HOST_NONE ? cb : "");
+        return 1;
+    case Q_PRIVATE_CNC:
+        if (f->nmembers == 1)
+            snprintf(e, len, "port %u and src %s", f->value, app_host_name(a, f->members[0], cb));
+        else
+            snprintf(e, len, "port %u", f->value);
+        snprintf(title, tlen, "question 4: the private channel, port %u%s%s", f->value, f->nmembers == 1 ? ", from its lone source " : "",
+                 f->nmembers == 1 ? cb : "");
+        return 1;
+    case Q_P2P:
+        n = (size_t)snprintf(e, len, "port %u", f->value);
+        n = add_members(a, f, "src", e, n, len);
+        add_members(a, f, "dst", e, n, len);
+        snprintf(title, tlen, "question 5: the peer-to-peer clique on port %u", f->value);
+        return 1;
+    case Q_CONTROLLER:
+        n = (size_t)snprintf(e, len, "dst %s", h);
+        if (port >= 0) snprintf(e + n, len - n, " and port %d", port);
+        snprintf(title, tlen, "question 6: flows to the controller %s", h);
+        return 1;
+    case Q_INFECTED: {
+        const finding *c = &a->f[Q_CONTROLLER];
+        n = (size_t)snprintf(e, len, "src %s", h);
+        if (c->found && c->kind == ANSWER_HOST) n += (size_t)snprintf(e + n, len - n, " and dst %s", app_host_name(a, c->value, cb));
+        if (port >= 0) snprintf(e + n, len - n, " and port %d", port);
+        snprintf(title, tlen, "question 7: %s's flows to the controller", h);
+        return 1;
+    }
+    case Q_BEACONS:
+        n = (size_t)snprintf(e, len, "port %u", f->value);
+        add_members(a, f, "src", e, n, len);
+        snprintf(title, tlen, "question 8: the beacons on port %u", f->value);
+        return 1;
+    default:
+        if (f->kind == ANSWER_HOST) {
+            n = (size_t)snprintf(e, len, "src %s", h);
+            if (q == Q_BRUTE || q == Q_SPY) add_inside(a, e, n, len);
+            snprintf(title, tlen, "question %d: %s's flows%s", q + 1, h, q == Q_BRUTE || q == Q_SPY ? " inside" : "");
+        } else {
+            snprintf(e, len, "port %u", f->value);
+            snprintf(title, tlen, "question %d: port %u", q + 1, f->value);
+        }
+        return 1;
+    }
+}
+
+/* ---- the view's loop ---------------------------------------------------------- */
+
+static void open_row_host(flows_view *v, int dst)
+{
+    if (!v->nrows) return;
+    size_t r = v->rows[v->cursor];
+    app_open_host(v->a, dst ? v->a->table.dst[r] : v->a->table.src[r]);
+}
+
+/* Returns when the person goes back (Esc, Backspace), opens a host, or quits. */
+static void view_loop(flows_view *v)
+{
+    app *a = v->a;
+    for (;;) {
+        draw_view(v);
+        wtimeout(stdscr, 100);
+        int ch = getch();
+        if (term_interrupted()) return;
+        if (ch == ERR || ch == KEY_RESIZE) continue;
+        if (v->msg[0] && !v->msg_error) v->msg[0] = 0;
+        if (ch == 'q' || ch == 'Q') { a->quit = 1; return; }
+        if (ch == 27 || ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_LEFT) return;
+        int page = LINES - 5;
+        if (ch == KEY_NPAGE || ch == ' ' || ch == KEY_PPAGE) {   /* the view moves a page, not only the cursor */
+            int d = ch == KEY_PPAGE ? -page : page;
+            int last = v->nrows ? (int)v->nrows - 1 : 0;
+            v->top += d;
+            if (v->top > last - page + 1) v->top = last - page + 1;
+            if (v->top < 0) v->top = 0;
+            v->cursor += d;
+            if (v->cursor > last) v->cursor = last;
+            if (v->cursor < 0) v->cursor = 0;
+            continue;
+        }
+        if (list_key(ch, &v->cursor, (int)v->nrows, page)) { v->msg[0] = 0; continue; }
+        v->msg[0] = 0;
+        if (ch == '/' || ch == 'F') {
+            char buf[1024];
+            snprintf(buf, sizeof buf, "%s", v->expr);
+            if (app_prompt(a, "Filter (Enter applies, Esc cancels):", buf, sizeof buf)) run_query(v, buf);
+        } else if (ch == 's' || ch == KEY_RIGHT || ch == '>') {
+            v->sort_col = (v->sort_col + 1) % COL_COUNT;
+            sort_rows(v);
+            v->cursor = v->top = 0;
+        } else if (ch == '<') {
+            v->sort_col = (v->sort_col + COL_COUNT - 1) % COL_COUNT;
+            sort_rows(v);
+            v->cursor = v->top = 0;
+        } else if (ch == 'r') {
+            v->sort_desc = !v->sort_desc;
+            sort_rows(v);
+            v->cursor = v->top = 0;
+        } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+            if (v->nrows) { open_row_host(v, 0); return; }
+        } else if (ch == 'd') {
+            if (v->nrows) { open_row_host(v, 1); return; }
+        }
+    }
+}
+
+static flows_view view;
+
+int pane_flows_open(app *a, const pane *p, int ch)
+{
+    char e[1024] = "", title[256] = "";
+    int got = 0;
+    if (p->flows_query) got = p->flows_query(a, ch, e, sizeof e, title, sizeof title);
+    if (!got) {
+        host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
+        if (h == HOST_NONE) { app_message(a, 1, "Nothing under the cursor to show flows for."); return 1; }
+        char hb[16];
+        const char *name = app_host_name(a, h, hb);
+        if (strpbrk(name, " ()\"'<>=!")) { app_message(a, 1, "This host's name cannot be written in a filter."); return 1; }
+        snprintf(e, sizeof e, "host %s", name);
+        snprintf(title, sizeof title, "%s's flows", name);
+    }
+    view.a = a;
+    view.sort_col = COL_TIME;
+    view.sort_desc = 0;
+    snprintf(view.title, sizeof view.title, "%s", title);
+    snprintf(view.expr, sizeof view.expr, "%s", e);
+    view.msg[0] = 0;
+    run_query(&view, view.expr);
+    view_loop(&view);
+    a->need_redraw = 1;
+    return 1;
+}
