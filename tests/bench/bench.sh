@@ -219,7 +219,8 @@ bench_large() {
   timed "large-json" "$NETTUI" --json --no-cache "$FILE"
   facts=$(sed -n 's/^  "facts_bytes": \([0-9]*\),$/\1/p' "$LOG/large-json.out")
   grep '^timing:' "$LOG/large-cold.err" | sed 's/^/bench: /' >&2
-  awk -v f="${facts:-0}" -v n="$ROWS" 'BEGIN { printf "facts: %.0f MB, %.1f bytes a flow (the flow table: 22)\n", f / 1e6, n > 0 ? f / n : 0 }' | tee -a "$TABLE"
+  # (the ratio outside printf: mawk reads "n > 0" there as a redirection)
+  awk -v f="${facts:-0}" -v n="$ROWS" 'BEGIN { r = (n > 0) ? f / n : 0; printf "facts: %.0f MB, %.1f bytes a flow (the flow table: 22)\n", f / 1e6, r }' | tee -a "$TABLE"
 }
 
 TABLE="$BENCH_DIR/results-$(date -u +%Y%m%d-%H%M%S).md"
