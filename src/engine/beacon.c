@@ -38,20 +38,23 @@
 #define KEEP_ALPHA 0.1                /* groups kept: p below KEEP_ALPHA / groups (the detector asks 0.01) */
 
 typedef struct call {
-    uint32_t cand, src;
     int64_t ts;
-    uint32_t bytes;
+    uint32_t src, bytes;
     uint16_t port;
 } call;
 
+/* The calls are collected in two passes, so that they are held once, each
+ * written straight to its place: the first counts each candidate's calls
+ * per thread, the second writes them, thread by thread (file order) within
+ * each candidate's span. */
 typedef struct collect_job {
     const engine *e;
     const uint32_t *cand_of;   /* [nhosts] candidate index or NO_INDEX */
     const uint32_t *keep_of;   /* [candidates] calls kept when the row hash is below this (of 2^32) */
     size_t lo, hi;
-    call *v;
-    size_t n, cap;
-    int failed;
+    size_t *at;                /* [candidates]: pass 1 counts, pass 2 the next slot */
+    call *all;                 /* pass 2: where the calls go */
+    int write;
 } collect_job;
 
 static void *collect_thread(void *arg)
@@ -67,15 +70,10 @@ static void *collect_thread(void *arg)
             x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
             if ((uint32_t)x >= j->keep_of[c]) continue;
         }
-        if (j->n == j->cap) {
-            size_t cap = j->cap ? j->cap * 2 : 4096;
-            call *nv = realloc(j->v, cap * sizeof *nv);
-            if (!nv) { j->failed = 1; return NULL; }
-            j->v = nv; j->cap = cap;
-        }
+        if (!j->write) { j->at[c]++; continue; }
         uint64_t b = t->bytes[i];
         if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-        j->v[j->n++] = (call){ c, t->src[i], t->ts[i], b > UINT32_MAX ? UINT32_MAX : (uint32_t)b, t->port[i] };
+        j->all[j->at[c]++] = (call){ t->ts[i], t->src[i], b > UINT32_MAX ? UINT32_MAX : (uint32_t)b, t->port[i] };
     }
     return NULL;
 }
@@ -387,26 +385,22 @@ int engine_find_beacon_series(engine *e, int threads)
         jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
     }
     double c0 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    for (int k = 0; k < threads; k++)
+        if (!(jobs[k].at = calloc(keep + 1, sizeof *jobs[k].at))) goto out;
     run_threads(threads, collect_thread, jobs, sizeof *jobs);
-    double c1 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
-    size_t ncalls = 0;
-    for (int k = 0; k < threads; k++) { if (jobs[k].failed) goto out; ncalls += jobs[k].n; }
-    /* counting sort by candidate, row order kept */
+    /* each candidate's span, and each thread's start in it */
+    for (size_t c = 0; c < keep; c++) {
+        size_t start = off[c];
+        for (int k = 0; k < threads; k++) { size_t n_k = jobs[k].at[c]; jobs[k].at[c] = start; start += n_k; }
+        off[c + 1] = start;
+    }
+    size_t ncalls = off[keep];
     all = malloc((ncalls + 1) * sizeof *all);
     if (!all) goto out;
-    for (int k = 0; k < threads; k++)
-        for (size_t i = 0; i < jobs[k].n; i++) off[jobs[k].v[i].cand + 1]++;
-    for (size_t k = 0; k < keep; k++) off[k + 1] += off[k];
-    {
-        size_t *pos = malloc((keep + 1) * sizeof *pos);
-        if (!pos) goto out;
-        memcpy(pos, off, (keep + 1) * sizeof *pos);
-        for (int k = 0; k < threads; k++) {
-            for (size_t i = 0; i < jobs[k].n; i++) all[pos[jobs[k].v[i].cand]++] = jobs[k].v[i];
-            free(jobs[k].v); jobs[k].v = NULL;
-        }
-        free(pos);
-    }
+    for (int k = 0; k < threads; k++) { jobs[k].all = all; jobs[k].write = 1; }
+    run_threads(threads, collect_thread, jobs, sizeof *jobs);
+    for (int k = 0; k < threads; k++) { free(jobs[k].at); jobs[k].at = NULL; }
+    double c1 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
     /* the network's hourly rhythm: the test's null */
     uint64_t sum = 0;
     for (uint32_t k = 0; k < e->nbuckets; k++) sum += e->f.tl_all[k];
@@ -459,7 +453,7 @@ int engine_find_beacon_series(engine *e, int threads)
     }
     rc = 0;
 out:
-    if (jobs) for (int k = 0; k < threads; k++) free(jobs[k].v);
+    if (jobs) for (int k = 0; k < threads; k++) free(jobs[k].at);
     if (gj) for (int k = 0; k < threads; k++) { free(gj[k].out.g); free(gj[k].out.s); free(gj[k].out.ts); }
     free(cand_of); free(cand_host); free(keep_of); free(jobs); free(gj); free(off); free(w); free(all); free(cr);
     return rc;
