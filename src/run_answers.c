@@ -70,7 +70,7 @@ int run_answers(const cli_options *o)
         fprintf(stderr, "nettui: cannot write the answers to standard output.\n");
         status = EXIT_FAILURE_RUN;
     }
-    if (status == EXIT_OK && o->export_path && export_answers_to_path(o->export_path, e, f, err, sizeof err)) {
+    if (status == EXIT_OK && o->export_path && export_answers_to_path(o->export_path, e, f, NULL, err, sizeof err)) {
         fprintf(stderr, "nettui: %s\n", err);
         status = EXIT_FAILURE_RUN;
     }

@@ -10,8 +10,9 @@ void export_flag(const engine *e, const finding f[DETECTOR_COUNT], char hex[33])
 /* Writes the ten answers, one a line, then "flag: <md5>". Returns 0 or -1 (errno). */
 int export_answers(FILE *out, const engine *e, const finding f[DETECTOR_COUNT]);
 /* The same lines to path, atomically (temporary file in the same folder, fsync,
- * rename): on failure an earlier file is left intact and err says why. */
-int export_answers_to_path(const char *path, const engine *e, const finding f[DETECTOR_COUNT],
+ * rename): on failure an earlier file is left intact and err says why. A
+ * note (NULL: none) follows the flag line as "# note". */
+int export_answers_to_path(const char *path, const engine *e, const finding f[DETECTOR_COUNT], const char *note,
                            char *err, size_t errlen);
 /* Every finding as one JSON document. */
 int export_json(FILE *out, const engine *e, const finding f[DETECTOR_COUNT]);

@@ -96,15 +96,22 @@ static void run(engine *e, const finding *done, finding *f)
         return;
     }
     finding_take_top(f);
-    /* the runner-up is the next host by off-hours bytes, shaped or not */
+    /* the runner-up is the next host by off-hours bytes, shaped or not
+     * (and listed among the runners-up when the shape left it out) */
     double next = 0;
+    host_id next_h = HOST_NONE;
     for (uint32_t b = 0; b < e->nint; b++) {
         host_id h = e->int_host[b];
         if (e->excluded[h] || h == f->value) continue;
         const hour_cell *hc = e->f.ih + (size_t)b * 24;
         uint64_t v = 0;
         for (int k = 0; k < 24; k++) if (!e->work[k]) v += hc[k].out_bytes;
-        if ((double)v > next) next = (double)v;
+        if ((double)v > next) { next = (double)v; next_h = h; }
+    }
+    if (next_h != HOST_NONE && f->ntop < FINDING_TOP) {
+        int listed = 0;
+        for (int i = 0; i < f->ntop; i++) listed |= f->top[i].value == next_h;
+        if (!listed) f->top[f->ntop++] = (candidate){ next_h, next };
     }
     f->score = ratio_over(f->top[0].metric, next);
     uint32_t a = e->int_index[f->value];

@@ -64,7 +64,7 @@ static int export_to_special(const char *path, const engine *e, const finding f[
     return -1;
 }
 
-int export_answers_to_path(const char *path, const engine *e, const finding f[DETECTOR_COUNT],
+int export_answers_to_path(const char *path, const engine *e, const finding f[DETECTOR_COUNT], const char *note,
                            char *err, size_t errlen)
 {
     struct stat st;
@@ -79,7 +79,8 @@ int export_answers_to_path(const char *path, const engine *e, const finding f[DE
         FILE *out = fdopen(dup(af.fd), "w");
         if (!out) saved = errno;
         else {
-            if (export_answers(out, e, f)) saved = errno ? errno : EIO;
+            if (export_answers(out, e, f) || (note && (fprintf(out, "# %s\n", note) < 0 || fflush(out))))
+                saved = errno ? errno : EIO;
             if (fclose(out) && !saved) saved = errno;
         }
         if (saved) atomic_abort(&af);

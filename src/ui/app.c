@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "nettui/atomic.h"
 #include "nettui/blstore.h"
@@ -510,23 +511,51 @@ static void do_search(app *a)
     app_open_host(a, h);
 }
 
+/* Export: '~' is the home folder; an existing file is replaced only when
+ * the person says so; when the person's blacklist edits changed answers,
+ * the file (a "# ..." line after the flag) and the message say which. */
 static void do_export(app *a)
 {
-    char path[PATH_MAX] = "answers.txt", err[256] = "";
-    if (!app_prompt(a, "Export answers to (Enter accepts, Esc cancels):", path, sizeof path) || !path[0]) {
+    char typed[PATH_MAX] = "answers.txt", path[PATH_MAX + 256], err[256] = "";
+    if (!app_prompt(a, "Export answers to (Enter accepts, Esc cancels):", typed, sizeof typed) || !typed[0]) {
         app_message(a, 0, "Export cancelled.");
         return;
     }
-    if (export_answers_to_path(path, a->eng, a->f, err, sizeof err)) {
+    const char *home = getenv("HOME");
+    if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) && home && *home)
+        snprintf(path, sizeof path, "%s%s", home, typed + 1);
+    else
+        snprintf(path, sizeof path, "%s", typed);
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        char yes[8] = "";
+        char q[sizeof path + 64];
+        snprintf(q, sizeof q, "%s exists; replace it? (y replaces, anything else keeps it):", path);
+        if (!app_prompt(a, q, yes, sizeof yes) || (strcmp(yes, "y") && strcmp(yes, "yes") && strcmp(yes, "Y"))) {
+            app_message(a, 0, "Export cancelled; %s is unchanged.", path);
+            return;
+        }
+    }
+    char changed[128] = "", note[200] = "";
+    size_t cl = 0;
+    for (int i = 0; i < DETECTOR_COUNT; i++) {
+        char now[64];
+        finding_answer_text(a->eng, &a->f[i], now, sizeof now);
+        if (strcmp(now, a->first_answer[i]) && cl < sizeof changed - 8)
+            cl += (size_t)snprintf(changed + cl, sizeof changed - cl, "%s%d", cl ? ", " : "", i + 1);
+    }
+    if (cl) snprintf(note, sizeof note, "the analyst's blacklist edits changed the answers to questions %s", changed);
+    if (export_answers_to_path(path, a->eng, a->f, cl ? note : NULL, err, sizeof err)) {
         app_message(a, 1, "Could not write %s: %s", path, err[0] ? err : strerror(errno));
         return;
     }
-    char where[2 * PATH_MAX + 2], cwd[PATH_MAX];
+    char where[sizeof path + PATH_MAX + 2], cwd[PATH_MAX];
     if (path[0] != '/' && getcwd(cwd, sizeof cwd))
         snprintf(where, sizeof where, "%s/%s", cwd, path);
     else
         snprintf(where, sizeof where, "%s", path);
-    app_message(a, 0, "Answers and flag written to %s", where);
+    if (cl) app_message(a, 0, "Answers and flag written to %s; your blacklist edits changed questions %s.", where, changed);
+    else app_message(a, 0, "Answers and flag written to %s", where);
 }
 
 /* ---- the loop ----------------------------------------------------------- */

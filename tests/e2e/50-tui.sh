@@ -141,6 +141,20 @@ check_answers "after b twice in Top talkers"
 keys e; wait_for "Export answers to"
 keys Enter; wait_for "written to $t/answers.txt"
 head -n 11 key | cmp -s - answers.txt || fail "answers.txt differs from the key's first 11 lines"
+# again: it asks before replacing; anything but y keeps the file
+echo keep > answers.txt
+keys e; wait_for "Export answers to"
+keys Enter; wait_for "answers.txt exists; replace it?"
+keys n Enter; wait_for "Export cancelled; answers.txt is unchanged"
+[ "$(cat answers.txt)" = keep ] || fail "a refused replace changed answers.txt"
+keys e; wait_for "Export answers to"
+keys Enter; wait_for "replace it?"
+keys y Enter; wait_for "written to $t/answers.txt"
+head -n 11 key | cmp -s - answers.txt || fail "a confirmed replace did not write the answers"
+# ~ is the home folder
+keys e; wait_for "Export answers to"
+keys C-u; tm send-keys -t tui -l "~/nettui-e2e-$$.txt"; keys Enter; wait_for "written to $HOME/nettui-e2e-$$.txt"
+[ -f "$HOME/nettui-e2e-$$.txt" ] || fail "~ was not the home folder"; rm -f "$HOME/nettui-e2e-$$.txt"
 
 # resize below 80x24 and back
 tm resize-window -t tui -x 60 -y 20

@@ -62,7 +62,7 @@ static void answers_file_is_atomic(void **state)
     assert_non_null(mkdtemp(dir));
     char path[256], err[256];
     snprintf(path, sizeof path, "%s/answers.txt", dir);
-    assert_int_equal(export_answers_to_path(path, e, out, err, sizeof err), 0);
+    assert_int_equal(export_answers_to_path(path, e, out, NULL, err, sizeof err), 0);
     FILE *in = fopen(path, "r");
     assert_non_null(in);
     char line[128];
@@ -72,13 +72,13 @@ static void answers_file_is_atomic(void **state)
     /* a path in a missing folder: -1, a sentence naming it */
     char bad[300];
     snprintf(bad, sizeof bad, "%s/no/such/answers.txt", dir);
-    assert_int_equal(export_answers_to_path(bad, e, out, err, sizeof err), -1);
+    assert_int_equal(export_answers_to_path(bad, e, out, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "no/such/answers.txt"));
     /* a path that is a folder: the earlier contents stay */
     char sub[300];
     snprintf(sub, sizeof sub, "%s/sub", dir);
     assert_int_equal(mkdir(sub, 0755), 0);
-    assert_int_equal(export_answers_to_path(sub, e, out, err, sizeof err), -1);
+    assert_int_equal(export_answers_to_path(sub, e, out, NULL, err, sizeof err), -1);
     struct stat st;
     assert_int_equal(stat(sub, &st), 0);
     assert_true(S_ISDIR(st.st_mode));

@@ -347,7 +347,7 @@ static void test_export_past_file_size_limit(void **state)
     small = old;
     small.rlim_cur = 4;               /* bytes: "EARLIER\n" is there already */
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-    int rc = export_answers_to_path(path, e, f, err, sizeof err);
+    int rc = export_answers_to_path(path, e, f, NULL, err, sizeof err);
     setrlimit(RLIMIT_FSIZE, &old);    /* before cmocka prints anything */
     assert_int_equal(rc, -1);
     assert_non_null(strstr(err, path));
@@ -360,7 +360,7 @@ static void test_export_past_file_size_limit(void **state)
     assert_int_equal(files_in(dir), 1);   /* no temporary file left over */
 
     /* and without the limit the same call replaces it */
-    assert_int_equal(export_answers_to_path(path, e, f, err, sizeof err), 0);
+    assert_int_equal(export_answers_to_path(path, e, f, NULL, err, sizeof err), 0);
     assert_int_equal(files_in(dir), 1);
     unlink(path);
     rmdir(dir);
@@ -394,7 +394,7 @@ static void test_export_onto_special_files(void **state)
 
     snprintf(p, sizeof p, "%s/null", dir);              /* a link to a device */
     assert_int_equal(symlink("/dev/null", p), 0);
-    assert_int_equal(export_answers_to_path(p, e, f, err, sizeof err), 0);
+    assert_int_equal(export_answers_to_path(p, e, f, NULL, err, sizeof err), 0);
     assert_int_equal(lstat(p, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_int_equal(stat("/dev/null", &st), 0);
@@ -404,7 +404,7 @@ static void test_export_onto_special_files(void **state)
     snprintf(p, sizeof p, "%s/fifo", dir);              /* a FIFO nobody reads */
     assert_int_equal(mkfifo(p, 0600), 0);
     alarm(20);
-    assert_int_equal(export_answers_to_path(p, e, f, err, sizeof err), -1);
+    assert_int_equal(export_answers_to_path(p, e, f, NULL, err, sizeof err), -1);
     alarm(0);
     assert_non_null(strstr(err, p));
     assert_int_equal(lstat(p, &st), 0);
@@ -417,7 +417,7 @@ static void test_export_onto_special_files(void **state)
     assert_non_null(x);
     fclose(x);
     assert_int_equal(symlink("target.txt", q), 0);
-    assert_int_equal(export_answers_to_path(q, e, f, err, sizeof err), 0);
+    assert_int_equal(export_answers_to_path(q, e, f, NULL, err, sizeof err), 0);
     assert_int_equal(lstat(q, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     assert_int_equal(stat(p, &st), 0);
