@@ -409,7 +409,9 @@ static void draw_all(app *a)
 static const char *const global_help[] = {
     "q            quit (restores the terminal, exit status 0)",
     "?  F1        this help; movement keys scroll it, any other key closes it",
-    "1 .. 7       jump to a pane; Tab / Shift-Tab cycle; a click on a pane title too",
+    "1 .. 7       jump to a pane; Tab / Shift-Tab cycle",
+    "F2           mouse on (a click on a pane title opens it, the wheel scrolls) or off (the",
+    "             default: the terminal's own selection, to copy an address, works)",
     "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
     "Enter        drill into the host (or port) under the cursor",
     "/            type a host address and open it in the Host pane",
@@ -564,6 +566,13 @@ static void on_mouse(app *a)
 {
     MEVENT ev;
     if (getmouse(&ev) != OK) return;
+    /* the wheel scrolls what the pane scrolls with Up/Down */
+    const pane *p = panes[a->pane];
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        int key = ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN;
+        for (int i = 0; i < 3 && p->key; i++) p->key(a, key);
+        return;
+    }
     if (ev.y != 1) return;
     for (int i = 0; i < PANE_COUNT; i++)
         if (ev.x >= tab_x0[i] && ev.x < tab_x1[i]) { a->msg[0] = 0; app_show_pane(a, i); return; }
@@ -598,6 +607,12 @@ static int main_loop(app *a)
         const pane *p = panes[a->pane];
         if (ch == KEY_MOUSE) on_mouse(a);
         else if (ch == '?' || ch == KEY_F(1)) show_help(a);
+        else if (ch == KEY_F(2)) {
+            static int mouse_on;
+            mouse_on = term_mouse(!mouse_on);
+            app_message(a, 0, mouse_on ? "Mouse on: click a pane's tab, the wheel scrolls (F2: off, for the terminal's own selection)."
+                                       : "Mouse off: the terminal's own selection works (F2: on).");
+        }
         else if (ch >= '1' && ch <= '0' + PANE_COUNT) app_show_pane(a, ch - '1');
         else if (ch == '\t') app_show_pane(a, a->pane + 1);
         else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);

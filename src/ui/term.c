@@ -123,7 +123,9 @@ int term_start(char *err, size_t errlen)
     keypad(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
-    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+    /* the mouse is off: the terminal's own selection (copy an address)
+     * keeps working; F2 turns it on (term_mouse) */
+    mousemask(0, NULL);
     mouseinterval(0);
 
     const char *nc = getenv("NO_COLOR");
@@ -142,4 +144,12 @@ void term_stop(void)
     endwin();
     delscreen(screen);
     screen = NULL;
+}
+
+int term_mouse(int on)
+{
+    /* clicks select a pane's tab or a row; the wheel scrolls */
+    mmask_t want = on ? (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED) : 0;
+    mousemask(want, NULL);
+    return on;
 }

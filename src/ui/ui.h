@@ -35,6 +35,9 @@ const char *term_unusable_reason(void);
 int term_start(char *err, size_t errlen);
 /* Restores the terminal; safe to call twice and from exit paths. */
 void term_stop(void);
+/* Mouse reports on (clicks on tabs, the wheel scrolls) or off (the
+ * terminal's own selection works: the default). Returns on. */
+int term_mouse(int on);
 /* The explorer stopped from a signal handler still leaves a sane terminal
  * (term_rescue.c): save before term_start, arm after it, disarm before
  * term_stop. */

@@ -91,8 +91,11 @@ keys 7; wait_for "Blacklist:"
 wait_for "detector 1 (exfil"
 keys Tab; wait_for "Question"
 keys BTab; wait_for "Blacklist:"
-# a click on a pane's title (X10 mouse report: button 1 at column 21, row 2, then release)
+# the mouse is off until F2; then a click on a pane's title (X10 mouse
+# report: button 1 at column 21, row 2, then release) opens it
+keys F2; wait_for "Mouse on"
 tm send-keys -t tui -l "$(printf '\033[M 6"\033[M#6"')"; wait_for "Top talkers:"
+keys F2; wait_for "Mouse off"
 keys 7; wait_for "Blacklist:"
 keys '?'; wait_for "nettui keys"
 keys x; wait_gone "nettui keys"
