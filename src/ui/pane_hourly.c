@@ -11,15 +11,20 @@ static int metric;          /* 0 connections, 1 bytes */
 static int pick;            /* index into the host list */
 static host_id hosts[HOURLY_HOSTS];
 static int nhosts;
+static host_id chosen = HOST_NONE;        /* the host shown: it stays when the list changes */
+static host_id last_opened = HOST_NONE;   /* a->host when the pane was last entered */
 
-/* The hosts worth a look: the one the person opened, then the detectors' hosts. */
+/* The hosts worth a look: the one the person opened, the one shown (so a
+ * b that takes it off the blacklist, and out of the answers, leaves it on
+ * screen for the next b), then the detectors' hosts. */
 static void collect_hosts(const app *a)
 {
     nhosts = 0;
     host_facts hf;
-    host_id cand[2 + 2 * DETECTOR_COUNT];
+    host_id cand[3 + 2 * DETECTOR_COUNT];
     int n = 0;
     cand[n++] = a->host;
+    cand[n++] = chosen;
     const finding *off = engine_finding(a->f, "offhours-exfil");
     if (off->found && off->kind == ANSWER_HOST) cand[n++] = off->value;   /* the off-hours sender */
     for (int i = 0; i < DETECTOR_COUNT; i++) {
@@ -34,7 +39,9 @@ static void collect_hosts(const app *a)
         for (int k = 0; k < nhosts; k++) dup |= hosts[k] == h;
         if (!dup) hosts[nhosts++] = h;
     }
-    if (pick >= nhosts) pick = 0;
+    pick = 0;
+    for (int k = 0; k < nhosts; k++) if (hosts[k] == chosen) pick = k;
+    if (nhosts) chosen = hosts[pick];
 }
 
 static const char *hour_label(int i, char *buf, size_t len, const void *ctx)
@@ -105,17 +112,24 @@ static int hourly_key(app *a, int ch)
     collect_hosts(a);
     if (ch == 'm') { metric = !metric; return 1; }
     if (!nhosts) return 0;
-    if (ch == KEY_RIGHT || ch == KEY_DOWN || ch == 'j') { pick = (pick + 1) % nhosts; return 1; }
-    if (ch == KEY_LEFT || ch == KEY_UP || ch == 'k') { pick = (pick + nhosts - 1) % nhosts; return 1; }
-    if (ch == 'g' || ch == KEY_HOME) { pick = 0; return 1; }
-    if (ch == 'G' || ch == KEY_END) { pick = nhosts - 1; return 1; }
-    return 0;
+    if (ch == KEY_RIGHT || ch == KEY_DOWN || ch == 'j') pick = (pick + 1) % nhosts;
+    else if (ch == KEY_LEFT || ch == KEY_UP || ch == 'k') pick = (pick + nhosts - 1) % nhosts;
+    else if (ch == 'g' || ch == KEY_HOME) pick = 0;
+    else if (ch == 'G' || ch == KEY_END) pick = nhosts - 1;
+    else return 0;
+    chosen = hosts[pick];
+    return 1;
 }
 
+/* Entered from another pane, or again after the detectors re-ran: a host
+ * opened since the last visit is shown first; else the one on screen stays. */
 static void hourly_enter(app *a)
 {
+    if (a->host != last_opened || chosen == HOST_NONE) {
+        last_opened = a->host;
+        chosen = a->host;
+    }
     collect_hosts(a);
-    pick = 0;   /* the host the person opened last, else the first answer */
 }
 
 const pane pane_hourly = {

@@ -80,6 +80,18 @@ keys m; wait_for "by connections"
 keys d; wait_for "Top talkers: Inbound"
 keys 3; wait_for "Hourly activity, all flows"
 wait_for "per hour of day"
+# b on the last host of the list keeps that host on screen, and b again
+# puts it back: it does not jump to another host (then off the blacklist)
+keys G; sleep 0.3
+hl=$(screen | sed -n 's/^Host \([0-9.]*\) .*, \([0-9]*\) of \([0-9]*\) (Left.*/\1/p' | head -n 1)
+[ -n "$hl" ] || fail "no host under the hourly histogram"
+keys b; wait_for "detectors re-ran"
+screen | grep -q "^Host $hl[ ,]" || fail "b in the Hourly pane left $hl for another host"
+keys b; wait_for "detectors re-ran"
+screen | grep -q "^Host $hl[ ,]" || fail "the second b in the Hourly pane was not on $hl"
+keys 1; wait_for "Flag (md5"
+check_answers "after b twice in the Hourly pane"
+keys 3; wait_for "Hourly activity, all flows"
 keys 4; wait_for "Ports by abuse z"
 wait_for "x axis: outbound bytes a host sent"
 keys 5; wait_for "Internal graph of port"
