@@ -162,8 +162,9 @@ int draw_vhist(WINDOW *w, int y, int x, int h, int width, const vhist *hs)
     if (bw < 1) bw = 1;
     double smax = scale_value(max, hs->log_scale);
 
+    /* the scale is the y axis's: say so, as the unit may name the x axis too */
     draw_textf(w, y, x, width, term_attr(ROLE_DIM), "%s%s", hs->y_unit ? hs->y_unit : "",
-               hs->log_scale ? " (log scale)" : "");
+               hs->log_scale ? " (y axis: log scale)" : "");
     for (int r = 0; r < bars_h; r++) {
         int yy = y + 1 + r;
         if (r == 0 || r == bars_h / 2) {   /* axis labels: the top and the middle */

@@ -95,7 +95,7 @@ static void draw_port(app *a, WINDOW *w, int x, int h, int wd, uint16_t port)
     int hh = h - 3 - 6;
     if (hh < 6) hh = h - 3;
     vhist hs = {.v = v, .n = nb, .highlight = hl, .log_scale = log_scale,
-                .y_unit = "hosts; x axis: outbound bytes a host sent on the port",
+                .y_unit = "hosts (y); x axis: outbound bytes a host sent on the port, linear",
                 .xlabel = bin_label, .ctx = &width};
     draw_vhist(w, 3, x, hh, wd, &hs);
     int y = 3 + hh;
@@ -158,8 +158,9 @@ const pane pane_ports = {
     .keys = "l:Log/linear|v:Graph|f:Flows|Enter:Outlier",
     .help = "Ports ranked by the port-abuse z (how far the port's most extreme host stands\n"
             "from the others); move with Up/Down. Right: the port's numbers and a histogram\n"
-            "of per-host outbound bytes on it, the outlier's bucket marked; l toggles log and\n"
-            "linear scale. Enter opens the outlier host; v shows the port's internal graph;\n"
+            "of per-host outbound bytes on it (linear buckets), the outlier's bucket marked;\n"
+            "l toggles the host-count (y) axis between log and linear. Enter opens the\n"
+            "outlier host; v shows the port's internal graph;\n"
             "f shows the port's flows.",
     .draw = ports_draw,
     .key = ports_key,
