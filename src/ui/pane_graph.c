@@ -266,7 +266,12 @@ static void choose_port(app *a)
         if (f->found && f->kind == ANSWER_PORT) port = (int)f->value;
         else if (ngports) port = gports[0];
     }
-    for (size_t i = 0; i < ngports; i++) if (gports[i] == port) gcur = (int)i;
+    /* the cursor in the list of ports with a graph: the port itself, or for
+     * a port without one, where it would stand (so Left/Right go to its
+     * neighbours, not from wherever the cursor was) */
+    gcur = -1;
+    for (size_t i = 0; i < ngports && gcur < 0; i++) if (gports[i] >= port) gcur = (int)i - (gports[i] != port);
+    if (gcur < -1 || (gcur < 0 && ngports && gports[ngports - 1] < port)) gcur = (int)ngports - 1;
     if (g.port != port || g.runs != a->runs) load_graph(a, port);
 }
 
@@ -289,9 +294,18 @@ static void port_view_draw(app *a, WINDOW *w, int h, int wd)
     if (port < 0) { draw_text(w, 0, 0, wd, "No port has internal traffic.", A_NORMAL, 0); return; }
     const finding *f = FINDING_P2P(a);
     int is_p2p = f->found && f->kind == ANSWER_PORT && (int)f->value == port;
-    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu with internal links)",
-               port, g.n, g.m, is_p2p ? ", the P2P detector's port" : "", gcur + 1, ngports);
-    if (!g.n) return;
+    int has = gcur >= 0 && (size_t)gcur < ngports && gports[gcur] == port;
+    if (has)
+        draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: %zu hosts, %zu links%s (Left/Right: port %d of %zu with internal links)",
+                   port, g.n, g.m, is_p2p ? ", the P2P detector's port" : "", gcur + 1, ngports);
+    else
+        draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Internal graph of port %d: no two internal hosts talk on it (Left/Right: the %zu ports that have links)",
+                   port, ngports);
+    if (!g.n) {
+        draw_wrapped(w, 1, 0, wd, 2, "Nothing to draw: no flow on this port goes from one internal host to another. The Ports pane still rates it for abuse on its outbound bytes.",
+                     term_attr(ROLE_DIM));
+        return;
+    }
     int big = g.n > NODE_LINK_MAX;
     draw_text(w, 1, 0, wd, big ? "Adjacency matrix, rows and columns ordered clique first then by degree; a solid block is a clique."
                                : "Nodes and links laid out by igraph (a circle when dense, else Fruchterman-Reingold); letters name the hosts listed right.",
@@ -340,8 +354,11 @@ static int graph_key(app *a, int ch)
     if (!ngports) return 0;
     if (list_key(ch, &mcur, (int)listed_count(), 10)) return 1;
     if (ch == KEY_RIGHT) gcur = (gcur + 1) % (int)ngports;
-    else if (ch == KEY_LEFT) gcur = (gcur + (int)ngports - 1) % (int)ngports;
-    else return 0;
+    else if (ch == KEY_LEFT) {
+        /* from a port without links, Left is the one just below it */
+        int on = gcur >= 0 && gports[gcur] == port;
+        gcur = on ? (gcur + (int)ngports - 1) % (int)ngports : (gcur >= 0 ? gcur : (int)ngports - 1);
+    } else return 0;
     port = gports[gcur];
     mcur = 0;
     return 1;
