@@ -227,8 +227,8 @@ static void run(engine *e, const finding *done, finding *f)
     char per[32], h1[64], seen[64] = "";
     double ph = fmod(bg->phase_s, bg->period_s);
     if (sample < 1) snprintf(seen, sizeof seen, "; a busy callee's calls sampled, %.1f%% seen", sample * 100);
-    finding_why(f, "%zu internal hosts call %zu external host%s on port %u every %s (best: %s, phase %.0f s, median jitter %.1f s; %" PRIu64 " calls, %" PRIu64 " beats missed%s): hourly-rhythm traffic would look this periodic with p = 10^-%.1f, where 10^-%.1f is needed for at most a 1%% false alarm in a file of %" PRIu64 " groups.",
-                nu, ncallees, ncallees == 1 ? "" : "s", f->value, fmt_period(bg->period_s, per), host_text(e, bg->callee, h1),
+    finding_why(f, "%zu internal hosts call %zu external host%s (%s first) on port %u every %s (phase %.0f s, jitter %.1f s; %" PRIu64 " calls, %" PRIu64 " beats missed%s); p = 10^-%.1f under the hourly rhythm, 10^-%.1f needed (1%% false alarms over %" PRIu64 " groups).",
+                nu, ncallees, ncallees == 1 ? "" : "s", host_text(e, bg->callee, h1), f->value, fmt_period(bg->period_s, per),
                 ph, mjit, calls, missed, seen, w->score, need, e->beacon_groups_tested);
     free(skip); free(sums); free(nev); free(gscore); free(pt); free(bots);
 }

@@ -29,9 +29,9 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
     finding_answer_text(a->eng, f, ans, sizeof ans);
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Controller star: %s and its %zu single-purpose sources",
                ans, f->nmembers);
-    draw_wrapped(w, 1, 0, wd, 1, f->why, term_attr(ROLE_DIM));
+    /* the reason whole, wrapped (two lines at most) */
+    int y0 = 1 + draw_wrapped(w, 1, 0, wd, 2, f->why, term_attr(ROLE_DIM));
     const finding *inf = FINDING_INFECTED(a);
-    int y0 = 2;
     if (inf->found && inf->kind == ANSWER_HOST)
         draw_textf(w, y0++, 0, wd, A_NORMAL, "Infected host (detector 7): %s", app_host_name(a, inf->value, hb2));
     int ch = h - y0, cw = wd * 3 / 5;
@@ -175,26 +175,35 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     finding_answer_text(a->eng, f, ans, sizeof ans);
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Beacons: %zu series, answer %s: bots (left) call their C&C hosts (right)",
                n, ans);
-    draw_wrapped(w, 1, 0, wd, 1, f->why, term_attr(ROLE_DIM));
+    /* the reason whole, wrapped (three lines at most), then the views */
+    int y0 = 1 + draw_wrapped(w, 1, 0, wd, 4, f->why, term_attr(ROLE_DIM));
     if (bcur >= (int)n) bcur = (int)n - 1;
-    int top_h = (h - 2) / 2;
+    int top_h = (h - y0) / 2;
     int gw = wd * 2 / 5;
-    draw_bipartite(a, w, 2, top_h, gw, s, n);
+    draw_bipartite(a, w, y0, top_h, gw, s, n);
     /* the series table, with a cursor: each bot's calls, the group's period,
-     * the bot's phase in it, its jitter and the beats it missed */
-    int tx = gw + 2, tw = wd - tx;
-    draw_textf(w, 2, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %5s %7s %6s %5s %5s", "bot", "C&C", "calls", "period", "phase",
-               "jit.", "miss");
+     * the bot's phase in it, its jitter and the beats it missed; a narrow
+     * screen leaves out the C&C and the phase, not the numbers */
+    int tx = gw + 2, tw = wd - tx, wide = tw >= 66;
+    if (wide)
+        draw_textf(w, y0, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %5s %7s %6s %5s %5s", "bot", "C&C", "calls", "period", "phase",
+                   "jit.", "miss");
+    else
+        draw_textf(w, y0, tx, tw, term_attr(ROLE_DIM), "%-15s %5s %7s %5s %5s", "bot", "calls", "period", "jit.", "miss");
     int page = top_h - 1;
     int top = list_top(bcur, (int)n, page, 0);
     for (int i = 0; i < page && top + i < (int)n; i++) {
         const beacon_series *b = &s[top + i];
-        draw_textf(w, 3 + i, tx, tw, top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL,
-                   "%-15s %-15s %5u %6.0fs %5.0fs %4.0fs %5u", app_host_name(a, b->src, hb), app_host_name(a, b->dst, hb2),
-                   b->calls, b->period_s, fmod(b->phase_s, b->period_s), b->jitter_s, b->missed);
+        attr_t at = top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL;
+        if (wide)
+            draw_textf(w, y0 + 1 + i, tx, tw, at, "%-15s %-15s %5u %6.0fs %5.0fs %4.0fs %5u", app_host_name(a, b->src, hb),
+                       app_host_name(a, b->dst, hb2), b->calls, b->period_s, fmod(b->phase_s, b->period_s), b->jitter_s, b->missed);
+        else
+            draw_textf(w, y0 + 1 + i, tx, tw, at, "%-15s %5u %6.0fs %4.0fs %5u", app_host_name(a, b->src, hb), b->calls,
+                       b->period_s, b->jitter_s, b->missed);
     }
     /* bottom left: calls over time, one sparkline a series */
-    int y = 2 + top_h, bh = h - y;
+    int y = y0 + top_h, bh = h - y;
     facts_timeline_shape shape;
     facts_timeline_get_shape(a->eng, &shape);
     char t0[32], t1[32];

@@ -76,11 +76,12 @@ static void hourly_draw(app *a, WINDOW *w, int h, int wd)
                    wh->start, wh->end ? wh->end : 24, wh->detected ? "found in the data" : "set by --work-hours");
     else
         draw_text(w, 0, 0, wd, "Hourly activity, all flows: no work hours stand out", term_attr(ROLE_TITLE), 0);
-    draw_text(w, 1, 0, wd, wh->why, term_attr(ROLE_DIM), 0);
-    int h1 = (h - 3) / 2, h2 = h - 3 - h1;
+    /* the reason whole, wrapped (two lines at most) */
+    int wl = draw_wrapped(w, 1, 0, wd, 2, wh->why, term_attr(ROLE_DIM));
+    int h1 = (h - 2 - wl) / 2, h2 = h - 2 - wl - h1;
     facts_hour_profile(a->eng, flows, bytes);
-    draw_profile(a, w, 2, h1, wd, flows, bytes);
-    int y = 2 + h1;
+    draw_profile(a, w, 1 + wl, h1, wd, flows, bytes);
+    int y = 1 + wl + h1;
     if (!nhosts) {
         draw_text(w, y, 0, wd, "No internal host to show yet: open one with / or Enter elsewhere.", A_NORMAL, 0);
         return;
