@@ -56,11 +56,26 @@ unsigned app_detectors_naming(const app *a, host_id h)
     return m;
 }
 
-void app_show_pane(app *a, int p)
+/* The panes left, most recent last: Backspace goes back (each pane keeps
+ * its own cursor, so it comes back where it was left). */
+#define BACK_MAX 32
+static int back_stack[BACK_MAX], nback;
+
+static void show_pane(app *a, int p, int remember)
 {
-    a->pane = (p % PANE_COUNT + PANE_COUNT) % PANE_COUNT;
+    int to = (p % PANE_COUNT + PANE_COUNT) % PANE_COUNT;
+    if (remember && to != a->pane) {
+        if (nback == BACK_MAX) { memmove(back_stack, back_stack + 1, (BACK_MAX - 1) * sizeof *back_stack); nback--; }
+        back_stack[nback++] = a->pane;
+    }
+    a->pane = to;
     if (panes[a->pane]->enter) panes[a->pane]->enter(a);
     a->need_redraw = 1;
+}
+
+void app_show_pane(app *a, int p)
+{
+    show_pane(a, p, 1);
 }
 
 void app_open_host(app *a, host_id h)
@@ -408,18 +423,21 @@ static void draw_all(app *a)
 
 static const char *const global_help[] = {
     "q            quit (restores the terminal, exit status 0)",
+    "Ctrl-C       quit with exit status 1 (on the loading screen: cancel the load)",
     "?  F1        this help; movement keys scroll it, any other key closes it",
     "1 .. 7       jump to a pane; Tab / Shift-Tab cycle",
     "F2           mouse on (a click on a pane title opens it, the wheel scrolls) or off (the",
     "             default: the terminal's own selection, to copy an address, works)",
     "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
     "Enter        drill into the host (or port) under the cursor",
+    "Backspace    back to the pane before (the Host pane first steps back through its hosts)",
     "/            type a host address and open it in the Host pane",
     "b            toggle the host under the cursor on the blacklist: a listed host comes off,",
     "             another goes on (every detector skips it); the ten detectors re-run at once",
     "e            export the ten answers and the flag (asks for a path, default answers.txt)",
     "f            the flows behind what is under the cursor (a host, a port, an answer's evidence):",
     "             sortable (s/</> column, r reverse), / or F edits the filter, Esc goes back",
+    "In a prompt  Enter accepts, Esc or Ctrl-G cancels, Backspace deletes, Ctrl-U clears",
 };
 
 /* The help: global keys, then each pane's; scrolls when taller than the
@@ -441,7 +459,11 @@ static void show_help(app *a)
             s += l + (nl ? 1 : 0);
         }
     }
+    /* open at the section of the pane on screen (its title line) */
     int top = 0;
+    char want[160];
+    snprintf(want, sizeof want, "%d %s", a->pane + 1, panes[a->pane]->title);
+    for (int i = 0; i < n; i++) if (!strcmp(lines[i], want)) { top = i; break; }
     for (;;) {
         int page = LINES - 1;
         if (top > n - page) top = n - page;
@@ -620,7 +642,10 @@ static int main_loop(app *a)
         else if (ch == 'e') do_export(a);
         else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, ch);
         else if (p->key && p->key(a, ch)) {}
-        else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+            if (nback) show_pane(a, back_stack[--nback], 0);
+            else app_message(a, 0, "Nothing to go back to: this is the first pane you saw.");
+        } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
             host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
             if (h != HOST_NONE) app_open_host(a, h);
         } else if (ch == 'b') {

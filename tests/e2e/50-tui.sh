@@ -111,6 +111,9 @@ keys F2; wait_for "Mouse off"
 keys 7; wait_for "Blacklist:"
 keys '?'; wait_for "nettui keys"
 keys x; wait_gone "nettui keys"
+# Backspace goes back through the panes seen: Blacklist, then Top talkers
+keys BSpace; wait_for "Top talkers:"
+keys BSpace; wait_for "Blacklist:"
 keys 1; wait_for "Flag (md5"
 
 # b rejects the first answer: it and the answers that hung on it change; b again restores
