@@ -78,6 +78,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
+    lo.format = o->format;
     /* the table's own internal flags are the loader's default; the engine
      * classifies hosts itself (engine_options.internal), so the table cache
      * does not depend on --internal */

@@ -25,7 +25,7 @@
 
 /* Bump when the file layout changes, or when the loader would now make a
  * different table from the same bytes: older caches are then rebuilt. */
-#define CACHE_FORMAT_VERSION 3
+#define CACHE_FORMAT_VERSION 4
 
 typedef enum cache_result {
     CACHE_HIT = 0,      /* the table came from the cache */

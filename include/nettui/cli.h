@@ -23,6 +23,8 @@ typedef struct cli_options {
     int no_cache;              /* --no-cache */
     const char *cache_dir;     /* --cache-dir DIR, or NULL for the default */
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
+    int format;                /* --format NAME: flow_format (format.h), 0 auto */
+    const char *tz;            /* --tz ZONE, or NULL (UTC) */
 } cli_options;
 
 /* Loads o->path into t (from the cache when it is fresh, else by parsing,

@@ -45,6 +45,7 @@ typedef struct load_options {
      * may be NULL. Returning non-zero cancels the load. */
     int (*progress)(void *user, uint64_t bytes_done, uint64_t bytes_total, uint64_t rows);
     void *user;
+    int format;                  /* flow_format (format.h): FORMAT_AUTO (0) decides from the content */
 } load_options;
 
 typedef struct load_report {
@@ -56,6 +57,7 @@ typedef struct load_report {
     int nfirst_bad[BAD_KIND_COUNT];
     int had_header;
     int timestamps_in_seconds;             /* the ts column was read as seconds */
+    int format;                            /* flow_format (format.h) the load found; not cached */
     int threads_used;
     double seconds;
     char error[512];                       /* one sentence when load_file fails */

@@ -135,6 +135,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
+    lo.format = o->format;
     /* the engine classifies hosts (cli_engine_options), not the table */
     load_progress lp = {.a = a, .t0 = now_seconds()};
     lo.progress = on_progress;
