@@ -38,7 +38,8 @@ typedef struct format_layout {
     int col[FROLE_COUNT];     /* role -> column */
     char delim;               /* ',' or '\t' */
     int seconds;              /* numeric timestamps are epoch seconds */
-    int json;                 /* rows are JSON objects (format_json_parse) */
+    int json;                 /* rows are JSON objects (format_lines_parse) */
+    int lines;                /* no quoting: format_lines_parse, not libcsv */
     int unset_dash;           /* a bytes field "-" is 0 bytes (Zeek's unset) */
     int comments;             /* a row whose first field starts with '#' is no data */
     uint64_t data_start;      /* offset of the first data line, past the header lines */
@@ -53,26 +54,40 @@ void format_detect(const char *head, size_t len, int whole, flow_format forced, 
  * block (looked for in the last 64 kB of fd), else size. */
 uint64_t format_data_end(int fd, uint64_t size, const format_layout *fl);
 
-/* JSON rows: a line splitter with csv_parse's callbacks. Each line becomes
- * the five fields of the layout's roles in order (ts, src, dst, port, bytes)
- * then a row end; a line that is not an object becomes one field (a bad
- * line of kind "fields"); a blank line a row of no field. Each field's
- * buffer has 16 spare bytes after it (load.c's text_key reads 16). */
-typedef struct format_json_parser {
-    char *line;
+/* Rows without libcsv, a line at a time, with csv_parse's callbacks, for
+ * the formats that never quote (Zeek TSV, nfdump, Zeek JSON): chunks need no
+ * quote scan, and the fields past the last one used are only counted.
+ *   delim (',' or '\t'): the fields up to column last_col go to field(),
+ *     the rest are counted by skip(n);
+ *   delim 0 (JSON): each object becomes the five fields of the roles in
+ *     order (ts, src, dst, port, bytes); a line that is not an object one
+ *     field (a bad line of kind "fields").
+ * A blank line is a row of no field; a row ends with row('\n'), or row(-1)
+ * for a last line without newline. Each field is followed by 16 readable
+ * bytes (load.c's text_key reads 16): the caller's buffer must have them. */
+typedef struct format_line_parser {
+    char delim;
+    int last_col;
+    char *line;                       /* a line cut by the end of a buffer */
     size_t len, cap;
-    char *field[FROLE_COUNT];
+    char *field[FROLE_COUNT];         /* JSON values */
     size_t fcap[FROLE_COUNT];
-} format_json_parser;
+} format_line_parser;
 
-void format_json_init(format_json_parser *p);
+typedef void (*format_field_cb)(void *, size_t, void *);
+typedef void (*format_row_cb)(int, void *);
+typedef void (*format_skip_cb)(size_t, void *);
+
+void format_lines_init(format_line_parser *p, char delim, int last_col);
 /* 0, or -1 when out of memory. */
-int format_json_parse(format_json_parser *p, const char *s, size_t len,
-                      void (*cb1)(void *, size_t, void *), void (*cb2)(int, void *), void *data);
+int format_lines_parse(format_line_parser *p, const char *s, size_t len, format_field_cb field,
+                       format_row_cb row, format_skip_cb skip, void *data);
 /* The last line when it has no newline. */
-void format_json_fini(format_json_parser *p, void (*cb1)(void *, size_t, void *), void (*cb2)(int, void *),
-                      void *data);
-void format_json_free(format_json_parser *p);
+void format_lines_fini(format_line_parser *p, format_field_cb field, format_row_cb row, format_skip_cb skip,
+                       void *data);
+/* Forgets a line under way (load.c skips an over-long line). */
+void format_lines_drop(format_line_parser *p);
+void format_lines_free(format_line_parser *p);
 
 /* ---- times (timeparse.c) ---- */
 

@@ -162,6 +162,8 @@ typedef struct layout {
     /* set from format.c's format_layout (nfdump, Zeek), else ',' and 0 */
     char delim;
     char json, unset_dash, comments;
+    char lines;                      /* no quoting: format_lines_parse, not libcsv */
+    int last_col;                    /* the last column with a role */
 } layout;
 
 /* "Src IP" -> "srcip": lower case, without spaces, '_', '-' and '.'. */
@@ -497,7 +499,7 @@ typedef struct worker {
     int quote_seen;               /* one parser, and a quote seen: fields may hold newlines */
     uint64_t line_run;            /* bytes since the last line end (LF or CR) */
     int comment_row;              /* the row's first field starts with '#' (Zeek) */
-    format_json_parser jp;        /* lay.json: the JSON line splitter */
+    format_line_parser lp;        /* lay.lines: format.c's line splitter */
     int long_line;                /* skipping the rest of an over-long line */
 
     /* results */
@@ -579,6 +581,13 @@ static void on_field(void *s, size_t len, void *data)
     default:
         break;
     }
+}
+
+/* n fields format_lines_parse did not hand over (past the last role). */
+static void on_skip(size_t n, void *data)
+{
+    worker *w = data;
+    w->field += (int)(n < LAYOUT_MAX_FIELDS * 4 ? n : LAYOUT_MAX_FIELDS * 4);
 }
 
 static void worker_bad(worker *w, bad_kind k)
@@ -793,12 +802,14 @@ static void *worker_run(void *arg)
     if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL)) { worker_fail(w, ENOMEM); goto out; }
     csv_set_realloc_func(&p, parser_realloc);
     if (w->lay.delim) csv_set_delim(&p, (unsigned char)w->lay.delim);
-    format_json_init(&w->jp);
+    format_lines_init(&w->lp, w->lay.json ? 0 : w->lay.delim, w->lay.last_col);
     /* libcsv grows a field's buffer by blk_size bytes at a time (128 by
      * default): a 10 MB field meant 80,000 reallocs, quadratic wherever
      * realloc copies (ASan, other allocators). 64 kB steps keep it linear enough. */
     csv_set_blk_size(&p, 64 * 1024);
-    if (!(buf = malloc(READ_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
+    /* 16 bytes to spare: format_lines_parse hands over fields in place */
+    if (!(buf = malloc(READ_BYTES + 16))) { worker_fail(w, ENOMEM); goto fini; }
+    memset(buf + READ_BYTES, 0, 16);
     uint64_t pos = w->start;
     while (pos < w->end) {
         if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) goto fini;
@@ -810,7 +821,7 @@ static void *worker_run(void *arg)
         size_t len = (size_t)got;
         uint64_t skip64 = pos < sh->scan_from ? sh->scan_from - pos : 0;   /* the header's quotes */
         size_t skip = skip64 < len ? (size_t)skip64 : len;
-        if (!w->quote_seen && !w->lay.json && memchr(buf + skip, '"', len - skip)) {
+        if (!w->quote_seen && !w->lay.lines && memchr(buf + skip, '"', len - skip)) {
             if (!sh->single) {      /* chunks may cut a quoted field: start over on one parser */
                 atomic_store(&sh->quote_seen, 1);
                 atomic_store(&sh->stop, 1);
@@ -819,10 +830,10 @@ static void *worker_run(void *arg)
             w->quote_seen = 1;
         }
         if (!w->long_line) line_run_check(w, &p, buf, len);
-        if (w->long_line) w->jp.len = 0;     /* the JSON splitter's part of it goes too */
+        if (w->long_line) format_lines_drop(&w->lp);     /* the splitter's part of it goes too */
         size_t from = w->long_line ? long_line_skip(w, buf, len, 0) : 0;
         if (from < len) {
-            if (w->lay.json ? format_json_parse(&w->jp, buf + from, len - from, on_field, on_row, w) != 0
+            if (w->lay.lines ? format_lines_parse(&w->lp, buf + from, len - from, on_field, on_row, on_skip, w) != 0
                 : w->quote_seen ? parse_quoted(w, &p, buf + from, len - from, pos + from) != 0
                               : csv_parse(&p, buf + from, len - from, on_field, on_row, w) != len - from)
                 worker_fail(w, ENOMEM);
@@ -835,11 +846,11 @@ static void *worker_run(void *arg)
 fini:
     if (!atomic_load(&sh->stop) && w->long_line) long_line_skip(w, "", 0, 1);   /* the file ends in it */
     if (!atomic_load(&sh->stop)) {      /* a last line without newline */
-        if (w->lay.json) format_json_fini(&w->jp, on_field, on_row, w);
+        if (w->lay.lines) format_lines_fini(&w->lp, on_field, on_row, on_skip, w);
         else csv_fini(&p, on_field, on_row, w);
     }
     csv_free(&p);
-    format_json_free(&w->jp);
+    format_lines_free(&w->lp);
 out:
     free(buf);
     atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
@@ -1300,12 +1311,16 @@ int load_file(const char *path, const load_options *o_in, flow_table *out, load_
         lay.json = (char)fl.json;
         lay.unset_dash = (char)fl.unset_dash;
         lay.comments = (char)fl.comments;
+        lay.lines = (char)fl.lines;
+        lay.last_col = 0;
+        for (int r = 0; r < ROLE_COUNT; r++)
+            if (fl.col[r] > lay.last_col) lay.last_col = fl.col[r];
         bom = header_end = fl.data_start < (uint64_t)got ? (size_t)fl.data_start : (size_t)got;
         data_size = format_data_end(fd, data_size, &fl);    /* nfdump's Summary block */
         if (data_size < header_end) data_size = header_end;
     }
     rep->format = fl.format;
-    int quoted = !lay.json && memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
+    int quoted = !lay.lines && memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
     double line_bytes = mean_line_bytes(head + header_end, (size_t)got - header_end);
     free(head);
     rep->had_header = lay.has_header || fl.header_lines > 0;
