@@ -112,8 +112,18 @@ void format_detect(const char *head, size_t len, int whole, flow_format forced, 
         /* the leading '#' lines are the header; #fields names the columns */
         while (p < end && *p == '#') {
             const char *e = line_end(p, end);
-            if ((size_t)(e - p) > 8 && memcmp(p, "#fields\t", 8) == 0)
-                fl->nfields = map_columns(p + 8, e, '\t', rn, fl->col);
+            /* "#separator \x09" (Zeek's default, and all we have met) */
+            if ((size_t)(e - p) >= 15 && memcmp(p, "#separator \\x", 13) == 0) {
+                unsigned v = 0;
+                for (int i = 13; i < 15; i++) {
+                    char c = p[i];
+                    v = v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0);
+                }
+                if (v && v != '\n' && v != '\r' && v != '"') fl->delim = (char)v;
+            }
+            if ((size_t)(e - p) > 8 && memcmp(p, "#fields", 7) == 0 && p[7] == fl->delim)
+                fl->nfields = map_columns(p + 8, e, fl->delim, rn, fl->col);
             fl->header_lines++;
             p = e < end ? e + 1 : end;
         }
@@ -121,7 +131,7 @@ void format_detect(const char *head, size_t len, int whole, flow_format forced, 
         if (!fl->nfields) {          /* no #fields: conn.log's own order, the first row's width */
             const char *e = line_end(p, end);
             int n = 1;
-            for (const char *c = p; c < e; c++) n += *c == '\t';
+            for (const char *c = p; c < e; c++) n += *c == fl->delim;
             fl->nfields = n;
         }
         fill_defaults(fl->col, def);
