@@ -16,11 +16,13 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: nettui [OPTIONS] FILE\n"
+    fputs("usage: nettui [OPTIONS] FILE...\n"
+          "       nettui [OPTIONS] DIR\n"
           "\n"
           "Opens the explorer on a flow file (timestamp,src,dst,port,bytes CSV,\n"
           "nfdump -o csv, Zeek conn.log as TSV or JSON; plain, .gz or .zst),\n"
-          "or answers in batch with --summary or --answers.\n"
+          "or answers in batch with --summary or --answers. Several files, or a\n"
+          "folder of them, are read as one data set (not cached).\n"
           "\n"
           "  --summary            print what was loaded as key: value lines\n"
           "  --answers            print the ten answers and the flag hash\n"
@@ -158,12 +160,16 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, optind >= argc ? "nettui: name one flow file, e.g. nettui network_data.csv (see nettui --help).\n"
-                                       : "nettui: name only one flow file (see nettui --help).\n");
+    if (optind >= argc) {
+        fprintf(stderr, "nettui: name one flow file, e.g. nettui network_data.csv (see nettui --help).\n");
         return EXIT_USAGE;
     }
     o.path = argv[optind];
+    o.paths = (const char *const *)argv + optind;
+    o.npaths = argc - optind;
+    /* several files, or a folder: one data set (load_set), not cached */
+    o.is_set = load_is_set(o.paths, o.npaths);
+    if (o.is_set) o.no_cache = 1;
     if (o.export_path && o.mode != MODE_ANSWERS) {
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;

@@ -101,7 +101,8 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
     if (!co.notes) co.notes = stderr;
-    int status = cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
+    int status = o->is_set ? load_set(o->paths, o->npaths, &lo, t, rep)
+                           : cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
     if (co.notes != stderr) fclose(co.notes);
     if (pb.drawn) {
         fprintf(stderr, "\r%*s\r", terminal_columns() - 1, "");   /* the bar goes once the table is there */

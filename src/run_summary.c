@@ -53,6 +53,7 @@ int run_summary(const cli_options *o)
     char nettext[1200];
     char first[64], last[64];
     printf("file: %s\n", o->path);
+    if (o->is_set) printf("files: %d\n", rep.files);
     printf("rows: %zu\n", t.n);
     printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);
     for (int k = 0; k < BAD_KIND_COUNT; k++) {

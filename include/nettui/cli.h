@@ -13,7 +13,10 @@ typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS } cli_mode;
 
 typedef struct cli_options {
     cli_mode mode;
-    const char *path;          /* the flow file */
+    const char *path;          /* the flow file (the first path of a set) */
+    const char *const *paths;  /* every path on the command line (npaths) */
+    int npaths;
+    int is_set;                /* several files or a directory: load_set, no cache */
     const char *export_path;   /* --export PATH, or NULL */
     int json;                  /* --json */
     int threads;               /* --threads N, 0: cores */

@@ -373,7 +373,8 @@ static int json_line(format_line_parser *p, const char *s, size_t n, int term,
         return 0;
     }
     if (!have[FROLE_BYTES]) {      /* Zeek leaves an unset orig_bytes out: 0 bytes */
-        if (set_field(p, FROLE_BYTES, "0", "0" + 1, flen)) return -1;
+        static const char zero[] = "0";
+        if (set_field(p, FROLE_BYTES, zero, zero + 1, flen)) return -1;
         have[FROLE_BYTES] = 1;
     }
     for (int r = 0; r < FROLE_COUNT; r++) {

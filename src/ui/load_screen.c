@@ -158,7 +158,8 @@ int load_screen_run(app *a, char *err, size_t errlen)
     char *notes = NULL;
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
-    int rc = cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
+    int rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
+                       : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
     if (co.notes) fclose(co.notes);
     if (notes && notes_len) {
         char *nl = strchr(notes, '\n');

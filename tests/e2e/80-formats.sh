@@ -138,6 +138,20 @@ else
   echo "$name: no zstd: skipped that part"
 fi
 
+# ---- a set: several files, or a folder of them, as one data set (each
+# file in its own format: plain CSV, gzip'd Zeek TSV, zstd'd Zeek JSON)
+if command -v gzip > /dev/null && command -v zstd > /dev/null; then
+  n3=$((rows / 3))
+  mkdir "$t/set"
+  head -n $n3 "$t/plain.csv" > "$t/set/1-part.csv"
+  sed -n "$((n3 + 1)),$((2 * n3))p" "$t/plain.csv" | awk -f "$here/tozeek.awk" | gzip -c > "$t/set/2-part.log.gz"
+  tail -n +$((2 * n3 + 1)) "$t/plain.csv" | awk -v json=1 -f "$here/tozeek.awk" | zstd -q -c > "$t/set/3-part.json.zst"
+  touch "$t/set/4-empty.csv" "$t/set/.hidden"
+  same "$t/set" "a folder of three formats" csv
+  grep -qx "files: 4" "$t/s.out" || fail "the folder: $(grep "^files:" "$t/s.out"), want files: 4 (the dot file left out)"
+  same "$t/set/3-part.json.zst" "three files named" csv "$t/set/1-part.csv" "$t/set/2-part.log.gz"
+fi
+
 # ---- --format and --tz
 same "$t/conn.log" "--format zeek-conn-tsv" zeek-conn-tsv --format zeek-conn-tsv
 "$nettui" --summary --no-cache --format yaml "$t/plain.csv" > /dev/null 2> "$t/err"; rc=$?
