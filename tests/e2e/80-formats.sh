@@ -153,6 +153,14 @@ if command -v gzip > /dev/null && command -v zstd > /dev/null; then
 fi
 
 # ---- --format and --tz
+# --tz makes another table from the same bytes: a cache of its own
+"$nettui" --summary --cache-dir "$t/tzc" "$t/nfdump.csv" > /dev/null 2>&1
+"$nettui" --summary --cache-dir "$t/tzc" --tz +01:00 "$t/nfdump.csv" > "$t/s1" 2>&1
+"$nettui" --summary --cache-dir "$t/tzc" --tz +01:00 "$t/nfdump.csv" > "$t/s2" 2>&1
+"$nettui" --summary --cache-dir "$t/tzc" "$t/nfdump.csv" > "$t/s3" 2>&1
+grep -q '^source: parsed' "$t/s1" && grep -q '^source: cache' "$t/s2" && grep -q '^source: cache' "$t/s3" &&
+  [ "$(grep '^first:' "$t/s1")" = "$(grep '^first:' "$t/s2")" ] &&
+  [ "$(grep '^first:' "$t/s1")" != "$(grep '^first:' "$t/s3")" ] || fail "--tz and the cache: $(grep -h -E '^(first|source):' "$t/s1" "$t/s2" "$t/s3" | tr '\n' ' ')"
 same "$t/conn.log" "--format zeek-conn-tsv" zeek-conn-tsv --format zeek-conn-tsv
 "$nettui" --summary --no-cache --format yaml "$t/plain.csv" > /dev/null 2> "$t/err"; rc=$?
 [ $rc = 2 ] && [ "$(wc -l < "$t/err")" = 1 ] || fail "--format yaml: exit $rc, $(cat "$t/err")"
