@@ -283,6 +283,66 @@ static void test_load_formats(void **state)
     flows_free(&t);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* a folder as one data set: files by name, dot files left out, an empty
+ * file adds nothing, hosts shared across the files */
+static void test_load_set(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_format_set_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[256], b[256], c[256], h[256];
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.json", dir);
+    snprintf(c, sizeof c, "%s/c.csv", dir);
+    snprintf(h, sizeof h, "%s/.hidden.csv", dir);
+    write_file(a, "1578326400000,10.0.0.1,10.0.0.2,80,5\nbad\n");
+    write_file(b, "{\"ts\":1578326401.0,\"id.orig_h\":\"10.0.0.2\",\"id.resp_h\":\"10.0.0.1\",\"id.resp_p\":22,\"orig_bytes\":7}\n");
+    write_file(c, "");
+    write_file(h, "1578326400000,10.9.9.9,10.9.9.8,80,5\n");
+    const char *paths[] = {dir};
+    assert_true(load_is_set(paths, 1));
+    assert_false(load_is_set((const char *[]){a}, 1));
+    load_options o;
+    load_options_default(&o);
+    o.threads = 2;
+    flow_table t;
+    load_report rep;
+    assert_int_equal(load_set(paths, 1, &o, &t, &rep), EXIT_OK);
+    assert_int_equal(rep.files, 3);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.hosts.n, 2);                  /* 10.0.0.1 and .2, shared */
+    assert_int_equal(t.src[0], t.dst[1]);
+    assert_int_equal(t.src[1], t.dst[0]);
+    assert_int_equal(t.port[1], 22);
+    assert_int_equal(t.total_bytes, 12);
+    assert_int_equal(rep.bad_total, 1);
+    assert_int_equal(rep.first_bad[BAD_FIELDS][0], 2);
+    assert_true(t.ts_min == 1578326400000LL && t.ts_max == 1578326401000LL);
+    flows_free(&t);
+    /* two files named, in the order given */
+    const char *two[] = {b, a};
+    assert_int_equal(load_set(two, 2, &o, &t, &rep), EXIT_OK);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.port[0], 22);
+    assert_int_equal(rep.format, FORMAT_ZEEK_JSON);
+    flows_free(&t);
+    /* nothing to load */
+    const char *none[] = {c};
+    assert_int_equal(load_set(none, 1, &o, &t, &rep), EXIT_NO_INPUT);
+    unlink(a); unlink(b); unlink(c); unlink(h);
+    rmdir(dir);
+    assert_int_equal(load_set(paths, 1, &o, &t, &rep), EXIT_NO_INPUT);
+    assert_non_null(strstr(rep.error, dir));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_json_tail),
         cmocka_unit_test(test_load_formats),
+        cmocka_unit_test(test_load_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
