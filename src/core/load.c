@@ -309,6 +309,25 @@ static void layout_decide(const probe *p, layout *lay)
     }
 }
 
+/* nfdump, Zeek (format.c): the format's column map replaces the CSV layout. */
+static void layout_from_format(layout *lay, const format_layout *fl)
+{
+    lay->has_header = 0;          /* the header lines lie before data_start */
+    lay->nfields = fl->nfields < LAYOUT_MAX_FIELDS ? fl->nfields : LAYOUT_MAX_FIELDS;
+    memset(lay->role, ROLE_NONE, sizeof lay->role);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (fl->col[r] < lay->nfields) lay->role[fl->col[r]] = (signed char)r;
+    lay->seconds = fl->seconds;
+    lay->delim = fl->delim;
+    lay->json = (char)fl->json;
+    lay->unset_dash = (char)fl->unset_dash;
+    lay->comments = (char)fl->comments;
+    lay->lines = (char)fl->lines;
+    lay->last_col = 0;
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (fl->col[r] > lay->last_col) lay->last_col = fl->col[r];
+}
+
 /* ---- a worker's own host table -------------------------------------------- */
 
 /* Local ids in order of first appearance in the worker's chunk. The hot path
@@ -1195,6 +1214,41 @@ static int progress_at_whole(void *user, uint64_t done, uint64_t total, uint64_t
     return p->o->progress(p->o->user, p->total, p->total, rows);
 }
 
+/* A gzip or zstd file (told by its magic bytes) is decompressed into a
+ * temporary file that replaces *fd, then parsed as any file, the progress
+ * bar held at the compressed bytes (all read by then). -1 to go on (also
+ * when the file is not compressed), else the EXIT_* status of a failure. */
+static int open_decompressed(int *fd, uint64_t *data_size, const load_options **o, load_options *o_whole,
+                             progress_whole *pw, load_report *rep, flow_table *out, const char *path)
+{
+    unsigned char magic[4];
+    ssize_t m = pread(*fd, magic, sizeof magic, 0);
+    compress_kind ck = compress_detect(magic, m > 0 ? (size_t)m : 0);
+    if (ck == COMPRESS_NONE) return -1;
+    char why[300];
+    int dfd = decompress_to_temp(*fd, ck, rep->file_bytes, (*o)->progress, (*o)->user, why, sizeof why);
+    close(*fd);
+    *fd = -1;
+    if (dfd < 0) {
+        if (strcmp(why, "cancelled") == 0) return fail(rep, out, EXIT_FAILURE_RUN, "cancelled%s%s", "", "");
+        return fail(rep, out, EXIT_NO_INPUT, "%s: %s.", path, why);
+    }
+    off_t end = lseek(dfd, 0, SEEK_END);
+    *data_size = end > 0 ? (uint64_t)end : 0;
+    if (*data_size == 0) {
+        close(dfd);
+        return fail(rep, out, EXIT_NO_INPUT, "%s decompresses to nothing%s.", path, "");
+    }
+    *fd = dfd;
+    if ((*o)->progress) {
+        *o_whole = **o;
+        o_whole->progress = progress_at_whole;
+        o_whole->user = pw;
+        *o = o_whole;
+    }
+    return -1;
+}
+
 int load_file(const char *path, const load_options *o_in, flow_table *out, load_report *rep)
 {
     const load_options *o = o_in;
@@ -1234,38 +1288,12 @@ int load_file(const char *path, const load_options *o_in, flow_table *out, load_
                     "%s is empty; a flow file has lines like 1578326400001,13.43.52.51,18.70.112.62,40,57354%s.",
                     path, "");
     }
-    /* gzip or zstd (by magic bytes): decompressed into a temporary file
-     * first (decompress.c), then parsed as any file */
+    /* gzip or zstd (by magic bytes): decompressed first (decompress.c) */
     uint64_t data_size = rep->file_bytes;
     load_options o_whole;
     progress_whole pw = {o_in, rep->file_bytes};
-    {
-        unsigned char magic[4];
-        ssize_t m = pread(fd, magic, sizeof magic, 0);
-        compress_kind ck = compress_detect(magic, m > 0 ? (size_t)m : 0);
-        if (ck != COMPRESS_NONE) {
-            char why[300];
-            int dfd = decompress_to_temp(fd, ck, rep->file_bytes, o->progress, o->user, why, sizeof why);
-            close(fd);
-            if (dfd < 0) {
-                if (strcmp(why, "cancelled") == 0) return fail(rep, out, EXIT_FAILURE_RUN, "cancelled%s%s", "", "");
-                return fail(rep, out, EXIT_NO_INPUT, "%s: %s.", path, why);
-            }
-            fd = dfd;
-            off_t end = lseek(fd, 0, SEEK_END);
-            data_size = end > 0 ? (uint64_t)end : 0;
-            if (data_size == 0) {
-                close(fd);
-                return fail(rep, out, EXIT_NO_INPUT, "%s decompresses to nothing%s.", path, "");
-            }
-            if (o->progress) {
-                o_whole = *o;
-                o_whole.progress = progress_at_whole;
-                o_whole.user = &pw;
-                o = &o_whole;
-            }
-        }
-    }
+    int zst = open_decompressed(&fd, &data_size, &o, &o_whole, &pw, rep, out, path);
+    if (zst >= 0) return zst;
 
     /* probe the first rows: header, layout, seconds; and a quote there means
      * one parser from the start */
@@ -1301,20 +1329,7 @@ int load_file(const char *path, const load_options *o_in, flow_table *out, load_
     format_layout fl;
     format_detect(head, (size_t)got, (uint64_t)got == data_size, (flow_format)o->format, &fl);
     if (fl.format != FORMAT_CSV) {
-        lay.has_header = 0;          /* the header lines lie before data_start */
-        lay.nfields = fl.nfields < LAYOUT_MAX_FIELDS ? fl.nfields : LAYOUT_MAX_FIELDS;
-        memset(lay.role, ROLE_NONE, sizeof lay.role);
-        for (int r = 0; r < ROLE_COUNT; r++)
-            if (fl.col[r] < lay.nfields) lay.role[fl.col[r]] = (signed char)r;
-        lay.seconds = fl.seconds;
-        lay.delim = fl.delim;
-        lay.json = (char)fl.json;
-        lay.unset_dash = (char)fl.unset_dash;
-        lay.comments = (char)fl.comments;
-        lay.lines = (char)fl.lines;
-        lay.last_col = 0;
-        for (int r = 0; r < ROLE_COUNT; r++)
-            if (fl.col[r] > lay.last_col) lay.last_col = fl.col[r];
+        layout_from_format(&lay, &fl);
         bom = header_end = fl.data_start < (uint64_t)got ? (size_t)fl.data_start : (size_t)got;
         data_size = format_data_end(fd, data_size, &fl);    /* nfdump's Summary block */
         if (data_size < header_end) data_size = header_end;
