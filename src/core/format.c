@@ -147,8 +147,17 @@ void format_detect(const char *head, size_t len, int whole, flow_format forced, 
         break;
     }
     fl->lines = f != FORMAT_CSV;
-    for (int r = 0; r < FROLE_COUNT; r++)
-        if (fl->nfields && fl->col[r] >= fl->nfields) fl->col[r] = fl->nfields - 1 >= 0 ? fl->nfields - 1 : 0;
+    /* every role its own column inside the row, else no row fits the
+     * format: nfields 0 makes each a bad line of kind "fields" */
+    for (int r = 0; f != FORMAT_CSV && r < FROLE_COUNT; r++) {
+        int ok = fl->col[r] >= 0 && fl->col[r] < fl->nfields;
+        for (int k = 0; ok && k < r; k++) ok = fl->col[k] != fl->col[r];
+        if (!ok) {
+            fl->nfields = 0;
+            set_cols(fl->col, 0, 1, 2, 3, 4);
+            break;
+        }
+    }
 }
 
 uint64_t format_data_end(int fd, uint64_t size, const format_layout *fl)

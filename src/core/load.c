@@ -313,10 +313,13 @@ static void layout_decide(const probe *p, layout *lay)
 static void layout_from_format(layout *lay, const format_layout *fl)
 {
     lay->has_header = 0;          /* the header lines lie before data_start */
-    lay->nfields = fl->nfields < LAYOUT_MAX_FIELDS ? fl->nfields : LAYOUT_MAX_FIELDS;
+    /* rows may be wider than LAYOUT_MAX_FIELDS (on_field looks no further),
+     * but every role must lie within it, else no row fits (nfields 0) */
+    lay->nfields = fl->nfields;
     memset(lay->role, ROLE_NONE, sizeof lay->role);
     for (int r = 0; r < ROLE_COUNT; r++)
-        if (fl->col[r] < lay->nfields) lay->role[fl->col[r]] = (signed char)r;
+        if (fl->col[r] >= LAYOUT_MAX_FIELDS) lay->nfields = 0;
+    for (int r = 0; lay->nfields && r < ROLE_COUNT; r++) lay->role[fl->col[r]] = (signed char)r;
     lay->seconds = fl->seconds;
     lay->delim = fl->delim;
     lay->json = (char)fl->json;
@@ -566,7 +569,7 @@ static void on_field(void *s, size_t len, void *data)
         for (size_t k = 0; k < len; k++) w->embedded_nl += f[k] == '\n';
     }
     if (i == 0 && w->lay.comments && len && f[0] == '#') w->comment_row = 1;
-    if (i >= w->lay.nfields) return;
+    if (i >= w->lay.nfields || i >= LAYOUT_MAX_FIELDS) return;
     switch (w->lay.role[i]) {
     case ROLE_TS:
         /* a number first (the hot path), then a date as text (format.h) */
@@ -606,7 +609,7 @@ static void on_field(void *s, size_t len, void *data)
 static void on_skip(size_t n, void *data)
 {
     worker *w = data;
-    w->field += (int)(n < LAYOUT_MAX_FIELDS * 4 ? n : LAYOUT_MAX_FIELDS * 4);
+    w->field += (int)(n < (1u << 24) ? n : (1u << 24));
 }
 
 static void worker_bad(worker *w, bad_kind k)
