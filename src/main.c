@@ -8,17 +8,22 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nettui/cache.h"
 #include "nettui/cli.h"
 #include "nettui/mapguard.h"
+#include "nettui/format.h"
 
 #define NETTUI_VERSION "0.1.0"
 
 static void usage(FILE *out)
 {
-    fputs("usage: nettui [OPTIONS] FILE.csv\n"
+    fputs("usage: nettui [OPTIONS] FILE...\n"
+          "       nettui [OPTIONS] DIR\n"
           "\n"
-          "Opens the explorer on a flow file (timestamp,src,dst,port,bytes),\n"
-          "or answers in batch with --summary or --answers.\n"
+          "Opens the explorer on a flow file (timestamp,src,dst,port,bytes CSV,\n"
+          "nfdump -o csv, Zeek conn.log as TSV or JSON; plain, .gz or .zst),\n"
+          "or answers in batch with --summary or --answers. Several files, or a\n"
+          "folder of them, are read as one data set (not cached).\n"
           "\n"
           "  --summary            print what was loaded as key: value lines\n"
           "  --answers            print the ten answers and the flag hash\n"
@@ -29,6 +34,10 @@ static void usage(FILE *out)
           "  --work-hours A-B     work hours in UTC (e.g. 16-24); default: from the data\n"
           "  --internal CIDRS     internal network; default: inferred from the flows\n"
           "  --threads N          parser threads (default: number of cores)\n"
+          "  --format NAME        csv, nfdump-csv, zeek-conn-tsv or zeek-conn-json\n"
+          "                       (default: told from the content)\n"
+          "  --tz ZONE            zone of times written without one: UTC (default),\n"
+          "                       +hh:mm, or a name such as Europe/Berlin\n"
           "  --cache-dir DIR      where the columnar cache lives\n"
           "  --no-cache           neither read nor write the cache\n"
           "  --fresh              explorer: forget the blacklist choices saved for FILE\n"
@@ -72,7 +81,7 @@ static int parse_threads(const char *s, int *n)
 int main(int argc, char **argv)
 {
     enum { OPT_SUMMARY = 256, OPT_ANSWERS, OPT_JSON, OPT_EXPORT, OPT_WORK, OPT_INTERNAL,
-           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH, OPT_FLOWS, OPT_TIME };
+           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH, OPT_FLOWS, OPT_TIME, OPT_FORMAT, OPT_TZ };
     static const struct option longopts[] = {
         {"summary", no_argument, 0, OPT_SUMMARY},
         {"answers", no_argument, 0, OPT_ANSWERS},
@@ -86,6 +95,8 @@ int main(int argc, char **argv)
         {"cache-dir", required_argument, 0, OPT_CACHE_DIR},
         {"no-cache", no_argument, 0, OPT_NO_CACHE},
         {"fresh", no_argument, 0, OPT_FRESH},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"tz", required_argument, 0, OPT_TZ},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -140,6 +151,22 @@ int main(int argc, char **argv)
         case OPT_CACHE_DIR: o.cache_dir = optarg; break;
         case OPT_NO_CACHE: o.no_cache = 1; break;
         case OPT_FRESH: o.fresh = 1; break;
+        case OPT_FORMAT: {
+            flow_format f;
+            if (format_from_name(optarg, &f)) {
+                fprintf(stderr, "nettui: --format takes csv, nfdump-csv, zeek-conn-tsv, zeek-conn-json or auto, not '%s'.\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.format = (int)f;
+            break;
+        }
+        case OPT_TZ:
+            if (time_set_zone(optarg, err, sizeof err)) {
+                fprintf(stderr, "nettui: %s\n", err);
+                return EXIT_USAGE;
+            }
+            o.tz = optarg;
+            break;
         case 'h': usage(stdout); return stdout_done();
         case 'V': printf("nettui %s\n", NETTUI_VERSION); return stdout_done();
         default:
@@ -150,12 +177,16 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, optind >= argc ? "nettui: name one flow file, e.g. nettui network_data.csv (see nettui --help).\n"
-                                       : "nettui: name only one flow file (see nettui --help).\n");
+    if (optind >= argc) {
+        fprintf(stderr, "nettui: name one flow file, e.g. nettui network_data.csv (see nettui --help).\n");
         return EXIT_USAGE;
     }
     o.path = argv[optind];
+    o.paths = (const char *const *)argv + optind;
+    o.npaths = argc - optind;
+    /* several files, or a folder: one data set (load_set), not cached */
+    o.is_set = load_is_set(o.paths, o.npaths);
+    if (o.is_set) o.no_cache = 1;
     if (o.export_path && o.mode != MODE_ANSWERS) {
         fprintf(stderr, "nettui: --export goes with --answers or --json.\n");
         return EXIT_USAGE;
@@ -167,6 +198,20 @@ int main(int argc, char **argv)
     /* a cache cut short under a batch run: the run starts over on the
      * source (mapguard.h); the explorer cannot, it stops and says why */
     if (o.mode != MODE_TUI) mapguard_allow_reexec(argv);
+    /* --format and --tz can make another table from the same file: their
+     * caches live in a folder of their own inside the cache folder */
+    static char variant_dir[4096];
+    if (!o.no_cache && (o.format || o.tz)) {
+        char base[3500], tz[200];
+        size_t j = 0;
+        for (const char *z = o.tz ? o.tz : "UTC"; *z && j + 1 < sizeof tz; z++)
+            tz[j++] = (*z == '/' || *z == '.') ? '_' : *z;
+        tz[j] = 0;
+        if (cache_dir_path(o.cache_dir, base, sizeof base) == 0) {
+            snprintf(variant_dir, sizeof variant_dir, "%s/%s-tz%s", base, format_name((flow_format)o.format), tz);
+            o.cache_dir = variant_dir;
+        }
+    }
     switch (o.mode) {
     case MODE_FLOWS: return run_flows(&o);
     case MODE_SUMMARY: return run_summary(&o);

@@ -118,6 +118,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
+    lo.format = o->format;
     /* the table's own internal flags are the loader's default; the engine
      * classifies hosts itself (engine_options.internal), so the table cache
      * does not depend on --internal */
@@ -144,7 +145,8 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
     if (!co.notes) co.notes = stderr;
-    int status = cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
+    int status = o->is_set ? load_set(o->paths, o->npaths, &lo, t, rep)
+                           : cache_load_or_parse(o->path, &lo, &co, t, rep, from_cache);
     if (co.notes != stderr) fclose(co.notes);
     if (pb.drawn) {
         fprintf(stderr, "\r%*s\r", terminal_columns() - 1, "");   /* the bar goes once the table is there */

@@ -8,6 +8,7 @@
 #include "nettui/cache.h"
 #include "nettui/cli.h"
 #include "nettui/facts.h"
+#include "nettui/format.h"
 
 /* "2020-01-06 16:00:00 UTC" */
 static const char *format_utc(int64_t ms, char *buf, size_t len)
@@ -58,6 +59,7 @@ int run_summary(const cli_options *o)
     char nettext[1200];
     char first[64], last[64];
     printf("file: %s\n", o->path);
+    if (o->is_set) printf("files: %d\n", rep.files);
     printf("rows: %zu\n", t.n);
     printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);
     for (int k = 0; k < BAD_KIND_COUNT; k++) {
@@ -70,6 +72,8 @@ int run_summary(const cli_options *o)
         putchar('\n');
     }
     printf("lines: %llu\n", (unsigned long long)rep.lines);
+    int fmt = from_cache ? (int)format_of_file(o->path, (flow_format)o->format) : rep.format;
+    printf("format: %s\n", format_name((flow_format)fmt));
     printf("header: %s\n", rep.had_header ? "yes" : "no");
     printf("timestamps: %s\n", rep.timestamps_in_seconds ? "seconds" : "milliseconds");
     printf("first: %s\n", format_utc(t.ts_min, first, sizeof first));

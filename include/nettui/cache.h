@@ -28,7 +28,7 @@
 
 /* Bump when the file layout changes, or when the loader would now make a
  * different table from the same bytes: older caches are then rebuilt. */
-#define CACHE_FORMAT_VERSION 4   /* 4: the time unit from the median of 1000 lines */
+#define CACHE_FORMAT_VERSION 5   /* 4: the time unit from the median of 1000 lines; 5: the formats (nfdump, Zeek, ISO times) */
 
 typedef enum cache_result {
     CACHE_HIT = 0,      /* the table came from the cache */

@@ -13,7 +13,10 @@ typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS, MODE_FLOWS } cli_m
 
 typedef struct cli_options {
     cli_mode mode;
-    const char *path;          /* the flow file */
+    const char *path;          /* the flow file (the first path of a set) */
+    const char *const *paths;  /* every path on the command line (npaths) */
+    int npaths;
+    int is_set;                /* several files or a directory: load_set, no cache */
     const char *export_path;   /* --export PATH, or NULL */
     int json;                  /* --json */
     int threads;               /* --threads N, 0: cores */
@@ -26,6 +29,8 @@ typedef struct cli_options {
     int progress;              /* draw a progress bar on stderr (it is a terminal) */
     const char *filter;        /* --flows EXPR */
     int time_iso;              /* --time iso: ISO 8601 UTC timestamps in --flows */
+    int format;                /* --format NAME: flow_format (format.h), 0 auto */
+    const char *tz;            /* --tz ZONE, or NULL (UTC) */
 } cli_options;
 
 /* Loads o->path into t (from the cache when it is fresh, else by parsing,

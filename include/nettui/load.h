@@ -45,6 +45,7 @@ typedef struct load_options {
      * may be NULL. Returning non-zero cancels the load. */
     int (*progress)(void *user, uint64_t bytes_done, uint64_t bytes_total, uint64_t rows);
     void *user;
+    int format;                  /* flow_format (format.h): FORMAT_AUTO (0) decides from the content */
 } load_options;
 
 typedef struct load_report {
@@ -56,6 +57,8 @@ typedef struct load_report {
     int nfirst_bad[BAD_KIND_COUNT];
     int had_header;
     int timestamps_in_seconds;             /* the ts column was read as seconds */
+    int format;                            /* flow_format (format.h) the load found; not cached */
+    int files;                             /* load_set: the files of the set (0: one file) */
     int threads_used;
     double seconds;
     char error[512];                       /* one sentence when load_file fails */
@@ -68,5 +71,14 @@ void load_options_default(load_options *o);
  * behind the path afterwards) is read again once; a second change is
  * EXIT_FAILURE_RUN. */
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *report);
+
+/* Several files, or directories of them (their regular files by name, dot
+ * files left out), as one data set (loadset.c): each file loaded by
+ * load_file in its own format, the tables appended in order. A file without
+ * a flow (empty, every line bad) adds only its counts; the report's counts
+ * add up, and its first bad line numbers are within their own file. */
+int load_set(const char *const *paths, int npaths, const load_options *o, flow_table *out, load_report *report);
+/* 1 when paths name a set: more than one path, or a directory. */
+int load_is_set(const char *const *paths, int npaths);
 
 #endif

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nettui/format.h"
 #include "nettui/load.h"
 
 #define ROLE_TS 0
@@ -158,6 +159,11 @@ typedef struct layout {
     int nfields;                     /* fields a good line has */
     signed char role[LAYOUT_MAX_FIELDS];
     int seconds;                     /* timestamps are seconds */
+    /* set from format.c's format_layout (nfdump, Zeek), else ',' and 0 */
+    char delim;
+    char json, unset_dash, comments;
+    char lines;                      /* no quoting: format_lines_parse, not libcsv */
+    int last_col;                    /* the last column with a role */
 } layout;
 
 /* "Src IP" -> "srcip": lower case, without spaces, '_', '-' and '.'. */
@@ -260,7 +266,8 @@ static void layout_decide(const probe *p, layout *lay)
     int nf = first->nfields < LAYOUT_MAX_FIELDS ? first->nfields : LAYOUT_MAX_FIELDS;
     /* A header: the first field is not a number and no field is an address
      * (a data line with a broken timestamp still has its addresses). */
-    int header = !is_number(first->field[0], first->len[0]);
+    int header = !is_number(first->field[0], first->len[0]) &&
+                 !time_looks_like(first->field[0], first->len[0]);
     for (int i = 0; header && i < nf; i++) {
         uint32_t ip;
         if (ipv4_parse(first->field[i], first->len[i], &ip) == 0) header = 0;
@@ -350,6 +357,28 @@ static void unit_decide(const char *buf, size_t len, int at_eof, layout *lay)
         lay->seconds = u->v[u->n / 2] < 100000000000LL;
     }
     free(u);
+}
+
+/* nfdump, Zeek (format.c): the format's column map replaces the CSV layout. */
+static void layout_from_format(layout *lay, const format_layout *fl)
+{
+    lay->has_header = 0;          /* the header lines lie before data_start */
+    /* rows may be wider than LAYOUT_MAX_FIELDS (on_field looks no further),
+     * but every role must lie within it, else no row fits (nfields 0) */
+    lay->nfields = fl->nfields;
+    memset(lay->role, ROLE_NONE, sizeof lay->role);
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (fl->col[r] >= LAYOUT_MAX_FIELDS) lay->nfields = 0;
+    for (int r = 0; lay->nfields && r < ROLE_COUNT; r++) lay->role[fl->col[r]] = (signed char)r;
+    lay->seconds = fl->seconds;
+    lay->delim = fl->delim;
+    lay->json = (char)fl->json;
+    lay->unset_dash = (char)fl->unset_dash;
+    lay->comments = (char)fl->comments;
+    lay->lines = (char)fl->lines;
+    lay->last_col = 0;
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (fl->col[r] > lay->last_col) lay->last_col = fl->col[r];
 }
 
 /* ---- a worker's own host table -------------------------------------------- */
@@ -542,6 +571,8 @@ typedef struct worker {
     int pending_cr;
     int quote_seen;               /* one parser, and a quote seen: fields may hold newlines */
     uint64_t line_run;            /* bytes since the last line end (LF or CR) */
+    int comment_row;              /* the row's first field starts with '#' (Zeek) */
+    format_line_parser lp;        /* lay.lines: format.c's line splitter */
     int long_line;                /* skipping the rest of an over-long line */
 
     /* results */
@@ -565,6 +596,7 @@ static void worker_reset_row(worker *w)
 {
     w->field = 0;
     w->bad_mask = 0;
+    w->comment_row = 0;
 }
 
 /* A control character other than tab or newline (ESC, NUL, CR, DEL ...) in
@@ -587,10 +619,13 @@ static void on_field(void *s, size_t len, void *data)
     if (w->quote_seen && len && memchr(f, '\n', len)) {
         for (size_t k = 0; k < len; k++) w->embedded_nl += f[k] == '\n';
     }
-    if (i >= w->lay.nfields) return;
+    if (i == 0 && w->lay.comments && len && f[0] == '#') w->comment_row = 1;
+    if (i >= w->lay.nfields || i >= LAYOUT_MAX_FIELDS) return;
     switch (w->lay.role[i]) {
     case ROLE_TS:
-        if (parse_ts(f, len, w->lay.seconds, &w->ts)) w->bad_mask |= 1u << BAD_TIMESTAMP;
+        /* a number first (the hot path), then a date as text (format.h) */
+        if (parse_ts(f, len, w->lay.seconds, &w->ts) && time_parse_text(f, len, TS_MAX_MS, &w->ts))
+            w->bad_mask |= 1u << BAD_TIMESTAMP;
         break;
     case ROLE_SRC:
     case ROLE_DST: {
@@ -611,11 +646,21 @@ static void on_field(void *s, size_t len, void *data)
         break;
     }
     case ROLE_BYTES:
-        if (parse_u64(f, len, &w->bytes)) w->bad_mask |= 1u << BAD_BYTES;
+        if (parse_u64(f, len, &w->bytes)) {
+            if (w->lay.unset_dash && len == 1 && f[0] == '-') w->bytes = 0;   /* Zeek's unset */
+            else w->bad_mask |= 1u << BAD_BYTES;
+        }
         break;
     default:
         break;
     }
+}
+
+/* n fields format_lines_parse did not hand over (past the last role). */
+static void on_skip(size_t n, void *data)
+{
+    worker *w = data;
+    w->field += (int)(n < (1u << 24) ? n : (1u << 24));
 }
 
 static void worker_bad(worker *w, bad_kind k)
@@ -694,8 +739,10 @@ static void on_row(int c, void *data)
         else w->pending_cr = 0;
         return;
     }
-    w->lines++;
-    if (w->skip_header) {
+    if (w->comment_row) {
+        /* a Zeek '#' line (#close, a header again): no data, no bad line */
+        w->comment_row = 0;
+    } else if ((w->lines++, w->skip_header)) {
         w->skip_header = 0;
     } else if (w->field != w->lay.nfields) {
         worker_bad(w, BAD_FIELDS);
@@ -827,11 +874,15 @@ static void *worker_run(void *arg)
     worker_reset_row(w);
     if (csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL)) { worker_fail(w, ENOMEM); goto out; }
     csv_set_realloc_func(&p, parser_realloc);
+    if (w->lay.delim) csv_set_delim(&p, (unsigned char)w->lay.delim);
+    format_lines_init(&w->lp, w->lay.json ? 0 : w->lay.delim, w->lay.last_col);
     /* libcsv grows a field's buffer by blk_size bytes at a time (128 by
      * default): a 10 MB field meant 80,000 reallocs, quadratic wherever
      * realloc copies (ASan, other allocators). 64 kB steps keep it linear enough. */
     csv_set_blk_size(&p, 64 * 1024);
-    if (!(buf = malloc(READ_BYTES))) { worker_fail(w, ENOMEM); goto fini; }
+    /* 16 bytes to spare: format_lines_parse hands over fields in place */
+    if (!(buf = malloc(READ_BYTES + 16))) { worker_fail(w, ENOMEM); goto fini; }
+    memset(buf + READ_BYTES, 0, 16);
     uint64_t pos = w->start;
     while (pos < w->end) {
         if (atomic_load_explicit(&sh->stop, memory_order_relaxed)) goto fini;
@@ -846,7 +897,7 @@ static void *worker_run(void *arg)
         size_t len = (size_t)got;
         uint64_t skip64 = pos < sh->scan_from ? sh->scan_from - pos : 0;   /* the header's quotes */
         size_t skip = skip64 < len ? (size_t)skip64 : len;
-        if (!w->quote_seen && memchr(buf + skip, '"', len - skip)) {
+        if (!w->quote_seen && !w->lay.lines && memchr(buf + skip, '"', len - skip)) {
             if (!sh->single) {      /* chunks may cut a quoted field: start over on one parser */
                 atomic_store(&sh->quote_seen, 1);
                 atomic_store(&sh->stop, 1);
@@ -855,9 +906,11 @@ static void *worker_run(void *arg)
             w->quote_seen = 1;
         }
         if (!w->long_line) line_run_check(w, &p, buf, len);
+        if (w->long_line) format_lines_drop(&w->lp);     /* the splitter's part of it goes too */
         size_t from = w->long_line ? long_line_skip(w, buf, len, 0) : 0;
         if (from < len) {
-            if (w->quote_seen ? parse_quoted(w, &p, buf + from, len - from, pos + from) != 0
+            if (w->lay.lines ? format_lines_parse(&w->lp, buf + from, len - from, on_field, on_row, on_skip, w) != 0
+                : w->quote_seen ? parse_quoted(w, &p, buf + from, len - from, pos + from) != 0
                               : csv_parse(&p, buf + from, len - from, on_field, on_row, w) != len - from)
                 worker_fail(w, ENOMEM);
             line_run_update(w, buf + from, len - from);
@@ -868,8 +921,12 @@ static void *worker_run(void *arg)
     }
 fini:
     if (!atomic_load(&sh->stop) && w->long_line) long_line_skip(w, "", 0, 1);   /* the file ends in it */
-    if (!atomic_load(&sh->stop)) csv_fini(&p, on_field, on_row, w);   /* a last line without newline */
+    if (!atomic_load(&sh->stop)) {      /* a last line without newline */
+        if (w->lay.lines) format_lines_fini(&w->lp, on_field, on_row, on_skip, w);
+        else csv_fini(&p, on_field, on_row, w);
+    }
     csv_free(&p);
+    format_lines_free(&w->lp);
 out:
     free(buf);
     atomic_store_explicit(&w->rows_done, w->n, memory_order_relaxed);
@@ -1209,6 +1266,55 @@ static int file_changed(const struct stat *a, const struct stat *b)
 
 static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed);
 
+/* The parse of a decompressed file: the bar stays at the compressed bytes
+ * (all read by then), the rows go on counting. */
+typedef struct progress_whole {
+    const load_options *o;
+    uint64_t total;
+} progress_whole;
+
+static int progress_at_whole(void *user, uint64_t done, uint64_t total, uint64_t rows)
+{
+    const progress_whole *p = user;
+    (void)done; (void)total;
+    return p->o->progress(p->o->user, p->total, p->total, rows);
+}
+
+/* A gzip or zstd file (told by its magic bytes) is decompressed into a
+ * temporary file that replaces *fd, then parsed as any file, the progress
+ * bar held at the compressed bytes (all read by then). -1 to go on (also
+ * when the file is not compressed), else the EXIT_* status of a failure. */
+static int open_decompressed(int *fd, uint64_t *data_size, const load_options **o, load_options *o_whole,
+                             progress_whole *pw, load_report *rep, flow_table *out, const char *path)
+{
+    unsigned char magic[4];
+    ssize_t m = pread(*fd, magic, sizeof magic, 0);
+    compress_kind ck = compress_detect(magic, m > 0 ? (size_t)m : 0);
+    if (ck == COMPRESS_NONE) return -1;
+    char why[300];
+    int dfd = decompress_to_temp(*fd, ck, rep->file_bytes, (*o)->progress, (*o)->user, why, sizeof why);
+    close(*fd);
+    *fd = -1;
+    if (dfd < 0) {
+        if (strcmp(why, "cancelled") == 0) return fail(rep, out, EXIT_FAILURE_RUN, "cancelled%s%s", "", "");
+        return fail(rep, out, EXIT_NO_INPUT, "%s: %s.", path, why);
+    }
+    off_t end = lseek(dfd, 0, SEEK_END);
+    *data_size = end > 0 ? (uint64_t)end : 0;
+    if (*data_size == 0) {
+        close(dfd);
+        return fail(rep, out, EXIT_NO_INPUT, "%s decompresses to nothing%s.", path, "");
+    }
+    *fd = dfd;
+    if ((*o)->progress) {
+        *o_whole = **o;
+        o_whole->progress = progress_at_whole;
+        o_whole->user = pw;
+        *o = o_whole;
+    }
+    return -1;
+}
+
 /* A file cut short or overwritten while it loads would give the answers of a
  * part of it, or of two files: the load is checked (a short read, the size,
  * the mtime, the file behind the path) and done again once; a second change
@@ -1233,8 +1339,9 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
     return rc;
 }
 
-static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed)
+static int load_file_once(const char *path, const load_options *o_in, flow_table *out, load_report *rep, int *changed)
 {
+    const load_options *o = o_in;
     double t0 = now_seconds();
     *changed = 0;
     memset(rep, 0, sizeof *rep);
@@ -1272,6 +1379,14 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
                     "%s is empty; a flow file has lines like 1578326400001,13.43.52.51,18.70.112.62,40,57354%s.",
                     path, "");
     }
+    /* gzip or zstd (by magic bytes): decompressed first (decompress.c) */
+    uint64_t data_size = rep->file_bytes;
+    load_options o_whole;
+    progress_whole pw = {o_in, rep->file_bytes};
+    int fd0 = fd;
+    int zst = open_decompressed(&fd, &data_size, &o, &o_whole, &pw, rep, out, path);
+    if (zst >= 0) return zst;
+    int decompressed = fd != fd0;   /* fd is then a temporary file: the source is checked by path */
 
     /* probe the first rows: header, layout, seconds; and a quote there means
      * one parser from the start */
@@ -1292,7 +1407,7 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
     size_t header_end = 0;
     if (csv_init(&pp, 0) == 0) {
         csv_parse(&pp, head + bom, (size_t)got - bom, probe_field, probe_end_row, &pr);
-        if ((uint64_t)got == rep->file_bytes || pr.nrows == 0) csv_fini(&pp, probe_field, probe_end_row, &pr);
+        if ((uint64_t)got == data_size || pr.nrows == 0) csv_fini(&pp, probe_field, probe_end_row, &pr);
         csv_free(&pp);
     }
     probe_row_free(&pr.cur);
@@ -1303,11 +1418,23 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
      * threads: the header is a line of its own when its quotes pair up */
     header_end = bom;
     if (lay.has_header) header_end = bom + header_line_end(head + bom, (size_t)got - bom);
-    unit_decide(head + header_end, (size_t)got - header_end, (uint64_t)got == rep->file_bytes, &lay);
-    int quoted = memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
+    /* nfdump, Zeek: format.c's column map replaces the CSV layout (and says
+     * the unit); a CSV's unit is the median of its first good lines */
+    format_layout fl;
+    format_detect(head, (size_t)got, (uint64_t)got == data_size, (flow_format)o->format, &fl);
+    if (fl.format != FORMAT_CSV) {
+        layout_from_format(&lay, &fl);
+        bom = header_end = fl.data_start < (uint64_t)got ? (size_t)fl.data_start : (size_t)got;
+        data_size = format_data_end(fd, data_size, &fl);    /* nfdump's Summary block */
+        if (data_size < header_end) data_size = header_end;
+    } else {
+        unit_decide(head + header_end, (size_t)got - header_end, (uint64_t)got == data_size, &lay);
+    }
+    rep->format = fl.format;
+    int quoted = !lay.lines && memchr(head + header_end, '"', (size_t)got - header_end) != NULL;
     double line_bytes = mean_line_bytes(head + header_end, (size_t)got - header_end);
     free(head);
-    rep->had_header = lay.has_header;
+    rep->had_header = lay.has_header || fl.header_lines > 0;
     rep->timestamps_in_seconds = lay.seconds;
 
     int nw = o->threads > 0 ? o->threads : cpu_count();
@@ -1316,7 +1443,7 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
     shared sh;
     memset(&sh, 0, sizeof sh);
     sh.fd = fd;
-    sh.size = rep->file_bytes;
+    sh.size = data_size;
     sh.lay = &lay;
     sh.t = out;
     sh.single = nw == 1;
@@ -1343,7 +1470,7 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
     rep->threads_used = nw;
     {
         struct stat now_fd, now_path;
-        *changed = atomic_load(&sh.short_read) || fstat(fd, &now_fd) || file_changed(&st, &now_fd) ||
+        *changed = atomic_load(&sh.short_read) || (!decompressed && (fstat(fd, &now_fd) || file_changed(&st, &now_fd))) ||
                    stat(path, &now_path) || file_changed(&st, &now_path);
     }
     close(fd);
@@ -1355,7 +1482,8 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
         status = EXIT_FAILURE_RUN;
     }
     /* the report: counts, and the first bad line numbers in file order */
-    uint64_t line_offset = 0;
+    uint64_t line_offset = fl.format != FORMAT_CSV ? fl.header_lines : 0;
+    rep->lines = line_offset;
     for (int k = 0; status == EXIT_OK && k < nw; k++) {
         rep->lines += w[k].lines;
         rep->bad_total += w[k].bad_total;
@@ -1382,7 +1510,7 @@ static int load_file_once(const char *path, const load_options *o, flow_table *o
             snprintf(rep->error, sizeof rep->error,
                      "%s has only blank lines; a flow file has lines like 1578326400001,13.43.52.51,18.70.112.62,40,57354.",
                      path);
-        else if (rep->lines == (uint64_t)rep->had_header)
+        else if (rep->bad_total == 0)
             snprintf(rep->error, sizeof rep->error,
                      "%s has a header line but no flows; check that the file is complete.", path);
         else {

@@ -135,6 +135,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;
+    lo.format = o->format;
     /* the engine classifies hosts (cli_engine_options), not the table */
     load_progress lp = {.a = a, .t0 = now_seconds()};
     lo.progress = on_progress;
@@ -158,7 +159,8 @@ int load_screen_run(app *a, char *err, size_t errlen)
     char *notes = NULL;
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
-    int rc = cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
+    int rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
+                       : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
     if (co.notes) fclose(co.notes);
     if (notes && notes_len) {
         char *nl = strchr(notes, '\n');

@@ -42,8 +42,10 @@ grep -qx "source: parsed" "$out" || fail "basic.csv: source"
 "$NETTUI" --summary --cache-dir "$tmpdir" tests/data/basic.csv >"$out" 2>&1 || fail "--cache-dir: exit $?"
 grep -qx "threads: [0-9]*" "$out" || fail "threads line"
 
-# no input: a missing file, a directory, an empty file -> 3 and one sentence
-for f in tests/data/does-not-exist.csv tests/data tests/data/empty.csv tests/data/header_only.csv; do
+# no input: a missing file, a folder without files (a folder is a set of
+# flow files), an empty file -> 3 and one sentence
+mkdir -p "$tmpdir/no-files"
+for f in tests/data/does-not-exist.csv "$tmpdir/no-files" tests/data/empty.csv tests/data/header_only.csv; do
   "$NETTUI" --summary "$f" >"$out" 2>&1; rc=$?
   [ "$rc" = 3 ] || fail "$f: want exit 3, got $rc"
   grep -q "^nettui: .*$f" "$out" || fail "$f: no sentence naming the file: $(cat "$out")"

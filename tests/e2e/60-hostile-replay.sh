@@ -15,8 +15,8 @@ T=$(mktemp -d /tmp/nettui-e2e-replay.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 SAN=
 [ "${E2E_SAN:-0}" = 1 ] && SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=undefined,float-cast-overflow"
-FLAGS="-std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude -pthread $SAN $(pkg-config --cflags igraph nettle 2>/dev/null)"
-LIBS="$(pkg-config --libs igraph nettle 2>/dev/null) -lcsv -lm -pthread"
+FLAGS="-std=c11 -O1 -g -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -D_GNU_SOURCE -Iinclude -pthread $SAN $(pkg-config --cflags igraph nettle zlib libzstd 2>/dev/null)"
+LIBS="$(pkg-config --libs igraph nettle zlib libzstd 2>/dev/null) -lcsv -lm -pthread"
 for h in load cache facts; do
   # fuzz_cache.c includes src/core/cache.c, fuzz_facts.c src/engine/persist.c,
   # so the archive's copy stays out

@@ -78,7 +78,8 @@ head -c 10485760 /dev/zero | tr '\0' ',' > "$T/commas_10mb.txt"; try 3 "$T/comma
 head -c 1048576 /dev/zero | tr '\0' '"' > "$T/quotes.txt"; try 3 "$T/quotes.txt"
 
 # ---- files that are no files ------------------------------------------------
-try 3 "$T"                                    # a folder
+mkdir "$T/no-files" "$T/no-files/sub"; : > "$T/no-files/.hidden"
+try 3 "$T/no-files"                           # a folder with no flow file (a folder is a set)
 try 3 "$T/does-not-exist.csv"
 ln -s "$T/nowhere.csv" "$T/dangling.csv";     try 3 "$T/dangling.csv"
 if mkfifo "$T/fifo.csv" 2>/dev/null; then     # must not wait for a writer

@@ -21,7 +21,7 @@ if [ -z "$FUZZ_CC" ]; then
   done
 fi
 [ -n "$FUZZ_CC" ] || { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-PKGS="igraph nettle"
+PKGS="igraph nettle zlib libzstd"
 # Small reads and line limit: inputs of a few kB cross reads and reach the
 # loader's over-long-line path (LINE_MAX_BYTES must stay >= READ_BYTES)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
