@@ -78,7 +78,8 @@ static inline char *put_eol(char *p, int crlf)
 static char *put_bad(writer *o, char *p, int64_t ts, const gen_host *s, const gen_host *d,
                      const gen_port *port, uint64_t bytes)
 {
-    static const char *const bad_ts[] = { "2020-01-07T03:12:44Z", "timestamp", "NaN", "15783x2640001" };
+    /* an ISO time with month 13: a date the loader reads, but an impossible one */
+    static const char *const bad_ts[] = { "2020-13-07T03:12:44Z", "timestamp", "NaN", "15783x2640001" };
     static const char *const bad_port[] = { "ssh", "80a", "-", "0x50" };
     static const char *const bad_bytes[] = { "12kB", "n/a", "1e3x", "-" };
     static const char *const huge[] = { "18446744073709551616", "99999999999999999999",

@@ -187,14 +187,10 @@ keyfile=bad.key
 start 80 24 "LC_ALL=C NO_COLOR=1" bad.csv
 wait_for "Flag (md5" 60
 check_answers "80x24 with bad lines"
-# nettui-gen plants the ISO time 2020-01-07T03:12:44Z as a bad timestamp,
-# but ISO 8601 times are good ones since the loader reads them (README,
-# Formats): those lines are good rows, not bad lines
-niso=$(grep -c '^2020-01-07T03:12:44Z,' bad.csv)
-nbad=$(( $(sed -n 's/^bad_lines: //p' bad.key) - niso ))
+nbad=$(sed -n 's/^bad_lines: //p' bad.key)
 [ "${nbad:-0}" -gt 0 ] || fail "the generator wrote no bad lines"
 screen | grep -qF "Bad lines skipped: $nbad (" || fail "status line does not count $nbad bad lines"
-screen | grep -qE "Loaded 300,$(printf %03d "$niso") rows in .*; $nbad bad lines skipped: " || fail "Detectors pane does not list the bad lines"
+screen | grep -qE "Loaded 300,000 rows in .*; $nbad bad lines skipped: " || fail "Detectors pane does not list the bad lines"
 for p in "2 Top talkers" "3 Hourly activity" "4 Ports by abuse z" "5 Internal graph of port" "6 Host" "7 Blacklist:" "1 Flag (md5"; do
   keys "${p%% *}"; wait_for "${p#* }"
 done
