@@ -10,18 +10,13 @@
 
 #include "nettui/cache.h"
 #include "nettui/cli.h"
+#include "nettui/util.h"
 
 typedef struct progress_bar {
     double start;
     int drawn;
 } progress_bar;
 
-static double monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int terminal_columns(void)
 {
@@ -34,7 +29,7 @@ static int terminal_columns(void)
 static int draw_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
 {
     progress_bar *pb = user;
-    double elapsed = monotonic_seconds() - pb->start;
+    double elapsed = util_now() - pb->start;
     double frac = total ? (double)done / (double)total : 1.0;
     if (frac > 1) frac = 1;
     double mbs = elapsed > 0 ? (double)done / 1e6 / elapsed : 0;
@@ -122,7 +117,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     /* the table's own internal flags are the loader's default; the engine
      * classifies hosts itself (engine_options.internal), so the table cache
      * does not depend on --internal */
-    progress_bar pb = {monotonic_seconds(), 0};
+    progress_bar pb = {util_now(), 0};
     if (o->progress) {
         lo.progress = draw_progress;
         lo.user = &pb;

@@ -29,6 +29,7 @@
 
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
+#include "nettui/util.h"
 #include "nettui/mapguard.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
@@ -84,13 +85,6 @@ _Static_assert(sizeof(cache_header) <= HEADER_SIZE, "header must fit its page");
 
 /* ---- checksums ------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27; x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
 
 /* A Fletcher-style sum over 64-bit words in four lanes: cheap enough to run
  * over 2 GB of columns on every open (memory bound), and it catches flipped,
@@ -135,9 +129,9 @@ uint64_t block_sum_impl(const unsigned char *p, size_t n, uint64_t index, int id
         m0 = m1 > m0 ? m1 : m0; m2 = m3 > m2 ? m3 : m2;
         *max = m2 > m0 ? m2 : m0;
     }
-    uint64_t h = mix64(index * 0x9e3779b97f4a7c15ull + n);
-    h = mix64(h ^ a0); h = mix64(h ^ b0); h = mix64(h ^ a1); h = mix64(h ^ b1);
-    h = mix64(h ^ a2); h = mix64(h ^ b2); h = mix64(h ^ a3); h = mix64(h ^ b3);
+    uint64_t h = util_mix64(index * 0x9e3779b97f4a7c15ull + n);
+    h = util_mix64(h ^ a0); h = util_mix64(h ^ b0); h = util_mix64(h ^ a1); h = util_mix64(h ^ b1);
+    h = util_mix64(h ^ a2); h = util_mix64(h ^ b2); h = util_mix64(h ^ a3); h = util_mix64(h ^ b3);
     return h;
 }
 
@@ -224,8 +218,7 @@ static void *sum_worker(void *arg)
 static int thread_count(int threads)
 {
     if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int)n : 1;
+        threads = util_cores(MAX_THREADS);
     }
     return threads > MAX_THREADS ? MAX_THREADS : threads;
 }
@@ -257,7 +250,7 @@ static void sum_jobs_ts(sum_job *jobs, int njobs, int threads, int ts_job, int64
     sum_worker(&w);   /* this thread works too, and alone if no thread starts */
     for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
     pthread_mutex_destroy(&w.lock);
-    for (int j = 0; j < njobs; j++) jobs[j].sum = mix64(jobs[j].sum ^ mix64(jobs[j].len));
+    for (int j = 0; j < njobs; j++) jobs[j].sum = util_mix64(jobs[j].sum ^ util_mix64(jobs[j].len));
     if (lo) *lo = w.tmin;
     if (hi) *hi = w.tmax;
 }
@@ -929,12 +922,6 @@ void cache_options_default(cache_options *o)
     o->notes = stderr;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int same_key(const source_key *a, const source_key *b)
 {
@@ -971,11 +958,11 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
     }
     /* the run after a cache was cut short under it (mapguard.h) parses */
     if (use_cache && !mapguard_retrying()) {
-        double t0 = now_seconds();
+        double t0 = util_now();
         cache_result r = cache_load_skip(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
                                          t, rep, msg, sizeof msg, co->skip_columns, co->user);
         if (r == CACHE_HIT) {
-            rep->seconds = now_seconds() - t0;
+            rep->seconds = util_now() - t0;
             *from_cache = 1;
             return EXIT_OK;
         }

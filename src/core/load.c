@@ -30,6 +30,7 @@
 
 #include "nettui/format.h"
 #include "nettui/load.h"
+#include "nettui/util.h"
 
 #define ROLE_TS 0
 #define ROLE_SRC 1
@@ -1083,18 +1084,7 @@ out:
 
 /* ---- load_file ------------------------------------------------------------ */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cpu_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
-}
+static int cpu_count(void) { return util_cores(256); }
 
 /* The first line start at or after pos (pos itself when it is 0). */
 static uint64_t next_line_start(int fd, uint64_t pos, uint64_t size)
@@ -1321,7 +1311,7 @@ static int open_decompressed(int *fd, uint64_t *data_size, const load_options **
  * is an error. */
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *rep)
 {
-    double t0 = now_seconds();
+    double t0 = util_now();
     int changed = 0;
     int rc = load_file_once(path, o, out, rep, &changed);
     if (rc == EXIT_OK && changed) {
@@ -1335,14 +1325,14 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
             rc = EXIT_FAILURE_RUN;
         }
     }
-    rep->seconds = now_seconds() - t0;
+    rep->seconds = util_now() - t0;
     return rc;
 }
 
 static int load_file_once(const char *path, const load_options *o_in, flow_table *out, load_report *rep, int *changed)
 {
     const load_options *o = o_in;
-    double t0 = now_seconds();
+    double t0 = util_now();
     *changed = 0;
     memset(rep, 0, sizeof *rep);
     memset(out, 0, sizeof *out);
@@ -1534,6 +1524,6 @@ static int load_file_once(const char *path, const load_options *o_in, flow_table
     } else {
         out->internal = o->internal;
     }
-    rep->seconds = now_seconds() - t0;
+    rep->seconds = util_now() - t0;
     return status;
 }

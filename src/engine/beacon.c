@@ -384,7 +384,7 @@ int engine_find_beacon_series(engine *e, int threads)
         jobs[k].lo = n * (size_t)k / (size_t)threads;
         jobs[k].hi = n * (size_t)(k + 1) / (size_t)threads;
     }
-    double c0 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c0 = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     for (int k = 0; k < threads; k++)
         if (!(jobs[k].at = calloc(keep + 1, sizeof *jobs[k].at))) goto out;
     run_threads(threads, collect_thread, jobs, sizeof *jobs);
@@ -400,7 +400,7 @@ int engine_find_beacon_series(engine *e, int threads)
     for (int k = 0; k < threads; k++) { jobs[k].all = all; jobs[k].write = 1; }
     run_threads(threads, collect_thread, jobs, sizeof *jobs);
     for (int k = 0; k < threads; k++) { free(jobs[k].at); jobs[k].at = NULL; }
-    double c1 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c1 = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     /* the network's hourly rhythm: the test's null */
     uint64_t sum = 0;
     for (uint32_t k = 0; k < e->nbuckets; k++) sum += e->f.tl_all[k];
@@ -420,11 +420,11 @@ int engine_find_beacon_series(engine *e, int threads)
     for (int k = 0; k < threads; k++) groups += gj[k].groups;
     e->beacon_groups_tested = groups;
     for (int k = 0; k < threads; k++) gj[k].keep_log_p = log(KEEP_ALPHA / (double)(groups ? groups : 1));
-    double c2 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c2 = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     run_threads(threads, group_thread, gj, sizeof *gj);
     if (getenv("NETTUI_TIMING") && atoi(getenv("NETTUI_TIMING")) >= 2)
         fprintf(stderr, "beacons: %zu callees, %zu calls, %llu groups; collect %.3f sort %.3f test %.3f (cpu s)\n", keep, ncalls,
-                (unsigned long long)groups, c1 - c0, c2 - c1, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c2);
+                (unsigned long long)groups, c1 - c0, c2 - c1, util_clock(CLOCK_PROCESS_CPUTIME_ID) - c2);
     size_t ng = 0, ns = 0, nts = 0;
     for (int k = 0; k < threads; k++) {
         if (gj[k].out.failed) goto out;

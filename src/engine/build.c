@@ -58,7 +58,7 @@ static void *scan_thread(void *arg)
 
 static int threads_for(const engine_options *o, size_t n)
 {
-    long c = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    long c = o->threads > 0 ? o->threads : util_cores(64);
     if (c < 1) c = 1;
     if (c > 64) c = 64;
     size_t by_rows = n / 500000 + 1;   /* small tables are not worth a thread */
@@ -379,7 +379,7 @@ static int alloc_derived(engine *e)
 
 engine *engine_build(const flow_table *t, const engine_options *o, char *err, size_t errlen)
 {
-    double t_start = engine_clock(CLOCK_MONOTONIC), c_start = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double t_start = util_clock(CLOCK_MONOTONIC), c_start = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     stage_timing = getenv("NETTUI_TIMING") && atoi(getenv("NETTUI_TIMING")) >= 2;
     engine_options def;
     if (!o) { engine_options_default(&def); o = &def; }
@@ -397,29 +397,29 @@ engine *engine_build(const flow_table *t, const engine_options *o, char *err, si
         return NULL;
     }
     choose_sizes(e, &z);
-    double c_pass = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_pass = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (pass_run(e, &z, nth, stage_timing)) goto oom;
-    double c_lists = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_lists = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_sparse_lists(e, nth)) goto oom;
-    double c_after = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_after = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (to_host_major(e) || alloc_derived(e)) goto oom;
     pass_sizes kept = z;   /* the dense (host, port) tables went into the lists */
     kept.with_hp = kept.with_hp_in = 0;
     e->bytes_facts = partial_bytes(e, &kept, GROUP_A | GROUP_B) + engine_sparse_bytes(e);
     if (!z.with_inports && collect_in_lists(e, nth)) goto oom;
-    double c_derive = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_derive = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     derive_counts(e);
     engine_find_work_hours(e);
-    double c_graphs = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_graphs = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_build_port_graphs(e)) goto oom;
-    double c_beacons = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double c_beacons = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     if (engine_find_beacon_series(e, nth)) goto oom;
     if (stage_timing)
         fprintf(stderr, "pre-scan %.3f lists %.3f derive %.3f graphs %.3f beacons %.3f (cpu s); %llu triples, %llu (host, port), facts %zu bytes\n",
-                c_pass - c_start, c_after - c_lists, c_graphs - c_derive, c_beacons - c_graphs, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons,
+                c_pass - c_start, c_after - c_lists, c_graphs - c_derive, c_beacons - c_graphs, util_clock(CLOCK_PROCESS_CPUTIME_ID) - c_beacons,
                 (unsigned long long)e->ntri, (unsigned long long)e->nhp, e->bytes_facts);
-    e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t_start;
-    e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c_start;
+    e->build_seconds = util_clock(CLOCK_MONOTONIC) - t_start;
+    e->build_cpu_seconds = util_clock(CLOCK_PROCESS_CPUTIME_ID) - c_start;
     return e;
 oom:
     snprintf(err, errlen, "out of memory while building the facts (%s).", strerror(ENOMEM));

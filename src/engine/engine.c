@@ -227,16 +227,16 @@ double ratio_over_count(double a, double b)
  * aggregate over hosts (port abuse, P2P, spy...), leave their traffic out. */
 void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
 {
-    double t0 = engine_clock(CLOCK_MONOTONIC);
+    double t0 = util_clock(CLOCK_MONOTONIC);
     uint32_t nh = e->nhosts < bl->nhosts ? e->nhosts : bl->nhosts;
     memset(e->excluded, 0, e->nhosts);
     for (uint32_t h = 0; h < bl->nhosts; h++) bl->by_detector[h] = -1;
     for (uint32_t h = 0; h < nh; h++) e->excluded[h] = bl->user[h] == BL_USER_ADD;
     for (int k = 0; k < DETECTOR_COUNT; k++) {
-        double td = engine_clock(CLOCK_MONOTONIC);
+        double td = util_clock(CLOCK_MONOTONIC);
         out[k].detector = k;
         registry[k]->run(e, out, &out[k]);
-        e->det_seconds[k] = engine_clock(CLOCK_MONOTONIC) - td;
+        e->det_seconds[k] = util_clock(CLOCK_MONOTONIC) - td;
         for (int a = 0; a < out[k].nadds; a++) {
             host_id h = out[k].adds[a];
             if (h >= nh) continue;
@@ -244,7 +244,7 @@ void engine_run(engine *e, blacklist *bl, finding out[DETECTOR_COUNT])
             if (bl->user[h] != BL_USER_ALLOW) e->excluded[h] = 1;
         }
     }
-    e->run_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
+    e->run_seconds = util_clock(CLOCK_MONOTONIC) - t0;
 }
 
 const char *finding_answer_text(const engine *e, const finding *f, char *buf, size_t len)

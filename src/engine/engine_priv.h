@@ -14,6 +14,7 @@
 #include <time.h>
 #include "nettui/engine.h"
 #include "nettui/facts.h"
+#include "nettui/util.h"
 
 #define NO_INDEX UINT32_MAX
 #define DST_MULTI (UINT32_MAX - 1)   /* ext_dst1[]: the source reached 2+ internal hosts */
@@ -509,13 +510,5 @@ int engine_build_port_graphs(engine *e);
 int graph_port_clique(engine *e, uint32_t pid, uint32_t at_least, uint64_t *budget, clique_result *out);
 void clique_cache_free(engine *e);
 
-/* Seconds on clock c (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...), for
- * the build and run timings that NETTUI_TIMING prints. */
-static inline double engine_clock(clockid_t c)
-{
-    struct timespec ts;
-    clock_gettime(c, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 #endif

@@ -555,7 +555,7 @@ static void *pass_thread(void *arg)
     pass_job *j = arg;
     const engine *e = j->e;
     partial *p = j->p;
-    double c0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
+    double c0 = util_clock(CLOCK_THREAD_CPUTIME_ID);
     if (j->groups & GROUP_A) pass_rows_a(e, p, j->lo, j->hi);
     if (j->groups & GROUP_B) {
         sp_acc tri, hpo, hpi;
@@ -570,7 +570,7 @@ static void *pass_thread(void *arg)
         }
         sp_release(&tri); sp_release(&hpo); sp_release(&hpi);
     }
-    j->cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
+    j->cpu = util_clock(CLOCK_THREAD_CPUTIME_ID) - c0;
     return NULL;
 }
 
@@ -711,10 +711,10 @@ int pass_run(engine *e, const pass_sizes *z, int nth, int stage_timing)
         jobs[k].lo = e->t->n * (size_t)idx / (size_t)of;
         jobs[k].hi = e->t->n * (size_t)(idx + 1) / (size_t)of;
     }
-    double tp = engine_clock(CLOCK_MONOTONIC), cp = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double tp = util_clock(CLOCK_MONOTONIC), cp = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     run_threads(njobs, pass_thread, jobs, sizeof *jobs);
     if (stage_timing) {
-        fprintf(stderr, "pass: %.3f s cpu %.3f jobs %d:", engine_clock(CLOCK_MONOTONIC) - tp, engine_clock(CLOCK_PROCESS_CPUTIME_ID) - cp, njobs);
+        fprintf(stderr, "pass: %.3f s cpu %.3f jobs %d:", util_clock(CLOCK_MONOTONIC) - tp, util_clock(CLOCK_PROCESS_CPUTIME_ID) - cp, njobs);
         for (int k = 0; k < njobs; k++) fprintf(stderr, " %s %.3f", jobs[k].groups == GROUP_A ? "A" : jobs[k].groups == GROUP_B ? "B" : "AB", jobs[k].cpu);
         fputc('\n', stderr);
     }

@@ -31,6 +31,7 @@
 #include "engine_priv.h"
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
+#include "nettui/util.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
 #define FACTS_VERSION 6u   /* 3: sparse internal triples and (host, port) lists; 4: beacon groups, the internal network; 5: no votes; 6: sampled calls */
@@ -91,13 +92,6 @@ typedef struct facts_header {
     uint64_t header_sum;             /* over every byte before it */
 } facts_header;
 
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27; x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
 
 /* Fletcher-style in four lanes over 64-bit words: memory bound. */
 static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
@@ -115,8 +109,8 @@ static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
         memcpy(&w, p + i, n - i < 8 ? n - i : 8);
         a[0] += w; b[0] += a[0];
     }
-    uint64_t h = mix64(seed * 0x9e3779b97f4a7c15ull + n);
-    for (int k = 0; k < 4; k++) { h = mix64(h ^ a[k]); h = mix64(h ^ b[k]); }
+    uint64_t h = util_mix64(seed * 0x9e3779b97f4a7c15ull + n);
+    for (int k = 0; k < 4; k++) { h = util_mix64(h ^ a[k]); h = util_mix64(h ^ b[k]); }
     return h;
 }
 
@@ -126,7 +120,7 @@ static uint64_t layout_signature(void)
     const uint64_t v[] = { sizeof(host_stat), sizeof(port_stat), sizeof(hour_cell), sizeof(tri_rec), sizeof(hp_rec),
                            sizeof(ss_slot), sizeof(series_disk), sizeof(group_disk), sizeof(size_t),
                            HLL_M, SS_K, SS_SAMPLE, sizeof(facts_header) };
-    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = mix64(s ^ v[k]) + k;
+    for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) s = util_mix64(s ^ v[k]) + k;
     return s;
 }
 
@@ -529,7 +523,7 @@ static int values_check(const engine *e)
 engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
                     int *absent, char *why, size_t whylen)
 {
-    double t0 = engine_clock(CLOCK_MONOTONIC), c0 = engine_clock(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = util_clock(CLOCK_MONOTONIC), c0 = util_clock(CLOCK_PROCESS_CPUTIME_ID);
     *absent = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
@@ -724,8 +718,8 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     free(sd);
     free(gdisk);
     close(fd);
-    e->build_seconds = engine_clock(CLOCK_MONOTONIC) - t0;
-    e->build_cpu_seconds = engine_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    e->build_seconds = util_clock(CLOCK_MONOTONIC) - t0;
+    e->build_cpu_seconds = util_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
     return e;
 oom:
     reject(why, whylen, "cannot be read (out of memory)");

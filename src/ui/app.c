@@ -17,6 +17,7 @@
 #include "nettui/blstore.h"
 #include "nettui/cache.h"
 #include "ui.h"
+#include "nettui/util.h"
 
 #define MIN_COLS 80
 #define MIN_LINES 24
@@ -97,12 +98,6 @@ static int too_small(void);
 
 /* Contract: re-runs the ten detectors from the current blacklist, with an
  * indicator on screen while they run, and says how many answers changed. */
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 typedef struct rerun_job {
     app *a;
@@ -133,10 +128,10 @@ static void rerun(app *a, const char *what)
     if (pthread_create(&th, NULL, rerun_thread, &job)) {
         rerun_thread(&job);
     } else {
-        double t0 = now_seconds();
+        double t0 = util_now();
         int spin = 0;
         while (!atomic_load(&job.done)) {
-            double el = now_seconds() - t0;
+            double el = util_now() - t0;
             if (el < 0.05) { napms(1); continue; }
             char buf[200];
             snprintf(buf, sizeof buf, "%c Re-running the ten detectors from the new blacklist (%.1f s)... q quits",
@@ -621,7 +616,7 @@ static int main_loop(app *a)
             a->need_redraw = 1;
         }
         if (ch == ERR) continue;
-        double t0 = now_seconds();
+        double t0 = util_now();
         a->need_redraw = 1;
         if (ch == 'q' || ch == 'Q') return EXIT_OK;
         if (ch == KEY_RESIZE || too_small()) continue;
@@ -656,7 +651,7 @@ static int main_loop(app *a)
         if (a->quit) return a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN;
         if (key_log) {
             if (a->need_redraw) { a->need_redraw = 0; draw_all(a); }
-            fprintf(key_log, "%s %.2f\n", keyname(ch) ? keyname(ch) : "?", (now_seconds() - t0) * 1000);
+            fprintf(key_log, "%s %.2f\n", keyname(ch) ? keyname(ch) : "?", (util_now() - t0) * 1000);
             fflush(key_log);
         }
     }

@@ -11,6 +11,7 @@
 
 #include "nettui/cache.h"
 #include "ui.h"
+#include "nettui/util.h"
 
 typedef struct load_progress {
     app *a;
@@ -19,12 +20,6 @@ typedef struct load_progress {
     int cancelled;
 } load_progress;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fmt_duration(double s, char *buf, size_t len)
 {
@@ -94,7 +89,7 @@ static int on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
 {
     load_progress *lp = user;
     lp->done = done; lp->total = total; lp->rows = rows;
-    double t = now_seconds();
+    double t = util_now();
     if (t - lp->last_draw >= 0.1) {
         lp->last_draw = t;
         draw_frame(lp->a, "loading", total ? (double)done / (double)total : 0, lp, t - lp->t0);
@@ -137,7 +132,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     lo.threads = o->threads;
     lo.format = o->format;
     /* the engine classifies hosts (cli_engine_options), not the table */
-    load_progress lp = {.a = a, .t0 = now_seconds()};
+    load_progress lp = {.a = a, .t0 = util_now()};
     lo.progress = on_progress;
     lo.user = &lp;
     draw_frame(a, "loading", 0, &lp, 0);
@@ -168,7 +163,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
         app_message(a, 1, "%s", notes);
     }
     free(notes);
-    a->load_seconds = now_seconds() - lp.t0;
+    a->load_seconds = util_now() - lp.t0;
     if (lp.cancelled || term_interrupted()) {
         flows_free(&a->table);
         snprintf(err, errlen, "nettui: loading cancelled.");
@@ -187,9 +182,9 @@ int load_screen_run(app *a, char *err, size_t errlen)
     if (pthread_create(&th, NULL, build_thread, &job)) {
         build_thread(&job);
     } else {
-        double t0 = now_seconds();
+        double t0 = util_now();
         while (!atomic_load(&job.done)) {
-            draw_frame(a, "finding the ten answers in", -1, NULL, now_seconds() - t0);
+            draw_frame(a, "finding the ten answers in", -1, NULL, util_now() - t0);
             if (cancel_requested()) {
                 snprintf(err, errlen, "nettui: cancelled while building the aggregates.");
                 return EXIT_FAILURE_RUN;

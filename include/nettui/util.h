@@ -1,0 +1,20 @@
+/* util.h: the few helpers every room needs: clocks, the core count, and
+ * the 64-bit mixer the caches' checksums are built on. One copy each. */
+#ifndef NETTUI_UTIL_H
+#define NETTUI_UTIL_H
+
+#include <stdint.h>
+#include <time.h>
+
+/* Seconds on clock c (CLOCK_MONOTONIC for elapsed time,
+ * CLOCK_PROCESS_CPUTIME_ID / CLOCK_THREAD_CPUTIME_ID for CPU time). */
+double util_clock(clockid_t c);
+/* Elapsed seconds on the monotonic clock. */
+double util_now(void);
+/* Online cores, at least 1 and at most max. */
+int util_cores(int max);
+/* splitmix64's finalizer: a bijective 64-bit mix (cache and facts checksums
+ * are built on it, so it must never change). */
+uint64_t util_mix64(uint64_t x);
+
+#endif
