@@ -8,8 +8,8 @@
  * not. A reopen of the same file restores the choices whose hosts it still
  * has. The file is text, one choice a line:
  *     # nettui blacklist choices for /abs/path/flows.csv
- *     add 13.37.84.125
- *     allow 12.55.77.96
+ *     add 10.1.2.3
+ *     allow 10.4.5.6
  * with a backslash, a tab or a newline in a host name written \\, \t, \n. */
 #ifndef NETTUI_BLSTORE_H
 #define NETTUI_BLSTORE_H

@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include "nettui/filter.h"
+#include "nettui/format.h"
+#include "nettui/load.h"
 
 #define MAX_TOKENS 512
 #define MAX_NODES  512
@@ -47,28 +49,10 @@ struct flow_filter {
 
 /* ---- time ------------------------------------------------------------------ */
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* n digits at s into *v; 0 or -1. */
-static int digits(const char *s, size_t len, size_t at, int n, int *v)
-{
-    int x = 0;
-    for (int k = 0; k < n; k++) {
-        if (at + (size_t)k >= len || !isdigit((unsigned char)s[at + (size_t)k])) return -1;
-        x = x * 10 + (s[at + (size_t)k] - '0');
-    }
-    *v = x;
-    return 0;
-}
-
+/* TIME: epoch milliseconds, or a UTC date and time in the forms the loader
+ * reads (timeparse.c's time_parse_text), with the time of day optional and
+ * its seconds too: the text is completed to "YYYY-MM-DD HH:MM:SS[.fff]Z"
+ * (Z: a filter's times are UTC whatever --tz says) and handed over. */
 int filter_parse_time(const char *s, size_t len, int64_t *ms)
 {
     if (len == 0) return -1;
@@ -81,40 +65,24 @@ int filter_parse_time(const char *s, size_t len, int64_t *ms)
         *ms = v;
         return 0;
     }
-    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0;
-    if (digits(s, len, 0, 4, &y) || len < 10 || s[4] != '-' || digits(s, len, 5, 2, &mo) || s[7] != '-'
-        || digits(s, len, 8, 2, &d))
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1]) return -1;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return -1;
-    i = 10;
-    if (i < len) {
-        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return -1;
-        i++;
-        if (digits(s, len, i, 2, &h) || i + 2 >= len || s[i + 2] != ':' || digits(s, len, i + 3, 2, &mi)) return -1;
-        i += 5;
-        if (i < len && s[i] == ':') {
-            if (digits(s, len, i + 1, 2, &sec)) return -1;
-            i += 3;
-            if (i < len && s[i] == '.') {
-                int n = 0;
-                i++;
-                while (i < len && isdigit((unsigned char)s[i])) {
-                    if (n < 3) frac = frac * 10 + (s[i] - '0');
-                    n++; i++;
-                }
-                if (n == 0) return -1;
-                for (; n < 3; n++) frac *= 10;
-            }
-        }
-        if (i < len && (s[i] == 'Z' || s[i] == 'z')) i++;
-        if (i != len) return -1;
-        if (h > 23 || mi > 59 || sec > 60) return -1;
+    if (len < 10 || len > 64 || !time_looks_like(s, len)) return -1;
+    char buf[96];
+    size_t n = 0;
+    memcpy(buf, s, 10);
+    n = 10;
+    if (len == 10) {
+        memcpy(buf + n, " 00:00:00", 9); n += 9;
+    } else {
+        if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
+        size_t rest = len - 11;
+        const char *r = s + 11;
+        if (rest && (r[rest - 1] == 'Z' || r[rest - 1] == 'z')) rest--;   /* UTC either way */
+        buf[n++] = ' ';
+        memcpy(buf + n, r, rest); n += rest;
+        if (rest == 5) { memcpy(buf + n, ":00", 3); n += 3; }   /* HH:MM */
     }
-    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-    *ms = ((days * 24 + h) * 60 + mi) * 60000 + (int64_t)sec * 1000 + frac;
-    return 0;
+    buf[n++] = 'Z';
+    return time_parse_text(buf, n, LOAD_TS_MAX_MS, ms);
 }
 
 char *filter_format_iso(int64_t ms, char *buf, size_t len)
