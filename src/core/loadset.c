@@ -202,7 +202,7 @@ int load_set(const char *const *paths, int npaths, const load_options *o, flow_t
     }
     rep->files = l.n;
     if (rows == 0) {
-        snprintf(rep->error, sizeof rep->error, "no file of the set holds a valid flow line (the last one: %s)",
+        snprintf(rep->error, sizeof rep->error, "no file of the set holds a valid flow line (the last one: %.400s)",
                  last_error[0] ? last_error : "empty");
         status = EXIT_NO_INPUT;
         goto done;
