@@ -271,7 +271,7 @@ static void draw_header(app *a)
     char rows[32], t0[32], t1[32], buf[768], net[2][256] = {"", ""};
     const char *base = strrchr(a->opt->path, '/');
     base = base ? base + 1 : a->opt->path;
-    fmt_count(a->table.n, rows, sizeof rows);
+    numfmt_count(a->table.n, rows, sizeof rows);
     fmt_time_utc(a->table.ts_min, t0, sizeof t0);
     fmt_time_utc(a->table.ts_max, t1, sizeof t1);
     if (a->eng) {
@@ -333,7 +333,7 @@ static void draw_status(app *a, const char *override)
     }
     int n = snprintf(buf, sizeof buf, "Blacklist: %u hosts (%u your choices). ", listed, mine);
     if (a->report.bad_total) {
-        n += snprintf(buf + n, sizeof buf - n, "Bad lines skipped: %s (", fmt_count(a->report.bad_total, n1, sizeof n1));
+        n += snprintf(buf + n, sizeof buf - n, "Bad lines skipped: %s (", numfmt_count(a->report.bad_total, n1, sizeof n1));
         const char *sep = "";
         for (int k = 0; k < BAD_KIND_COUNT; k++) {
             if (!a->report.bad[k]) continue;

@@ -30,19 +30,6 @@ char *fmt_si(double v, char *buf, size_t len)
     return buf;
 }
 
-char *fmt_count(uint64_t v, char *buf, size_t len)
-{
-    char tmp[32];
-    int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
-    size_t o = 0;
-    for (int i = 0; i < n && o + 1 < len; i++) {
-        if (i && (n - i) % 3 == 0 && o + 2 < len) buf[o++] = ',';
-        buf[o++] = tmp[i];
-    }
-    buf[o] = 0;
-    return buf;
-}
-
 char *fmt_time_utc(int64_t ms, char *buf, size_t len)
 {
     /* any int64 (a corrupt column under a valid facts cache): outside the

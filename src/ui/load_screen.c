@@ -54,7 +54,7 @@ static void draw_frame(app *a, const char *phase, double frac, const load_progre
         draw_textf(stdscr, y + 2, x + bw + 3, 5, A_NORMAL, "%3.0f%%", frac * 100);
     }
     if (lp) {
-        fmt_count(lp->rows, b1, sizeof b1);
+        numfmt_count(lp->rows, b1, sizeof b1);
         draw_textf(stdscr, y + 4, x, w, A_NORMAL, "rows so far    %s", b1);
         double mbps = elapsed > 0 ? lp->done / 1e6 / elapsed : 0;
         fmt_si((double)lp->done, b1, sizeof b1);

@@ -179,7 +179,7 @@ static void draw_view(flows_view *v)
         char tb[40], sb[16], db[16];
         fmt_ms_utc(t->ts[r], tb, sizeof tb);
         snprintf(line, sizeof line, "%-*s %-*.*s %-*.*s %*u %*s", tw, tb, hw, hw, app_host_name(a, t->src[r], sb), hw, hw,
-                 app_host_name(a, t->dst[r], db), pw, t->port[r], bw, fmt_count(flows_bytes_at(t, r), b1, sizeof b1));
+                 app_host_name(a, t->dst[r], db), pw, t->port[r], bw, numfmt_count(flows_bytes_at(t, r), b1, sizeof b1));
         attr_t at = v->top + i == v->cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
         draw_text(stdscr, 3 + i, 0, COLS, line, at, v->top + i == v->cursor);
     }
@@ -192,12 +192,12 @@ static void draw_view(flows_view *v)
     } else {
         size_t first = v->nrows ? (size_t)v->top + 1 : 0;
         size_t last = (size_t)v->top + (size_t)page < v->nrows ? (size_t)v->top + (size_t)page : v->nrows;
-        int n = snprintf(line, sizeof line, "%s-%s of %s flow%s", fmt_count(first, b1, sizeof b1),
-                         fmt_count(last, b2, sizeof b2), fmt_count(v->nrows, b3, sizeof b3), v->nrows == 1 ? "" : "s");
+        int n = snprintf(line, sizeof line, "%s-%s of %s flow%s", numfmt_count(first, b1, sizeof b1),
+                         numfmt_count(last, b2, sizeof b2), numfmt_count(v->nrows, b3, sizeof b3), v->nrows == 1 ? "" : "s");
         if (v->total > v->nrows) {
             char b4[32];
-            n += snprintf(line + n, sizeof line - n, " (capped: first %s of %s matches%s)", fmt_count(v->nrows, b3, sizeof b3),
-                          fmt_count(v->total, b4, sizeof b4), v->sort_col != COL_TIME || v->sort_desc ? ", sorted" : "");
+            n += snprintf(line + n, sizeof line - n, " (capped: first %s of %s matches%s)", numfmt_count(v->nrows, b3, sizeof b3),
+                          numfmt_count(v->total, b4, sizeof b4), v->sort_col != COL_TIME || v->sort_desc ? ", sorted" : "");
         }
         snprintf(line + n, sizeof line - n, "; by %s %s; scan %.0f ms", col_name[v->sort_col],
                  v->sort_desc ? "descending" : "ascending", v->seconds * 1000);

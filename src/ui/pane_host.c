@@ -228,7 +228,7 @@ static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const cha
     for (size_t i = 0; i < n; i++) approx |= p[i].approximate;
     uint32_t all = exact_ok ? npeers[d][0] + npeers[d][1] : (uint32_t)n;
     if (exact_ok && all > n)
-        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (top %zu of %s)", title, n, fmt_count(all, b2, sizeof b2));
+        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (top %zu of %s)", title, n, numfmt_count(all, b2, sizeof b2));
     else
         draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%s%zu)%s", title, !exact_ok && n == PEERS_CAP ? "top " : "", n,
                    approx ? ", +: at least" : "");
@@ -239,7 +239,7 @@ static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const cha
         const host_peer *q = &p[top + i];
         attr_t at = base + top + i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
         draw_textf(w, y + 1 + i, x, wd, at, "%-16s %9s%s conns%s", app_host_name(a, q->peer, hb),
-                   fmt_count(q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
+                   numfmt_count(q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
                    blacklist_contains(&a->bl, q->peer) ? "  listed" : "");
     }
 }

@@ -16,6 +16,7 @@
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/facts.h"
+#include "nettui/numfmt.h"
 
 /* ---- term.c: the terminal ------------------------------------------------ */
 
@@ -54,8 +55,7 @@ void term_clear_interrupt(void);
 
 /* "10.6G", "35.1K", "512": decimal units, at most 6 columns. */
 char *fmt_si(double v, char *buf, size_t len);
-/* "105,747,730". */
-char *fmt_count(uint64_t v, char *buf, size_t len);
+/* counts with thousands separators: numfmt_count() in nettui/numfmt.h */
 /* "2020-01-06 16:00" (UTC) from epoch milliseconds. */
 char *fmt_time_utc(int64_t ms, char *buf, size_t len);
 /* Writes s clipped to width columns (pads with spaces when pad). */
