@@ -38,6 +38,8 @@ int cidr_list_contains(const cidr_list *l, uint32_t ip);
 int ipv4_parse(const char *s, size_t len, uint32_t *ip);
 /* Writes a dotted quad into buf (at least 16 bytes); returns buf. */
 char *ipv4_format(uint32_t ip, char *buf);
+/* Writes "10.0.0.0/8" into buf (at least 19 bytes); returns buf. */
+char *cidr_format(const cidr *c, char *buf);
 
 /* The host dictionary: dense ids 0..n-1. */
 typedef struct host_dict {

@@ -45,6 +45,13 @@ char *ipv4_format(uint32_t ip, char *buf)
 
 /* ---- CIDR ---------------------------------------------------------------- */
 
+char *cidr_format(const cidr *c, char *buf)
+{
+    char ip[16];
+    snprintf(buf, 19, "%s/%d", ipv4_format(c->net, ip), __builtin_popcount(c->mask));
+    return buf;
+}
+
 void cidr_list_default(cidr_list *out)
 {
     out->n = 3;

@@ -357,9 +357,8 @@ const char *cidr_list_text(const cidr_list *l, char *buf, size_t len)
     buf[0] = 0;
     if (l->n == 0) { snprintf(buf, len, "none"); return buf; }
     for (int k = 0; k < l->n; k++) {
-        char ip[16], item[24];
-        int bits = __builtin_popcount(l->v[k].mask);
-        int n = snprintf(item, sizeof item, "%s%s/%d", k ? "," : "", ipv4_format(l->v[k].net, ip), bits);
+        char block[19], item[24];
+        int n = snprintf(item, sizeof item, "%s%s", k ? "," : "", cidr_format(&l->v[k], block));
         if (off + (size_t)n + 4 >= len) { snprintf(buf + off, len - off, ",..."); break; }
         memcpy(buf + off, item, (size_t)n + 1);
         off += (size_t)n;

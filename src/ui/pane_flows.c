@@ -7,6 +7,7 @@
  * One query is one scan of the columns (filter_scan); at most FLOWS_CAP
  * matching row indexes are kept (the first ones in file order), and the
  * view says so when there were more. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include "ui.h"
 
 #define FLOWS_CAP 1000000
+/* the longest evidence filter is about 2,300 bytes (pane_flows_finding_query) */
+#define FLOWS_EXPR_MAX 4096
 
 /* the ten questions in CTF order (engine_detector(i)) */
 enum { Q_EXFIL, Q_OFFHOURS, Q_PORT_ABUSE, Q_PRIVATE_CNC, Q_P2P, Q_CONTROLLER, Q_INFECTED, Q_BEACONS, Q_BRUTE, Q_SPY };
@@ -25,7 +28,7 @@ static const char *const col_name[COL_COUNT] = {"time (UTC)", "src", "dst", "por
 
 typedef struct flows_view {
     app *a;
-    char expr[1024];
+    char expr[FLOWS_EXPR_MAX];
     char title[256];
     size_t *rows;
     size_t nrows, cap;
@@ -227,123 +230,132 @@ static double evidence(const finding *f, const char *label, double dflt)
     return dflt;
 }
 
-/* " and not dst net A and not dst net B": to outside the internal network. */
-static size_t add_outside(app *a, char *e, size_t n, size_t len, int src_end)
+/* The filter being written. A clause that does not fit is never cut:
+ * "src 10.1.2.3" cut to "src 10.1.2" names another host, so over marks the
+ * whole expression unusable instead. */
+typedef struct sbuf {
+    char *s;
+    size_t n, len;
+    int over;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    if (b->over) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vsnprintf(b->s + b->n, b->len - b->n, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= b->len - b->n) { b->over = 1; b->s[b->n] = 0; return; }
+    b->n += (size_t)r;
+}
+
+/* The internal blocks joined: open, then sep between, then close. */
+static void add_nets(app *a, sbuf *b, const char *open, const char *sep, const char *close)
 {
     int inferred;
     double share;
     const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
-    for (int i = 0; i < l->n && n < len; i++) {
-        char ip[16];
-        int bits = 0;
-        for (uint32_t m = l->v[i].mask; m; m <<= 1) bits++;
-        n += (size_t)snprintf(e + n, len - n, " and not %s net %s/%d", src_end ? "src" : "dst",
-                              ipv4_format(l->v[i].net, ip), bits);
+    for (int i = 0; i < l->n; i++) {
+        char block[19];
+        sb_add(b, "%s%s", i ? sep : open, cidr_format(&l->v[i], block));
     }
-    return n;
+    if (l->n) sb_add(b, "%s", close);
 }
 
-static size_t add_inside(app *a, char *e, size_t n, size_t len)
+/* " and (src A or src B ...)": up to 40 members, past that the port alone. */
+static void add_members(app *a, const finding *f, const char *end, sbuf *b)
 {
-    int inferred;
-    double share;
-    const cidr_list *l = facts_internal_net(a->eng, &inferred, &share);
-    for (int i = 0; i < l->n && n < len; i++) {
-        char ip[16];
-        int bits = 0;
-        for (uint32_t m = l->v[i].mask; m; m <<= 1) bits++;
-        n += (size_t)snprintf(e + n, len - n, "%sdst net %s/%d", i ? " or " : " and (", ipv4_format(l->v[i].net, ip), bits);
-    }
-    if (l->n && n < len) n += (size_t)snprintf(e + n, len - n, ")");
-    return n;
-}
-
-/* " and (src A or src B ...)" for at most 40 members; 0 when there are more. */
-static size_t add_members(app *a, const finding *f, const char *end, char *e, size_t n, size_t len)
-{
-    if (!f->nmembers || f->nmembers > 40) return n;
-    for (size_t i = 0; i < f->nmembers && n < len; i++) {
+    if (!f->nmembers || f->nmembers > 40) return;
+    for (size_t i = 0; i < f->nmembers; i++) {
         char hb[16];
-        n += (size_t)snprintf(e + n, len - n, "%s%s %s", i ? " or " : " and (", end, app_host_name(a, f->members[i], hb));
+        sb_add(b, "%s%s %s", i ? " or " : " and (", end, app_host_name(a, f->members[i], hb));
     }
-    if (n < len) n += (size_t)snprintf(e + n, len - n, ")");
-    return n;
+    sb_add(b, ")");
 }
 
-/* The evidence of question q as a filter. */
+#define OUTSIDE " and not dst net "
+#define INSIDE_OPEN " and (dst net "
+#define INSIDE_SEP " or dst net "
+
+/* The evidence of question q as a filter; 0 when it has none, or when the
+ * filter would not fit in len (FLOWS_EXPR_MAX holds the longest: 64 blocks
+ * of 35 bytes, or two lists of 40 members of 24). */
 int pane_flows_finding_query(app *a, int q, char *e, size_t len, char *title, size_t tlen)
 {
     const finding *f = &a->f[q];
-    if (!f->found) return 0;
+    if (!f->found || !len) return 0;
     char hb[16], cb[16];
     const char *h = f->kind == ANSWER_HOST ? app_host_name(a, f->value, hb) : "";
-    size_t n = 0;
+    sbuf b = { e, 0, len, 0 };
+    e[0] = 0;
     int port = (int)evidence(f, "port", -1);
     switch (q) {
     case Q_EXFIL:
-        n = (size_t)snprintf(e, len, "src %s", h);
-        add_outside(a, e, n, len, 0);
+        sb_add(&b, "src %s", h);
+        add_nets(a, &b, OUTSIDE, OUTSIDE, "");
         snprintf(title, tlen, "question 1: %s's flows to outside", h);
-        return 1;
+        break;
     case Q_OFFHOURS: {
         int ws = (int)evidence(f, "work start", -1), we = (int)evidence(f, "work end", -1);
-        n = (size_t)snprintf(e, len, "src %s", h);
-        if (ws >= 0 && we >= 0 && ws != we) n += (size_t)snprintf(e + n, len - n, " and not hour %d-%d", ws, we == 0 ? 24 : we);
-        add_outside(a, e, n, len, 0);
+        sb_add(&b, "src %s", h);
+        if (ws >= 0 && we >= 0 && ws != we) sb_add(&b, " and not hour %d-%d", ws, we == 0 ? 24 : we);
+        add_nets(a, &b, OUTSIDE, OUTSIDE, "");
         snprintf(title, tlen, "question 2: %s's off-hours flows to outside", h);
-        return 1;
+        break;
     }
     case Q_PORT_ABUSE:
         if (f->subject != HOST_NONE)
-            snprintf(e, len, "port %u and src %s", f->value, app_host_name(a, f->subject, cb));
+            sb_add(&b, "port %u and src %s", f->value, app_host_name(a, f->subject, cb));
         else
-            snprintf(e, len, "port %u", f->value);
+            sb_add(&b, "port %u", f->value);
         snprintf(title, tlen, "question 3: port %u%s%s", f->value, f->subject != HOST_NONE ? " from its outlier " : "",
                  f->subject != HOST_NONE ? cb : "");
-        return 1;
+        break;
     case Q_PRIVATE_CNC:
         if (f->nmembers == 1)
-            snprintf(e, len, "port %u and src %s", f->value, app_host_name(a, f->members[0], cb));
+            sb_add(&b, "port %u and src %s", f->value, app_host_name(a, f->members[0], cb));
         else
-            snprintf(e, len, "port %u", f->value);
+            sb_add(&b, "port %u", f->value);
         snprintf(title, tlen, "question 4: the private channel, port %u%s%s", f->value, f->nmembers == 1 ? ", from its lone source " : "",
                  f->nmembers == 1 ? cb : "");
-        return 1;
+        break;
     case Q_P2P:
-        n = (size_t)snprintf(e, len, "port %u", f->value);
-        n = add_members(a, f, "src", e, n, len);
-        add_members(a, f, "dst", e, n, len);
+        sb_add(&b, "port %u", f->value);
+        add_members(a, f, "src", &b);
+        add_members(a, f, "dst", &b);
         snprintf(title, tlen, "question 5: the peer-to-peer clique on port %u", f->value);
-        return 1;
+        break;
     case Q_CONTROLLER:
-        n = (size_t)snprintf(e, len, "dst %s", h);
-        if (port >= 0) snprintf(e + n, len - n, " and port %d", port);
+        sb_add(&b, "dst %s", h);
+        if (port >= 0) sb_add(&b, " and port %d", port);
         snprintf(title, tlen, "question 6: flows to the controller %s", h);
-        return 1;
+        break;
     case Q_INFECTED: {
         const finding *c = &a->f[Q_CONTROLLER];
-        n = (size_t)snprintf(e, len, "src %s", h);
-        if (c->found && c->kind == ANSWER_HOST) n += (size_t)snprintf(e + n, len - n, " and dst %s", app_host_name(a, c->value, cb));
-        if (port >= 0) snprintf(e + n, len - n, " and port %d", port);
+        sb_add(&b, "src %s", h);
+        if (c->found && c->kind == ANSWER_HOST) sb_add(&b, " and dst %s", app_host_name(a, c->value, cb));
+        if (port >= 0) sb_add(&b, " and port %d", port);
         snprintf(title, tlen, "question 7: %s's flows to the controller", h);
-        return 1;
+        break;
     }
     case Q_BEACONS:
-        n = (size_t)snprintf(e, len, "port %u", f->value);
-        add_members(a, f, "src", e, n, len);
+        sb_add(&b, "port %u", f->value);
+        add_members(a, f, "src", &b);
         snprintf(title, tlen, "question 8: the beacons on port %u", f->value);
-        return 1;
+        break;
     default:
         if (f->kind == ANSWER_HOST) {
-            n = (size_t)snprintf(e, len, "src %s", h);
-            if (q == Q_BRUTE || q == Q_SPY) add_inside(a, e, n, len);
+            sb_add(&b, "src %s", h);
+            if (q == Q_BRUTE || q == Q_SPY) add_nets(a, &b, INSIDE_OPEN, INSIDE_SEP, ")");
             snprintf(title, tlen, "question %d: %s's flows%s", q + 1, h, q == Q_BRUTE || q == Q_SPY ? " inside" : "");
         } else {
-            snprintf(e, len, "port %u", f->value);
+            sb_add(&b, "port %u", f->value);
             snprintf(title, tlen, "question %d: port %u", q + 1, f->value);
         }
-        return 1;
+        break;
     }
+    return !b.over;
 }
 
 /* ---- the view's loop ---------------------------------------------------------- */
@@ -383,7 +395,7 @@ static void view_loop(flows_view *v)
         if (list_key(ch, &v->cursor, (int)v->nrows, page)) { v->msg[0] = 0; continue; }
         v->msg[0] = 0;
         if (ch == '/' || ch == 'F') {
-            char buf[1024];
+            char buf[FLOWS_EXPR_MAX];
             snprintf(buf, sizeof buf, "%s", v->expr);
             if (app_prompt(a, "Filter (Enter applies, Esc cancels):", buf, sizeof buf)) run_query(v, buf);
         } else if (ch == 's' || ch == KEY_RIGHT || ch == '>') {
@@ -410,7 +422,7 @@ static flows_view view;
 
 int pane_flows_open(app *a, const pane *p, int ch)
 {
-    char e[1024] = "", title[256] = "";
+    char e[FLOWS_EXPR_MAX] = "", title[256] = "";
     int got = 0;
     if (p->flows_query) got = p->flows_query(a, ch, e, sizeof e, title, sizeof title);
     if (!got) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The Flows view, driven in tmux: f on an answer shows the rows behind it
 # (question 7: the infected host's flows to the controller on the bots'
-# port), the same rows --flows prints for the filter line; s/r sort with the
+# port; 1 and 9: a host's flows outside or inside the internal blocks), the
+# same rows --flows prints for the filter line; s/r sort with the
 # key in the header; / edits the filter (a bad one says why, the rows stay);
 # position "1-N of M"; Esc goes back; f in Ports, Graph and Top talkers, f and F
 # in the Host pane; q in the view quits with status 0. Before that: the
@@ -142,6 +143,27 @@ screen | grep -qE "^1-[0-9,]+ of [0-9,]+ flows" || fail "no position line"
 keys NPage; wait_for "36-70 of "
 keys Escape; wait_for "Flag (md5"
 
+# questions 1 and 9: the filter joins the internal blocks (--summary's) to
+# the host: outside for 1, inside for 9. The filter line is clipped to the
+# screen, so it must be the start of the filter we expect, and the count
+# must be --flows' for the whole of it.
+nets=$("$nettui" --no-cache --summary flows.csv | sed -n 's/^internal: //p' | tr , ' ')
+[ -n "$nets" ] || fail "--summary printed no internal blocks"
+want1="src $(sed -n 1p key)"; want9="src $(sed -n 9p key)"; sep=" and ("
+for b in $nets; do want1="$want1 and not dst net $b"; want9="$want9${sep}dst net $b"; sep=" or "; done
+want9="$want9)"
+check_question() { # N KEYS WANT
+  keys 1; wait_for "Flag (md5"
+  keys g $2 f; wait_for "Flows: question $1"
+  e=$(filter_line)
+  case "$3" in "$e"*) ;; *) fail "question $1's filter: '$e', want '$3'";; esac
+  n=$(shown_total); [ -n "$n" ] && [ "$n" -gt 0 ] || fail "question $1: no count"
+  [ "$n" = "$(batch_total "$3")" ] || fail "question $1: the view shows $n flows, --flows $(batch_total "$3")"
+  keys Escape; wait_for "Flag (md5"
+}
+check_question 1 "" "$want1"
+check_question 9 "j j j j j j j j" "$want9"
+
 # Ports: f shows the port's flows
 keys 4; wait_for "Ports by abuse z"
 keys f; wait_for "Flows: port "
@@ -174,5 +196,5 @@ e=$(filter_line)
 keys q
 n=0; while [ ! -s rc ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "q in the Flows view did not quit"; sleep 0.1; done
 [ "$(cat rc)" = 0 ] || fail "q in the Flows view: exit $(cat rc)"
-echo "51-tui-flows: question 7, sorting, filter edits, Ports, Top talkers and Host match --flows"
+echo "51-tui-flows: questions 1, 7 and 9, sorting, filter edits, Ports, Top talkers and Host match --flows"
 exit 0
