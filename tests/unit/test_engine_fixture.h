@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "nettui/engine.h"
 #include "nettui/facts.h"
@@ -227,6 +228,23 @@ static inline double fx_evidence(const finding *f, const char *label)
         if (!strcmp(f->evidence[i].label, label)) return f->evidence[i].value;
     fail_msg("no evidence '%s'", label);
     return 0;
+}
+
+/* A facts file in a fresh temporary folder, for the cache tests: name is
+ * the folder's stem ("/tmp/NAME-XXXXXX"), path gets "<folder>/t.ntc.facts".
+ * Returns 0, or -1 when the folder cannot be made. */
+static inline int fx_tmp_facts(const char *name, char *dir, size_t dlen, char *path, size_t plen)
+{
+    snprintf(dir, dlen, "/tmp/%s-XXXXXX", name);
+    if (!mkdtemp(dir)) return -1;
+    snprintf(path, plen, "%s/t.ntc.facts", dir);
+    return 0;
+}
+
+static inline void fx_tmp_facts_remove(const char *dir, const char *path)
+{
+    unlink(path);
+    rmdir(dir);
 }
 
 #endif

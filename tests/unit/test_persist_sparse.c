@@ -18,17 +18,13 @@ static size_t image_size;
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/nettui-persist-sparse-XXXXXX");
-    if (!mkdtemp(dir)) return -1;
-    snprintf(path, sizeof path, "%s/t.ntc.facts", dir);
-    return 0;
+    return fx_tmp_facts("nettui-persist-sparse", dir, sizeof dir, path, sizeof path);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    unlink(path);
-    rmdir(dir);
+    fx_tmp_facts_remove(dir, path);
     return 0;
 }
 
