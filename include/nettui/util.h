@@ -1,5 +1,6 @@
-/* util.h: the few helpers every room needs: clocks, the core count, and
- * the 64-bit mixer the caches' checksums are built on. One copy each. */
+/* util.h: the few helpers every room needs: clocks, the core count, the
+ * 64-bit mixer the caches' checksums are built on, and the qsort
+ * comparators. One copy each. */
 #ifndef NETTUI_UTIL_H
 #define NETTUI_UTIL_H
 
@@ -16,5 +17,9 @@ int util_cores(int max);
 /* splitmix64's finalizer: a bijective 64-bit mix (cache and facts checksums
  * are built on it, so it must never change). */
 uint64_t util_mix64(uint64_t x);
+/* qsort comparators, ascending. */
+int util_cmp_u32(const void *a, const void *b);
+int util_cmp_u64(const void *a, const void *b);
+int util_cmp_double(const void *a, const void *b);
 
 #endif

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "engine_priv.h"
+#include "nettui/util.h"
 
 #define GROUP_MIN_EVENTS 8            /* fewer calls cannot reach significance */
 #define GROUP_MAX_EVENTS 4096         /* above: each bot's calls are thinned evenly */
@@ -99,18 +100,6 @@ static int cmp_call(const void *a, const void *b)
     return (x->bytes > y->bytes) - (x->bytes < y->bytes);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* What one thread of the group tests keeps. */
 typedef struct group_out {
     beacon_group *g; size_t ng, capg;
@@ -155,7 +144,7 @@ static void bot_phase(const double *ev, uint32_t n, double p, const double sum[2
         if (d < 0) d += p;
         scratch[k] = d > p / 2 ? p - d : d;
     }
-    qsort(scratch, n, sizeof *scratch, cmp_double);
+    qsort(scratch, n, sizeof *scratch, util_cmp_double);
     *jitter = n ? (n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2) : 0;
 }
 
@@ -233,7 +222,7 @@ static int test_group(group_job *j, const call *c, size_t n, host_id callee, dou
         const call *bc = c + bot_first[b];
         uint32_t calls = bot_first[b + 1] - bot_first[b], events = off[b + 1] - off[b];
         for (uint32_t k = 0; k < calls; k++) sizes[k] = bc[k].bytes;
-        qsort(sizes, calls, sizeof *sizes, cmp_u32);
+        qsort(sizes, calls, sizeof *sizes, util_cmp_u32);
         uint32_t mode = sizes[0], best = 0;
         for (uint32_t k = 0; k < calls;) {
             uint32_t m = k;

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "engine_priv.h"
+#include "nettui/util.h"
 
 #define GAP_CANDIDATES 4       /* smallest distinct gaps tried */
 #define GAP_DIVISORS 4         /* beats per gap tried: 1..4 (a found fraction of the period is promoted) */
@@ -104,12 +105,6 @@ static size_t collect_gaps(const double *ev, const uint32_t *off, uint32_t nbots
     for (uint32_t b = 0; b < nbots; b++)
         for (uint32_t k = off[b] + 1; k < off[b + 1]; k++) g[n++] = ev[k] - ev[k - 1];
     return n;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Fits whole numbers of beats to the gaps (ascending): starting from p, the gaps of at
@@ -269,7 +264,7 @@ static double spread_s(const double *ev, const uint32_t *off, uint32_t nbots, do
         }
     }
     if (!m) return 0;
-    qsort(scratch, m, sizeof *scratch, cmp_double);
+    qsort(scratch, m, sizeof *scratch, util_cmp_double);
     return m % 2 ? scratch[m / 2] : (scratch[m / 2 - 1] + scratch[m / 2]) / 2;
 }
 
@@ -351,7 +346,7 @@ int beacon_fit_group(const double *ev, const uint32_t *off, uint32_t nbots, cons
     if (!gaps || !scratch || !tmp || !nev) { free(gaps); free(scratch); free(tmp); free(nev); return -1; }
     for (uint32_t b = 0; b < nbots; b++) nev[b] = off[b + 1] - off[b];
     size_t ng = collect_gaps(ev, off, nbots, gaps);
-    qsort(gaps, ng, sizeof *gaps, cmp_double);
+    qsort(gaps, ng, sizeof *gaps, util_cmp_double);
     /* a few hundred gaps fit a period as precisely as the phase test needs
      * (a busy group's thousands would only cost time): every k-th of the
      * sorted gaps, still sorted, and not the smallest, which are biased to

@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include "engine_priv.h"
+#include "nettui/util.h"
 
 /* Memory a single aggregate may take before it is left out (its detector
  * then says so): keeps a hostile file from blowing up the facts. The
@@ -126,12 +127,6 @@ static void *list_thread(void *arg)
     return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* When the bitsets of inbound ports per source did not fit, one more scan
  * collects the distinct (source, port) pairs as sorted lists: a scan from a
  * million addresses has about a pair each. Beyond IN_LIST_CAP pairs the
@@ -161,7 +156,7 @@ static int collect_in_lists(engine *e, int nth)
     for (int k = 0; k < nth; k++) free(jobs[k].v);
     free(jobs);
     if (!all) return 0;   /* too many pairs: left out, not an error */
-    qsort(all, n, sizeof *all, cmp_u64);
+    qsort(all, n, sizeof *all, util_cmp_u64);
     size_t u = 0;
     for (size_t k = 0; k < n; k++) if (!u || all[k] != all[u - 1]) all[u++] = all[k];
     e->in_off = calloc((size_t)e->nhosts + 2, sizeof *e->in_off);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine_priv.h"
+#include "nettui/util.h"
 
 #define BOTNET_MIN_BOTS 2
 #define BOTNET_ALPHA 0.01
@@ -29,18 +30,6 @@ typedef struct port_tally {
     uint32_t best_group;
     uint32_t bots;        /* distinct bots over its passing groups */
 } port_tally;
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* The -log10 p of group g without the excluded hosts (0 when none is
  * left), and in *alone the same without its most periodic bot too. */
@@ -126,7 +115,7 @@ static void run(engine *e, const finding *done, finding *f)
             for (uint32_t s = 0; s < g->n; s++)
                 if (!e->excluded[e->series[g->first + s].s.src]) bots[nb++] = e->series[g->first + s].s.src;
         }
-        qsort(bots, nb, sizeof *bots, cmp_u32);
+        qsort(bots, nb, sizeof *bots, util_cmp_u32);
         uint32_t d = 0;
         for (size_t s = 0; s < nb; s++) d += !s || bots[s] != bots[s - 1];
         pt[k].bots = d;
@@ -206,11 +195,11 @@ static void run(engine *e, const finding *done, finding *f)
         }
     double mjit = 0;
     if (jit && e->nfound_series) {
-        qsort(jit, e->nfound_series, sizeof *jit, cmp_double);
+        qsort(jit, e->nfound_series, sizeof *jit, util_cmp_double);
         mjit = jit[e->nfound_series / 2];
     }
     free(jit);
-    qsort(bots, nb, sizeof *bots, cmp_u32);
+    qsort(bots, nb, sizeof *bots, util_cmp_u32);
     size_t nu = 0;
     for (size_t s = 0; s < nb; s++) if (!nu || bots[s] != bots[nu - 1]) bots[nu++] = bots[s];
     finding_members(e, f, bots, nu);

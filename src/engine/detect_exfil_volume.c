@@ -4,12 +4,7 @@
 #include <stdlib.h>
 
 #include "engine_priv.h"
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
+#include "nettui/util.h"
 
 static void run(engine *e, const finding *done, finding *f)
 {
@@ -31,7 +26,7 @@ static void run(engine *e, const finding *done, finding *f)
     double next = finding_take_top(f);
     f->score = ratio_over(f->top[0].metric, next);
     double median = 0;
-    if (all && n) { qsort(all, n, sizeof *all, cmp_u64); median = (double)all[n / 2]; }
+    if (all && n) { qsort(all, n, sizeof *all, util_cmp_u64); median = (double)all[n / 2]; }
     free(all);
     const host_stat *hs = &e->f.hs[f->value];
     finding_evidence(f, "outbound bytes", f->top[0].metric);

@@ -10,12 +10,7 @@
 #include <igraph/igraph.h>
 
 #include "engine_priv.h"
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
+#include "nettui/util.h"
 
 /* Max core number of a graph on n local vertices; -1 on failure. */
 static long max_coreness(igraph_integer_t n, const igraph_vector_int_t *ev)
@@ -111,7 +106,7 @@ int engine_build_port_graphs(engine *e)
                 uint32_t v = e->int_index[e->edges[2 * k + s]];
                 if (stamp[v] != pid) { stamp[v] = pid; tmp[m++] = v; }
             }
-        qsort(tmp, m, sizeof *tmp, cmp_u32);
+        qsort(tmp, m, sizeof *tmp, util_cmp_u32);
         if (nn + m > nodes_cap) {
             while (nn + m > nodes_cap) nodes_cap *= 2;
             host_id *nv = realloc(e->nodes, nodes_cap * sizeof *nv);
