@@ -109,7 +109,7 @@ int run_flows(const cli_options *o)
     c.buf = malloc(c.cap);
     if (!c.buf || filter_bind(f, &t)) {
         fprintf(stderr, "nettui: out of memory while preparing the filter.\n");
-        free(c.buf); filter_free(f); flows_free(&t);
+        free(c.buf); filter_free(f); cli_finish(); flows_free(&t);
         return EXIT_FAILURE_RUN;
     }
     static const char header[] = "timestamp,src,dst,port,bytes\n";
@@ -124,6 +124,7 @@ int run_flows(const cli_options *o)
     }
     free(c.buf);
     filter_free(f);
+    cli_finish();   /* the cache write on a thread reads the columns: wait before freeing them */
     flows_free(&t);
     return status;
 }
