@@ -1,13 +1,24 @@
 /* run_flows.c: --flows EXPR, the flows a filter keeps, as CSV on stdout:
  * "timestamp,src,dst,port,bytes", rows in file order, the timestamp in
  * epoch ms or (--time iso) ISO 8601 UTC with milliseconds. The expression
- * is parsed before the file is loaded, so a bad one costs nothing. */
+ * is parsed before the file is loaded, so a bad one costs nothing.
+ *
+ * An expression whose every match involves one of a few hosts (its plan,
+ * filter_plan_hosts) is answered from the host index (hostidx.h: mapped
+ * from beside the cache, else built and saved there); any other is one
+ * scan of the columns. Both give the same rows in the same order. */
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "nettui/cache.h"
 #include "nettui/cli.h"
 #include "nettui/filter.h"
+#include "nettui/hostidx.h"
+#include "nettui/util.h"
 
 typedef struct out_ctx {
     const flow_table *t;
@@ -90,6 +101,91 @@ static int emit(size_t i, void *arg)
     return 0;
 }
 
+/* ---- the index, with a line on stderr while a slow build runs ---------------- */
+
+typedef struct index_job {
+    host_index *x;
+    const flow_table *t;
+    const char *cpath;
+    int threads, loaded, rc;
+    hostidx_progress p;
+    char note[PATH_MAX + 400];
+} index_job;
+
+static void *index_worker(void *arg)
+{
+    index_job *j = arg;
+    j->rc = hostidx_open(j->x, j->t, j->cpath, j->threads, &j->p, &j->loaded, j->note, sizeof j->note);
+    return NULL;
+}
+
+/* The index of t (see hostidx_open). When stderr is a terminal (progress)
+ * and the build passes a second, "indexing hosts  42%" on one line there,
+ * gone when it ends. 0, or -1 (no index: the caller scans). */
+static int index_get(const cli_options *o, const flow_table *t, const char *cpath, host_index *x)
+{
+    index_job j;
+    memset(&j, 0, sizeof j);
+    j.x = x; j.t = t; j.cpath = cpath; j.threads = o->threads;
+    pthread_t th;
+    if (!o->progress || pthread_create(&th, NULL, index_worker, &j)) {
+        index_worker(&j);
+    } else {
+        double t0 = util_now();
+        int drawn = 0;
+        struct timespec nap = {0, 100 * 1000 * 1000};
+        while (pthread_tryjoin_np(th, NULL) != 0) {
+            nanosleep(&nap, NULL);
+            if (util_now() - t0 < 1.0) continue;
+            uint64_t done = atomic_load(&j.p.done), total = atomic_load(&j.p.total);
+            fprintf(stderr, "\rindexing hosts %3d%%", total ? (int)(done * 100 / total) : 0);
+            fflush(stderr);
+            drawn = 1;
+        }
+        if (drawn) { fprintf(stderr, "\r%20s\r", ""); fflush(stderr); }
+    }
+    if (j.note[0]) fprintf(stderr, "nettui: %s\n", j.note);
+    return j.rc == 0 ? 0 : -1;
+}
+
+/* The table cache of o's file, when there is one (not --no-cache, not a set). */
+static const char *table_cache_path(const cli_options *o, char *out, size_t len)
+{
+    char abs[PATH_MAX], err[256];
+    if (o->no_cache || o->is_set || !realpath(o->path, abs) || cache_file_path(abs, o->cache_dir, out, len, err, sizeof err))
+        return NULL;
+    return out;
+}
+
+/* The rows f keeps through the index when its plan allows: 1 (done), 0
+ * (scan instead). A host list that fails its checks costs one line, the
+ * file, and a rebuild in memory; then the walk again. */
+static int flows_by_index(const cli_options *o, const flow_filter *f, const flow_table *t, out_ctx *c)
+{
+    /* no plan, no index: a port or a time span alone is one scan, and
+     * building an index for it would cost more than the scan */
+    host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
+    int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
+    free(plan);
+    if (!planned) return 0;
+    char cpath[PATH_MAX + 64], why[300];
+    const char *cp = table_cache_path(o, cpath, sizeof cpath);
+    host_index x;
+    if (index_get(o, t, cp, &x)) return 0;
+    size_t hits;
+    int r = hostidx_scan(&x, f, t, emit, c, &hits, why, sizeof why);
+    if (r < 0) {
+        char ip[PATH_MAX + 80];
+        fprintf(stderr, "nettui: the host index %s %s; rebuilding it.\n", cp && !hostidx_path(cp, ip, sizeof ip) ? ip : "", why);
+        hostidx_free(&x);
+        hostidx_remove_beside(cp);
+        r = index_get(o, t, cp, &x) ? 0 : hostidx_scan(&x, f, t, emit, c, &hits, why, sizeof why);
+        if (r < 0) r = 0;
+    }
+    hostidx_free(&x);
+    return r;
+}
+
 int run_flows(const cli_options *o)
 {
     char err[300];
@@ -115,7 +211,7 @@ int run_flows(const cli_options *o)
     static const char header[] = "timestamp,src,dst,port,bytes\n";
     memcpy(c.buf, header, sizeof header - 1);
     c.len = sizeof header - 1;
-    filter_scan(f, &t, 0, t.n, emit, &c);
+    if (!flows_by_index(o, f, &t, &c)) filter_scan(f, &t, 0, t.n, emit, &c);
     flush_out(&c);
     if (fflush(stdout) || ferror(stdout)) c.failed = 1;
     if (c.failed) {

@@ -49,6 +49,17 @@ void filter_free(flow_filter *f);
 /* 1 when the filter keeps every flow (an empty expression or "all"). */
 int filter_is_all(const flow_filter *f);
 
+/* The plan for a host index (hostidx.h): when every row f keeps must have
+ * one of a few hosts as its src or dst (a host, src or dst atom, a net with
+ * at most max hosts, an "and" with such a conjunct, an "or" of such terms),
+ * writes those hosts, distinct and ascending, into out and returns how many
+ * (0: f keeps no row, e.g. a host the table lacks); -1 when there is no such
+ * set (a "not", a port, a time... alone: the caller scans). Of the conjuncts
+ * of an "and" that have a set, the one whose lists are shortest by
+ * cost(h, user) (a host's row count) is taken. f must be bound (filter_bind). */
+int filter_plan_hosts(const flow_filter *f, uint64_t (*cost)(host_id h, void *user), void *user,
+                      host_id *out, int max);
+
 /* Parses a TIME (see above) of len bytes into epoch ms; 0 or -1. */
 int filter_parse_time(const char *s, size_t len, int64_t *ms);
 /* "2020-01-06T16:00:00.000Z" into buf (at least 32 bytes); returns buf. */

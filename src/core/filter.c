@@ -10,6 +10,7 @@
 #include "nettui/filter.h"
 #include "nettui/format.h"
 #include "nettui/load.h"
+#include "nettui/util.h"
 
 #define MAX_TOKENS 512
 #define MAX_NODES  512
@@ -45,6 +46,7 @@ struct flow_filter {
     token toks[MAX_TOKENS];
     int ntoks;
     char *buf;              /* the words, NUL-separated */
+    uint32_t nhosts;        /* the host count of the bound table (the net bitmaps' length) */
 };
 
 /* ---- time ------------------------------------------------------------------ */
@@ -459,6 +461,7 @@ int filter_is_all(const flow_filter *f)
 int filter_bind(flow_filter *f, const flow_table *t)
 {
     const host_dict *d = &t->hosts;
+    f->nhosts = d->n;
     for (int i = 0; i < f->nnodes; i++) {
         node *nd = &f->nodes[i];
         switch (nd->kind) {
@@ -610,4 +613,90 @@ size_t filter_scan(const flow_filter *f, const flow_table *t, size_t begin, size
         }
     }
     return hits;
+}
+
+/* ---- planning for the host index ---------------------------------------------------- */
+
+typedef struct planner {
+    const flow_filter *f;
+    uint64_t (*cost)(host_id, void *);
+    void *user;
+    int max;
+} planner;
+
+/* Sorts and removes repeats; returns the new count. */
+static int hosts_unique(host_id *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, util_cmp_u32);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!m || v[m - 1] != v[i]) v[m++] = v[i];
+    return m;
+}
+
+/* The hosts one of which every row node ni keeps has at an end, into out
+ * (room for pl->max), or -1. Recursion is bounded by the parser's depth. */
+static int plan_node(const planner *pl, int ni, host_id *out)
+{
+    const flow_filter *f = pl->f;
+    const node *nd = &f->nodes[ni];
+    switch (nd->kind) {
+    case N_HOST: case N_SRC: case N_DST:
+        if (nd->id == HOST_NONE) return 0;
+        out[0] = nd->id;
+        return 1;
+    case N_NET: case N_SRCNET: case N_DSTNET: {
+        int n = 0;
+        for (uint32_t h = 0; h < f->nhosts; h++) {
+            if (!nd->bm[h]) continue;
+            if (n == pl->max) return -1;
+            out[n++] = h;
+        }
+        return n;
+    }
+    case N_OR: {
+        int n = 0;
+        host_id *tmp = malloc((size_t)pl->max * sizeof *tmp);
+        if (!tmp) return -1;
+        for (int c = 0; c < nd->nkids; c++) {
+            int k = plan_node(pl, f->kids[nd->kid0 + c], tmp);
+            if (k < 0 || k > pl->max - n) { n = -1; break; }
+            memcpy(out + n, tmp, (size_t)k * sizeof *tmp);
+            n = hosts_unique(out, n + k);
+        }
+        free(tmp);
+        return n;
+    }
+    case N_AND: {
+        /* any conjunct's set will do: the one with the shortest lists */
+        int best = -1;
+        uint64_t best_cost = 0;
+        host_id *tmp = malloc((size_t)pl->max * sizeof *tmp);
+        if (!tmp) return -1;
+        for (int c = 0; c < nd->nkids; c++) {
+            int k = plan_node(pl, f->kids[nd->kid0 + c], tmp);
+            if (k < 0) continue;
+            uint64_t cost = 0;
+            for (int i = 0; i < k; i++) cost += pl->cost ? pl->cost(tmp[i], pl->user) : 1;
+            if (best < 0 || cost < best_cost) {
+                best = k;
+                best_cost = cost;
+                memcpy(out, tmp, (size_t)k * sizeof *tmp);
+            }
+        }
+        free(tmp);
+        return best;
+    }
+    default:
+        return -1;   /* not, all, port, times, bytes, hours: rows of any host */
+    }
+}
+
+int filter_plan_hosts(const flow_filter *f, uint64_t (*cost)(host_id h, void *user), void *user,
+                      host_id *out, int max)
+{
+    if (max < 1) return -1;
+    planner pl = { f, cost, user, max };
+    int n = plan_node(&pl, f->root, out);
+    return n < 0 ? -1 : hosts_unique(out, n);
 }
