@@ -45,6 +45,7 @@ typedef struct host_index {
 typedef struct hostidx_progress {
     atomic_uint_fast64_t done, total;
     atomic_int cancel;
+    atomic_int saving;       /* set by hostidx_open while it writes the file */
 } hostidx_progress;
 
 /* Builds the index of t in memory with up to threads threads (0: cores,

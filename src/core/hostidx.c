@@ -420,6 +420,7 @@ int hostidx_open(host_index *x, const flow_table *t, const char *cpath, int thre
     }
     int rc = hostidx_build(x, t, threads, p);
     if (rc) return rc;
+    if (p) atomic_store(&p->saving, 1);
     if (keyed && !mapguard_retrying() && hostidx_save(x, ip, id, why, sizeof why) && !note[0])
         snprintf(note, notelen, "host index not written (%s); going on without it.", why);
     return 0;

@@ -4,16 +4,24 @@
  * language of filter.h. It runs its own key loop over the current pane;
  * Backspace or Esc returns to it.
  *
- * One query is one scan of the columns (filter_scan); at most FLOWS_CAP
- * matching row indexes are kept (the first ones in file order), and the
- * view says so when there were more. */
+ * A query whose every match involves one of a few hosts walks those hosts'
+ * lists in the host index (hostidx.h), built on first use on a thread while
+ * the view shows a spinner (q or Esc cancels: that query is then scanned),
+ * and kept for the session; any other query is one scan of the columns
+ * (filter_scan). At most FLOWS_CAP matching row indexes are kept (the
+ * first ones in file order), and the view says so when there were more. */
+#include <ctype.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "nettui/cache.h"
 #include "nettui/filter.h"
+#include "nettui/hostidx.h"
 #include "ui.h"
 
 #define FLOWS_CAP 1000000
@@ -38,7 +46,13 @@ typedef struct flows_view {
     int cursor, top;
     char msg[400];
     int msg_error;
+    int by_index;              /* the last query walked the host index */
 } flows_view;
+
+/* The host index of the explorer's table: built once, on the first query
+ * that can use it, kept until the explorer ends. */
+static host_index flows_index;
+static int flows_index_state;   /* 0 not yet, 1 ready, -1 cannot be had */
 
 /* ---- the query ----------------------------------------------------------- */
 
@@ -102,8 +116,116 @@ static void sort_rows(flows_view *v)
 
 static void draw_view(flows_view *v);
 
-/* Parses expr and scans the table once; on a bad expression keeps the
- * current rows and says why. */
+typedef struct index_job {
+    const app *a;
+    char cpath[PATH_MAX + 64];
+    int have_cpath, loaded, rc;
+    hostidx_progress p;
+    char note[PATH_MAX + 400];
+} index_job;
+
+static void *index_worker(void *arg)
+{
+    index_job *j = arg;
+    j->rc = hostidx_open(&flows_index, &j->a->table, j->have_cpath ? j->cpath : NULL, j->a->opt->threads, &j->p,
+                         &j->loaded, j->note, sizeof j->note);
+    return NULL;
+}
+
+/* Builds (or maps) the host index on a thread, drawing a spinner with the
+ * share done; q or Esc cancels. 1 when the index is ready, else 0 (the
+ * caller scans); a refused or unwritten index file is said in v->msg. */
+static int index_ready(flows_view *v)
+{
+    if (flows_index_state) return flows_index_state > 0;
+    app *a = v->a;
+    static index_job j;
+    memset(&j, 0, sizeof j);
+    j.a = a;
+    char abs[PATH_MAX], err[256];
+    j.have_cpath = !a->opt->no_cache && !a->opt->is_set && realpath(a->opt->path, abs)
+                   && !cache_file_path(abs, a->opt->cache_dir, j.cpath, sizeof j.cpath, err, sizeof err);
+    pthread_t th;
+    if (pthread_create(&th, NULL, index_worker, &j)) {
+        index_worker(&j);
+    } else {
+        static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
+        static const char *const spin_uni[] = {"\xe2\xa0\x8b", "\xe2\xa0\x99", "\xe2\xa0\xb9", "\xe2\xa0\xb8",
+                                               "\xe2\xa0\xbc", "\xe2\xa0\xb4", "\xe2\xa0\xa6", "\xe2\xa0\xa7"};
+        int frame = 0, cancelled = 0;
+        while (pthread_tryjoin_np(th, NULL) != 0) {
+            uint64_t done = atomic_load(&j.p.done), total = atomic_load(&j.p.total);
+            const char *sp = term_unicode() ? spin_uni[frame % 8] : spin_ascii[frame % 4];
+            frame++;
+            if (atomic_load(&j.p.saving))   /* built: past cancelling */
+                snprintf(v->msg, sizeof v->msg, "%s saving the host index beside the cache...", sp);
+            else if (cancelled)
+                snprintf(v->msg, sizeof v->msg, "%s cancelling the host index...", sp);
+            else
+                snprintf(v->msg, sizeof v->msg, "%s building the host index: %d%% (once a file; q or Esc cancels and scans)",
+                         sp, total ? (int)(done * 100 / total) : 0);
+            v->msg_error = 0;
+            draw_view(v);
+            wtimeout(stdscr, 100);
+            int ch = getch();
+            if (term_interrupted() || ch == 'q' || ch == 'Q' || ch == 27) {
+                atomic_store(&j.p.cancel, 1);
+                cancelled = 1;
+            }
+        }
+        wtimeout(stdscr, 100);
+    }
+    v->msg[0] = 0;
+    if (j.rc == 1) {   /* cancelled: try again on the next query */
+        snprintf(v->msg, sizeof v->msg, "Host index cancelled: this query scanned the whole table.");
+        v->msg_error = 1;   /* kept on the status line until a key */
+        return 0;
+    }
+    flows_index_state = j.rc == 0 ? 1 : -1;
+    if (j.note[0]) {
+        snprintf(v->msg, sizeof v->msg, "%.390s", j.note);
+        v->msg[0] = (char)toupper((unsigned char)v->msg[0]);
+        v->msg_error = 1;
+    }
+    return flows_index_state > 0;
+}
+
+/* The matches of f through the host index (1), or 0 when f has no plan,
+ * the index cannot be had, or the plan's lists are too long (scan). */
+static int query_by_index(flows_view *v, const flow_filter *f)
+{
+    char why[300];
+    size_t hits = 0;
+    int r = hostidx_scan(&flows_index, f, &v->a->table, keep_row, v, &hits, why, sizeof why);
+    if (r < 0) {
+        /* a mapped list failed its checks: never trusted; the file goes and
+         * the next query builds the index again */
+        snprintf(v->msg, sizeof v->msg, "The host index %s; it is removed and will be rebuilt.", why);
+        v->msg_error = 1;
+        hostidx_free(&flows_index);
+        flows_index_state = 0;
+        char abs[PATH_MAX], cpath[PATH_MAX + 64], err[256];
+        if (!v->a->opt->no_cache && realpath(v->a->opt->path, abs)
+            && !cache_file_path(abs, v->a->opt->cache_dir, cpath, sizeof cpath, err, sizeof err))
+            hostidx_remove_beside(cpath);
+        v->nrows = 0;
+        return 0;
+    }
+    if (r == 1) v->total = hits;
+    return r == 1;
+}
+
+/* 1 when f has a host plan (filter_plan_hosts). */
+static int has_plan(const flow_filter *f)
+{
+    host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
+    int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
+    free(plan);
+    return planned;
+}
+
+/* Parses expr and answers it (through the host index or one scan); on a
+ * bad expression keeps the current rows and says why. */
 static void run_query(flows_view *v, const char *expr)
 {
     char err[300];
@@ -121,16 +243,19 @@ static void run_query(flows_view *v, const char *expr)
     v->msg_error = 0;
     v->nrows = 0;
     draw_view(v);
+    /* the index (a spinner while it builds, once) before the clock starts */
+    int indexed = has_plan(f) && index_ready(v);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    v->by_index = indexed && query_by_index(v, f);
+    if (!v->by_index) v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     v->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     filter_free(f);
     if (v->total > v->nrows && v->nrows < FLOWS_CAP) {
         snprintf(v->msg, sizeof v->msg, "Out of memory after %zu rows: the list is cut.", v->nrows);
         v->msg_error = 1;
-    } else {
+    } else if (!v->msg_error) {
         v->msg[0] = 0;
     }
     if (v->sort_col != COL_TIME || v->sort_desc) sort_rows(v);
@@ -202,8 +327,8 @@ static void draw_view(flows_view *v)
             n += snprintf(line + n, sizeof line - n, " (capped: first %s of %s matches%s)", numfmt_count(v->nrows, b3, sizeof b3),
                           numfmt_count(v->total, b4, sizeof b4), v->sort_col != COL_TIME || v->sort_desc ? ", sorted" : "");
         }
-        snprintf(line + n, sizeof line - n, "; by %s %s; scan %.0f ms", col_name[v->sort_col],
-                 v->sort_desc ? "descending" : "ascending", v->seconds * 1000);
+        snprintf(line + n, sizeof line - n, "; by %s %s; %s %.0f ms", col_name[v->sort_col],
+                 v->sort_desc ? "descending" : "ascending", v->by_index ? "host index" : "scan", v->seconds * 1000);
         draw_text(stdscr, y, 0, COLS, line, term_attr(v->total > v->nrows ? ROLE_WARN : ROLE_DIM), 1);
     }
     static const char *const keys[][2] = {{"Esc", "Back"}, {"/", "Filter"}, {"s", "Sort column"}, {"r", "Reverse"},
