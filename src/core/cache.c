@@ -30,6 +30,7 @@
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
 #include "nettui/util.h"
+#include "nettui/hostidx.h"
 #include "nettui/mapguard.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
@@ -883,6 +884,7 @@ static void bg_failed_cleanup(void)
     char fp[sizeof bg.cpath + 8];
     snprintf(fp, sizeof fp, "%s.facts", bg.cpath);
     unlink(fp);
+    hostidx_remove_beside(bg.cpath);
 }
 
 int cache_write_finish(FILE *notes)
@@ -969,6 +971,7 @@ int cache_load_or_parse(const char *path, const load_options *lo, const cache_op
         if (r == CACHE_REJECTED) {
             if (notes) fprintf(notes, "nettui: the cache %s %s; rebuilding it.\n", cpath, msg);
             unlink(cpath);
+            hostidx_remove_beside(cpath);   /* its host index goes with it */
         }
     }
     if (use_cache && source_key_read(abs, &before)) use_cache = 0;
