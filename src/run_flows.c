@@ -5,8 +5,9 @@
  *
  * An expression whose every match involves one of a few hosts (its plan,
  * filter_plan_hosts) is answered from the host index (hostidx.h: mapped
- * from beside the cache, else built and saved there); any other is one
- * scan of the columns. Both give the same rows in the same order. */
+ * from beside the cache, else built and saved there); any other, and any
+ * with --no-cache, is one scan of the columns. Both give the same rows in
+ * the same order. */
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -168,8 +169,12 @@ static int flows_by_index(const cli_options *o, const flow_filter *f, const flow
     int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
     free(plan);
     if (!planned) return 0;
+    /* without a cache (--no-cache, a set of files) the index could serve
+     * this one query only, and its build reads the host columns twice: one
+     * scan is cheaper */
     char cpath[PATH_MAX + 64], why[300];
     const char *cp = table_cache_path(o, cpath, sizeof cpath);
+    if (!cp) return 0;
     host_index x;
     if (index_get(o, t, cp, &x)) return 0;
     size_t hits;
