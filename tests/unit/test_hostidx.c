@@ -296,7 +296,7 @@ static void copy_file(const char *from, const char *to, long len)
 static void test_file_round_trip_and_refusals(void **state)
 {
     (void)state;
-    char cpath[128], ip[160], good[160], why[256];
+    char cpath[128], ip[160], good[200], why[256];
     snprintf(cpath, sizeof cpath, "%s/0123456789abcdef.ntc", dir);
     assert_int_equal(hostidx_path(cpath, ip, sizeof ip), 0);
     assert_string_equal(ip + strlen(ip) - 9, ".ntc.hidx");
