@@ -152,8 +152,11 @@ static int index_ready(flows_view *v)
         static const char *const spin_ascii[] = {"|", "/", "-", "\\"};
         static const char *const spin_uni[] = {"\xe2\xa0\x8b", "\xe2\xa0\x99", "\xe2\xa0\xb9", "\xe2\xa0\xb8",
                                                "\xe2\xa0\xbc", "\xe2\xa0\xb4", "\xe2\xa0\xa6", "\xe2\xa0\xa7"};
-        int frame = 0, cancelled = 0;
-        while (pthread_tryjoin_np(th, NULL) != 0) {
+        int frame = 0, cancelled = 0, joined = 0;
+        /* a small table's index is there before a spinner would be seen */
+        struct timespec nap = {0, 10 * 1000 * 1000};
+        for (int k = 0; k < 20 && !(joined = pthread_tryjoin_np(th, NULL) == 0); k++) nanosleep(&nap, NULL);
+        while (!joined && pthread_tryjoin_np(th, NULL) != 0) {
             uint64_t done = atomic_load(&j.p.done), total = atomic_load(&j.p.total);
             const char *sp = term_unicode() ? spin_uni[frame % 8] : spin_ascii[frame % 4];
             frame++;

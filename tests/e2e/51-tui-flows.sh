@@ -115,6 +115,7 @@ keys 1; wait_for "Flag (md5"
 # question 7: the infected host's flows to the controller
 keys g j j j j j j f
 wait_for "Flows: question 7"
+wait_for " flows; by "   # the rows are in (the first query may build the host index)
 e=$(filter_line)
 echo "$e" | grep -qF "src $infected and dst $controller and port " || fail "question 7's filter: '$e'"
 n=$(shown_total); [ -n "$n" ] && [ "$n" -gt 0 ] || fail "question 7: no count"
