@@ -11,6 +11,9 @@
 # and checks that every tool gave the generator's ten answers. A missing tool
 # is skipped with a message. Exit status 1 when any answers differ.
 #
+# Then --flows for the key's first host: a scan of the cached table, the
+# first host query (builds the host index), and warm (index mapped).
+#
 # Then a network of 100,000 internal hosts (RFC 1918, inferred) and 1,000,000
 # outside hosts in $BENCH_LARGE_ROWS rows (10,000,000): nettui cold, its peak
 # memory and the facts' size against the flow table's own 22 bytes a flow,
@@ -172,6 +175,7 @@ bench_file() {
   if [ "$mode" = --summary ] && ! grep -q '^source: cache' "$LOG/warm-$n.out"; then a="NOT CACHED"; fi
   row "nettui warm (cache, best of 3)" "$best" "$bestkb" "$a" "$bestcpu"
   du -sm "$CACHE_DIR" | awk '{ printf "bench: cache size %s MB\n", $1 }' >&2
+  bench_flows "$n"
 
   duck=0
   if [ "$have_duckdb" = 1 ]; then
@@ -193,6 +197,31 @@ bench_file() {
   ratio "nettui warm / DuckDB" "$best" "$duck"
   ratio "nettui cold / pandas" "$cold" "$pandas"
   ratio "nettui warm / pandas" "$best" "$pandas"
+}
+
+# ---- --flows: one host's flows, scanned and through the host index ------------
+# The host is the key's first answer (the exfiltration host). "not not (...)"
+# keeps the same rows but has no host plan, so it is the scan of the cached
+# table; then the first host query (builds and saves <cache>.hidx) and the
+# warm one (maps it), each checked against the scan's rows.
+bench_flows() {
+  n=$1
+  h=$(sed -n 1p "$KEY")
+  [ -n "$h" ] || { note "no host in $KEY: --flows not timed"; return; }
+  q="host $h"
+  timed "flows-scan-$n" "$NETTUI" --flows "not not ($q)" --cache-dir "$CACHE_DIR" "$FILE"
+  row "nettui --flows host (scan)" "$SECS" "$PEAK_KB" "$(wc -l < "$LOG/flows-scan-$n.out") lines" "$CPU"
+  rm -f "$CACHE_DIR"/*.hidx
+  timed "flows-first-$n" "$NETTUI" --flows "$q" --cache-dir "$CACHE_DIR" "$FILE"
+  same=same; cmp -s "$LOG/flows-scan-$n.out" "$LOG/flows-first-$n.out" || { same=DIFFERS; : > "$LOG/mismatch"; }
+  row "nettui --flows host first (+ index)" "$SECS" "$PEAK_KB" "$same" "$CPU"
+  best=""; bestkb=0; bestcpu=0
+  for i in 1 2 3; do
+    timed "flows-warm-$n" "$NETTUI" --flows "$q" --cache-dir "$CACHE_DIR" "$FILE"
+    if [ -z "$best" ] || awk -v a="$SECS" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$SECS; bestkb=$PEAK_KB; bestcpu=$CPU; fi
+  done
+  same=same; cmp -s "$LOG/flows-scan-$n.out" "$LOG/flows-warm-$n.out" || { same=DIFFERS; : > "$LOG/mismatch"; }
+  row "nettui --flows host warm (best of 3)" "$best" "$bestkb" "$same" "$bestcpu"
 }
 
 # ---- a large network ----------------------------------------------------------
