@@ -121,8 +121,9 @@ static void *index_worker(void *arg)
 }
 
 /* The index of t (see hostidx_open). When stderr is a terminal (progress)
- * and the build passes a second, "indexing hosts  42%" on one line there,
- * gone when it ends. 0, or -1 (no index: the caller scans). */
+ * and the build passes a second, "indexing hosts  42%" (then "saving the
+ * host index") on one line there, gone when it ends. 0, or -1 (no index:
+ * the caller scans). */
 static int index_get(const cli_options *o, const flow_table *t, const char *cpath, host_index *x)
 {
     index_job j;
@@ -139,11 +140,12 @@ static int index_get(const cli_options *o, const flow_table *t, const char *cpat
             nanosleep(&nap, NULL);
             if (util_now() - t0 < 1.0) continue;
             uint64_t done = atomic_load(&j.p.done), total = atomic_load(&j.p.total);
-            fprintf(stderr, "\rindexing hosts %3d%%", total ? (int)(done * 100 / total) : 0);
+            if (atomic_load(&j.p.saving)) fprintf(stderr, "\rsaving the host index   ");
+            else fprintf(stderr, "\rindexing hosts %3d%%    ", total ? (int)(done * 100 / total) : 0);
             fflush(stderr);
             drawn = 1;
         }
-        if (drawn) { fprintf(stderr, "\r%20s\r", ""); fflush(stderr); }
+        if (drawn) { fprintf(stderr, "\r%24s\r", ""); fflush(stderr); }
     }
     if (j.note[0]) fprintf(stderr, "nettui: %s\n", j.note);
     return j.rc == 0 ? 0 : -1;
