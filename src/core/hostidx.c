@@ -38,6 +38,7 @@ typedef struct hidx_header {
     uint64_t dir_sum;           /* over off[] and sum[] */
     uint64_t header_sum;        /* over every byte before it */
 } hidx_header;
+_Static_assert(sizeof(hidx_header) == 96, "the tests write into the file at offsets past a 96-byte header");
 
 /* Fletcher-style over 64-bit words, mixed: a changed, moved or missing
  * word changes it. n is a byte count. */

@@ -80,6 +80,7 @@ head -c $((size / 2)) "$IX" > "$t/cut" && cat "$t/cut" > "$IX"
 refused "a truncated index" "truncated"
 printf 'XX' | dd of="$IX" bs=1 seek=40 conv=notrunc 2>/dev/null
 refused "a corrupted header" "corrupted"
+# the file: a 96-byte header, off[hosts + 1], sum[hosts] (8 bytes each), then the rows
 printf '\377\377\377\377' | dd of="$IX" bs=1 seek=$((96 + 8)) conv=notrunc 2>/dev/null
 refused "corrupted offsets" "corrupted"
 # the first row's source is host 0: its list starts the rows section

@@ -36,5 +36,12 @@ vg 0 --json --export "$T/answers.txt" --cache-dir "$T/cache" "$T/flows.csv"
 [ -s "$T/answers.txt" ] || fail "--export wrote nothing"
 vg 0 --answers --cache-dir "$T/cache" "$T/flows.csv"
 cmp -s "$T/out" "$T/answers.txt" || fail "answers from the cache differ from the exported ones"
+# --flows through the host index: built and saved, then mapped; the same rows
+h=$(sed -n 1p "$T/key")
+vg 0 --flows "host $h or dst $h" --cache-dir "$T/cache" "$T/flows.csv"
+ls "$T/cache"/*.hidx >/dev/null 2>&1 || fail "--flows wrote no host index"
+cp "$T/out" "$T/flows1"
+vg 0 --flows "host $h or dst $h" --cache-dir "$T/cache" "$T/flows.csv"
+cmp -s "$T/out" "$T/flows1" && [ "$(wc -l < "$T/out")" -gt 1 ] || fail "--flows from the mapped index differs or is empty"
 vg 3 --summary --no-cache "$T/missing.csv"
 exit 0
