@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nettui/cache.h"
@@ -160,36 +161,78 @@ static const char *table_cache_path(const cli_options *o, char *out, size_t len)
     return out;
 }
 
+/* A warm open leaves the table cache's column pass (checksums and host-id
+ * bounds of 2 GB at full size) out when the query has a host plan and a
+ * sound index file waits beside the cache: the answer then reads only the
+ * listed rows, whose host ids hostidx_scan checks against the index. Any
+ * other read of the columns checks them first (columns_checked). */
+typedef struct skip_ctx {
+    int planned;     /* the expression has a host plan, whatever the hosts */
+    int skipped;     /* the cache left its column pass to us */
+} skip_ctx;
+
+static int skip_if_indexed(void *user, const char *cpath, uint64_t table_id)
+{
+    skip_ctx *s = user;
+    s->skipped = s->planned && hostidx_file_sound(cpath, table_id);
+    return s->skipped;
+}
+
+/* The column pass the cache left out, before a read beyond the index's
+ * rows: 0, or -1 after one sentence (the cache is corrupt: it is removed,
+ * with its index; the person runs again). */
+static int columns_checked(const cli_options *o, const flow_table *t, skip_ctx *s, const char *cp)
+{
+    if (!s->skipped) return 0;
+    s->skipped = 0;
+    char why[300];
+    if (cache_check_columns(t, o->threads, why, sizeof why) == 0) return 0;
+    fprintf(stderr, "nettui: the cache %s %s; it is removed, run again to rebuild it.\n", cp ? cp : "", why);
+    if (cp) { unlink(cp); hostidx_remove_beside(cp); }
+    return -1;
+}
+
 /* The rows f keeps through the index when its plan allows: 1 (done), 0
- * (scan instead). A host list that fails its checks costs one line, the
- * file, and a rebuild in memory; then the walk again. */
-static int flows_by_index(const cli_options *o, const flow_filter *f, const flow_table *t, out_ctx *c)
+ * (scan instead, the columns checked), -1 (the cache is corrupt, said).
+ * An index that fails its checks costs one line, the file, and a rebuild;
+ * then the walk again. */
+static int flows_by_index(const cli_options *o, const flow_filter *f, const flow_table *t, out_ctx *c, skip_ctx *s)
 {
     /* no plan, no index: a port or a time span alone is one scan, and
      * building an index for it would cost more than the scan */
     host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
     int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
     free(plan);
-    if (!planned) return 0;
     /* without a cache (--no-cache, a set of files) the index could serve
      * this one query only, and its build reads the host columns twice: one
      * scan is cheaper */
     char cpath[PATH_MAX + 64], why[300];
     const char *cp = table_cache_path(o, cpath, sizeof cpath);
-    if (!cp) return 0;
+    if (!planned || !cp) return columns_checked(o, t, s, cp);
+    /* unchecked columns: only a mapped index is read before they are checked */
     host_index x;
-    if (index_get(o, t, cp, &x)) return 0;
+    uint64_t id;
+    char ip[PATH_MAX + 80];
+    memset(&x, 0, sizeof x);
+    if (s->skipped && (hostidx_path(cp, ip, sizeof ip) || cache_table_id(cp, t, &id)
+                       || hostidx_load(&x, ip, id, t, why, sizeof why) != HOSTIDX_HIT)) {
+        hostidx_free(&x);
+        if (columns_checked(o, t, s, cp)) return -1;
+    }
+    if (!x.off && index_get(o, t, cp, &x)) return columns_checked(o, t, s, cp);
     size_t hits;
     int r = hostidx_scan(&x, f, t, emit, c, &hits, why, sizeof why);
     if (r < 0) {
-        char ip[PATH_MAX + 80];
-        fprintf(stderr, "nettui: the host index %s %s; rebuilding it.\n", cp && !hostidx_path(cp, ip, sizeof ip) ? ip : "", why);
+        /* the index or the columns: the columns are checked first */
         hostidx_free(&x);
+        if (columns_checked(o, t, s, cp)) return -1;
+        fprintf(stderr, "nettui: the host index %s %s; rebuilding it.\n", !hostidx_path(cp, ip, sizeof ip) ? ip : "", why);
         hostidx_remove_beside(cp);
         r = index_get(o, t, cp, &x) ? 0 : hostidx_scan(&x, f, t, emit, c, &hits, why, sizeof why);
         if (r < 0) r = 0;
     }
     hostidx_free(&x);
+    if (r == 0 && columns_checked(o, t, s, cp)) return -1;
     return r;
 }
 
@@ -206,7 +249,10 @@ int run_flows(const cli_options *o)
     flow_table t;
     load_report rep;
     int from_cache = 0;
-    int status = cli_load_table(o, &t, &rep, &from_cache);
+    skip_ctx skip = {0, 0};
+    host_id none;   /* the plan's shape, before the hosts are known (filter_plan_hosts) */
+    skip.planned = filter_plan_hosts(f, NULL, NULL, &none, 1) >= 0;
+    int status = cli_load_table_skip(o, &t, &rep, &from_cache, skip_if_indexed, &skip);
     if (status != EXIT_OK) { filter_free(f); return status; }
     out_ctx c = {&t, o->time_iso, NULL, 0, 1 << 20, 0};
     c.buf = malloc(c.cap);
@@ -218,7 +264,12 @@ int run_flows(const cli_options *o)
     static const char header[] = "timestamp,src,dst,port,bytes\n";
     memcpy(c.buf, header, sizeof header - 1);
     c.len = sizeof header - 1;
-    if (!flows_by_index(o, f, &t, &c)) filter_scan(f, &t, 0, t.n, emit, &c);
+    int by = flows_by_index(o, f, &t, &c, &skip);
+    if (by < 0) {
+        free(c.buf); filter_free(f); cli_finish(); flows_free(&t);
+        return EXIT_FAILURE_RUN;
+    }
+    if (!by) filter_scan(f, &t, 0, t.n, emit, &c);
     flush_out(&c);
     if (fflush(stdout) || ferror(stdout)) c.failed = 1;
     if (c.failed) {

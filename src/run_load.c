@@ -103,12 +103,27 @@ int cli_finish(void)
     return failed;
 }
 
+static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc,
+                      int (*skip_columns)(void *, const char *, uint64_t), void *skip_user);
+
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
 {
-    return cli_load_table_facts(o, t, rep, from_cache, NULL);
+    return load_table(o, t, rep, from_cache, NULL, NULL, NULL);
 }
 
 int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc)
+{
+    return load_table(o, t, rep, from_cache, fc, NULL, NULL);
+}
+
+int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, int *from_cache,
+                        int (*skip_columns)(void *user, const char *cpath, uint64_t table_id), void *user)
+{
+    return load_table(o, t, rep, from_cache, NULL, skip_columns, user);
+}
+
+static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc,
+                      int (*skip_columns)(void *, const char *, uint64_t), void *skip_user)
 {
     load_options lo;
     load_options_default(&lo);
@@ -135,6 +150,10 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;
+    }
+    if (skip_columns) {
+        co.skip_columns = skip_columns;
+        co.user = skip_user;
     }
     char *notes = NULL;    /* the cache's notes wait until the bar is gone */
     size_t notes_len = 0;

@@ -41,6 +41,11 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
 /* The same, and names the facts cache in *fc for engine_open (its columns
  * then go unchecked when saved facts for the cache exist). */
 int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
+/* The same, with the table cache's column pass left to the caller when
+ * skip_columns says so (cache_options.skip_columns): the caller must run
+ * cache_check_columns before it reads a column it has not checked itself. */
+int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, int *from_cache,
+                        int (*skip_columns)(void *user, const char *cpath, uint64_t table_id), void *user);
 
 /* After the output: finishes the cache write the load started on a thread
  * (cache_write_finish) and prints the cache notes held back until then (a

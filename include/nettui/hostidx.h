@@ -50,7 +50,8 @@ typedef struct hostidx_progress {
 
 /* Builds the index of t in memory with up to threads threads (0: cores,
  * at most 4). 0; 1 when p->cancel was set (x is then empty); -1 when t has
- * too many rows or memory ran out (x empty). p may be NULL. */
+ * too many rows, a host id out of range (columns of a cache not checked
+ * yet, and wrong), or memory ran out (x empty). p may be NULL. */
 int hostidx_build(host_index *x, const flow_table *t, int threads, hostidx_progress *p);
 
 /* Frees what x owns (or unmaps it) and zeroes it. */
@@ -70,6 +71,12 @@ int hostidx_path(const char *cpath, char *out, size_t len);
 /* Removes the index file beside the table cache cpath (and nothing else):
  * the cache's code calls it when it removes a cache it rejected. */
 void hostidx_remove_beside(const char *cpath);
+
+/* 1 when the index file beside the table cache cpath looks like the index
+ * of the cache identity table_id (header, checksum, size; nothing mapped):
+ * the question a caller asks before it lets the table cache leave its
+ * column pass out (cache_options.skip_columns). */
+int hostidx_file_sound(const char *cpath, uint64_t table_id);
 
 typedef enum hostidx_load_result {
     HOSTIDX_HIT = 0,        /* mapped, for this very table */
@@ -105,8 +112,12 @@ int hostidx_open(host_index *x, const flow_table *t, const char *cpath, int thre
  * calls fn(row, arg) for each match (a nonzero return stops), with the
  * number of matches in *hits; 0 when the caller must scan (no plan, or the
  * hosts' lists hold more than an eighth of the rows); -1 with a sentence in
- * why when a host list of a mapped index fails its checks (nothing was
- * passed to fn yet; remove the file and build again). f must be bound to t. */
+ * why when a host list of a mapped index fails its checks, or one of its
+ * rows lacks that host at either end or holds a host id out of range
+ * (nothing was passed to fn yet: the index or the table's columns are
+ * wrong). Only the src and dst of the listed rows are checked, so t's
+ * columns need not have been (cache_check_columns); the other fields of the
+ * rows passed on are read as they are. f must be bound to t. */
 int hostidx_scan(const host_index *x, const flow_filter *f, const flow_table *t,
                  int (*fn)(size_t row, void *arg), void *arg, size_t *hits, char *why, size_t whylen);
 

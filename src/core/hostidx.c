@@ -78,7 +78,8 @@ typedef struct build_job {
     uint32_t hlo, hhi;          /* the hosts whose sums this thread makes */
     int pass;                   /* 0 count, 1 fill, 2 sums */
     hostidx_progress *p;
-    int stopped;
+    int stopped;                /* cancelled, or (pass 0) a host id out of range */
+    uint32_t nhosts;
 } build_job;
 
 static int should_stop(hostidx_progress *p, uint64_t done)
@@ -109,7 +110,10 @@ static void *build_worker(void *arg)
     for (size_t b = j->lo; b < j->hi; b += STEP) {
         size_t e = j->hi - b > STEP ? b + STEP : j->hi;
         if (j->pass == 0) {
+            /* the columns may not have been checked (a cache whose column
+             * pass was left out): an id out of range stops the build */
             for (size_t i = b; i < e; i++) {
+                if (src[i] >= j->nhosts || dst[i] >= j->nhosts) { j->stopped = 2; return NULL; }
                 j->cur[src[i]]++;
                 if (dst[i] != src[i]) j->cur[dst[i]]++;
             }
@@ -124,7 +128,8 @@ static void *build_worker(void *arg)
     return NULL;
 }
 
-/* Runs pass over nt jobs, the first on this thread. 1 when one stopped. */
+/* Runs pass over nt jobs, the first on this thread: 0, 1 when one was
+ * cancelled, 2 when one met a host id out of range. */
 static int run_pass(build_job *jobs, int nt, int pass)
 {
     pthread_t th[HIDX_MAX_THREADS];
@@ -137,7 +142,7 @@ static int run_pass(build_job *jobs, int nt, int pass)
         else build_worker(&jobs[k]);        /* no thread: do its part here */
     }
     int stopped = 0;
-    for (int k = 0; k < nt; k++) stopped |= jobs[k].stopped;
+    for (int k = 0; k < nt; k++) if (jobs[k].stopped > stopped) stopped = jobs[k].stopped;
     return stopped;
 }
 
@@ -160,8 +165,9 @@ int hostidx_build(host_index *x, const flow_table *t, int threads, hostidx_progr
     if (!off || !sum || !cur) goto out;
     for (int k = 0; k < nt; k++)
         jobs[k] = (build_job){ t, t->n * (size_t)k / (size_t)nt, t->n * (size_t)(k + 1) / (size_t)nt,
-                               cur + (size_t)k * nh, NULL, off, sum, 0, 0, 0, p, 0 };
-    if (run_pass(jobs, nt, 0)) { rc = 1; goto out; }
+                               cur + (size_t)k * nh, NULL, off, sum, 0, 0, 0, p, 0, nh };
+    int stop = run_pass(jobs, nt, 0);
+    if (stop) { rc = stop == 1 ? 1 : -1; goto out; }
     /* off[h]: where h's list starts; each thread's write position for h
      * follows the rows of h the threads before it (earlier rows) hold */
     uint64_t at = 0;
@@ -328,6 +334,25 @@ int hostidx_save(const host_index *x, const char *ipath, uint64_t table_id, char
     return 0;
 }
 
+int hostidx_file_sound(const char *cpath, uint64_t table_id)
+{
+    char ip[PATH_MAX + 80];
+    if (!cpath || hostidx_path(cpath, ip, sizeof ip)) return 0;
+    int fd = open(ip, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return 0;
+    struct stat st;
+    hidx_header h;
+    int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
+    close(fd);
+    if (!ok || memcmp(h.magic, HIDX_MAGIC, 8) || h.endian != HIDX_ENDIAN || h.version != HIDX_VERSION
+        || sum_words(&h, offsetof(hidx_header, header_sum), 0) != h.header_sum || h.table_id != table_id
+        || h.nentries > 2 * h.nrows || h.nhosts > UINT32_MAX || h.nrows > UINT32_MAX)
+        return 0;
+    hidx_header want = h;
+    layout(&want);
+    return h.file_size == want.file_size && (uint64_t)st.st_size == h.file_size;
+}
+
 static hostidx_load_result refuse(char *why, size_t whylen, const char *text)
 {
     snprintf(why, whylen, "%s", text);
@@ -466,9 +491,20 @@ int hostidx_scan(const host_index *x, const flow_filter *f, const flow_table *t,
     int *heap = malloc((nh ? (size_t)nh : 1) * sizeof *heap);
     int rc = 1;
     if (!c || !heap) { rc = 0; goto out; }
-    /* every list is checked before the first row is passed on */
+    /* every list is checked before the first row is passed on: its own
+     * checks, and each row has the host at an end and no id out of range
+     * (the table's columns may not have been checked: see hostidx.h) */
     for (int i = 0; i < nh; i++) {
-        if (hostidx_rows(x, hosts[i], &c[i].r, &c[i].n, why, whylen)) { rc = -1; goto out; }
+        host_id h = hosts[i];
+        if (hostidx_rows(x, h, &c[i].r, &c[i].n, why, whylen)) { rc = -1; goto out; }
+        for (size_t k = 0; k < c[i].n; k++) {
+            host_id s = t->src[c[i].r[k]], d = t->dst[c[i].r[k]];
+            if (s >= x->nhosts || d >= x->nhosts || (s != h && d != h)) {
+                snprintf(why, whylen, "does not match the table (row %u, host %u)", c[i].r[k], h);
+                rc = -1;
+                goto out;
+            }
+        }
     }
     int n = 0;
     for (int i = 0; i < nh; i++) if (c[i].n) heap[n++] = i;
