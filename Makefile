@@ -79,7 +79,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(UI_OBJ) $(wildcard tests/unit/*.h)
 
 # ---- packages -------------------------------------------------------------
 DEB_BUILD = gcc make pkg-config libcsv-dev libigraph-dev libcmocka-dev libncurses-dev nettle-dev zlib1g-dev libzstd-dev
-DEB_TEST  = tmux valgrind python3 python3-pandas python3-networkx clang libclang-rt-14-dev nfdump gzip zstd
+DEB_TEST  = tmux valgrind python3 python3-pandas python3-networkx clang libclang-rt-14-dev nfdump gzip zstd \
+            clickhouse-server curl libcurl4-openssl-dev
 deps:
 	@DEBS="$(DEB_BUILD)" sh tests/install-debs.sh
 deps-test:
