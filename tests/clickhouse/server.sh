@@ -91,6 +91,15 @@ write_config() {
     <default_database>default</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
+    <!-- nettui_two_shards: two shards on this one server, told apart by the
+         database each reads, so a Distributed table over s1.T and s2.T can be
+         tested without a second machine -->
+    <remote_servers>
+        <nettui_two_shards>
+            <shard><replica><host>127.0.0.1</host><port>$tcp</port><default_database>s1</default_database></replica></shard>
+            <shard><replica><host>127.0.0.1</host><port>$tcp</port><default_database>s2</default_database></replica></shard>
+        </nettui_two_shards>
+    </remote_servers>
     <query_log>
         <database>system</database>
         <table>query_log</table>

@@ -5,7 +5,8 @@
 # The server part, always: start, load nettui-gen files of several seeds and
 # shapes (default CTF shape, random hosts and ports, a small enterprise,
 # sparse beacons) into MergeTree tables over HTTP, SELECT count() equals each
-# file's line count; at the end stop, and no server process is left.
+# file's line count; a Distributed table over two shards holds the first
+# file's rows and bytes; at the end stop, and no server process is left.
 #
 # The nettui part (skipped with one line while `nettui --help` does not
 # mention clickhouse): for each table, `--answers URL` is byte-identical to
@@ -14,7 +15,7 @@
 # `--where` on a time range equals the file cut with awk; `--flows 'host A
 # and port N'` keeps the same rows; columns in another order with aliases
 # (ts, src_ip, dst_ip, dst_port); DateTime times with UInt32 addresses
-# (18.16 has no IPv4 type); and the errors, each a nonzero exit (no crash)
+# (18.16 has no IPv4 type); a Distributed table over two shards; and the errors, each a nonzero exit (no crash)
 # with one sentence on stderr: a closed port, a wrong password, a missing
 # table, a missing column, a column of an unusable type, --timeout exceeded.
 # The password of user analyst given by NETTUI_CLICKHOUSE_PASSWORD, by
@@ -85,6 +86,14 @@ q "INSERT INTO nt.badtype SELECT timestamp, src, dst, [port], bytes FROM nt.$fir
 [ "$(q "SELECT count() FROM nt.typed WHERE IPv4NumToString(src) = '' OR toUInt64(timestamp) = 0")" = 0 ] ||
   fail "nt.typed has empty addresses or times"
 [ "$(q "SELECT count() FROM nt.aliases")" = "$(q "SELECT count() FROM nt.$first")" ] || fail "nt.aliases lost rows"
+# a Distributed table over two shards (server.sh's cluster nettui_two_shards:
+# databases s1 and s2 on this server), each holding half the first file
+awk 'NR % 2 == 1' "$t/$first.csv" > "$t/half1.csv"; awk 'NR % 2 == 0' "$t/$first.csv" > "$t/half2.csv"
+$srv load "$ch" "$t/half1.csv" s1.flows && $srv load "$ch" "$t/half2.csv" s2.flows &&
+q "CREATE TABLE nt.dist AS s1.flows ENGINE = Distributed(nettui_two_shards, '', flows, rand())" ||
+  fail "making the Distributed table failed"
+[ "$(q "SELECT count(), sum(bytes) FROM nt.dist")" = "$(q "SELECT count(), sum(bytes) FROM nt.$first")" ] ||
+  fail "the Distributed table's count and bytes are not the file's"
 
 # ---- nettui on the server ----------------------------------------------------------
 if ! "$nettui" --help 2>&1 | grep -qi clickhouse; then
@@ -125,6 +134,7 @@ for s in $shapes; do
   [ -f "$t/$s.csv" ] && same_as_file "$s" "$t/$s.csv" "$url/nt.$s"
 done
 f=$t/$first.csv
+same_as_file "a Distributed table over two shards" "$f" "$url/nt.dist"
 same_as_file "columns in another order, named ts, src_ip, dst_ip, dst_port" "$f" "$url/nt.aliases"
 awk -F, 'BEGIN { OFS = "," } { $1 = sprintf("%.0f", int($1 / 1000) * 1000); print }' "$f" > "$t/seconds.csv"
 same_as_file "DateTime times, UInt32 addresses" "$t/seconds.csv" "$url/nt.typed"
