@@ -79,12 +79,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(UI_OBJ) $(wildcard tests/unit/*.h)
 
 # ---- packages -------------------------------------------------------------
 DEB_BUILD = gcc make pkg-config libcsv-dev libigraph-dev libcmocka-dev libncurses-dev nettle-dev zlib1g-dev libzstd-dev
-DEB_TEST  = tmux valgrind python3 python3-pandas python3-networkx clang libclang-rt-14-dev nfdump gzip zstd \
-            clickhouse-server curl libcurl4-openssl-dev
+DEB_TEST  = tmux valgrind python3 python3-pandas python3-networkx clang libclang-rt-14-dev nfdump gzip zstd
 deps:
 	@DEBS="$(DEB_BUILD)" sh tests/install-debs.sh
 deps-test:
 	@DEBS="$(DEB_BUILD) $(DEB_TEST)" sh tests/install-debs.sh
+# the ClickHouse tests and bench run a real server (tests/clickhouse/server.sh)
+# and load it with curl; the client links libcurl
+DEB_TEST += clickhouse-server curl libcurl4-openssl-dev
 
 # ---- tests ----------------------------------------------------------------
 test: deps-test
