@@ -228,7 +228,7 @@ refused "a wrong password in the URL" "auth|password|denied|refused|user" --answ
 cat "$t/out" "$t/err" >> "$t/pw.all"
 refused "no password for user analyst" "auth|password|denied|refused|user" --answers --no-cache "$ua"
 # (the client may keep no cache for a server: then only the output is searched)
-[ -n "$(ls -A "$PC" "$home" 2>/dev/null)" ] || echo "$name: nettui wrote no cache and nothing under HOME for the server"
+[ -n "$(find "$PC" "$home" -type f 2>/dev/null | head -n 1)" ] || echo "$name: nettui wrote no cache and nothing under HOME for the server"
 [ -s "$t/pw.all" ] || fail "the password runs printed nothing: the grep below proves little"
 if grep -r -F -l -e "$pw" "$t/pw.all" "$PC" "$home" 2>/dev/null; then fail "the password was written (files above)"
 else echo "$name: the password is in no output, cache file or file under HOME"; fi
