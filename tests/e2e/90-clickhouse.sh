@@ -14,10 +14,12 @@
 # lines of `--summary`; a second run (with a cache folder) gives the same;
 # `--where` on a time range equals the file cut with awk; `--flows 'host A
 # and port N'` keeps the same rows; columns in another order with aliases
-# (ts, src_ip, dst_ip, dst_port); DateTime times with UInt32 addresses
-# (18.16 has no IPv4 type); a Distributed table over two shards; and the errors, each a nonzero exit (no crash)
+# (ts, src_ip, dst_ip, dst_port; and time in epoch seconds, sa, da, dport,
+# octets); DateTime times with UInt32 addresses (18.16 has no IPv4 type); a
+# Distributed table over two shards; and the errors, each a nonzero exit (no crash)
 # with one sentence on stderr: a closed port, a wrong password, a missing
-# table, a missing column, a column of an unusable type, --timeout exceeded.
+# table, a missing column, a column of an unusable type, --timeout exceeded,
+# a --where that holds a second statement or closes its parentheses.
 # The password of user analyst given by NETTUI_CLICKHOUSE_PASSWORD, by
 # --password-file (refused when others may read it) and in the URL works,
 # and appears in no output, no cache file and nothing under HOME.
@@ -78,6 +80,8 @@ q "CREATE TABLE nt.typed (timestamp DateTime, src UInt32, dst UInt32, port UInt1
    ENGINE = MergeTree() ORDER BY timestamp" &&
 q "INSERT INTO nt.typed SELECT toDateTime(intDiv(timestamp, 1000)), IPv4StringToNum(src),
    IPv4StringToNum(dst), port, bytes FROM nt.$first" &&
+q "CREATE TABLE nt.secs (time UInt32, sa String, da String, dport UInt16, octets UInt64) ENGINE = MergeTree() ORDER BY time" &&
+q "INSERT INTO nt.secs SELECT intDiv(timestamp, 1000), src, dst, port, bytes FROM nt.$first" &&
 q "CREATE TABLE nt.nobytes (timestamp UInt64, src String, dst String, port UInt16) ENGINE = MergeTree() ORDER BY timestamp" &&
 q "INSERT INTO nt.nobytes SELECT timestamp, src, dst, port FROM nt.$first" &&
 q "CREATE TABLE nt.badtype (timestamp UInt64, src String, dst String, port Array(UInt16), bytes UInt64)
@@ -141,6 +145,7 @@ same_as_file "a Distributed table over two shards" "$f" "$url/nt.dist"
 same_as_file "columns in another order, named ts, src_ip, dst_ip, dst_port" "$f" "$url/nt.aliases"
 awk -F, 'BEGIN { OFS = "," } { $1 = sprintf("%.0f", int($1 / 1000) * 1000); print }' "$f" > "$t/seconds.csv"
 same_as_file "DateTime times, UInt32 addresses" "$t/seconds.csv" "$url/nt.typed"
+same_as_file "epoch seconds (UInt32 time), columns sa, da, dport, octets" "$t/seconds.csv" "$url/nt.secs"
 
 # ---- --where: a time range, against the file cut with awk
 t0=$(head -n 1 "$f" | cut -d, -f1)
@@ -192,6 +197,10 @@ start=$(date +%s)
 refused "--timeout 2 exceeded" "time" --answers --no-cache --timeout 2 --where "sleep(1) = 0" "$url/nt.$first"
 took=$(( $(date +%s) - start ))
 [ $took -le 6 ] || fail "--timeout 2 took $took s"
+# --where is sent as one parenthesised condition: a second statement is refused
+refused "--where with a second statement" "where|;" --answers --no-cache --where "1 = 1; DROP TABLE nt.$first" "$url/nt.$first"
+refused "--where closing its parentheses" "where|paren|balanc" --answers --no-cache --where "1) OR (1" "$url/nt.$first"
+[ "$(q "SELECT count() FROM nt.$first")" = "$(wc -l < "$f" | tr -d ' ')" ] || fail "nt.$first lost rows to a --where"
 
 # ---- the analyst's password: environment, file, URL; never written anywhere
 # (the wrong one tried below holds the right one, so an echo of it is found too)
