@@ -84,6 +84,9 @@ deps:
 	@DEBS="$(DEB_BUILD)" sh tests/install-debs.sh
 deps-test:
 	@DEBS="$(DEB_BUILD) $(DEB_TEST)" sh tests/install-debs.sh
+# the ClickHouse tests and bench run a real server (tests/clickhouse/server.sh)
+# and load it with curl; the client links libcurl
+DEB_TEST += clickhouse-server curl libcurl4-openssl-dev
 
 # ---- tests ----------------------------------------------------------------
 test: deps-test

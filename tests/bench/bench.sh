@@ -19,6 +19,15 @@
 # memory and the facts' size against the flow table's own 22 bytes a flow,
 # and the engine's build and detector times (BENCH_SKIP=large leaves it out).
 #
+# Then ClickHouse (tests/clickhouse/server.sh: a server of its own on a
+# loopback port, its data in $BENCH_DIR/clickhouse, stopped at the end): the
+# 10,000,000-row file (or the full one when BENCH_ROWS is smaller) loaded over
+# HTTP, nettui --answers on clickhouse://... with --no-cache and then three
+# times with a cache folder, against the file path: wall time, nettui's peak
+# memory, and the server's own query time from system.query_log (BENCH_SKIP=clickhouse leaves it out; it
+# skips with a sentence when nettui has no ClickHouse source or the server
+# does not start).
+#
 # Environment: BENCH_DIR (build/bench), BENCH_ROWS, BENCH_SMALL_ROWS (10000000),
 # BENCH_LARGE_ROWS (10000000),
 # BENCH_PANDAS_FULL, BENCH_SKIP="duckdb pandas ..." (tools to leave out),
@@ -224,6 +233,85 @@ bench_flows() {
   row "nettui --flows host warm (best of 3)" "$best" "$bestkb" "$same" "$bestcpu"
 }
 
+# ---- ClickHouse ----------------------------------------------------------------
+CH_DIR=""
+ch_stop() { [ -z "$CH_DIR" ] || sh tests/clickhouse/server.sh stop "$CH_DIR"; CH_DIR=""; }
+trap ch_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ch_server_time SINCE: the server's own record of the queries nettui sent
+# since epoch second SINCE (curl's, from server.sh, left out): how many, their
+# summed and longest duration, rows read, the most memory one used
+ch_server_time() {
+  sh tests/clickhouse/server.sh query "$CH_DIR" "SYSTEM FLUSH LOGS" > /dev/null 2>&1
+  sh tests/clickhouse/server.sh query "$CH_DIR" "SELECT count(), sum(query_duration_ms) / 1000, max(query_duration_ms) / 1000,
+      sum(read_rows), max(memory_usage) / 1048576 FROM system.query_log
+      WHERE type = 2 AND query_start_time >= toDateTime($1) AND http_user_agent NOT LIKE 'curl/%'" |
+    awk -F'\t' '{ printf "%d queries, %.2f s summed, %.2f s the longest, %.0f rows read, %.0f MB the most memory of one", $1, $2, $3, $4, $5 }'
+}
+
+bench_clickhouse() {
+  if [ "$FULL_ROWS" -gt "$SMALL_ROWS" ]; then n=$SMALL_ROWS; else n=$FULL_ROWS; fi
+  FILE="$BENCH_DIR/flows-$n.csv"
+  KEY="$BENCH_DIR/flows-$n.key"
+  KEY10="$LOG/key-ch.answers"
+  if ! "$NETTUI" --help 2>&1 | grep -qi clickhouse; then note "nettui has no ClickHouse source: the ClickHouse section skipped"; return; fi
+  if ! command -v clickhouse-server > /dev/null || ! command -v curl > /dev/null; then
+    note "no clickhouse-server or curl (make deps-test installs them): the ClickHouse section skipped"; return
+  fi
+  [ -f "$FILE" ] && [ -f "$KEY" ] || { note "no $FILE: the ClickHouse section skipped"; return; }
+  head -n 10 "$KEY" > "$KEY10"
+  ROWS=$(sed -n 's/^rows: //p' "$KEY"); ROWS=${ROWS:-$n}
+  BYTES=$(wc -c < "$FILE" | tr -d ' ')
+  CH_DIR="$BENCH_DIR/clickhouse"
+  sh tests/clickhouse/server.sh stop "$CH_DIR"     # one a killed bench left
+  if ! port=$(sh tests/clickhouse/server.sh start "$CH_DIR" 2> "$LOG/ch-start.err"); then
+    note "the ClickHouse server did not start: the ClickHouse section skipped ($(head -n 1 "$LOG/ch-start.err"))"
+    CH_DIR=""; return
+  fi
+  version=$(sh tests/clickhouse/server.sh query "$CH_DIR" "SELECT version()")
+  header "$(basename "$FILE") in ClickHouse $version (MergeTree, one local server, 127.0.0.1:$port)"
+  timed ch-load sh tests/clickhouse/server.sh load "$CH_DIR" "$FILE" bench.flows
+  [ "$RC" = 0 ] || { note "loading $FILE into ClickHouse failed: the ClickHouse section skipped"; ch_stop; return; }
+  row "ClickHouse: INSERT the CSV over HTTP" "$SECS" 0 "-" "$CPU"
+  sh tests/clickhouse/server.sh query "$CH_DIR" "OPTIMIZE TABLE bench.flows FINAL" > /dev/null 2>&1
+  du -sm "$CH_DIR/data" | awk '{ printf "bench: ClickHouse data folder %s MB\n", $1 }' >&2
+  url="clickhouse://127.0.0.1:$port/bench.flows"
+
+  timed "ch-file-$n" "$NETTUI" --answers --no-cache "$FILE"
+  file_secs=$SECS; file_kb=$PEAK_KB
+  row "nettui on the file (--no-cache)" "$SECS" "$PEAK_KB" "$(check "ch-file-$n")" "$CPU"
+
+  since=$(date +%s)
+  timed "ch-cold-$n" env NETTUI_TIMING=1 "$NETTUI" --answers --no-cache "$url"
+  ch_secs=$SECS; ch_kb=$PEAK_KB
+  row "nettui on ClickHouse (--no-cache)" "$SECS" "$PEAK_KB" "$(check "ch-cold-$n")" "$CPU"
+  server=$(ch_server_time "$since")
+  cmp -s "$LOG/ch-file-$n.out" "$LOG/ch-cold-$n.out" || { : > "$LOG/mismatch"; note "!!! nettui on ClickHouse and on the file differ (see $LOG/ch-*-$n.out)"; }
+
+  # again with a cache folder: a client that caches the facts sends no
+  # GROUP BY the second time, which the server's log below shows
+  rm -rf "$CACHE_DIR/ch"
+  "$NETTUI" --answers --cache-dir "$CACHE_DIR/ch" "$url" > /dev/null 2>&1
+  sleep 1     # query_log's times are whole seconds: the runs below start after
+  since=$(date +%s)
+  best=""; bestkb=0; bestcpu=0
+  for i in 1 2 3; do
+    timed "ch-warm-$n" "$NETTUI" --answers --cache-dir "$CACHE_DIR/ch" "$url"
+    if [ -z "$best" ] || awk -v a="$SECS" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$SECS; bestkb=$PEAK_KB; bestcpu=$CPU; fi
+  done
+  row "nettui on ClickHouse again (best 3)" "$best" "$bestkb" "$(check "ch-warm-$n")" "$bestcpu"
+  again=$(ch_server_time "$since")
+  echo | tee -a "$TABLE"
+  echo "ClickHouse server, the --no-cache run: $server" | tee -a "$TABLE"
+  echo "ClickHouse server, the three runs again: $again" | tee -a "$TABLE"
+  grep '^timing:\|^clickhouse:' "$LOG/ch-cold-$n.err" | sed 's/^/bench: /' >&2
+  ratio "nettui on ClickHouse / on the file (wall)" "$ch_secs" "$file_secs"
+  ratio "nettui on ClickHouse / on the file (peak memory)" "$ch_kb" "$file_kb"
+  ch_stop
+}
+
 # ---- a large network ----------------------------------------------------------
 bench_large() {
   n=${BENCH_LARGE_ROWS:-10000000}
@@ -259,6 +347,7 @@ if [ "$FULL_ROWS" -gt "$SMALL_ROWS" ]; then
   bench_file "$SMALL_ROWS"
 fi
 bench_file "$FULL_ROWS"
+skipped clickhouse || bench_clickhouse
 skipped large || bench_large
 echo
 if [ ! -e "$LOG/mismatch" ]; then
