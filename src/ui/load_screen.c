@@ -112,6 +112,7 @@ static void *build_thread(void *arg)
     app *a = j->a;
     int cached;
     a->eng = engine_open(&a->table, &j->eo, &j->fc, &cached, j->err, sizeof j->err);
+    a->columns_unchecked = j->fc.columns_skipped;   /* saved facts: the Flows view checks them first */
     if (a->eng) {
         if (blacklist_init(&a->bl, a->table.hosts.n)) {
             snprintf(j->err, sizeof j->err, "out of memory for the blacklist");

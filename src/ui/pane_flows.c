@@ -242,6 +242,23 @@ static void run_query(flows_view *v, const char *expr)
         return;
     }
     if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
+    if (v->a->columns_unchecked) {
+        /* the rows are read for the first time: the checks the cache left
+         * out on the saved facts' word come first, or a damaged cache would
+         * print wrong rows (or host ids past the host list) */
+        snprintf(v->msg, sizeof v->msg, "checking the cached columns...");
+        v->msg_error = 0;
+        draw_view(v);
+        char why[300];
+        if (cache_check_columns(&v->a->table, v->a->opt->threads, why, sizeof why)) {
+            snprintf(v->msg, sizeof v->msg, "The cache %s: its flows cannot be shown; quit and run again to rebuild it.", why);
+            v->msg_error = 1;
+            v->nrows = 0;
+            filter_free(f);
+            return;
+        }
+        v->a->columns_unchecked = 0;
+    }
     snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
     v->msg_error = 0;
     v->nrows = 0;

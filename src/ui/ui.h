@@ -111,6 +111,9 @@ typedef struct app {
     load_report report;
     double load_seconds;
     int from_cache;                           /* the table came from the columnar cache */
+    int columns_unchecked;                    /* mapped on the saved facts' word: the columns'
+                                               * checksums and host ids are checked before
+                                               * anything reads a row (cache_check_columns) */
     engine *eng;
     blacklist bl;
     finding f[DETECTOR_COUNT];
