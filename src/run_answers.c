@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/filter.h"
 
 typedef struct out_ctx {

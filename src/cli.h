@@ -1,13 +1,15 @@
-/* cli.h: the parsed command line and the modes it chooses.
+/* cli.h: the parsed command line and the modes it chooses; the program's
+ * own glue, not part of the library (include/nettui/), so it lives in src/.
  *
  * main.c parses; each mode lives in its own file (run_*.c, src/ui) and
- * returns an exit status from load.h (EXIT_OK, EXIT_USAGE, ...). */
+ * returns an exit status (nettui/status.h: EXIT_OK, EXIT_USAGE, ...). */
 #ifndef NETTUI_CLI_H
 #define NETTUI_CLI_H
 
 #include "nettui/flows.h"
 #include "nettui/load.h"
 #include "nettui/engine.h"
+#include "nettui/status.h"
 
 typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS, MODE_FLOWS } cli_mode;
 
