@@ -86,66 +86,6 @@ _Static_assert(sizeof(cache_header) <= HEADER_SIZE, "header must fit its page");
 /* ---- checksums ------------------------------------------------------------- */
 
 
-/* A Fletcher-style sum over 64-bit words in four lanes: cheap enough to run
- * over 2 GB of columns on every open (memory bound), and it catches flipped,
- * zeroed and shifted data. When ids is set the words are also read as pairs
- * of uint32 and their maximum returned in *max (the host-id bounds check). */
-static inline __attribute__((always_inline))
-uint64_t block_sum_impl(const unsigned char *p, size_t n, uint64_t index, int ids, uint32_t *max)
-{
-    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    uint32_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        a0 += w[0]; b0 += a0;
-        a1 += w[1]; b1 += a1;
-        a2 += w[2]; b2 += a2;
-        a3 += w[3]; b3 += a3;
-        if (ids) {
-            uint32_t v[8];
-            memcpy(v, p + i, 32);
-            m0 = v[0] > m0 ? v[0] : m0; m1 = v[1] > m1 ? v[1] : m1;
-            m2 = v[2] > m2 ? v[2] : m2; m3 = v[3] > m3 ? v[3] : m3;
-            m0 = v[4] > m0 ? v[4] : m0; m1 = v[5] > m1 ? v[5] : m1;
-            m2 = v[6] > m2 ? v[6] : m2; m3 = v[7] > m3 ? v[7] : m3;
-        }
-    }
-    for (; i < n; i += 8) {
-        uint64_t w = 0;
-        size_t k = n - i < 8 ? n - i : 8;
-        memcpy(&w, p + i, k);
-        a0 += w; b0 += a0;
-        if (ids) {
-            for (size_t j = 0; j + 4 <= k; j += 4) {
-                uint32_t v;
-                memcpy(&v, p + i + j, 4);
-                m0 = v > m0 ? v : m0;
-            }
-        }
-    }
-    if (ids) {
-        m0 = m1 > m0 ? m1 : m0; m2 = m3 > m2 ? m3 : m2;
-        *max = m2 > m0 ? m2 : m0;
-    }
-    uint64_t h = util_mix64(index * 0x9e3779b97f4a7c15ull + n);
-    h = util_mix64(h ^ a0); h = util_mix64(h ^ b0); h = util_mix64(h ^ a1); h = util_mix64(h ^ b1);
-    h = util_mix64(h ^ a2); h = util_mix64(h ^ b2); h = util_mix64(h ^ a3); h = util_mix64(h ^ b3);
-    return h;
-}
-
-static uint64_t block_sum(const unsigned char *p, size_t n, uint64_t index)
-{
-    uint32_t unused;
-    return block_sum_impl(p, n, index, 0, &unused);
-}
-
-static uint64_t block_sum_ids(const unsigned char *p, size_t n, uint64_t index, uint32_t *max)
-{
-    return block_sum_impl(p, n, index, 1, max);
-}
-
 /* One section's data to sum: the section checksum is the wrapping sum of its
  * blocks' hashes, so threads may take blocks in any order. */
 typedef struct sum_job {
@@ -197,10 +137,10 @@ static void *sum_worker(void *arg)
         size_t n = job->len - off < SUM_BLOCK ? job->len - off : SUM_BLOCK;
         if (job->ids) {
             uint32_t m;
-            sum[j] += block_sum_ids(job->p + off, n, k, &m);
+            sum[j] += util_sum64_ids(job->p + off, n, k, &m);
             if (m > max[j]) max[j] = m;
         } else {
-            sum[j] += block_sum(job->p + off, n, k);
+            sum[j] += util_sum64(job->p + off, n, k);
         }
         if (j == w->ts_job) ts_range(job->p + off, n, &tmin, &tmax);
     }

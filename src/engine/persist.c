@@ -93,27 +93,6 @@ typedef struct facts_header {
 } facts_header;
 
 
-/* Fletcher-style in four lanes over 64-bit words: memory bound. */
-static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
-{
-    const unsigned char *p = data;
-    uint64_t a[4] = {0}, b[4] = {0};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        for (int k = 0; k < 4; k++) { a[k] += w[k]; b[k] += a[k]; }
-    }
-    for (; i < n; i += 8) {
-        uint64_t w = 0;
-        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
-        a[0] += w; b[0] += a[0];
-    }
-    uint64_t h = util_mix64(seed * 0x9e3779b97f4a7c15ull + n);
-    for (int k = 0; k < 4; k++) { h = util_mix64(h ^ a[k]); h = util_mix64(h ^ b[k]); }
-    return h;
-}
-
 static uint64_t layout_signature(void)
 {
     uint64_t s = FACTS_VERSION;
@@ -243,10 +222,10 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
         if (r[s].p) h->present |= 1ull << s;
         h->sec[s].off = off;
         h->sec[s].len = r[s].n * r[s].size;
-        h->sec[s].sum = r[s].p ? sum_bytes(r[s].p, h->sec[s].len, (uint64_t)s) : 0;
+        h->sec[s].sum = r[s].p ? util_sum64(r[s].p, h->sec[s].len, (uint64_t)s) : 0;
         off += (h->sec[s].len + 7) / 8 * 8;
     }
-    h->header_sum = sum_bytes(h, offsetof(facts_header, header_sum), 0);
+    h->header_sum = util_sum64(h, offsetof(facts_header, header_sum), 0);
 
     atomic_file af;
     if (atomic_open(&af, path)) {
@@ -289,7 +268,7 @@ static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *
     if (memcmp(h->magic, FACTS_MAGIC, 8)) return reject(why, whylen, "is not a nettui facts cache");
     if (h->endian != FACTS_ENDIAN) return reject(why, whylen, "was written on a machine of another byte order");
     if (h->version != FACTS_VERSION || h->layout != layout_signature()) return reject(why, whylen, "is of another format version");
-    if (sum_bytes(h, offsetof(facts_header, header_sum), 0) != h->header_sum) return reject(why, whylen, "is corrupted (header checksum)");
+    if (util_sum64(h, offsetof(facts_header, header_sum), 0) != h->header_sum) return reject(why, whylen, "is corrupted (header checksum)");
     if (h->table_id != table_id) return reject(why, whylen, "belongs to another table cache");
     for (int s = 0; s < S_COUNT; s++)
         if (h->sec[s].off % 8 || h->sec[s].off < sizeof *h || h->sec[s].off > size || h->sec[s].len > size - h->sec[s].off)
@@ -330,9 +309,9 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 static void sec_read(facts_reader *ff, int s, void *dst)
 {
     const facts_section *sec = &ff->h->sec[s];
-    if (!sec->len) { ff->bad_sum |= sum_bytes(dst, 0, (uint64_t)s) != sec->sum; return; }
+    if (!sec->len) { ff->bad_sum |= util_sum64(dst, 0, (uint64_t)s) != sec->sum; return; }
     if (pread_all(ff->fd, dst, (size_t)sec->len, sec->off)) { ff->short_read = 1; return; }
-    if (sum_bytes(dst, (size_t)sec->len, (uint64_t)s) != sec->sum) ff->bad_sum = 1;
+    if (util_sum64(dst, (size_t)sec->len, (uint64_t)s) != sec->sum) ff->bad_sum = 1;
 }
 
 /* Every present section's checksum, reading one section at a time. */

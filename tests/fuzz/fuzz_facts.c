@@ -118,8 +118,8 @@ static void repair(unsigned mode, unsigned char *c, size_t size)
     if (mode & 2)
         for (int s = 0; s < S_COUNT; s++)
             if (h.sec[s].off <= size && h.sec[s].len <= size - h.sec[s].off)
-                h.sec[s].sum = sum_bytes(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
-    h.header_sum = sum_bytes(&h, offsetof(facts_header, header_sum), 0);
+                h.sec[s].sum = util_sum64(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
+    h.header_sum = util_sum64(&h, offsetof(facts_header, header_sum), 0);
     memcpy(c, &h, sizeof h);
 }
 
