@@ -42,7 +42,7 @@ typedef struct cli_options {
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache);
 /* The same, and names the facts cache in *fc for engine_open (its columns
  * then go unchecked when saved facts for the cache exist). */
-int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc);
 
 /* After the output: finishes the cache write the load started on a thread
  * (cache_write_finish) and prints the cache notes held back until then (a

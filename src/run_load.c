@@ -108,7 +108,7 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
     return cli_load_table_facts(o, t, rep, from_cache, NULL);
 }
 
-int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc)
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc)
 {
     load_options lo;
     load_options_default(&lo);
@@ -132,7 +132,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
     /* the facts cache's notes wait for cli_finish: a table cache that
      * cannot be written makes the facts cache fail too, and one line says it */
     if (fc && !facts_notes) facts_notes = open_memstream(&facts_buf, &facts_len);
-    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
+    if (fc && !cache_pair_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;
     }

@@ -64,6 +64,11 @@ int cache_dir_path(const char *dir, char *out, size_t len);
  * 0, or -1 with a sentence in err (source has no absolute path, too long). */
 int cache_file_path(const char *source, const char *dir, char *out, size_t len, char *err, size_t errlen);
 
+/* The facts cache beside the table cache table_cache: "<table_cache>.facts".
+ * 0, or -1 when out is too small. (Files kept beside a table cache are named
+ * from its path by functions here, so every room agrees on them.) */
+int cache_facts_path(const char *table_cache, char *out, size_t len);
+
 /* Maps cache file cpath for source into *t (which it initialises; the table
  * then owns the mapping: flows_free releases it) and fills *rep as the parse
  * that made the cache had, except seconds and threads_used. internal must be

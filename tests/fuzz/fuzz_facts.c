@@ -196,12 +196,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     engine_options eo;
     engine_options_default(&eo);
     eo.threads = 1;
-    int absent = 0;
+    cache_reason absent = CACHE_REASON_NONE;
     char why[256] = "";
     engine *e = engine_load(&table, &eo, facts_file, TABLE_ID, &absent, why, sizeof why);
     if (getenv("FUZZ_FACTS_VERBOSE")) fprintf(stderr, "fuzz_facts: %s%s\n", e ? "accepted" : "rejected: ", e ? "" : why);
     if (!e) {
-        if (!why[0] || absent) { fprintf(stderr, "fuzz_facts: a rejection without a reason\n"); abort(); }
+        if (!why[0] || absent == CACHE_REASON_ABSENT) { fprintf(stderr, "fuzz_facts: a rejection without a reason\n"); abort(); }
         return 0;
     }
     blacklist bl;

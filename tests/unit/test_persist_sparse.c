@@ -90,7 +90,7 @@ static engine *load(char *why, size_t whylen)
 {
     engine_options o;
     fx_options(&o);
-    int absent = 0;
+    cache_reason absent;
     return engine_load(&f.t, &o, path, TABLE_ID, &absent, why, whylen);
 }
 
