@@ -106,9 +106,9 @@ typedef enum parse_result {
     PARSE_QUOTED,      /* a quote on several threads: again, on one */
 } parse_result;
 
-/* Runs the workers over the file, and tells how it went from the worst of
- * their outcomes (a failure, then a quote, then an overflow). */
-static parse_result parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const load_options *o, int *err)
+/* Splits [data_start, sh->size) into nw chunks at line starts and gives each
+ * worker its chunk and its region of the columns. The rows of all regions. */
+static size_t plan_chunks(shared *sh, worker *w, int nw, uint64_t data_start)
 {
     uint64_t total = sh->size;
     /* chunk boundaries at line starts; region capacities from chunk sizes */
@@ -145,21 +145,14 @@ static parse_result parse_all(shared *sh, worker *w, int nw, uint64_t data_start
         w[k].lay = *sh->lay;
         cap += w[k].cap;
     }
-    if (flows_alloc_columns(sh->t, cap)) { *err = ENOMEM; return PARSE_FAILED; }
-    columns_advise(sh->t, MADV_HUGEPAGE);
+    return cap;
+}
 
-    /* a first call before any work, so a caller can cancel even a tiny load */
-    if (o->progress && o->progress(o->user, 0, total, 0)) return PARSE_CANCELLED;
-    int started = 0;
-    for (; started < nw; started++)
-        if (pthread_create(&w[started].thread, NULL, load_worker_run, &w[started])) break;
-    if (started < nw) {
-        atomic_store(&sh->stop, 1);
-        for (int k = 0; k < started; k++) pthread_join(w[k].thread, NULL);
-        *err = ENOMEM;
-        return PARSE_FAILED;
-    }
-    /* report progress ten times a second while the workers run */
+/* Waits for the nw running workers, reporting progress ten times a second.
+ * 1 when the progress callback cancelled the load (the workers then stop). */
+static int wait_workers(shared *sh, worker *w, int nw, uint64_t data_start, const load_options *o)
+{
+    uint64_t total = sh->size;
     int cancelled = 0;
     pthread_mutex_lock(&sh->mu);
     while (atomic_load(&sh->done) < nw) {
@@ -182,7 +175,30 @@ static parse_result parse_all(shared *sh, worker *w, int nw, uint64_t data_start
     }
     pthread_mutex_unlock(&sh->mu);
     for (int k = 0; k < nw; k++) pthread_join(w[k].thread, NULL);
-    if (cancelled) return PARSE_CANCELLED;
+    return cancelled;
+}
+
+/* Runs the workers over the file, and tells how it went from the worst of
+ * their outcomes (a failure, then a quote, then an overflow). */
+static parse_result parse_all(shared *sh, worker *w, int nw, uint64_t data_start, const load_options *o, int *err)
+{
+    uint64_t total = sh->size;
+    size_t cap = plan_chunks(sh, w, nw, data_start);
+    if (flows_alloc_columns(sh->t, cap)) { *err = ENOMEM; return PARSE_FAILED; }
+    columns_advise(sh->t, MADV_HUGEPAGE);
+
+    /* a first call before any work, so a caller can cancel even a tiny load */
+    if (o->progress && o->progress(o->user, 0, total, 0)) return PARSE_CANCELLED;
+    int started = 0;
+    for (; started < nw; started++)
+        if (pthread_create(&w[started].thread, NULL, load_worker_run, &w[started])) break;
+    if (started < nw) {
+        atomic_store(&sh->stop, 1);
+        for (int k = 0; k < started; k++) pthread_join(w[k].thread, NULL);
+        *err = ENOMEM;
+        return PARSE_FAILED;
+    }
+    if (wait_workers(sh, w, nw, data_start, o)) return PARSE_CANCELLED;
     worker_outcome worst = WORKER_DONE;
     for (int k = 0; k < nw; k++)
         if (w[k].outcome > worst) worst = w[k].outcome;
