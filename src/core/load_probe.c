@@ -14,7 +14,6 @@
 #include "load_num.h"
 #include "load_priv.h"
 #include "nettui/format.h"
-#include "nettui/util.h"
 
 #define PROBE_ROWS 32
 
