@@ -111,7 +111,8 @@ compress_kind compress_detect(const unsigned char *head, size_t len);
 /* Decompresses all of fd (total bytes) into an unlinked temporary file in
  * $TMPDIR (else /tmp) and returns its descriptor, or -1 with one sentence in
  * err. progress(user, done, total, 0) is called with compressed bytes read;
- * a non-zero return cancels (err "cancelled"). */
+ * a non-zero return cancels (DECOMPRESS_CANCELLED, err "cancelled"). */
+#define DECOMPRESS_CANCELLED (-2)
 int decompress_to_temp(int fd, compress_kind kind, uint64_t total,
                        int (*progress)(void *, uint64_t, uint64_t, uint64_t), void *user,
                        char *err, size_t errlen);

@@ -223,7 +223,8 @@ static int file_changed(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_nsec != b->st_mtim.tv_nsec || a->st_ino != b->st_ino || a->st_dev != b->st_dev;
 }
 
-static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed);
+static int load_file_once(const char *path, const load_options *o, flow_table *out, load_report *rep, int *changed,
+                          int *cancelled);
 
 /* The parse of a decompressed file: the bar stays at the compressed bytes
  * (all read by then), the rows go on counting. */
@@ -242,9 +243,10 @@ static int progress_at_whole(void *user, uint64_t done, uint64_t total, uint64_t
 /* A gzip or zstd file (told by its magic bytes) is decompressed into a
  * temporary file that replaces *fd, then parsed as any file, the progress
  * bar held at the compressed bytes (all read by then). -1 to go on (also
- * when the file is not compressed), else the EXIT_* status of a failure. */
+ * when the file is not compressed), else the EXIT_* status of a failure
+ * (*cancelled set when the progress callback cancelled it). */
 static int open_decompressed(int *fd, uint64_t *data_size, const load_options **o, load_options *o_whole,
-                             progress_whole *pw, load_report *rep, flow_table *out, const char *path)
+                             progress_whole *pw, load_report *rep, flow_table *out, const char *path, int *cancelled)
 {
     unsigned char magic[4];
     ssize_t m = pread(*fd, magic, sizeof magic, 0);
@@ -255,7 +257,10 @@ static int open_decompressed(int *fd, uint64_t *data_size, const load_options **
     close(*fd);
     *fd = -1;
     if (dfd < 0) {
-        if (strcmp(why, "cancelled") == 0) return fail(rep, out, EXIT_FAILURE_RUN, "cancelled%s%s", "", "");
+        if (dfd == DECOMPRESS_CANCELLED) {
+            *cancelled = 1;
+            return fail(rep, out, EXIT_FAILURE_RUN, "cancelled%s%s", "", "");
+        }
         return fail(rep, out, EXIT_NO_INPUT, "%s: %s.", path, why);
     }
     off_t end = lseek(dfd, 0, SEEK_END);
@@ -281,12 +286,12 @@ static int open_decompressed(int *fd, uint64_t *data_size, const load_options **
 int load_file(const char *path, const load_options *o, flow_table *out, load_report *rep)
 {
     double t0 = util_now();
-    int changed = 0;
-    int rc = load_file_once(path, o, out, rep, &changed);
+    int changed = 0, cancelled = 0;
+    int rc = load_file_once(path, o, out, rep, &changed, &cancelled);
     if (rc == EXIT_OK && changed) {
         flows_free(out);
-        rc = load_file_once(path, o, out, rep, &changed);
-        if (rc == EXIT_OK ? changed : strcmp(rep->error, "cancelled") != 0) {   /* e.g. still being written: empty, or changing */
+        rc = load_file_once(path, o, out, rep, &changed, &cancelled);
+        if (rc == EXIT_OK ? changed : !cancelled) {   /* e.g. still being written: empty, or changing */
             if (rc == EXIT_OK) flows_free(out);
             hosts_init(&out->hosts);
             snprintf(rep->error, sizeof rep->error,
@@ -407,12 +412,14 @@ static void no_flow_message(load_report *rep, const char *path)
 }
 
 /* One load of path: open, decompress, probe, parse, merge. *changed: the
- * file changed while it was read (load_file then reads it again). */
-static int load_file_once(const char *path, const load_options *o_in, flow_table *out, load_report *rep, int *changed)
+ * file changed while it was read (load_file then reads it again);
+ * *cancelled: the progress callback cancelled it. */
+static int load_file_once(const char *path, const load_options *o_in, flow_table *out, load_report *rep, int *changed,
+                          int *cancelled)
 {
     const load_options *o = o_in;
     double t0 = util_now();
-    *changed = 0;
+    *changed = *cancelled = 0;
     memset(rep, 0, sizeof *rep);
     memset(out, 0, sizeof *out);
     hosts_init(&out->hosts);
@@ -427,7 +434,7 @@ static int load_file_once(const char *path, const load_options *o_in, flow_table
     load_options o_whole;
     progress_whole pw = {o_in, rep->file_bytes};
     int fd0 = fd;
-    int zst = open_decompressed(&fd, &data_size, &o, &o_whole, &pw, rep, out, path);
+    int zst = open_decompressed(&fd, &data_size, &o, &o_whole, &pw, rep, out, path, cancelled);
     if (zst >= 0) return zst;
     int decompressed = fd != fd0;   /* fd is then a temporary file: the source is checked by path */
 
@@ -474,6 +481,7 @@ static int load_file_once(const char *path, const load_options *o_in, flow_table
     close(fd);
 
     if (res == PARSE_CANCELLED) {
+        *cancelled = 1;
         snprintf(rep->error, sizeof rep->error, "cancelled");
         status = EXIT_FAILURE_RUN;
     } else if (res != PARSE_OK) {

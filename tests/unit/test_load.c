@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "nettui/load.h"
 #include "../../src/core/load_priv.h"
@@ -417,6 +418,38 @@ static void test_progress_and_cancel(void **state)
     flows_free(&t);
 }
 
+/* A gzip file cancelled while it decompresses: one EXIT_FAILURE_RUN with
+ * "cancelled", no second attempt (load_file reads a file again only when it
+ * changed, never after a cancel), and the callback asked once. */
+static void test_cancel_while_decompressing(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nettui-test-gz-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    gzFile gz = gzdopen(fd, "wb");
+    assert_non_null(gz);
+    for (int i = 0; i < 20000; i++)
+        gzprintf(gz, "%lld,13.1.%d.%d,18.70.112.62,40,%d\n", 1578326400000LL + i, i % 200, i % 7, 100 + i);
+    assert_int_equal(gzclose(gz), Z_OK);
+    flow_table t;
+    load_report rep;
+    load_options o;
+    load_options_default(&o);
+    int calls = 0;
+    o.progress = cancel_at_once;
+    o.user = &calls;
+    assert_int_equal(load_file(path, &o, &t, &rep), EXIT_FAILURE_RUN);
+    assert_string_equal(rep.error, "cancelled");
+    assert_int_equal(calls, 1);
+    assert_int_equal(t.n, 0);
+    o.progress = NULL;
+    assert_int_equal(load_file(path, &o, &t, &rep), EXIT_OK);   /* the same file loads */
+    assert_int_equal(t.n, 20000);
+    flows_free(&t);
+    unlink(path);
+}
+
 static void test_internal_blocks(void **state)
 {
     (void)state;
@@ -611,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_no_input),
         cmocka_unit_test(test_all_lines_bad),
         cmocka_unit_test(test_progress_and_cancel),
+        cmocka_unit_test(test_cancel_while_decompressing),
         cmocka_unit_test(test_internal_blocks),
         cmocka_unit_test(test_threads_equal_one_parser),
         cmocka_unit_test(test_threads_equal_big_regions),
