@@ -58,7 +58,7 @@ NETTUI_GEN = $(BIN_DIR)/nettui-gen
 .PHONY: all deps deps-test test test-unit test-e2e test-san run bench fuzz install clean
 all: $(NETTUI) $(if $(GEN_SRC),$(NETTUI_GEN))
 
-$(BUILD)/%.o: %.c $(wildcard include/nettui/*.h src/*/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/nettui/*.h src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/mapguard.h"
 #include "nettui/format.h"
 

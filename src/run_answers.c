@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 
@@ -16,7 +16,7 @@ int run_answers(const cli_options *o)
     flow_table t;
     load_report rep;
     int from_cache = 0, facts_cached = 0;
-    engine_cache fc;
+    cache_pair fc;
     int status = cli_load_table_facts(o, &t, &rep, &from_cache, &fc);
     if (status != EXIT_OK) return status;
 

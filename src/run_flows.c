@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "nettui/cache.h"
-#include "nettui/cli.h"
 #include "nettui/filter.h"
 #include "nettui/hostidx.h"
 #include "nettui/util.h"

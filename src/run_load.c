@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/util.h"
 
 typedef struct progress_bar {
@@ -103,7 +103,7 @@ int cli_finish(void)
     return failed;
 }
 
-static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc,
+static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user);
 
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
@@ -111,7 +111,7 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
     return load_table(o, t, rep, from_cache, NULL, NULL, NULL);
 }
 
-int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc)
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc)
 {
     return load_table(o, t, rep, from_cache, fc, NULL, NULL);
 }
@@ -122,7 +122,7 @@ int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, i
     return load_table(o, t, rep, from_cache, NULL, skip_columns, user);
 }
 
-static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc,
+static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user)
 {
     load_options lo;
@@ -147,7 +147,7 @@ static int load_table(const cli_options *o, flow_table *t, load_report *rep, int
     /* the facts cache's notes wait for cli_finish: a table cache that
      * cannot be written makes the facts cache fail too, and one line says it */
     if (fc && !facts_notes) facts_notes = open_memstream(&facts_buf, &facts_len);
-    if (fc && !engine_cache_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
+    if (fc && !cache_pair_init(fc, o->path, o->cache_dir, !o->no_cache, facts_notes ? facts_notes : stderr)) {
         co.skip_columns = engine_cache_skip_columns;
         co.user = fc;
     }

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
-#include "nettui/cli.h"
+#include "cli.h"
 #include "nettui/facts.h"
 #include "nettui/format.h"
 

@@ -13,9 +13,11 @@
  * first and last megabyte, the internal CIDR list, every section's bounds and
  * checksum, and every host id in the src/dst columns below the host count
  * (the columns' part deferred to cache_check_columns when the caller's facts
- * are cached: then no column page is read at all). Anything else is a miss: the cache is removed, the file parsed, the cache
- * rebuilt. Writes go to a temporary file in the same folder, fsync, rename, so
- * a reader sees the old cache or the new one, never half of one.
+ * are cached: then no column page is read at all). Anything else is a miss
+ * (cache_policy.h decides what follows: the cache is removed, the file
+ * parsed, the cache rebuilt). Writes go to a temporary file in the same
+ * folder, fsync, rename, so a reader sees the old cache or the new one, never
+ * half of one.
  *
  * Columns mapped from a cache are read-only memory: never write through
  * flow_table's column pointers. */
@@ -64,6 +66,11 @@ int cache_dir_path(const char *dir, char *out, size_t len);
  * 0, or -1 with a sentence in err (source has no absolute path, too long). */
 int cache_file_path(const char *source, const char *dir, char *out, size_t len, char *err, size_t errlen);
 
+/* The facts cache beside the table cache table_cache: "<table_cache>.facts".
+ * 0, or -1 when out is too small. (Files kept beside a table cache are named
+ * from its path by functions here, so every room agrees on them.) */
+int cache_facts_path(const char *table_cache, char *out, size_t len);
+
 /* Maps cache file cpath for source into *t (which it initialises; the table
  * then owns the mapping: flows_free releases it) and fills *rep as the parse
  * that made the cache had, except seconds and threads_used. internal must be
@@ -90,12 +97,6 @@ int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id);
  * that was parsed, not mapped), or -1 with a sentence in why. */
 int cache_check_columns(const flow_table *t, int threads, char *why, size_t whylen);
 
-/* The one way in for every mode: the table of path from its cache when the
- * cache is fresh, else load_file(path, lo) and, when that succeeds, a new
- * cache (on a thread when co->background). Cache trouble (rejected,
- * unwritable, disk full) costs a line on co->notes (for a background write:
- * on cache_write_finish's), never the load. *from_cache says where the table came from.
- * Returns what load_file returns (EXIT_OK or an EXIT_* with rep->error). */
 /* Waits for the cache write cache_load_or_parse started in the background
  * (nothing to wait for: 0). A failed write costs one line on notes (may be
  * NULL) and returns -1. The write stays atomic either way. */
@@ -106,6 +107,13 @@ int cache_write_pending(void);
  * returns 1 with a sentence in msg if it failed; else 0. */
 int cache_write_poll(char *msg, size_t len);
 
+/* The one way in for every mode: the table of path from its cache when the
+ * cache is fresh, else load_file(path, lo) and, when that succeeds, a new
+ * cache (on a thread when co->background). Cache trouble (rejected,
+ * unwritable, disk full) costs a line on co->notes (for a background write:
+ * on cache_write_finish's), never the load; what is kept, rebuilt or removed
+ * is cache_policy.h's decision (cache_policy.c). *from_cache says where the
+ * table came from. Returns what load_file returns (EXIT_OK or an EXIT_* with rep->error). */
 int cache_load_or_parse(const char *path, const load_options *lo, const cache_options *co,
                         flow_table *t, load_report *rep, int *from_cache);
 

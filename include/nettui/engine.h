@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include "nettui/cache_policy.h"
 #include "nettui/flows.h"
 
 #define DETECTOR_COUNT 10
@@ -138,22 +139,12 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
 /* The facts saved at path for the table t (table_id: its cache's identity)
  * and for o's internal network (o NULL: whatever network they were made
  * for), checked (version, lengths, checksums, every index in bounds). NULL with a
- * sentence in why ("is absent" with *absent = 1 when there is no file). */
+ * sentence in why and *reason why (cache_policy.h: CACHE_REASON_ABSENT, "is
+ * absent", when there is no file); CACHE_REASON_NONE on success. */
 engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
-                    int *absent, char *why, size_t whylen);
+                    cache_reason *reason, char *why, size_t whylen);
 
-/* Where a mode's facts cache is, and what the table load learnt about it. */
-typedef struct engine_cache {
-    int enabled;                /* 0: neither read nor write (--no-cache, no cache folder) */
-    char table_cache[4352];     /* the table's cache file (cache_file_path) */
-    int columns_skipped;        /* the table was mapped without its column check */
-    FILE *notes;                /* one line per facts cache event, or NULL */
-} engine_cache;
-
-/* Names the caches of source (dir: --cache-dir or NULL). 0, or -1 when
- * disabled or no cache can be named (c->enabled is then 0). */
-int engine_cache_init(engine_cache *c, const char *source, const char *dir, int enabled, FILE *notes);
-/* For cache_options.skip_columns (user: the engine_cache): 1 when saved
+/* For cache_options.skip_columns (user: the cache_pair, cache_policy.h): 1 when saved
  * facts for that table cache exist, so its columns need no check now. */
 int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id);
 /* The facts of t: loaded from the facts cache when it holds them for this
@@ -161,7 +152,7 @@ int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id);
  * line on c->notes). c NULL or disabled: built only. *facts_cached says
  * which. NULL with a sentence in err when out of memory, or when the
  * table's cache turns out corrupted (it is then removed). */
-engine *engine_open(const flow_table *t, const engine_options *o, engine_cache *c, int *facts_cached,
+engine *engine_open(const flow_table *t, const engine_options *o, cache_pair *c, int *facts_cached,
                     char *err, size_t errlen);
 
 /* The answer of a finding as text ("13.1.2.3", "443", "?" when not found). */

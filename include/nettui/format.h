@@ -1,14 +1,14 @@
 /* format.h: which flow format a file is, told by its content, not its name;
  * the column map of each format; times as text; compressed input.
  *
- *   csv             timestamp,src,dst,port,bytes (header or not): load.c's own layout
+ *   csv             timestamp,src,dst,port,bytes (header or not): the loader's own layout (load_probe.c)
  *   nfdump-csv      nfdump -o csv: header ts,te,td,sa,da,sp,dp,pr,...; a
  *                   "Summary" block at the end is not data
  *   zeek-conn-tsv   Zeek conn.log: #separator ... #fields ... #types, tab
  *                   separated rows, "-" unset, #close at the end
  *   zeek-conn-json  Zeek conn.log as JSON, one object per line
  *
- * Kept out of load.c on purpose: load.c only calls the hooks below. */
+ * Kept out of the loader (load*.c) on purpose: it only calls the hooks below. */
 #ifndef NETTUI_FORMAT_H
 #define NETTUI_FORMAT_H
 
@@ -29,12 +29,12 @@ const char *format_name(flow_format f);
 /* 0 and *out for a known name (auto included), else -1. */
 int format_from_name(const char *s, flow_format *out);
 
-/* The roles of format_layout.col, in load.c's order. */
+/* The roles of format_layout.col, in the loader's order (load_priv.h). */
 enum { FROLE_TS, FROLE_SRC, FROLE_DST, FROLE_PORT, FROLE_BYTES, FROLE_COUNT };
 
 typedef struct format_layout {
     flow_format format;       /* never FORMAT_AUTO after format_detect */
-    int nfields;              /* fields a data row has; 0 for csv (load.c decides) */
+    int nfields;              /* fields a data row has; 0 for csv (load_probe.c decides) */
     int col[FROLE_COUNT];     /* role -> column */
     char delim;               /* ',' or '\t' */
     int seconds;              /* numeric timestamps are epoch seconds */
@@ -64,7 +64,7 @@ uint64_t format_data_end(int fd, uint64_t size, const format_layout *fl);
  *     field (a bad line of kind "fields").
  * A blank line is a row of no field; a row ends with row('\n'), or row(-1)
  * for a last line without newline. Each field is followed by 16 readable
- * bytes (load.c's text_key reads 16): the caller's buffer must have them. */
+ * bytes (the loader's text_key reads 16): the caller's buffer must have them. */
 typedef struct format_line_parser {
     char delim;
     int last_col;
@@ -85,7 +85,7 @@ int format_lines_parse(format_line_parser *p, const char *s, size_t len, format_
 /* The last line when it has no newline. */
 void format_lines_fini(format_line_parser *p, format_field_cb field, format_row_cb row, format_skip_cb skip,
                        void *data);
-/* Forgets a line under way (load.c skips an over-long line). */
+/* Forgets a line under way (load_worker.c skips an over-long line). */
 void format_lines_drop(format_line_parser *p);
 void format_lines_free(format_line_parser *p);
 
@@ -111,7 +111,8 @@ compress_kind compress_detect(const unsigned char *head, size_t len);
 /* Decompresses all of fd (total bytes) into an unlinked temporary file in
  * $TMPDIR (else /tmp) and returns its descriptor, or -1 with one sentence in
  * err. progress(user, done, total, 0) is called with compressed bytes read;
- * a non-zero return cancels (err "cancelled"). */
+ * a non-zero return cancels (DECOMPRESS_CANCELLED, err "cancelled"). */
+#define DECOMPRESS_CANCELLED (-2)
 int decompress_to_temp(int fd, compress_kind kind, uint64_t total,
                        int (*progress)(void *, uint64_t, uint64_t, uint64_t), void *user,
                        char *err, size_t errlen);

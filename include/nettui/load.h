@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include "nettui/flows.h"
+#include "nettui/status.h"   /* load_file returns EXIT_* */
 
 typedef enum bad_kind {
     BAD_FIELDS,     /* wrong number of fields */
@@ -29,14 +30,6 @@ const char *load_bad_kind_name(bad_kind k);
 /* The latest timestamp a flow may have, 9999-12-31 23:59:59.999 UTC in epoch
  * milliseconds; a later one is BAD_TIMESTAMP. No timestamp is negative. */
 #define LOAD_TS_MAX_MS 253402300799999LL
-
-/* Exit statuses shared by every mode (documented in the man page). */
-enum {
-    EXIT_OK = 0,
-    EXIT_FAILURE_RUN = 1,  /* a write failed, the terminal is unusable, cancelled */
-    EXIT_USAGE = 2,        /* bad command line */
-    EXIT_NO_INPUT = 3,     /* missing, unreadable, a directory, or no good line */
-};
 
 typedef struct load_options {
     int threads;                 /* 0: number of cores */

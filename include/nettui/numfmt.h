@@ -9,6 +9,16 @@
 
 /* "11,739,003" */
 char *numfmt_count(uint64_t v, char *buf, size_t len);
+
+/* The one size formatter, in two spellings. Both scale by 1000 (SI, not
+ * 1024) and keep three significant digits once scaled; both are estimates
+ * by design (the exact count is numfmt_count's job), rounded to nearest.
+ *   numfmt_si:    compact, for narrow table columns: "1337", "12.3K",
+ *                 "4.56G"; whole numbers under 10,000 exactly; K M G T P E.
+ *   numfmt_bytes: for sentences: "512 B", "9.96 kB", "1.34 GB"; B kB MB GB
+ *                 TB PB. */
+char *numfmt_si(double v, char *buf, size_t len);
+char *numfmt_bytes(double v, char *buf, size_t len);
 /* An evidence value under its label: a label ending in "ms" with an epoch
  * time (from 1973 on) prints "2020-01-07 18:18:59 UTC"; other "ms" values
  * "1,200 ms"; whole numbers exactly with thousands separators; others with

@@ -1,4 +1,7 @@
-/* cache.c: the columnar cache (see cache.h for the contract).
+/* cache.c: the table cache's file format (see cache.h for the contract):
+ * writing a table as a cache, reading one back and checking every part of
+ * it. What to do when a cache cannot be used is cache_policy.c's call; where
+ * the files live is cache_paths.c's.
  *
  * File layout, all integers in the writer's byte order (checked on read):
  *   [0, 4096)       the header: magic, version, source key, options, counts,
@@ -28,9 +31,9 @@
 #include <unistd.h>
 
 #include "nettui/atomic.h"
+#include "cache_priv.h"
 #include "nettui/cache.h"
 #include "nettui/util.h"
-#include "nettui/hostidx.h"
 #include "nettui/mapguard.h"
 
 #define CACHE_MAGIC "NETTUIC\x1a"
@@ -40,7 +43,6 @@
 #define KEY_SPAN (1u << 20)      /* the first and last megabyte of the source are hashed */
 #define SUM_BLOCK (1u << 20)     /* checksum unit: one per thread at a time */
 #define MAX_THREADS 64
-#define STALE_TMP_SECONDS 3600   /* a temporary file this old, of a dead writer, is removed */
 
 enum section_id {
     SEC_PATH, SEC_NAMES, SEC_HOST_IP, SEC_HOST_NAME_OFF, SEC_HOST_INTERNAL, SEC_BIG,
@@ -55,12 +57,6 @@ typedef struct section {
 /* The load report's arrays are stored at these sizes; a change in load.h
  * changes the layout, hence the version. */
 _Static_assert(BAD_KIND_COUNT == 5 && LOAD_FIRST_LINES == 5, "bump CACHE_FORMAT_VERSION and the header");
-
-typedef struct source_key {
-    uint64_t size;
-    int64_t mtime_ns;
-    uint64_t head, tail;      /* hashes of the first and last KEY_SPAN bytes */
-} source_key;
 
 typedef struct cache_header {
     char magic[8];
@@ -86,66 +82,6 @@ _Static_assert(sizeof(cache_header) <= HEADER_SIZE, "header must fit its page");
 
 /* ---- checksums ------------------------------------------------------------- */
 
-
-/* A Fletcher-style sum over 64-bit words in four lanes: cheap enough to run
- * over 2 GB of columns on every open (memory bound), and it catches flipped,
- * zeroed and shifted data. When ids is set the words are also read as pairs
- * of uint32 and their maximum returned in *max (the host-id bounds check). */
-static inline __attribute__((always_inline))
-uint64_t block_sum_impl(const unsigned char *p, size_t n, uint64_t index, int ids, uint32_t *max)
-{
-    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    uint32_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        a0 += w[0]; b0 += a0;
-        a1 += w[1]; b1 += a1;
-        a2 += w[2]; b2 += a2;
-        a3 += w[3]; b3 += a3;
-        if (ids) {
-            uint32_t v[8];
-            memcpy(v, p + i, 32);
-            m0 = v[0] > m0 ? v[0] : m0; m1 = v[1] > m1 ? v[1] : m1;
-            m2 = v[2] > m2 ? v[2] : m2; m3 = v[3] > m3 ? v[3] : m3;
-            m0 = v[4] > m0 ? v[4] : m0; m1 = v[5] > m1 ? v[5] : m1;
-            m2 = v[6] > m2 ? v[6] : m2; m3 = v[7] > m3 ? v[7] : m3;
-        }
-    }
-    for (; i < n; i += 8) {
-        uint64_t w = 0;
-        size_t k = n - i < 8 ? n - i : 8;
-        memcpy(&w, p + i, k);
-        a0 += w; b0 += a0;
-        if (ids) {
-            for (size_t j = 0; j + 4 <= k; j += 4) {
-                uint32_t v;
-                memcpy(&v, p + i + j, 4);
-                m0 = v > m0 ? v : m0;
-            }
-        }
-    }
-    if (ids) {
-        m0 = m1 > m0 ? m1 : m0; m2 = m3 > m2 ? m3 : m2;
-        *max = m2 > m0 ? m2 : m0;
-    }
-    uint64_t h = util_mix64(index * 0x9e3779b97f4a7c15ull + n);
-    h = util_mix64(h ^ a0); h = util_mix64(h ^ b0); h = util_mix64(h ^ a1); h = util_mix64(h ^ b1);
-    h = util_mix64(h ^ a2); h = util_mix64(h ^ b2); h = util_mix64(h ^ a3); h = util_mix64(h ^ b3);
-    return h;
-}
-
-static uint64_t block_sum(const unsigned char *p, size_t n, uint64_t index)
-{
-    uint32_t unused;
-    return block_sum_impl(p, n, index, 0, &unused);
-}
-
-static uint64_t block_sum_ids(const unsigned char *p, size_t n, uint64_t index, uint32_t *max)
-{
-    return block_sum_impl(p, n, index, 1, max);
-}
 
 /* One section's data to sum: the section checksum is the wrapping sum of its
  * blocks' hashes, so threads may take blocks in any order. */
@@ -198,10 +134,10 @@ static void *sum_worker(void *arg)
         size_t n = job->len - off < SUM_BLOCK ? job->len - off : SUM_BLOCK;
         if (job->ids) {
             uint32_t m;
-            sum[j] += block_sum_ids(job->p + off, n, k, &m);
+            sum[j] += util_sum64_ids(job->p + off, n, k, &m);
             if (m > max[j]) max[j] = m;
         } else {
-            sum[j] += block_sum(job->p + off, n, k);
+            sum[j] += util_sum64(job->p + off, n, k);
         }
         if (j == w->ts_job) ts_range(job->p + off, n, &tmin, &tmax);
     }
@@ -282,8 +218,7 @@ static int pread_all(int fd, void *buf, size_t n, off_t off)
     return 0;
 }
 
-/* Stats source and hashes its first and last megabyte. 0 or -1 (errno). */
-static int source_key_read(const char *source, source_key *k)
+int cache_source_key(const char *source, source_key *k)
 {
     int fd = open(source, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not block */
     if (fd < 0) return -1;
@@ -309,69 +244,6 @@ fail:;
     close(fd);
     errno = e;
     return -1;
-}
-
-/* ---- names ------------------------------------------------------------------- */
-
-int cache_dir_path(const char *dir, char *out, size_t len)
-{
-    int n;
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (dir && *dir) {
-        n = snprintf(out, len, "%s", dir);
-    } else if (xdg && xdg[0] == '/') {   /* the spec ignores relative values */
-        n = snprintf(out, len, "%s/nettui", xdg);
-    } else {
-        const char *home = getenv("HOME");
-        if (!home || !*home) {
-            struct passwd *pw = getpwuid(getuid());
-            home = pw ? pw->pw_dir : NULL;
-        }
-        if (!home || !*home) return -1;
-        n = snprintf(out, len, "%s/.cache/nettui", home);
-    }
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-int cache_file_path(const char *source, const char *dir, char *out, size_t len, char *err, size_t errlen)
-{
-    char abs[PATH_MAX], folder[PATH_MAX];
-    if (!realpath(source, abs)) {
-        snprintf(err, errlen, "cannot resolve %s: %s", source, strerror(errno));
-        return -1;
-    }
-    if (cache_dir_path(dir, folder, sizeof folder)) {
-        snprintf(err, errlen, "no cache folder: set --cache-dir, $XDG_CACHE_HOME or $HOME");
-        return -1;
-    }
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a 64 */
-    for (const char *p = abs; *p; p++) { h ^= (uint8_t)*p; h *= 1099511628211ull; }
-    int n = snprintf(out, len, "%s/%016llx.ntc", folder, (unsigned long long)h);
-    if (n < 0 || (size_t)n >= len) {
-        snprintf(err, errlen, "the cache path under %s is too long", folder);
-        return -1;
-    }
-    return 0;
-}
-
-/* mkdir -p, the last components private to the user. */
-static int make_dirs(const char *path)
-{
-    char buf[PATH_MAX];
-    size_t n = strlen(path);
-    if (n >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
-    memcpy(buf, path, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (buf[i] != '/' && buf[i] != 0) continue;
-        char c = buf[i];
-        buf[i] = 0;
-        if (mkdir(buf, 0700) && errno != EEXIST) return -1;
-        buf[i] = c;
-    }
-    struct stat st;
-    if (stat(path, &st)) return -1;
-    if (!S_ISDIR(st.st_mode)) { errno = ENOTDIR; return -1; }
-    return 0;
 }
 
 /* ---- save ---------------------------------------------------------------------- */
@@ -413,12 +285,9 @@ static void header_fill_report(cache_header *h, const load_report *rep)
     h->timestamps_in_seconds = rep->timestamps_in_seconds;
 }
 
-/* on_id (may be NULL) learns the new cache's identity (its header checksum)
- * as soon as it is known, before the slow part (write, fsync, rename), or
- * that there will be none (ok 0). */
-static int cache_save_keyed(const char *cpath, const char *abs_source, const source_key *key,
-                            const flow_table *t, const load_report *rep, int threads,
-                            char *err, size_t errlen, void (*on_id)(int ok, uint64_t id))
+int cache_save_keyed(const char *cpath, const char *abs_source, const source_key *key,
+                     const flow_table *t, const load_report *rep, int threads,
+                     char *err, size_t errlen, void (*on_id)(int ok, uint64_t id))
 {
     if (!on_id) on_id = no_id;
     char folder[PATH_MAX];
@@ -427,7 +296,7 @@ static int cache_save_keyed(const char *cpath, const char *abs_source, const sou
     if (flen >= sizeof folder) { snprintf(err, errlen, "the cache path is too long"); return -1; }
     if (slash) { memcpy(folder, cpath, flen); folder[flen] = 0; if (!flen) strcpy(folder, "/"); }
     else strcpy(folder, ".");
-    if (make_dirs(folder)) {
+    if (cache_make_dirs(folder)) {
         snprintf(err, errlen, "cannot create %s: %s", folder, strerror(errno));
         on_id(0, 0);
         return -1;
@@ -505,7 +374,7 @@ int cache_save(const char *cpath, const char *source, const flow_table *t, const
 {
     char abs[PATH_MAX];
     source_key key;
-    if (!realpath(source, abs) || source_key_read(abs, &key)) {
+    if (!realpath(source, abs) || cache_source_key(abs, &key)) {
         snprintf(err, errlen, "cannot read %s: %s", source, strerror(errno));
         return -1;
     }
@@ -514,11 +383,15 @@ int cache_save(const char *cpath, const char *source, const flow_table *t, const
 
 /* ---- load ---------------------------------------------------------------------- */
 
-static cache_result reject(char *why, size_t len, const char *fmt, const char *a)
+/* A file that cannot be used: the sentence for the person, the reason for
+ * cache_decide (columns_check has no reason out: its failures are damage). */
+static cache_result reject_as(cache_reason *reason, cache_reason r, char *why, size_t len, const char *fmt, const char *a)
 {
+    if (reason) *reason = r;
     snprintf(why, len, fmt, a);
     return CACHE_REJECTED;
 }
+#define reject(why, len, fmt, a) reject_as(NULL, CACHE_REASON_DAMAGED, why, len, fmt, a)
 
 /* The length each section must have, from the header's counts; -1 if the
  * counts cannot belong to a file of file_size bytes. */
@@ -596,17 +469,18 @@ static int columns_check(const unsigned char *base, const cache_header *h, int t
     return 0;
 }
 
-/* cache_load, where skip (when set) may waive the column pass: it is asked
- * once the header, the source and the small sections check out. */
-static cache_result cache_load_skip(const char *cpath, const char *source, const cidr_list *internal,
-                                    int threads, flow_table *t, load_report *rep, char *why, size_t whylen,
-                                    int (*skip)(void *, const char *, uint64_t), void *user)
+cache_result cache_load_skip(const char *cpath, const char *source, const cidr_list *internal,
+                             int threads, flow_table *t, load_report *rep, char *why, size_t whylen,
+                             cache_reason *reason, int (*skip)(void *, const char *, uint64_t), void *user)
 {
+    cache_reason unused;
+    if (!reason) reason = &unused;
+    *reason = CACHE_REASON_DAMAGED;   /* unless a check below says otherwise */
     memset(t, 0, sizeof *t);
     int fd = open(cpath, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) return CACHE_ABSENT;
-        return reject(why, whylen, "cannot be opened (%s)", strerror(errno));
+        if (errno == ENOENT || errno == ENOTDIR) { *reason = CACHE_REASON_ABSENT; return CACHE_ABSENT; }
+        return reject_as(reason, CACHE_REASON_UNREADABLE, why, whylen, "cannot be opened (%s)", strerror(errno));
     }
     cache_result res = CACHE_REJECTED;
     void *map = MAP_FAILED;
@@ -621,11 +495,11 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     size = (uint64_t)st.st_size;
     if (size < HEADER_SIZE || pread_all(fd, &h, sizeof h, 0)) { reject(why, whylen, "%s", "is truncated"); goto out; }
     if (memcmp(h.magic, CACHE_MAGIC, 8)) { reject(why, whylen, "%s", "is not a nettui cache"); goto out; }
-    if (h.endian != CACHE_ENDIAN) { reject(why, whylen, "%s", "was written on a machine of another byte order"); goto out; }
+    if (h.endian != CACHE_ENDIAN) { reject_as(reason, CACHE_REASON_OTHER_VERSION, why, whylen, "%s", "was written on a machine of another byte order"); goto out; }
     if (h.version != CACHE_FORMAT_VERSION) {
         char v[64];
         snprintf(v, sizeof v, "%u, this nettui reads %u", h.version, CACHE_FORMAT_VERSION);
-        reject(why, whylen, "is of format version %s", v);
+        reject_as(reason, CACHE_REASON_OTHER_VERSION, why, whylen, "is of format version %s", v);
         goto out;
     }
     if (h.header_size != sizeof h || h.nsections != SEC_COUNT ||
@@ -645,8 +519,8 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     }
 
     /* The source: same path, same size, same mtime, same first and last MB. */
-    if (!realpath(source, abs) || source_key_read(abs, &key)) {
-        reject(why, whylen, "cannot be checked against the source (%s)", strerror(errno));
+    if (!realpath(source, abs) || cache_source_key(abs, &key)) {
+        reject_as(reason, CACHE_REASON_SOURCE_UNREADABLE, why, whylen, "cannot be checked against the source (%s)", strerror(errno));
         goto out;
     }
     {
@@ -654,23 +528,23 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
         char saved[PATH_MAX];
         if (h.sec[SEC_PATH].len != plen || pread_all(fd, saved, plen, (off_t)h.sec[SEC_PATH].off) ||
             memcmp(saved, abs, plen)) {
-            reject(why, whylen, "%s", "belongs to another file");
+            reject_as(reason, CACHE_REASON_OTHER_SOURCE, why, whylen, "%s", "belongs to another file");
             goto out;
         }
     }
     if (key.size != h.key.size || key.mtime_ns != h.key.mtime_ns || key.head != h.key.head || key.tail != h.key.tail) {
-        reject(why, whylen, "%s", "is stale (the file changed since)");
+        reject_as(reason, CACHE_REASON_STALE, why, whylen, "%s", "is stale (the file changed since)");
         goto out;
     }
     int same = h.ninternal == internal->n;
     for (int i = 0; same && i < internal->n; i++)
         same = h.internal[i][0] == internal->v[i].net && h.internal[i][1] == internal->v[i].mask;
-    if (!same) { reject(why, whylen, "%s", "was made with another --internal list"); goto out; }
+    if (!same) { reject_as(reason, CACHE_REASON_OTHER_NETWORK, why, whylen, "%s", "was made with another --internal list"); goto out; }
 
     /* Map it all; the checksum pass below touches every page anyway, and
      * faulting them in from several threads beats MAP_POPULATE's one. */
     map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) { reject(why, whylen, "cannot be mapped (%s)", strerror(errno)); goto out; }
+    if (map == MAP_FAILED) { reject_as(reason, CACHE_REASON_UNREADABLE, why, whylen, "cannot be mapped (%s)", strerror(errno)); goto out; }
     /* From here the file may be cut short under us: see mapguard.h. */
     mapguard_register(map, size, cpath);
     const unsigned char *base = map;
@@ -710,7 +584,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     flow_big_bytes *big_copy = NULL;
     if (h.nbig && !(big_copy = malloc(h.nbig * sizeof *big_copy))) {
         hosts_free(&t->hosts);
-        reject(why, whylen, "%s", "cannot be read (out of memory)");
+        reject_as(reason, CACHE_REASON_UNREADABLE, why, whylen, "%s", "cannot be read (out of memory)");
         goto out;
     }
     if (h.nbig) memcpy(big_copy, big, h.nbig * sizeof *big_copy);
@@ -742,6 +616,7 @@ static cache_result cache_load_skip(const char *cpath, const char *source, const
     rep->had_header = h.had_header;
     rep->timestamps_in_seconds = h.timestamps_in_seconds;
     res = CACHE_HIT;
+    *reason = CACHE_REASON_NONE;
 out:
     if (map != MAP_FAILED) { mapguard_unregister(map); munmap(map, size); }
     close(fd);
@@ -751,7 +626,7 @@ out:
 cache_result cache_load(const char *cpath, const char *source, const cidr_list *internal,
                         int threads, flow_table *t, load_report *rep, char *why, size_t whylen)
 {
-    return cache_load_skip(cpath, source, internal, threads, t, rep, why, whylen, NULL, NULL);
+    return cache_load_skip(cpath, source, internal, threads, t, rep, why, whylen, NULL, NULL, NULL);
 }
 
 /* The mapped header of a table cache_load made, or NULL. */
@@ -763,11 +638,9 @@ static const cache_header *mapped_header(const flow_table *t)
     return h;
 }
 
-static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id);
-
 int cache_table_id(const char *cpath, const flow_table *t, uint64_t *id)
 {
-    int pending = bg_table_id(cpath, t, id);
+    int pending = cache_bg_table_id(cpath, t, id);
     if (pending) return pending > 0 ? 0 : -1;
     const cache_header *m = mapped_header(t);
     cache_header h;
@@ -798,197 +671,3 @@ int cache_check_columns(const flow_table *t, int threads, char *why, size_t whyl
     return columns_check(t->region, h, threads, why, whylen);
 }
 
-/* ---- the background write ------------------------------------------------------------
- * The first open of a file need not wait for its cache: the write (checksums,
- * 2 GB of pwrite at full size, fsync, rename) runs on a thread while the
- * caller goes on with the table, which it must not free before
- * cache_write_finish. The only caller that needs the write is the facts
- * cache, which keys its file on the new cache's identity (cache_table_id):
- * that is known after the checksums, before the slow part, and
- * cache_table_id waits for it alone. One write at a time. */
-typedef struct bg_write {
-    pthread_t th;
-    int active;                     /* started, not joined */
-    char cpath[PATH_MAX + 64], abs[PATH_MAX];
-    source_key key;
-    const flow_table *t;
-    load_report rep;
-    int threads;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int id_state;                   /* 0: not yet known, 1: known, -1: none */
-    uint64_t id;
-    int rc;
-    char err[PATH_MAX + 256];
-    atomic_int finished;            /* the thread is done: joining will not wait */
-} bg_write;
-
-static bg_write bg = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
-
-static void bg_id(int ok, uint64_t id)
-{
-    pthread_mutex_lock(&bg.mu);
-    if (bg.id_state == 0) {
-        bg.id_state = ok ? 1 : -1;
-        bg.id = id;
-    }
-    pthread_cond_broadcast(&bg.cv);
-    pthread_mutex_unlock(&bg.mu);
-}
-
-static void *bg_thread(void *arg)
-{
-    (void)arg;
-    bg.rc = cache_save_keyed(bg.cpath, bg.abs, &bg.key, bg.t, &bg.rep, bg.threads, bg.err, sizeof bg.err, bg_id);
-    bg_id(0, 0);   /* no-op when the identity was given */
-    atomic_store(&bg.finished, 1);
-    return NULL;
-}
-
-static int bg_start(const char *cpath, const char *abs, const source_key *key, const flow_table *t,
-                    const load_report *rep, int threads)
-{
-    if (bg.active) return -1;
-    snprintf(bg.cpath, sizeof bg.cpath, "%s", cpath);
-    snprintf(bg.abs, sizeof bg.abs, "%s", abs);
-    bg.key = *key;
-    bg.t = t;
-    bg.rep = *rep;
-    bg.threads = threads;
-    bg.id_state = 0;
-    bg.rc = 0;
-    bg.err[0] = 0;
-    atomic_store(&bg.finished, 0);
-    if (pthread_create(&bg.th, NULL, bg_thread, NULL)) return -1;
-    bg.active = 1;
-    return 0;
-}
-
-/* The identity of the cache being written for t at cpath: 1 (id set), 0 (no
- * such write), -1 (the write fails before it has one). */
-static int bg_table_id(const char *cpath, const flow_table *t, uint64_t *id)
-{
-    if (!bg.active || bg.t != t || !cpath || strcmp(cpath, bg.cpath)) return 0;
-    pthread_mutex_lock(&bg.mu);
-    while (bg.id_state == 0) pthread_cond_wait(&bg.cv, &bg.mu);
-    int ok = bg.id_state == 1;
-    *id = bg.id;
-    pthread_mutex_unlock(&bg.mu);
-    return ok ? 1 : -1;
-}
-
-/* A failed write: facts saved meanwhile for the cache that never came
- * (keyed to its identity, cache_table_id) are an orphan: removed. */
-static void bg_failed_cleanup(void)
-{
-    char fp[sizeof bg.cpath + 8];
-    snprintf(fp, sizeof fp, "%s.facts", bg.cpath);
-    unlink(fp);
-    hostidx_remove_beside(bg.cpath);
-}
-
-int cache_write_finish(FILE *notes)
-{
-    if (!bg.active) return 0;
-    pthread_join(bg.th, NULL);
-    bg.active = 0;
-    bg.t = NULL;
-    if (bg.rc) bg_failed_cleanup();
-    if (bg.rc && notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", bg.err);
-    return bg.rc ? -1 : 0;
-}
-
-int cache_write_pending(void)
-{
-    return bg.active;
-}
-
-int cache_write_poll(char *msg, size_t len)
-{
-    if (!bg.active || !atomic_load(&bg.finished)) return 0;
-    pthread_join(bg.th, NULL);
-    bg.active = 0;
-    bg.t = NULL;
-    if (!bg.rc) return 0;
-    bg_failed_cleanup();
-    snprintf(msg, len, "cache not written (%s)", bg.err);
-    return 1;
-}
-
-/* ---- the one way in ---------------------------------------------------------------- */
-
-void cache_options_default(cache_options *o)
-{
-    memset(o, 0, sizeof *o);
-    o->enabled = 1;
-    o->notes = stderr;
-}
-
-
-static int same_key(const source_key *a, const source_key *b)
-{
-    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->head == b->head && a->tail == b->tail;
-}
-
-int cache_load_or_parse(const char *path, const load_options *lo, const cache_options *co,
-                        flow_table *t, load_report *rep, int *from_cache)
-{
-    char cpath[PATH_MAX + 64], abs[PATH_MAX], msg[PATH_MAX + 256];
-    source_key before, after;
-    int use_cache = co && co->enabled;
-    FILE *notes = co ? co->notes : NULL;
-    *from_cache = 0;
-
-    /* A source that cannot be resolved is load_file's to report. */
-    if (use_cache && (!realpath(path, abs) || cache_file_path(abs, co->dir, cpath, sizeof cpath, msg, sizeof msg)))
-        use_cache = 0;
-    /* A source that cannot be read now (permissions, a vanished mount) is
-     * load_file's to report, in one sentence; its caches are not wrong, so
-     * they stay untouched for when it can be read again. */
-    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
-    /* temporary files of writers that died (SIGKILL, a crash) in this folder */
-    if (use_cache) {
-        char folder[sizeof cpath];
-        snprintf(folder, sizeof folder, "%s", cpath);
-        char *slash = strrchr(folder, '/');
-        if (slash) {
-            *slash = 0;
-            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc", STALE_TMP_SECONDS);
-            atomic_sweep_stale(folder[0] ? folder : "/", ".ntc.facts", STALE_TMP_SECONDS);
-            atomic_sweep_stale(folder[0] ? folder : "/", ".blacklist", STALE_TMP_SECONDS);
-        }
-    }
-    /* the run after a cache was cut short under it (mapguard.h) parses */
-    if (use_cache && !mapguard_retrying()) {
-        double t0 = util_now();
-        cache_result r = cache_load_skip(cpath, abs, &lo->internal, co->threads ? co->threads : lo->threads,
-                                         t, rep, msg, sizeof msg, co->skip_columns, co->user);
-        if (r == CACHE_HIT) {
-            rep->seconds = util_now() - t0;
-            *from_cache = 1;
-            return EXIT_OK;
-        }
-        if (r == CACHE_REJECTED) {
-            if (notes) fprintf(notes, "nettui: the cache %s %s; rebuilding it.\n", cpath, msg);
-            unlink(cpath);
-            hostidx_remove_beside(cpath);   /* its host index goes with it */
-        }
-    }
-    if (use_cache && source_key_read(abs, &before)) use_cache = 0;
-
-    int rc = load_file(path, lo, t, rep);
-    if (rc != EXIT_OK || !use_cache || t->n == 0) return rc;
-
-    /* The key is the one taken before parsing: a file that changes while it
-     * is read gets no cache, and one that changes later a stale one. */
-    if (source_key_read(abs, &after) || !same_key(&before, &after)) {
-        if (notes) fprintf(notes, "nettui: %s changed while it was read; not caching it.\n", path);
-        return rc;
-    }
-    int threads = co->threads ? co->threads : lo->threads;
-    if (co->background && bg_start(cpath, abs, &before, t, rep, threads) == 0) return rc;
-    if (cache_save_keyed(cpath, abs, &before, t, rep, threads, msg, sizeof msg, NULL)) {
-        if (notes) fprintf(notes, "nettui: cache not written (%s); going on without it.\n", msg);
-    }
-    return rc;
-}

@@ -63,7 +63,7 @@ int decompress_to_temp(int fd, compress_kind kind, uint64_t total,
     unsigned char *in = malloc(IN_BYTES), *ob = malloc(OUT_BYTES);
     z_stream zs;
     ZSTD_DStream *zd = NULL;
-    int zinit = 0, rc = -1, ended = 1;
+    int zinit = 0, rc = -1, ended = 1, cancelled = 0;
     const char *why = NULL;
     memset(&zs, 0, sizeof zs);
     if (!in || !ob) { why = "out of memory"; goto done; }
@@ -118,7 +118,7 @@ int decompress_to_temp(int fd, compress_kind kind, uint64_t total,
                 if (obuf.pos < OUT_BYTES) break;
             }
         }
-        if (progress && progress(user, pos, total, 0)) { snprintf(err, errlen, "cancelled"); goto fail; }
+        if (progress && progress(user, pos, total, 0)) { snprintf(err, errlen, "cancelled"); cancelled = 1; goto fail; }
     }
     /* a cut-off stream keeps what it gave, as a cut-off plain file does: the
      * last partial line is then one bad line */
@@ -131,7 +131,7 @@ fail:
     if (zd) ZSTD_freeDStream(zd);
     free(in);
     free(ob);
-    if (rc) { close(out); return -1; }
+    if (rc) { close(out); return cancelled ? DECOMPRESS_CANCELLED : -1; }
     return out;
 }
 

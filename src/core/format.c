@@ -208,7 +208,7 @@ static int grow(char **buf, size_t *cap, size_t need)
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 64;
     while (c < need) c *= 2;
-    char *b = realloc(*buf, c + 16);   /* 16 spare bytes: load.c's text_key */
+    char *b = realloc(*buf, c + 16);   /* 16 spare bytes: the loader's text_key (load_priv.h) */
     if (!b) return -1;
     memset(b + c, 0, 16);
     *buf = b;

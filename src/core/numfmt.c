@@ -1,4 +1,5 @@
-/* numfmt.c: see numfmt.h. */
+/* numfmt.c: numbers as text for screens and reports (numfmt.h): counts with
+ * thousands separators, sizes scaled by 1000, evidence values and scores. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,37 @@ char *numfmt_count(uint64_t v, char *buf, size_t len)
     if (len) buf[o < len ? o : len - 1] = 0;
     return buf;
 }
+
+/* How a size is scaled and spelt (numfmt_si and numfmt_bytes keep the
+ * outputs the UI's fmt_si and the engine's fmt_bytes had, byte for byte). */
+typedef struct size_style {
+    double step;            /* scale up while the value is at least this */
+    int max_unit;
+    double two_digits;      /* below it "%.2f", below one_digit "%.1f", else "%.0f" */
+    double one_digit;
+    int magnitude;          /* scale by |v| (negative values too), else by v */
+    double exact_below;     /* whole numbers below it unscaled; 0: none */
+    const char *sep;        /* between the number and the unit */
+    const char *unit[7];
+} size_style;
+
+static const size_style style_si = {999.5, 6, 9.95, 99.5, 1, 10000, "", {"", "K", "M", "G", "T", "P", "E"}};
+static const size_style style_bytes = {1000.0, 5, 10, 100, 0, 0, " ", {"B", "kB", "MB", "GB", "TB", "PB", ""}};
+
+static char *size_text(const size_style *st, double v, char *buf, size_t len)
+{
+    double a = st->magnitude && v < 0 ? -v : v;
+    /* whole numbers under 10,000 exactly: 1337 bytes is not "1.34K" */
+    if (st->exact_below > 0 && a < st->exact_below && v == floor(v)) { snprintf(buf, len, "%.0f", v); return buf; }
+    int u = 0;
+    while (a >= st->step && u < st->max_unit) { a /= 1000; v /= 1000; u++; }
+    int prec = u == 0 ? 0 : a < st->two_digits ? 2 : a < st->one_digit ? 1 : 0;
+    snprintf(buf, len, "%.*f%s%s", prec, v, *st->unit[u] ? st->sep : "", st->unit[u]);
+    return buf;
+}
+
+char *numfmt_si(double v, char *buf, size_t len) { return size_text(&style_si, v, buf, len); }
+char *numfmt_bytes(double v, char *buf, size_t len) { return size_text(&style_bytes, v, buf, len); }
 
 int numfmt_label_is_ms(const char *label)
 {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "engine_priv.h"
+#include "nettui/numfmt.h"
 #include "nettui/util.h"
 
 static void run(engine *e, const finding *done, finding *f)
@@ -37,9 +38,9 @@ static void run(engine *e, const finding *done, finding *f)
     finding_evidence(f, "senders", (double)n);
     char h1[64], h2[64], b1[32], b2[32], b3[32];
     finding_why(f, "%s sent %s to external hosts, %.1fx the next sender %s (%s) and %.1fx the median host (%s).",
-             host_text(e, f->value, h1), fmt_bytes(f->top[0].metric, b1), f->score,
-             f->ntop > 1 ? host_text(e, f->top[1].value, h2) : "(none)", fmt_bytes(next, b2),
-             ratio_over(f->top[0].metric, median), fmt_bytes(median, b3));
+             host_text(e, f->value, h1), numfmt_bytes(f->top[0].metric, b1, sizeof b1), f->score,
+             f->ntop > 1 ? host_text(e, f->top[1].value, h2) : "(none)", numfmt_bytes(next, b2, sizeof b2),
+             ratio_over(f->top[0].metric, median), numfmt_bytes(median, b3, sizeof b3));
     finding_add(f, f->value);
 }
 

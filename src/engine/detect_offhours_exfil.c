@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "engine_priv.h"
+#include "nettui/numfmt.h"
 
 #define NIGHTS_MIN 3
 #define SPIKE_LOG_P (-6.9)     /* ln(1e-3): a bucket's flows against the host's off-hours level */
@@ -134,8 +135,8 @@ static void run(engine *e, const finding *done, finding *f)
         snprintf(shape, sizeof shape, "; it runs a job at %02d:00 on %d nights%s", job_hour, nights,
                  shaped ? " (a nightly job: such hosts are ranked first)" : "");
     finding_why(f, "%s sent %s out in off hours, %.1fx the next host (%s), %s of it in hour %02d%s; work hours %02d-%02d UTC were %s.",
-             host_text(e, f->value, h1), fmt_bytes(f->top[0].metric, b1), f->score, fmt_bytes(next, b2),
-             fmt_bytes((double)hb[peak], b3), peak, shape, w->start, w->end ? w->end : 24,
+             host_text(e, f->value, h1), numfmt_bytes(f->top[0].metric, b1, sizeof b1), f->score, numfmt_bytes(next, b2, sizeof b2),
+             numfmt_bytes((double)hb[peak], b3, sizeof b3), peak, shape, w->start, w->end ? w->end : 24,
              w->detected ? "found from the hourly profile" : "set by the user");
     finding_add(f, f->value);
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "engine_priv.h"
+#include "nettui/numfmt.h"
 
 #define ABUSE_MIN_HOSTS 3
 
@@ -85,8 +86,8 @@ static void run(engine *e, const finding *done, finding *f)
     finding_evidence(f, "ports rated", rated);
     char h1[64], b1[32], b2[32];
     finding_why(f, "On port %u, %s sent %s out, z = %.1f over the port's %.0f hosts (mean %s, %.1fx it); the next port's most extreme host has z = %.1f.",
-             f->value, host_text(e, f->subject, h1), fmt_bytes(best_max, b1), f->score, best_n,
-             fmt_bytes(best_mean, b2), ratio_over(best_max, best_mean), next);
+             f->value, host_text(e, f->subject, h1), numfmt_bytes(best_max, b1, sizeof b1), f->score, best_n,
+             numfmt_bytes(best_mean, b2, sizeof b2), ratio_over(best_max, best_mean), next);
     finding_add(f, f->subject);
 }
 

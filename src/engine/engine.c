@@ -179,16 +179,6 @@ const char *host_text(const engine *e, host_id h, char buf[64])
     return buf;
 }
 
-const char *fmt_bytes(double b, char buf[32])
-{
-    static const char *unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-    int u = 0;
-    while (b >= 1000.0 && u < 5) { b /= 1000.0; u++; }
-    if (u == 0) snprintf(buf, 32, "%.0f B", b);
-    else snprintf(buf, 32, b < 10 ? "%.2f %s" : b < 100 ? "%.1f %s" : "%.0f %s", b, unit[u]);
-    return buf;
-}
-
 const char *fmt_time(int64_t ms, char buf[32])
 {
     /* any int64 may come here (a corrupt column under a valid facts cache):

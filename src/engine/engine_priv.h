@@ -477,8 +477,6 @@ void top_offer(finding *f, uint32_t value, double metric, int larger);
 int finding_members(engine *e, finding *f, const host_id *m, size_t n);
 /* Host text for sentences. */
 const char *host_text(const engine *e, host_id h, char buf[64]);
-/* "10.6 GB", "290 MB", "812 B" */
-const char *fmt_bytes(double b, char buf[32]);
 /* "2020-01-07 03:12 UTC" */
 const char *fmt_time(int64_t ms, char buf[32]);
 /* Makes the first candidate (ntop > 0) the answer; returns the runner-up's

@@ -31,6 +31,7 @@
 #include "engine_priv.h"
 #include "nettui/atomic.h"
 #include "nettui/cache.h"
+#include "nettui/cache_policy.h"
 #include "nettui/util.h"
 
 #define FACTS_MAGIC "NETTUIF\x1a"
@@ -92,27 +93,6 @@ typedef struct facts_header {
     uint64_t header_sum;             /* over every byte before it */
 } facts_header;
 
-
-/* Fletcher-style in four lanes over 64-bit words: memory bound. */
-static uint64_t sum_bytes(const void *data, size_t n, uint64_t seed)
-{
-    const unsigned char *p = data;
-    uint64_t a[4] = {0}, b[4] = {0};
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, p + i, 32);
-        for (int k = 0; k < 4; k++) { a[k] += w[k]; b[k] += a[k]; }
-    }
-    for (; i < n; i += 8) {
-        uint64_t w = 0;
-        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
-        a[0] += w; b[0] += a[0];
-    }
-    uint64_t h = util_mix64(seed * 0x9e3779b97f4a7c15ull + n);
-    for (int k = 0; k < 4; k++) { h = util_mix64(h ^ a[k]); h = util_mix64(h ^ b[k]); }
-    return h;
-}
 
 static uint64_t layout_signature(void)
 {
@@ -243,10 +223,10 @@ int engine_save(const engine *e, const char *path, uint64_t table_id, char *err,
         if (r[s].p) h->present |= 1ull << s;
         h->sec[s].off = off;
         h->sec[s].len = r[s].n * r[s].size;
-        h->sec[s].sum = r[s].p ? sum_bytes(r[s].p, h->sec[s].len, (uint64_t)s) : 0;
+        h->sec[s].sum = r[s].p ? util_sum64(r[s].p, h->sec[s].len, (uint64_t)s) : 0;
         off += (h->sec[s].len + 7) / 8 * 8;
     }
-    h->header_sum = sum_bytes(h, offsetof(facts_header, header_sum), 0);
+    h->header_sum = util_sum64(h, offsetof(facts_header, header_sum), 0);
 
     atomic_file af;
     if (atomic_open(&af, path)) {
@@ -281,16 +261,26 @@ static int reject(char *why, size_t len, const char *what)
     return -1;
 }
 
+/* A rejection that is not damage (the default reason): sets *reason too. */
+static int reject_as(cache_reason *reason, cache_reason r, char *why, size_t len, const char *what)
+{
+    *reason = r;
+    return reject(why, len, what);
+}
+
 /* Reads and checks the header of the facts file fd (size bytes) against
- * table_id. 0, or -1 with why. */
-static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *h, char *why, size_t whylen)
+ * table_id. 0, or -1 with why, and *reason when it is not damage. */
+static int header_check(int fd, uint64_t size, uint64_t table_id, facts_header *h, char *why, size_t whylen,
+                        cache_reason *reason)
 {
     if (size < sizeof *h || pread(fd, h, sizeof *h, 0) != (ssize_t)sizeof *h) return reject(why, whylen, "is truncated");
     if (memcmp(h->magic, FACTS_MAGIC, 8)) return reject(why, whylen, "is not a nettui facts cache");
-    if (h->endian != FACTS_ENDIAN) return reject(why, whylen, "was written on a machine of another byte order");
-    if (h->version != FACTS_VERSION || h->layout != layout_signature()) return reject(why, whylen, "is of another format version");
-    if (sum_bytes(h, offsetof(facts_header, header_sum), 0) != h->header_sum) return reject(why, whylen, "is corrupted (header checksum)");
-    if (h->table_id != table_id) return reject(why, whylen, "belongs to another table cache");
+    if (h->endian != FACTS_ENDIAN)
+        return reject_as(reason, CACHE_REASON_OTHER_VERSION, why, whylen, "was written on a machine of another byte order");
+    if (h->version != FACTS_VERSION || h->layout != layout_signature())
+        return reject_as(reason, CACHE_REASON_OTHER_VERSION, why, whylen, "is of another format version");
+    if (util_sum64(h, offsetof(facts_header, header_sum), 0) != h->header_sum) return reject(why, whylen, "is corrupted (header checksum)");
+    if (h->table_id != table_id) return reject_as(reason, CACHE_REASON_OTHER_TABLE, why, whylen, "belongs to another table cache");
     for (int s = 0; s < S_COUNT; s++)
         if (h->sec[s].off % 8 || h->sec[s].off < sizeof *h || h->sec[s].off > size || h->sec[s].len > size - h->sec[s].off)
             return reject(why, whylen, "is truncated or corrupted (section table)");
@@ -330,9 +320,9 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
 static void sec_read(facts_reader *ff, int s, void *dst)
 {
     const facts_section *sec = &ff->h->sec[s];
-    if (!sec->len) { ff->bad_sum |= sum_bytes(dst, 0, (uint64_t)s) != sec->sum; return; }
+    if (!sec->len) { ff->bad_sum |= util_sum64(dst, 0, (uint64_t)s) != sec->sum; return; }
     if (pread_all(ff->fd, dst, (size_t)sec->len, sec->off)) { ff->short_read = 1; return; }
-    if (sum_bytes(dst, (size_t)sec->len, (uint64_t)s) != sec->sum) ff->bad_sum = 1;
+    if (util_sum64(dst, (size_t)sec->len, (uint64_t)s) != sec->sum) ff->bad_sum = 1;
 }
 
 /* Every present section's checksum, reading one section at a time. */
@@ -521,14 +511,14 @@ static int values_check(const engine *e)
 }
 
 engine *engine_load(const flow_table *t, const engine_options *o, const char *path, uint64_t table_id,
-                    int *absent, char *why, size_t whylen)
+                    cache_reason *reason, char *why, size_t whylen)
 {
     double t0 = util_clock(CLOCK_MONOTONIC), c0 = util_clock(CLOCK_PROCESS_CPUTIME_ID);
-    *absent = 0;
+    *reason = CACHE_REASON_DAMAGED;   /* unless a check below says otherwise */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR) { *absent = 1; snprintf(why, whylen, "is absent"); }
-        else snprintf(why, whylen, "cannot be opened (%s)", strerror(errno));
+        if (errno == ENOENT || errno == ENOTDIR) { *reason = CACHE_REASON_ABSENT; snprintf(why, whylen, "is absent"); }
+        else { *reason = CACHE_REASON_UNREADABLE; snprintf(why, whylen, "cannot be opened (%s)", strerror(errno)); }
         return NULL;
     }
     struct stat st;
@@ -538,7 +528,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     group_disk *gdisk = NULL;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { reject(why, whylen, "is not a regular file"); goto fail; }
     uint64_t size = (uint64_t)st.st_size;
-    if (header_check(fd, size, table_id, &h, why, whylen)) goto fail;
+    if (header_check(fd, size, table_id, &h, why, whylen, reason)) goto fail;
 
     /* the internal network: the one asked for, or an inferred one when none is */
     cidr_list net = {0};
@@ -548,7 +538,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     int want_inferred = o ? !o->internal_set : (int)h.net_inferred;   /* no options: as saved */
     if ((int)h.net_inferred != want_inferred
         || (!want_inferred && o && (net.n != o->internal.n || memcmp(net.v, o->internal.v, sizeof net.v[0] * (size_t)net.n)))) {
-        reject(why, whylen, "was made for another internal network");
+        reject_as(reason, CACHE_REASON_OTHER_NETWORK, why, whylen, "was made for another internal network");
         goto fail;
     }
     uint32_t nint = 0;
@@ -599,7 +589,7 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     }
 
     e = calloc(1, sizeof *e);
-    if (!e) { reject(why, whylen, "cannot be read (out of memory)"); goto fail; }
+    if (!e) { reject_as(reason, CACHE_REASON_UNREADABLE, why, whylen, "cannot be read (out of memory)"); goto fail; }
     e->t = t;
     if (o) e->opt = *o;
     else engine_options_default(&e->opt);
@@ -720,9 +710,10 @@ engine *engine_load(const flow_table *t, const engine_options *o, const char *pa
     close(fd);
     e->build_seconds = util_clock(CLOCK_MONOTONIC) - t0;
     e->build_cpu_seconds = util_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+    *reason = CACHE_REASON_NONE;
     return e;
 oom:
-    reject(why, whylen, "cannot be read (out of memory)");
+    reject_as(reason, CACHE_REASON_UNREADABLE, why, whylen, "cannot be read (out of memory)");
 fail:
     engine_free(e);
     free(sd);
@@ -733,67 +724,54 @@ fail:
 
 /* ---- the glue: table cache + facts cache ------------------------------------- */
 
-int engine_cache_init(engine_cache *c, const char *source, const char *dir, int enabled, FILE *notes)
-{
-    memset(c, 0, sizeof *c);
-    c->notes = notes;
-    char abs[PATH_MAX], err[256];
-    if (!enabled || !realpath(source, abs)
-        || cache_file_path(abs, dir, c->table_cache, sizeof c->table_cache, err, sizeof err))
-        return -1;
-    c->enabled = 1;
-    return 0;
-}
-
-static int facts_path(const engine_cache *c, char *out, size_t len)
-{
-    int n = snprintf(out, len, "%s.facts", c->table_cache);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 int engine_cache_skip_columns(void *user, const char *cpath, uint64_t table_id)
 {
-    engine_cache *c = user;
-    char fp[sizeof c->table_cache + 8], why[128];
-    if (!c || !c->enabled || strcmp(cpath, c->table_cache) || facts_path(c, fp, sizeof fp)) return 0;
-    int fd = open(fp, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    cache_pair *c = user;
+    char why[128];
+    cache_reason reason;
+    if (!c || !c->enabled || strcmp(cpath, c->table_cache)) return 0;
+    int fd = open(c->facts, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return 0;
     struct stat st;
     facts_header h;
-    int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) && !header_check(fd, (uint64_t)st.st_size, table_id, &h, why, sizeof why);
+    int ok = !fstat(fd, &st) && S_ISREG(st.st_mode) &&
+             !header_check(fd, (uint64_t)st.st_size, table_id, &h, why, sizeof why, &reason);
     if (ok) ok = sums_ok(fd, &h);   /* and its sections' checksums: a few ms, against 2 GB of columns */
     close(fd);
     c->columns_skipped = ok;
     return ok;
 }
 
-engine *engine_open(const flow_table *t, const engine_options *o, engine_cache *c, int *facts_cached,
+engine *engine_open(const flow_table *t, const engine_options *o, cache_pair *c, int *facts_cached,
                     char *err, size_t errlen)
 {
-    char fp[sizeof c->table_cache + 8] = "", why[256];
+    char why[256];
     uint64_t id = 0;
-    int keyed = c && c->enabled && !facts_path(c, fp, sizeof fp) && !cache_table_id(c->table_cache, t, &id);
+    int keyed = c && c->enabled && !cache_table_id(c->table_cache, t, &id);
     *facts_cached = 0;
     if (keyed) {
-        int absent;
-        engine *e = engine_load(t, o, fp, id, &absent, why, sizeof why);
+        cache_reason reason;
+        engine *e = engine_load(t, o, c->facts, id, &reason, why, sizeof why);
+        cache_decision d = cache_decide(CACHE_KIND_FACTS, reason);
         if (e) { *facts_cached = 1; return e; }
-        if (!absent && strcmp(why, "belongs to another table cache") && strcmp(why, "was made for another internal network") && c->notes)
-            fprintf(c->notes, "nettui: the facts cache %s %s; rebuilding it.\n", fp, why);
+        if (d.note && c->notes) fprintf(c->notes, "nettui: the facts cache %s %s; rebuilding it.\n", c->facts, why);
+        cache_apply(&d, c->table_cache);
     }
     /* building reads the columns: the ones the table cache left unchecked
      * (on the facts' word) are checked first */
     if (c && c->columns_skipped) {
         if (cache_check_columns(t, o ? o->threads : 0, why, sizeof why)) {
-            unlink(c->table_cache);
-            if (fp[0]) unlink(fp);
-            snprintf(err, errlen, "the cache %s %s; it is removed, run again to rebuild it.", c->table_cache, why);
-            return NULL;
+            cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_COLUMNS_DAMAGED);
+            cache_apply(&d, c->table_cache);
+            if (d.fail) {
+                snprintf(err, errlen, "the cache %s %s; it is removed, run again to rebuild it.", c->table_cache, why);
+                return NULL;
+            }
         }
         c->columns_skipped = 0;
     }
     engine *e = engine_build(t, o, err, errlen);
-    if (e && keyed && engine_save(e, fp, id, why, sizeof why) && c->notes)
+    if (e && keyed && engine_save(e, c->facts, id, why, sizeof why) && c->notes)
         fprintf(c->notes, "nettui: facts cache not written (%s); going on without it.\n", why);
     return e;
 }

@@ -1,10 +1,10 @@
-/* nettui-gen: synthetic flow files shaped like the 2019 Trend Micro CTF
+/* gen.h: nettui-gen, synthetic flow files shaped like the 2019 Trend Micro CTF
  * "Data Analysis for Network Security 101" file, with its ten attacks planted.
  *
  * The program is three steps: options (gen_main.c) build a world of hosts,
- * ports and planted flows (gen_world.c), then the writer streams the
- * background minute by minute, merging the planted flows in time order
- * (gen_emit.c).  It shares no code with nettui itself, on purpose: it is the
+ * ports and planted flows (gen_world.c and the units it calls, gen_world.h),
+ * then the writer streams the background minute by minute, merging the
+ * planted flows in time order (gen_emit.c).  It shares no code with nettui itself, on purpose: it is the
  * independent source of truth the engine is tested against. */
 #ifndef NETTUI_GEN_H
 #define NETTUI_GEN_H
@@ -58,10 +58,10 @@ static inline uint32_t rng_below(gen_rng *r, uint32_t n)
 static inline double rng_unit(gen_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
 
 void rng_seed(gen_rng *r, uint64_t seed);
-/* the parts of a file that draw from streams of their own (see gen_world.c) */
+/* the parts of a file that draw from streams of their own (see gen_rng.c) */
 enum { PART_HOSTS = 1, PART_PORTS, PART_TIME, PART_RELATIONS, PART_EVENTS,
        PART_FAVOURITES, PART_MESH, PART_BEACONS, PART_FAV_USE, PART_MESH_PORT };
-/* the stream of one part of the file (see gen_world.c) */
+/* the stream of one part of the file (see gen_rng.c) */
 void rng_stream(gen_rng *r, uint64_t seed, uint64_t part);
 double rng_normal(gen_rng *r);
 

@@ -1,4 +1,4 @@
-/* The writer: the background minute by minute, in time order, with the
+/* gen_emit.c: the writer: the background minute by minute, in time order, with the
  * planted flows merged in and, on request, malformed lines between rows.
  * Numbers are formatted by hand into one big buffer: at 100 million rows
  * printf alone would take longer than the two minutes the file may take. */

@@ -1,4 +1,4 @@
-/* nettui-gen: options, then the world, the flow file and the key file.
+/* gen_main.c: nettui-gen's main: options, then the world, the flow file and the key file.
  * Exit status: 0 done, 1 a file could not be written, 2 bad options. */
 #include "gen.h"
 

@@ -96,9 +96,7 @@ void app_open_port(app *a, int port)
 static void draw_status(app *a, const char *override);
 static int too_small(void);
 
-/* Contract: re-runs the ten detectors from the current blacklist, with an
- * indicator on screen while they run, and says how many answers changed. */
-
+/* rerun's worker thread: the detectors run while the screen stays alive. */
 typedef struct rerun_job {
     app *a;
     atomic_int done;

@@ -9,25 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "nettui/numfmt.h"
 #include "ui.h"
 
+/* numfmt_si, the one size formatter (numfmt.c), under the name the panes use */
 char *fmt_si(double v, char *buf, size_t len)
 {
-    static const char unit[] = " KMGTPE";
-    int u = 0;
-    double a = v < 0 ? -v : v;
-    /* whole numbers under 10,000 exactly: 1337 bytes is not "1.34K" */
-    if (a < 10000 && v == floor(v)) { snprintf(buf, len, "%.0f", v); return buf; }
-    while (a >= 999.5 && u < 6) { a /= 1000; v /= 1000; u++; }
-    if (u == 0)
-        snprintf(buf, len, "%.0f", v);
-    else if (a < 9.95)
-        snprintf(buf, len, "%.2f%c", v, unit[u]);
-    else if (a < 99.5)
-        snprintf(buf, len, "%.1f%c", v, unit[u]);
-    else
-        snprintf(buf, len, "%.0f%c", v, unit[u]);
-    return buf;
+    return numfmt_si(v, buf, len);
 }
 
 char *fmt_time_utc(int64_t ms, char *buf, size_t len)

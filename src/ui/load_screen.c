@@ -101,7 +101,7 @@ static int on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
 typedef struct build_job {
     app *a;
     engine_options eo;
-    engine_cache fc;   /* the facts cache, named before the table load */
+    cache_pair fc;   /* the facts cache, named before the table load */
     char err[256];
     atomic_int done;
 } build_job;
@@ -148,7 +148,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
     co.background = 1;   /* the panes show while a thread writes the cache (app_free waits) */
     static build_job job;   /* outlives a cancelled build */
     memset(&job, 0, sizeof job);
-    if (!engine_cache_init(&job.fc, o->path, o->cache_dir, !o->no_cache, NULL)) {
+    if (!cache_pair_init(&job.fc, o->path, o->cache_dir, !o->no_cache, NULL)) {
         co.skip_columns = engine_cache_skip_columns;   /* saved facts: no column is read */
         co.user = &job.fc;
     }

@@ -12,7 +12,7 @@
 
 #include <curses.h>
 #include <stdint.h>
-#include "nettui/cli.h"
+#include "../cli.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/facts.h"

@@ -96,7 +96,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             exit(0);
         }
     write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
-    if (!realpath(src_path, abs_src) || source_key_read(abs_src, &src_key)) { perror(src_path); exit(1); }
+    if (!realpath(src_path, abs_src) || cache_source_key(abs_src, &src_key)) { perror(src_path); exit(1); }
     return 0;
 }
 

@@ -118,8 +118,8 @@ static void repair(unsigned mode, unsigned char *c, size_t size)
     if (mode & 2)
         for (int s = 0; s < S_COUNT; s++)
             if (h.sec[s].off <= size && h.sec[s].len <= size - h.sec[s].off)
-                h.sec[s].sum = sum_bytes(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
-    h.header_sum = sum_bytes(&h, offsetof(facts_header, header_sum), 0);
+                h.sec[s].sum = util_sum64(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
+    h.header_sum = util_sum64(&h, offsetof(facts_header, header_sum), 0);
     memcpy(c, &h, sizeof h);
 }
 
@@ -196,12 +196,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     engine_options eo;
     engine_options_default(&eo);
     eo.threads = 1;
-    int absent = 0;
+    cache_reason absent = CACHE_REASON_NONE;
     char why[256] = "";
     engine *e = engine_load(&table, &eo, facts_file, TABLE_ID, &absent, why, sizeof why);
     if (getenv("FUZZ_FACTS_VERBOSE")) fprintf(stderr, "fuzz_facts: %s%s\n", e ? "accepted" : "rejected: ", e ? "" : why);
     if (!e) {
-        if (!why[0] || absent) { fprintf(stderr, "fuzz_facts: a rejection without a reason\n"); abort(); }
+        if (!why[0] || absent == CACHE_REASON_ABSENT) { fprintf(stderr, "fuzz_facts: a rejection without a reason\n"); abort(); }
         return 0;
     }
     blacklist bl;

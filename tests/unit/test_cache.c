@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
+#include "nettui/cache_policy.h"
 #include "test_tables.h"
 
 static char dir[64];             /* a fresh folder per test */
@@ -401,6 +402,66 @@ static void test_cache_paths(void **state)
     assert_string_equal(d, "/chosen");
 }
 
+/* The cache policy (cache_policy.h): the decision for each state of each
+ * cache, and cache_apply removing exactly the files a decision names. */
+static void touch(const char *p)
+{
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+static void test_policy(void **state)
+{
+    (void)state;
+    cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NONE);
+    assert_true(d.use && !d.remove_table && !d.note && !d.fail);
+    d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_ABSENT);
+    assert_true(!d.use && !d.remove_table && !d.remove_facts && !d.note);
+    /* a table cache that cannot serve is said and removed, whatever the reason */
+    for (cache_reason r = CACHE_REASON_STALE; r <= CACHE_REASON_SOURCE_UNREADABLE; r++) {
+        d = cache_decide(CACHE_KIND_TABLE, r);
+        assert_true(!d.use && d.remove_table && d.note && !d.fail);
+    }
+    d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_COLUMNS_DAMAGED);
+    assert_true(d.remove_table && d.remove_facts && d.fail);
+    d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
+    assert_true(!d.remove_table && d.remove_facts && !d.fail);
+    /* facts: the expected misses are rebuilt quietly, the others said; a
+     * facts file is written over, never removed first */
+    d = cache_decide(CACHE_KIND_FACTS, CACHE_REASON_OTHER_TABLE);
+    assert_true(!d.use && !d.note && !d.remove_facts && !d.remove_table);
+    d = cache_decide(CACHE_KIND_FACTS, CACHE_REASON_OTHER_NETWORK);
+    assert_true(!d.use && !d.note);
+    d = cache_decide(CACHE_KIND_FACTS, CACHE_REASON_DAMAGED);
+    assert_true(!d.use && d.note && !d.remove_facts && !d.remove_table);
+    d = cache_decide(CACHE_KIND_FACTS, CACHE_REASON_ABSENT);
+    assert_true(!d.use && !d.note);
+    assert_string_equal(cache_reason_name(CACHE_REASON_STALE), "stale");
+
+    /* cache_pair names both files; cache_apply removes what it is told */
+    cache_pair c;
+    assert_int_equal(cache_pair_init(&c, src, dir, 1, NULL), 0);
+    assert_true(c.enabled);
+    char fp[sizeof c.facts];
+    assert_int_equal(cache_facts_path(c.table_cache, fp, sizeof fp), 0);
+    assert_string_equal(c.facts, fp);
+    assert_int_equal(strcmp(c.facts + strlen(c.facts) - 10, ".ntc.facts"), 0);
+    touch(c.table_cache);
+    touch(c.facts);
+    d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
+    cache_apply(&d, c.table_cache);
+    assert_int_equal(access(c.table_cache, F_OK), 0);
+    assert_int_equal(access(c.facts, F_OK), -1);
+    touch(c.facts);
+    d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_COLUMNS_DAMAGED);
+    cache_apply(&d, c.table_cache);
+    assert_int_equal(access(c.table_cache, F_OK), -1);
+    assert_int_equal(access(c.facts, F_OK), -1);
+    assert_int_equal(cache_pair_init(&c, src, dir, 0, NULL), -1);   /* --no-cache */
+    assert_false(c.enabled);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +476,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_size_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,8 +58,35 @@ static void test_score(void **state)
     assert_string_equal(numfmt_score(12, "clique size", 0, 0, b, sizeof b), "12.0 clique size");
 }
 
+/* The one size formatter in its two spellings: the outputs the UI's fmt_si
+ * and the engine's fmt_bytes printed before they became one (the evidence
+ * sentences and the panes' columns depend on them, byte for byte). */
+static void test_sizes(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(numfmt_si(1337, b, sizeof b), "1337");       /* whole under 10,000: exact */
+    assert_string_equal(numfmt_si(9999, b, sizeof b), "9999");
+    assert_string_equal(numfmt_si(10000, b, sizeof b), "10.0K");
+    assert_string_equal(numfmt_si(999.4, b, sizeof b), "999");
+    assert_string_equal(numfmt_si(999.5, b, sizeof b), "1.00K");     /* rounds up into the next unit */
+    assert_string_equal(numfmt_si(9949000, b, sizeof b), "9.95M");
+    assert_string_equal(numfmt_si(9950000, b, sizeof b), "9.9M");      /* 9.95 in binary sits just below */
+    assert_string_equal(numfmt_si(99400000, b, sizeof b), "99.4M");
+    assert_string_equal(numfmt_si(4.56e9, b, sizeof b), "4.56G");
+    assert_string_equal(numfmt_si(-12345, b, sizeof b), "-12.3K");
+    assert_string_equal(numfmt_si(2.5e21, b, sizeof b), "2500E");    /* past the last unit */
+    assert_string_equal(numfmt_bytes(812, b, sizeof b), "812 B");
+    assert_string_equal(numfmt_bytes(999.7, b, sizeof b), "1000 B");  /* scales only from 1000 */
+    assert_string_equal(numfmt_bytes(9960, b, sizeof b), "9.96 kB");
+    assert_string_equal(numfmt_bytes(290e6, b, sizeof b), "290 MB");
+    assert_string_equal(numfmt_bytes(10.6e9, b, sizeof b), "10.6 GB");
+    assert_string_equal(numfmt_bytes(3e18, b, sizeof b), "3000 PB");
+    assert_string_equal(numfmt_bytes(-5000, b, sizeof b), "-5000 B");
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_evidence), cmocka_unit_test(test_score)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_evidence), cmocka_unit_test(test_score), cmocka_unit_test(test_sizes)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,10 +145,10 @@ static void same_facts(const engine *x, const engine *y, uint32_t nhosts)
 static engine *load_ok(fx *f, const engine_options *o, uint64_t id)
 {
     char why[256];
-    int absent = -1;
-    engine *e = engine_load(&f->t, o, path, id, &absent, why, sizeof why);
+    cache_reason reason = CACHE_REASON_ABSENT;
+    engine *e = engine_load(&f->t, o, path, id, &reason, why, sizeof why);
     if (!e) fail_msg("engine_load: %s", why);
-    assert_int_equal(absent, 0);
+    assert_int_equal(reason, CACHE_REASON_NONE);
     return e;
 }
 
@@ -214,14 +214,16 @@ static void test_options_applied(void **state)
     fx_free(&f, built);
 }
 
-static void expect_refused(fx *f, uint64_t id, const char *word)
+/* The facts at path are refused, with word in the sentence and the reason
+ * the cache policy acts on (cache_policy.h). */
+static void expect_refused(fx *f, uint64_t id, const char *word, cache_reason want)
 {
     char why[256] = "";
-    int absent = -1;
-    engine *e = engine_load(&f->t, NULL, path, id, &absent, why, sizeof why);
+    cache_reason reason = CACHE_REASON_NONE;
+    engine *e = engine_load(&f->t, NULL, path, id, &reason, why, sizeof why);
     if (e) { engine_free(e); fail_msg("a bad facts file was accepted (wanted: %s)", word); }
-    assert_int_equal(absent, 0);
     if (!strstr(why, word)) fail_msg("reason \"%s\" lacks \"%s\"", why, word);
+    if (reason != want) fail_msg("reason %s, wanted %s", cache_reason_name(reason), cache_reason_name(want));
 }
 
 static void rewrite_byte(long off, int xor_with)
@@ -242,34 +244,34 @@ static void test_refused(void **state)
     scenario(&f);
     engine *e1 = fx_engine(&f, NULL);
     char err[256], why[256];
-    int absent = 0;
+    cache_reason reason = CACHE_REASON_NONE;
     /* absent */
-    assert_null(engine_load(&f.t, NULL, path, 1, &absent, why, sizeof why));
-    assert_int_equal(absent, 1);
+    assert_null(engine_load(&f.t, NULL, path, 1, &reason, why, sizeof why));
+    assert_int_equal(reason, CACHE_REASON_ABSENT);
     assert_int_equal(engine_save(e1, path, 1, err, sizeof err), 0);
     struct stat st;
     assert_int_equal(stat(path, &st), 0);
     /* another table cache's facts */
-    expect_refused(&f, 2, "another table");
+    expect_refused(&f, 2, "another table", CACHE_REASON_OTHER_TABLE);
     /* a flipped byte in the data, in the header */
     rewrite_byte((long)st.st_size / 2, 0x10);
-    expect_refused(&f, 1, "corrupted");
+    expect_refused(&f, 1, "corrupted", CACHE_REASON_DAMAGED);
     rewrite_byte((long)st.st_size / 2, 0x10);
     engine_free(load_ok(&f, NULL, 1));
     rewrite_byte(40, 0x01);
-    expect_refused(&f, 1, "corrupted");
+    expect_refused(&f, 1, "corrupted", CACHE_REASON_DAMAGED);
     rewrite_byte(40, 0x01);
     rewrite_byte(8, 0x7f);   /* the version */
-    expect_refused(&f, 1, "version");
+    expect_refused(&f, 1, "version", CACHE_REASON_OTHER_VERSION);
     rewrite_byte(8, 0x7f);
     rewrite_byte(0, 0xff);
-    expect_refused(&f, 1, "not a nettui");
+    expect_refused(&f, 1, "not a nettui", CACHE_REASON_DAMAGED);
     rewrite_byte(0, 0xff);
     /* truncated, at several lengths */
     off_t cuts[] = { st.st_size - 1, st.st_size / 3, 100, 0 };
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         assert_int_equal(truncate(path, cuts[i]), 0);
-        expect_refused(&f, 1, "");
+        expect_refused(&f, 1, "", CACHE_REASON_DAMAGED);
     }
     /* a table that is not the one the facts were made from */
     assert_int_equal(engine_save(e1, path, 1, err, sizeof err), 0);
@@ -278,8 +280,9 @@ static void test_refused(void **state)
     fx_add(&g, FX_T0, "13.1.1.1", "16.1.1.1", 80, 100);
     fx_finish(&g);
     char why2[256];
-    assert_null(engine_load(&g.t, NULL, path, 1, &absent, why2, sizeof why2));
+    assert_null(engine_load(&g.t, NULL, path, 1, &reason, why2, sizeof why2));
     assert_non_null(strstr(why2, "does not match"));
+    assert_int_equal(reason, CACHE_REASON_DAMAGED);
     flows_free(&g.t);
     /* an unwritable place costs the save only */
     assert_int_equal(engine_save(e1, "/nonexistent-dir/x.facts", 1, err, sizeof err), -1);

@@ -81,8 +81,8 @@ static void repair(unsigned char *c)
     facts_header h;
     memcpy(&h, c, sizeof h);
     for (int s = 0; s < S_COUNT; s++)
-        if (h.present >> s & 1) h.sec[s].sum = sum_bytes(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
-    h.header_sum = sum_bytes(&h, offsetof(facts_header, header_sum), 0);
+        if (h.present >> s & 1) h.sec[s].sum = util_sum64(c + h.sec[s].off, (size_t)h.sec[s].len, (uint64_t)s);
+    h.header_sum = util_sum64(&h, offsetof(facts_header, header_sum), 0);
     memcpy(c, &h, sizeof h);
 }
 
@@ -90,7 +90,7 @@ static engine *load(char *why, size_t whylen)
 {
     engine_options o;
     fx_options(&o);
-    int absent = 0;
+    cache_reason absent;
     return engine_load(&f.t, &o, path, TABLE_ID, &absent, why, whylen);
 }
 

@@ -301,7 +301,7 @@ static void test_cache_round_trip(void **state)
     engine *e = build_with(&f, 1, 0);
     char err[256];
     assert_int_equal(engine_save(e, path, 42, err, sizeof err), 0);
-    int absent = 0;
+    cache_reason absent;
     engine *l = engine_load(&f.t, &o, path, 42, &absent, err, sizeof err);
     if (!l) fail_msg("engine_load: %s", err);
     same_lists(e, l);

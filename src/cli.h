@@ -1,13 +1,15 @@
-/* cli.h: the parsed command line and the modes it chooses.
+/* cli.h: the parsed command line and the modes it chooses; the program's
+ * own glue, not part of the library (include/nettui/), so it lives in src/.
  *
  * main.c parses; each mode lives in its own file (run_*.c, src/ui) and
- * returns an exit status from load.h (EXIT_OK, EXIT_USAGE, ...). */
+ * returns an exit status (nettui/status.h: EXIT_OK, EXIT_USAGE, ...). */
 #ifndef NETTUI_CLI_H
 #define NETTUI_CLI_H
 
 #include "nettui/flows.h"
 #include "nettui/load.h"
 #include "nettui/engine.h"
+#include "nettui/status.h"
 
 typedef enum cli_mode { MODE_TUI, MODE_SUMMARY, MODE_ANSWERS, MODE_FLOWS } cli_mode;
 
@@ -40,7 +42,7 @@ typedef struct cli_options {
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache);
 /* The same, and names the facts cache in *fc for engine_open (its columns
  * then go unchecked when saved facts for the cache exist). */
-int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc);
+int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc);
 /* The same, with the table cache's column pass left to the caller when
  * skip_columns says so (cache_options.skip_columns): the caller must run
  * cache_check_columns before it reads a column it has not checked itself. */
