@@ -18,6 +18,7 @@
 
 #include "nettui/cache.h"
 #include "nettui/cache_policy.h"
+#include "nettui/hostidx.h"
 #include "test_tables.h"
 
 static char dir[64];             /* a fresh folder per test */
@@ -424,9 +425,13 @@ static void test_policy(void **state)
         assert_true(!d.use && d.remove_table && d.note && !d.fail);
     }
     d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_COLUMNS_DAMAGED);
-    assert_true(d.remove_table && d.remove_facts && d.fail);
+    assert_true(d.remove_table && d.remove_facts && d.remove_index && d.fail);
     d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
-    assert_true(!d.remove_table && d.remove_facts && !d.fail);
+    assert_true(!d.remove_table && d.remove_facts && d.remove_index && !d.fail);
+    /* the host index is keyed to the table cache: it goes with it */
+    for (cache_reason r = CACHE_REASON_STALE; r <= CACHE_REASON_SOURCE_UNREADABLE; r++)
+        assert_true(cache_decide(CACHE_KIND_TABLE, r).remove_index);
+    assert_false(cache_decide(CACHE_KIND_FACTS, CACHE_REASON_OTHER_NETWORK).remove_index);
     /* facts: the expected misses are rebuilt quietly, the others said; a
      * facts file is written over, never removed first */
     d = cache_decide(CACHE_KIND_FACTS, CACHE_REASON_OTHER_TABLE);
@@ -447,12 +452,16 @@ static void test_policy(void **state)
     assert_int_equal(cache_facts_path(c.table_cache, fp, sizeof fp), 0);
     assert_string_equal(c.facts, fp);
     assert_int_equal(strcmp(c.facts + strlen(c.facts) - 10, ".ntc.facts"), 0);
+    char ip[sizeof c.facts];
+    assert_int_equal(hostidx_path(c.table_cache, ip, sizeof ip), 0);
     touch(c.table_cache);
     touch(c.facts);
+    touch(ip);
     d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
     cache_apply(&d, c.table_cache);
     assert_int_equal(access(c.table_cache, F_OK), 0);
     assert_int_equal(access(c.facts, F_OK), -1);
+    assert_int_equal(access(ip, F_OK), -1);
     touch(c.facts);
     d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_COLUMNS_DAMAGED);
     cache_apply(&d, c.table_cache);
