@@ -60,7 +60,7 @@ int run_summary(const cli_options *o)
     char first[64], last[64];
     printf("file: %s\n", o->path);
     if (o->is_set) printf("files: %d\n", rep.files);
-    printf("rows: %zu\n", t.n);
+    printf("rows: %llu\n", (unsigned long long)flows_count(&t));
     printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);
     for (int k = 0; k < BAD_KIND_COUNT; k++) {
         const char *name = load_bad_kind_name((bad_kind)k);

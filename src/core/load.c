@@ -200,6 +200,11 @@ static int header_role(const char *s, size_t len)
     return ROLE_NONE;
 }
 
+int load_column_role(const char *name, size_t len)
+{
+    return header_role(name, len);
+}
+
 /* ---- the probe: the first rows of the file ---------------------------------- */
 
 typedef struct probe_row {
@@ -610,6 +615,11 @@ static int host_has_control(const char *s, size_t len)
         if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) return 1;
     }
     return 0;
+}
+
+int load_host_ok(const char *s, size_t len)
+{
+    return len > 0 && len <= HOST_MAX_LEN && !host_has_control(s, len);
 }
 
 static void on_field(void *s, size_t len, void *data)
