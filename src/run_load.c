@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "nettui/cli.h"
 #include "nettui/util.h"
 
@@ -76,6 +77,18 @@ static void bad_lines_note(const load_report *rep)
             100.0 * (double)rep->bad_total / (double)data, kinds);
 }
 
+void cli_ch_options(const cli_options *o, ch_options *co)
+{
+    memset(co, 0, sizeof *co);
+    co->where = o->where;
+    co->timeout_s = o->timeout;
+    co->password_file = o->password_file;
+    co->password = o->ch_password;
+    co->internal = o->internal;
+    co->internal_set = o->internal_set;
+    co->progress = o->progress;
+}
+
 void cli_engine_options(const cli_options *o, engine_options *eo)
 {
     engine_options_default(eo);
@@ -110,6 +123,15 @@ int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *f
 
 int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, engine_cache *fc)
 {
+    if (o->clickhouse) {   /* the server groups the flows; no table cache */
+        if (fc) memset(fc, 0, sizeof *fc);
+        *from_cache = 0;
+        ch_options co;
+        cli_ch_options(o, &co);
+        int status = ch_load(o->path, &co, t, rep);
+        if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
+        return status;
+    }
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;

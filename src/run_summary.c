@@ -58,7 +58,7 @@ int run_summary(const cli_options *o)
     size_t ports = distinct_ports(&t);
     char nettext[1200];
     char first[64], last[64];
-    printf("file: %s\n", o->path);
+    printf("file: %s\n", o->path);   /* a ClickHouse URL is here without its password (main.c) */
     if (o->is_set) printf("files: %d\n", rep.files);
     printf("rows: %llu\n", (unsigned long long)flows_count(&t));
     printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);

@@ -31,7 +31,7 @@
 #include "engine_priv.h"
 #include "nettui/util.h"
 
-#define GROUP_MIN_EVENTS 8            /* fewer calls cannot reach significance */
+#define GROUP_MIN_EVENTS ENGINE_BEACON_MIN_CALLS   /* fewer calls cannot reach significance */
 #define GROUP_MAX_EVENTS 4096         /* above: each bot's calls are thinned evenly */
 #define BEACON_CAP_FLOWS (2u << 20)   /* calls collected at most */
 #define SAMPLE_MIN 32                 /* calls a callee keeps at least, or it is left out */

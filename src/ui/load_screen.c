@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "ui.h"
 #include "nettui/util.h"
 
@@ -154,8 +155,18 @@ int load_screen_run(app *a, char *err, size_t errlen)
     char *notes = NULL;
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
-    int rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
+    int rc;
+    if (o->clickhouse) {   /* the server groups the flows (chsource.h); stderr is under the screen */
+        ch_options cho;
+        cli_ch_options(o, &cho);
+        cho.progress = 0;
+        job.fc.enabled = 0;
+        draw_frame(a, "querying ClickHouse", 0, &lp, 0);
+        rc = ch_load(o->path, &cho, &a->table, &a->report);
+    } else {
+        rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
                        : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
+    }
     if (co.notes) fclose(co.notes);
     if (notes && notes_len) {
         char *nl = strchr(notes, '\n');
