@@ -73,7 +73,8 @@ int run_summary(const cli_options *o)
     }
     printf("lines: %llu\n", (unsigned long long)rep.lines);
     int fmt = from_cache ? (int)format_of_file(o->path, (flow_format)o->format) : rep.format;
-    printf("format: %s\n", format_name((flow_format)fmt));
+    printf("format: %s\n", o->clickhouse ? "clickhouse" : format_name((flow_format)fmt));
+    if (o->clickhouse) printf("clickhouse_groups: %zu\n", t.n);   /* the weighted rows the server sent */
     printf("header: %s\n", rep.had_header ? "yes" : "no");
     printf("timestamps: %s\n", rep.timestamps_in_seconds ? "seconds" : "milliseconds");
     printf("first: %s\n", format_utc(t.ts_min, first, sizeof first));

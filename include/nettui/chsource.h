@@ -87,12 +87,14 @@ typedef int (*ch_row_fn)(void *user, char **field, size_t *len, int nfields, cha
 /* Runs sql (one SELECT ... FORMAT TabSeparated) on the server, streaming
  * each row of the answer to fn as it arrives: the answer is never held
  * whole. timeout_s > 0 bounds the whole query (the server is told too).
+ * one_stream: the server reads the table as one stream (max_threads=1),
+ * so rowNumberInAllBlocks() numbers the rows in their stored order.
  * *seconds (may be NULL) gets how long it took. EXIT_OK, or an EXIT_*
  * status (load.h) with one sentence in err naming the server without its
  * password: unreachable, the user refused, the table missing, timed out,
  * out of memory, or what the server said. */
-int ch_query(const ch_url *u, double timeout_s, const char *sql, ch_row_fn fn, void *user, double *seconds,
-             char *err, size_t errlen);
+int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql, ch_row_fn fn, void *user,
+             double *seconds, char *err, size_t errlen);
 /* The sentence for a ClickHouse error body ("Code: 60, e.displayText() =
  * DB::Exception: ...", or the newer "Code: 60. DB::Exception: ... (NAME)"),
  * and its EXIT_* status; *code gets the number (0 when none). */

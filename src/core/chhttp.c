@@ -168,8 +168,8 @@ int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, s
     }
 }
 
-int ch_query(const ch_url *u, double timeout_s, const char *sql, ch_row_fn fn, void *user, double *seconds,
-             char *err, size_t errlen)
+int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql, ch_row_fn fn, void *user,
+             double *seconds, char *err, size_t errlen)
 {
     pthread_once(&curl_once, curl_start);
     double t0 = util_now();
@@ -182,6 +182,7 @@ int ch_query(const ch_url *u, double timeout_s, const char *sql, ch_row_fn fn, v
     int n = snprintf(url, sizeof url, "%s://%s:%d/?database=%s&max_query_size=1048576", u->https ? "https" : "http",
                      host, u->port, u->database);
     if (timeout_s > 0) n += snprintf(url + n, sizeof url - (size_t)n, "&max_execution_time=%.0f", timeout_s < 1 ? 1 : timeout_s);
+    if (one_stream) snprintf(url + n, sizeof url - (size_t)n, "&max_threads=1");
     stream s;
     memset(&s, 0, sizeof s);
     s.fn = fn; s.user = user; s.err = err; s.errlen = errlen;
@@ -235,7 +236,7 @@ int ch_query(const ch_url *u, double timeout_s, const char *sql, ch_row_fn fn, v
         snprintf(err, errlen, "cannot reach the ClickHouse server %s (%s).", where, curl_easy_strerror(rc));
         return EXIT_NO_INPUT;
     case CURLE_OPERATION_TIMEDOUT:
-        snprintf(err, errlen, "the ClickHouse query timed out after %.0f s (--timeout) on %s.", timeout_s > 0 ? timeout_s : 10, where);
+        snprintf(err, errlen, "the ClickHouse query timed out after %g s (--timeout) on %s.", timeout_s > 0 ? timeout_s : 10, where);
         return EXIT_FAILURE_RUN;
     case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CONNECT_ERROR: case CURLE_SSL_CACERT_BADFILE:
         snprintf(err, errlen, "cannot verify the TLS certificate of the ClickHouse server %s (%s).", where, curl_easy_strerror(rc));

@@ -3,7 +3,8 @@
  * calls to the beacon candidates, and --flows pushed down as WHERE.
  *
  * Every query reads the same base: the table's columns as (t epoch ms, s
- * and d host texts, p port, b bytes), rows the CSV loader would refuse
+ * and d host texts, p port, b bytes, rn the row's place in the table as
+ * stored), rows the CSV loader would refuse
  * left out (a time outside 0 .. 9999-12-31, a port above 65535, negative
  * bytes), and --where as one parenthesised condition. The SQL keeps to
  * what ClickHouse 18.16 (Debian 12) and current releases both run. */
@@ -191,7 +192,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
              s->u.database, s->u.table);
     say(s, "reading the columns");
     double secs;
-    int rc = ch_query(&s->u, o->timeout_s, sql, on_column, &s->scan, &secs, err, errlen);
+    int rc = ch_query(&s->u, o->timeout_s, 0, sql, on_column, &s->scan, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     timing("columns", secs, (uint64_t)s->scan.ncols);
     char where[600];
@@ -213,7 +214,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(`%s`, 0)) AS x FROM `%s`.`%s` ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
                  s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS]);
         uint64_t v[2] = {0, 0};
-        rc = ch_query(&s->u, o->timeout_s, sql, on_single, v, &secs, err, errlen);
+        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, &secs, err, errlen);
         if (rc != EXIT_OK) return rc;
         s->c.seconds = v[0] < 100000000000ULL;
     }
@@ -221,7 +222,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     char valid[1024];
     valid_rows(&s->c, &s->scan, valid, sizeof valid);
     int n = snprintf(s->base, sizeof s->base,
-                     "SELECT %s AS t, %s AS s, %s AS d, %s AS p, %s AS b FROM `%s`.`%s` WHERE (%s) AND %s",
+                     "SELECT %s AS t, %s AS s, %s AS d, %s AS p, %s AS b, rowNumberInAllBlocks() AS rn FROM `%s`.`%s` WHERE (%s) AND %s",
                      s->c.expr[LOAD_ROLE_TS], s->c.expr[LOAD_ROLE_SRC], s->c.expr[LOAD_ROLE_DST], s->c.expr[LOAD_ROLE_PORT],
                      s->c.expr[LOAD_ROLE_BYTES], s->u.database, s->u.table, valid, s->where_q);
     if (n < 0 || (size_t)n >= sizeof s->base) { snprintf(err, errlen, "--where is too long."); return EXIT_USAGE; }
@@ -236,22 +237,24 @@ typedef struct load_ctx {
     int calls;           /* rows are calls, not groups */
 } load_ctx;
 
+/* A row the loader would refuse: counted once, with its group (a call's
+ * row is one of a group's flows). */
 static int bad_row(load_ctx *x, bad_kind k, uint64_t flows)
 {
+    if (x->calls) return 0;
     x->rep->bad[k] += flows;
     x->rep->bad_total += flows;
     return 0;
 }
 
-/* groups: s d p flows bytes first last; calls: s d p t b */
+/* groups: s d p flows bytes first last (first row); calls: s d p t b */
 static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
 {
     load_ctx *x = user;
     uint64_t v[4] = {0, 0, 0, 0}, port;
-    int want = x->calls ? 5 : 7;
+    int want = x->calls ? 5 : 8, nvals = x->calls ? 2 : 4;
     if (nf != want) { snprintf(err, errlen, "the ClickHouse server sent a row of %d fields where %d were asked for.", nf, want); return -1; }
-    x->rep->lines++;
-    for (int k = 0; k < want - 3; k++)
+    for (int k = 0; k < nvals; k++)
         if (parse_u64(f[3 + k], len[3 + k], &v[k])) return bad_row(x, BAD_FIELDS, 1);
     if (parse_u64(f[2], len[2], &port) || port > 65535) return bad_row(x, BAD_PORT, 1);
     weighted_group g = { f[0], f[1], len[0], len[1], (uint16_t)port, 0, 0, 0, 0 };
@@ -291,22 +294,25 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     if (!s || !sql) { snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     rc = source_open(s, url, o, rep->error, sizeof rep->error);
     if (rc != EXIT_OK) goto done;
-    rep->had_header = 1;
     rep->timestamps_in_seconds = s->c.seconds;
     rep->threads_used = 1;
-    /* the groups, in order of their first flow: hosts then get the ids a
-     * file in time order gives them (ties within one millisecond aside) */
+    /* the groups, in order of their first flow, flows of one millisecond
+     * in the order the table stores them (rn: one stream, max_threads=1):
+     * hosts then get the ids the file the table was filled from gives
+     * them, when it was in time order and went in as one insert (a table
+     * MergeTree ordered by time keeps such rows in file order) */
     snprintf(sql, SQL_MAX,
-             "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_ FROM (%s) "
-             "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, s, d, p FORMAT TabSeparated", s->base);
+             "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
+             "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
     hosts_free(&out->hosts);
     if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     load_ctx x = { out, rep, 0 };
     say(s, "grouping the flows by (src, dst, port, hour)");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
+    rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
     timing("groups", secs, out->n);
     if (out->n == 0) {
         snprintf(rep->error, sizeof rep->error, "table %s.%s holds no flow%s.", s->u.database, s->u.table, o->where ? " that --where keeps" : "");
@@ -329,14 +335,14 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         internal_sql(&net, "d", ind, 2 * 4096);
         int n = snprintf(sql, SQL_MAX,
                  "SELECT s, d, p, t, b FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
-                 "GROUP BY d HAVING count() >= %d) ORDER BY t, s, d, p, b FORMAT TabSeparated",
+                 "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
                  s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
         free(ins);
         if (n < 0 || (size_t)n >= SQL_MAX) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
         x.calls = 1;
         say(s, "fetching the calls to the beacon candidates");
         uint64_t lines = rep->lines;
-        rc = ch_query(&s->u, o->timeout_s, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o->timeout_s, 1, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
         rep->lines = lines;
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
@@ -410,12 +416,13 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     if (ch_filter_sql(f, &named, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
     char lim[40] = "";
     if (limit) snprintf(lim, sizeof lim, " LIMIT %" PRIu64, limit);
-    snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b FROM (%s) WHERE %s ORDER BY t, s, d, p, b%s FORMAT TabSeparated", s->base, cond, lim);
+    /* in time order, a millisecond's flows in the table's stored order: the file's */
+    snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b FROM (%s) WHERE %s ORDER BY t, rn%s FORMAT TabSeparated", s->base, cond, lim);
     flows_out x = { out, iso, 0 };
     fputs("timestamp,src,dst,port,bytes\n", out);
     say(s, "fetching the flows the filter keeps");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, sql, on_flow, &x, &secs, err, errlen);
+    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_flow, &x, &secs, err, errlen);
     if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     timing("flows", secs, 0);
 done:
