@@ -71,6 +71,10 @@ typedef struct ch_columns {
  * (chsql.c), into sql: every literal is a number nettui formatted or a
  * quoted, escaped string. 0, or -1 when it does not fit in len. */
 int ch_filter_sql(const flow_filter *f, const ch_columns *c, char *sql, size_t len);
+/* 0 when --where is one condition that cannot close the parentheses it
+ * is sent in: quotes closed, parentheses balanced, no ';' or comment
+ * outside quotes. Else -1 with one sentence in err. */
+int ch_where_ok(const char *where, char *err, size_t errlen);
 /* s as a single-quoted SQL string literal into out (backslashes and quotes
  * escaped, control bytes as \xHH). 0, or -1 when it does not fit. */
 int ch_quote(const char *s, size_t n, char *out, size_t len);

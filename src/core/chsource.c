@@ -181,6 +181,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         s->u.has_password = 1;
     }
     if (ch_password_resolve(&s->u, o->password_file, err, errlen)) return EXIT_USAGE;
+    if (o->where && ch_where_ok(o->where, err, errlen)) return EXIT_USAGE;
     if (o->where && strlen(o->where) > sizeof s->where_q - 8) {
         snprintf(err, errlen, "--where is longer than %zu bytes.", sizeof s->where_q - 8);
         return EXIT_USAGE;

@@ -122,3 +122,28 @@ int ch_filter_sql(const flow_filter *f, const ch_columns *c, char *sql, size_t l
     put_node(&b, f, filter_root(f), c);
     return b.over ? -1 : 0;
 }
+
+int ch_where_ok(const char *w, char *err, size_t errlen)
+{
+    int depth = 0;
+    char quote = 0;
+    for (const char *p = w; *p; p++) {
+        if (quote) {
+            if (*p == '\\' && p[1]) p++;
+            else if (*p == quote) quote = 0;
+            continue;
+        }
+        if (*p == '\'' || *p == '"' || *p == '`') quote = *p;
+        else if (*p == '(') depth++;
+        else if (*p == ')' && --depth < 0) break;
+        else if (*p == ';' || (p[0] == '/' && p[1] == '*') || (p[0] == '-' && p[1] == '-') || *p == '#') {
+            snprintf(err, errlen, "--where must be one condition: no ';' or comment outside a quoted string.");
+            return -1;
+        }
+    }
+    if (quote || depth != 0) {
+        snprintf(err, errlen, "--where must be one condition with its quotes closed and its parentheses balanced.");
+        return -1;
+    }
+    return 0;
+}
