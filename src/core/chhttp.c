@@ -179,7 +179,7 @@ int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql,
     snprintf(host, sizeof host, "%s", u->host);
     /* the database goes as a parameter (checked identifier); the server
      * stops a query past the timeout too, so it does not run on alone */
-    int n = snprintf(url, sizeof url, "%s://%s:%d/?database=%s&max_query_size=1048576", u->https ? "https" : "http",
+    int n = snprintf(url, sizeof url, "%s://%s:%d/?database=%s&max_query_size=1048576&max_bytes_before_external_group_by=600000000&max_bytes_before_external_sort=600000000", u->https ? "https" : "http",
                      host, u->port, u->database);
     if (timeout_s > 0) n += snprintf(url + n, sizeof url - (size_t)n, "&max_execution_time=%.0f", timeout_s < 1 ? 1 : timeout_s);
     if (one_stream) snprintf(url + n, sizeof url - (size_t)n, "&max_threads=1");
