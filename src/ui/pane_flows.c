@@ -108,6 +108,14 @@ static void run_query(flows_view *v, const char *expr)
 {
     char err[300];
     int oom = 0;
+    if (v->a->table.weight) {   /* a ClickHouse source's rows are groups of flows, not flows */
+        if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
+        snprintf(v->msg, sizeof v->msg, "The flows of a ClickHouse source stay on the server: run nettui --flows EXPR with its URL.");
+        v->msg_error = 1;
+        v->nrows = 0;
+        v->total = 0;
+        return;
+    }
     flow_filter *f = filter_parse(expr, err, sizeof err, &oom);
     if (!f || filter_bind(f, &v->a->table)) {
         snprintf(v->msg, sizeof v->msg, "%s%s", oom || f ? "Out of memory: " : "Bad filter: ",
