@@ -133,11 +133,11 @@ static const char *exception_text(const char *body, char *buf, size_t len)
         for (const char *q = m + n - 1; q > m; q--) if (*q == '(') { open = q; break; }
         if (open && open > m && open[-1] == ' ') n = (size_t)(open - 1 - m);
     }
-    while (n && (m[n - 1] == '.' || m[n - 1] == ' ')) n--;
     if (n >= len) n = len - 1;
     memcpy(buf, m, n);
-    buf[n] = 0;
     for (size_t i = 0; i < n; i++) if ((unsigned char)buf[i] < 0x20) buf[i] = ' ';
+    while (n && (buf[n - 1] == '.' || buf[n - 1] == ' ')) n--;   /* the sentence brings its own full stop */
+    buf[n] = 0;
     return buf;
 }
 
