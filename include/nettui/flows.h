@@ -100,6 +100,10 @@ typedef struct flow_table {
      * ones of this table (calls->hosts stays empty), no weights; NULL
      * otherwise: beacon.c then reads this table itself. Owned. */
     struct flow_table *calls;
+    /* In a calls table: each call's row index among the flows it came
+     * from, which beacon.c's fixed sample hashes (so a sampled callee keeps
+     * the calls it keeps on the file); NULL elsewhere (the row itself). */
+    uint64_t *row;
 } flow_table;
 
 /* The flows the table holds: rows, or the weights' sum for weighted rows. */

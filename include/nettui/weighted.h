@@ -34,10 +34,11 @@ int weighted_add(flow_table *t, const weighted_group *g);
 void weighted_end(flow_table *t);
 
 /* The individual calls beacon.c reads (flows.h: calls), one flow each:
- * g->first_ms its time, g->bytes its bytes, g->flows ignored. Its hosts
+ * g->first_ms its time, g->bytes its bytes, g->flows ignored, row its row
+ * index among all the flows (flows.h: row). Its hosts
  * must be the table's own (a call to a host the groups never named is
  * skipped: 1). Calls come in the order a file in time order holds them.
  * 0, 1 (skipped), or -1 when out of memory. */
-int weighted_add_call(flow_table *t, const weighted_group *g);
+int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row);
 
 #endif

@@ -248,12 +248,12 @@ static int bad_row(load_ctx *x, bad_kind k, uint64_t flows)
     return 0;
 }
 
-/* groups: s d p flows bytes first last (first row); calls: s d p t b */
+/* groups: s d p flows bytes first last (first row); calls: s d p t b rn */
 static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
 {
     load_ctx *x = user;
     uint64_t v[4] = {0, 0, 0, 0}, port;
-    int want = x->calls ? 5 : 8, nvals = x->calls ? 2 : 4;
+    int want = x->calls ? 6 : 8, nvals = x->calls ? 3 : 4;
     if (nf != want) { snprintf(err, errlen, "the ClickHouse server sent a row of %d fields where %d were asked for.", nf, want); return -1; }
     for (int k = 0; k < nvals; k++)
         if (parse_u64(f[3 + k], len[3 + k], &v[k])) return bad_row(x, BAD_FIELDS, 1);
@@ -262,7 +262,7 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     if (x->calls) { g.first_ms = g.last_ms = (int64_t)v[0]; g.bytes = v[1]; g.flows = 1; }
     else { g.flows = v[0]; g.bytes = v[1]; g.first_ms = (int64_t)v[2]; g.last_ms = (int64_t)v[3]; }
     if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS) return bad_row(x, BAD_TIMESTAMP, g.flows);
-    int rc = x->calls ? weighted_add_call(x->t, &g) : weighted_add(x->t, &g);
+    int rc = x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
     if (rc < 0) {
         snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
         return -1;
@@ -322,7 +322,10 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     }
     /* the calls beacon.c tests: internal to external, to the hosts its
      * own rule makes candidates, under the internal network the engine
-     * will use (given, or inferred from these very groups) */
+     * will use (given, or inferred from these very groups); each with its
+     * rn, which is its row index on the file (one stream, the base's own
+     * filter): when the calls pass beacon.c's budget, its fixed sample
+     * hashes that index and keeps the very calls it keeps on the file */
     cidr_list net = o->internal;
     if (!o->internal_set && engine_infer_internal(out, &net)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     host_id *cand = NULL;
@@ -335,7 +338,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         internal_sql(&net, "s", ins, 2 * 4096);
         internal_sql(&net, "d", ind, 2 * 4096);
         int n = snprintf(sql, SQL_MAX,
-                 "SELECT s, d, p, t, b FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
+                 "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
                  "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
                  s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
         free(ins);

@@ -309,6 +309,7 @@ void flows_free(flow_table *t)
     }
     free(t->weight);
     free(t->ts_last);
+    free(t->row);
     if (t->calls) { flows_free(t->calls); free(t->calls); }
     hosts_free(&t->hosts);
     memset(t, 0, sizeof *t);

@@ -134,7 +134,7 @@ static host_id find(const flow_table *t, const char *s, size_t len)
     return hosts_find(&t->hosts, buf);
 }
 
-int weighted_add_call(flow_table *t, const weighted_group *g)
+int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row)
 {
     host_id s = find(t, g->src, g->src_len), d = find(t, g->dst, g->dst_len);
     if (s == HOST_NONE || d == HOST_NONE) return 1;
@@ -144,9 +144,11 @@ int weighted_add_call(flow_table *t, const weighted_group *g)
         hosts_init(&c->hosts);
         if (flows_alloc_columns(c, FIRST_CAP)) { free(c); return -1; }
         t->calls = c;
+        if (!(c->row = malloc(FIRST_CAP * sizeof *c->row))) return -1;
     }
     flow_table *c = t->calls;
-    if (c->n == c->col_cap && grow_calls(c)) return -1;
+    if (c->n == c->col_cap && (grow_calls(c) || grow_realloc((void **)&c->row, c->col_cap * sizeof *c->row))) return -1;
+    c->row[c->n] = row;
     size_t r = c->n;
     c->ts[r] = g->first_ms;
     c->src[r] = s;

@@ -74,7 +74,7 @@ static void *collect_thread(void *arg)
         uint32_t c = j->cand_of[t->dst[i]];
         if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
         if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */
-            uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;
+            uint64_t x = ((t->row ? t->row[i] : i) + 1) * 0x9e3779b97f4a7c15ull;   /* the row among all flows */
             x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
             if ((uint32_t)x >= j->keep_of[c]) continue;
         }

@@ -99,7 +99,7 @@ static void make_weighted(const flow_table *t, const cidr_list *net, flow_table 
     for (size_t i = 0; i < t->n; i++)
         if (in[t->src[i]] && is_cand[t->dst[i]]) {
             weighted_group x = as_group(t, t->src[i], t->dst[i], t->port[i], t->ts[i], t->ts[i], 1, flows_bytes_at(t, i), sb, db);
-            assert_int_equal(weighted_add_call(w, &x), 0);
+            assert_int_equal(weighted_add_call(w, &x, i), 0);
             ncalls++;
         }
     assert_int_equal(w->calls ? w->calls->n : 0, ncalls);
