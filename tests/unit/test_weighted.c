@@ -246,6 +246,9 @@ static void test_weighted_fixture(void **state)
     check_table(&t, &eo);
     engine_options_default(&eo);   /* the internal network inferred from the weights */
     check_table(&t, &eo);
+    setenv("NETTUI_SPARSE_HP", "1", 1);   /* the sparse (host, port) tallies carry weights too */
+    check_table(&t, &eo);
+    unsetenv("NETTUI_SPARSE_HP");
     flows_free(&t);
 }
 
