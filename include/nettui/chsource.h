@@ -128,4 +128,13 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
 int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso, uint64_t limit, FILE *out,
              char *err, size_t errlen);
 
+/* The explorer's Flows view on a source: the first cap of the flows the
+ * filter keeps, in the file's order (time, then the table's stored order),
+ * into *out (host ids those of hosts_of, the loaded table: weighted.h,
+ * weighted_add_flow), and in *total how many the filter keeps in all. The
+ * filter goes down as WHERE, the cap as LIMIT. EXIT_OK, or an EXIT_*
+ * status with one sentence in err (*out is then empty). */
+int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, size_t cap, const flow_table *hosts_of,
+                   flow_table *out, uint64_t *total, char *err, size_t errlen);
+
 #endif

@@ -41,4 +41,12 @@ void weighted_end(flow_table *t);
  * 0, 1 (skipped), or -1 when out of memory. */
 int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row);
 
+/* A table of single flows whose host ids are another table's (a calls
+ * table, or the flows the explorer fetched): weighted_flows_begin makes
+ * it empty, weighted_add_flow appends one as weighted_add_call does,
+ * looking its hosts up in hosts (1: a host hosts does not hold, skipped).
+ * 0, 1, or -1 when out of memory. */
+int weighted_flows_begin(flow_table *c);
+int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row);
+
 #endif

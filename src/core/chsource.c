@@ -403,6 +403,16 @@ static int on_flow(void *user, char **f, size_t *len, int nf, char *err, size_t 
     return 0;
 }
 
+/* The filter over the base's own names, into cond; -1 when too long. */
+static int filter_cond(const flow_filter *f, char *cond, size_t len)
+{
+    ch_columns named;
+    memset(&named, 0, sizeof named);
+    strcpy(named.expr[LOAD_ROLE_TS], "t"); strcpy(named.expr[LOAD_ROLE_SRC], "s"); strcpy(named.expr[LOAD_ROLE_DST], "d");
+    strcpy(named.expr[LOAD_ROLE_PORT], "p"); strcpy(named.expr[LOAD_ROLE_BYTES], "b");
+    return ch_filter_sql(f, &named, cond, len);
+}
+
 int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso, uint64_t limit, FILE *out,
              char *err, size_t errlen)
 {
@@ -412,12 +422,7 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     if (!s || !sql || !cond) { snprintf(err, errlen, "out of memory."); goto done; }
     rc = source_open(s, url, o, err, errlen);
     if (rc != EXIT_OK) goto done;
-    /* the filter over the base's own names */
-    ch_columns named;
-    memset(&named, 0, sizeof named);
-    strcpy(named.expr[LOAD_ROLE_TS], "t"); strcpy(named.expr[LOAD_ROLE_SRC], "s"); strcpy(named.expr[LOAD_ROLE_DST], "d");
-    strcpy(named.expr[LOAD_ROLE_PORT], "p"); strcpy(named.expr[LOAD_ROLE_BYTES], "b");
-    if (ch_filter_sql(f, &named, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
+    if (filter_cond(f, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
     char lim[40] = "";
     if (limit) snprintf(lim, sizeof lim, " LIMIT %" PRIu64, limit);
     /* in time order, a millisecond's flows in the table's stored order: the file's */
@@ -430,6 +435,56 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     timing("flows", secs, 0);
 done:
+    if (s) memset(&s->u, 0, sizeof s->u);
+    free(s); free(sql); free(cond);
+    return rc;
+}
+
+/* ---- the explorer's Flows view ------------------------------------------------------ */
+
+typedef struct fetch_ctx {
+    flow_table *out;
+    const host_dict *hosts;
+} fetch_ctx;
+
+static int on_fetch(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    fetch_ctx *x = user;
+    uint64_t ts, port, bytes, rn;
+    if (nf != 6 || parse_u64(f[0], len[0], &ts) || parse_u64(f[3], len[3], &port) || port > 65535
+        || parse_u64(f[4], len[4], &bytes) || parse_u64(f[5], len[5], &rn) || ts > (uint64_t)LOAD_TS_MAX_MS)
+        return 0;
+    weighted_group g = { f[1], f[2], len[1], len[2], (uint16_t)port, (int64_t)ts, (int64_t)ts, 1, bytes };
+    if (weighted_add_flow(x->out, x->hosts, &g, rn) < 0) {
+        snprintf(err, errlen, "out of memory after %zu flows.", x->out->n);
+        return -1;
+    }
+    return 0;
+}
+
+int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, size_t cap, const flow_table *hosts_of,
+                   flow_table *out, uint64_t *total, char *err, size_t errlen)
+{
+    source *s = calloc(1, sizeof *s);
+    char *sql = malloc(SQL_MAX), *cond = malloc(SQL_MAX / 2);
+    int rc = EXIT_FAILURE_RUN;
+    *total = 0;
+    memset(out, 0, sizeof *out);
+    if (!s || !sql || !cond || weighted_flows_begin(out)) { snprintf(err, errlen, "out of memory."); goto done; }
+    rc = source_open(s, url, o, err, errlen);
+    if (rc != EXIT_OK) goto done;
+    if (filter_cond(f, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
+    uint64_t v[2] = {0, 0};
+    snprintf(sql, SQL_MAX, "SELECT count() FROM (%s) WHERE %s FORMAT TabSeparated", s->base, cond);
+    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, NULL, err, errlen);
+    if (rc != EXIT_OK) goto done;
+    *total = v[0] == UINT64_MAX ? 0 : v[0];
+    snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b, rn FROM (%s) WHERE %s ORDER BY t, rn LIMIT %zu FORMAT TabSeparated",
+             s->base, cond, cap);
+    fetch_ctx x = { out, &hosts_of->hosts };
+    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_fetch, &x, NULL, err, errlen);
+done:
+    if (rc != EXIT_OK) flows_free(out);
     if (s) memset(&s->u, 0, sizeof s->u);
     free(s); free(sql); free(cond);
     return rc;

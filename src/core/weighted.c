@@ -125,28 +125,38 @@ void weighted_end(flow_table *t)
     }
 }
 
-static host_id find(const flow_table *t, const char *s, size_t len)
+static host_id find(const host_dict *h, const char *s, size_t len)
 {
     char buf[256];
     if (len >= sizeof buf) return HOST_NONE;   /* longer is never a good host */
     memcpy(buf, s, len);
     buf[len] = 0;
-    return hosts_find(&t->hosts, buf);
+    return hosts_find(h, buf);
+}
+
+int weighted_flows_begin(flow_table *c)
+{
+    memset(c, 0, sizeof *c);
+    hosts_init(&c->hosts);
+    if (flows_alloc_columns(c, FIRST_CAP)) return -1;
+    if (!(c->row = malloc(FIRST_CAP * sizeof *c->row))) { flows_free(c); return -1; }
+    return 0;
 }
 
 int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row)
 {
-    host_id s = find(t, g->src, g->src_len), d = find(t, g->dst, g->dst_len);
-    if (s == HOST_NONE || d == HOST_NONE) return 1;
     if (!t->calls) {
-        flow_table *c = calloc(1, sizeof *c);
-        if (!c) return -1;
-        hosts_init(&c->hosts);
-        if (flows_alloc_columns(c, FIRST_CAP)) { free(c); return -1; }
+        flow_table *c = malloc(sizeof *c);
+        if (!c || weighted_flows_begin(c)) { free(c); return -1; }
         t->calls = c;
-        if (!(c->row = malloc(FIRST_CAP * sizeof *c->row))) return -1;
     }
-    flow_table *c = t->calls;
+    return weighted_add_flow(t->calls, &t->hosts, g, row);
+}
+
+int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row)
+{
+    host_id s = find(hosts, g->src, g->src_len), d = find(hosts, g->dst, g->dst_len);
+    if (s == HOST_NONE || d == HOST_NONE) return 1;
     if (c->n == c->col_cap && (grow_calls(c) || grow_realloc((void **)&c->row, c->col_cap * sizeof *c->row))) return -1;
     c->row[c->n] = row;
     size_t r = c->n;

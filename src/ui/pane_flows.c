@@ -6,13 +6,17 @@
  *
  * One query is one scan of the columns (filter_scan); at most FLOWS_CAP
  * matching row indexes are kept (the first ones in file order), and the
- * view says so when there were more. */
+ * view says so when there were more. On a ClickHouse source, whose table
+ * holds groups of flows, the filter goes to the server as WHERE with a
+ * LIMIT of FLOWS_CAP (chsource.h: ch_fetch_flows) and the rows index the
+ * flows that came back. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "nettui/chsource.h"
 #include "nettui/filter.h"
 #include "ui.h"
 
@@ -28,6 +32,8 @@ static const char *const col_name[COL_COUNT] = {"time (UTC)", "src", "dst", "por
 
 typedef struct flows_view {
     app *a;
+    const flow_table *t;       /* the table rows[] index: the app's, or fetched */
+    flow_table fetched;        /* a ClickHouse source's flows for this filter */
     char expr[FLOWS_EXPR_MAX];
     char title[256];
     size_t *rows;
@@ -94,7 +100,7 @@ static int row_cmp(const void *pa, const void *pb)
 
 static void sort_rows(flows_view *v)
 {
-    sort_table = &v->a->table;
+    sort_table = v->t;
     sort_col_g = v->sort_col;
     sort_desc_g = v->sort_desc;
     qsort(v->rows, v->nrows, sizeof *v->rows, row_cmp);
@@ -108,16 +114,9 @@ static void run_query(flows_view *v, const char *expr)
 {
     char err[300];
     int oom = 0;
-    if (v->a->table.weight) {   /* a ClickHouse source's rows are groups of flows, not flows */
-        if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
-        snprintf(v->msg, sizeof v->msg, "The flows of a ClickHouse source stay on the server: run nettui --flows EXPR with its URL.");
-        v->msg_error = 1;
-        v->nrows = 0;
-        v->total = 0;
-        return;
-    }
+    int remote = v->a->table.weight != NULL;   /* a ClickHouse source: its rows are groups of flows */
     flow_filter *f = filter_parse(expr, err, sizeof err, &oom);
-    if (!f || filter_bind(f, &v->a->table)) {
+    if (!f || (!remote && filter_bind(f, &v->a->table))) {
         snprintf(v->msg, sizeof v->msg, "%s%s", oom || f ? "Out of memory: " : "Bad filter: ",
                  f ? "the filter could not be prepared." : err);
         v->msg_error = 1;
@@ -125,13 +124,34 @@ static void run_query(flows_view *v, const char *expr)
         return;
     }
     if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
-    snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
+    if (remote) snprintf(v->msg, sizeof v->msg, "asking the ClickHouse server...");
+    else snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
     v->msg_error = 0;
     v->nrows = 0;
+    flows_free(&v->fetched);
+    v->t = &v->a->table;
     draw_view(v);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    if (remote) {
+        ch_options co;
+        cli_ch_options(v->a->opt, &co);
+        co.progress = 0;   /* stderr is under the screen */
+        uint64_t total = 0;
+        char cerr[1024];
+        if (ch_fetch_flows(v->a->opt->path, &co, f, FLOWS_CAP, &v->a->table, &v->fetched, &total, cerr, sizeof cerr)) {
+            snprintf(v->msg, sizeof v->msg, "%.399s", cerr);
+            v->msg_error = 1;
+            v->total = 0;
+            filter_free(f);
+            return;
+        }
+        v->t = &v->fetched;
+        for (size_t i = 0; i < v->fetched.n; i++) keep_row(i, v);
+        v->total = total;
+    } else {
+        v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     v->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     filter_free(f);
@@ -159,7 +179,7 @@ static void fmt_ms_utc(int64_t ms, char *buf, size_t len)
 static void draw_view(flows_view *v)
 {
     app *a = v->a;
-    const flow_table *t = &a->table;
+    const flow_table *t = v->t;
     char b1[32], b2[32], b3[32], line[512];
     erase();
     draw_textf(stdscr, 0, 0, COLS, term_attr(ROLE_HEADER), " Flows: %s", v->title);
@@ -372,7 +392,7 @@ static void open_row_host(flows_view *v, int dst)
 {
     if (!v->nrows) return;
     size_t r = v->rows[v->cursor];
-    app_open_host(v->a, dst ? v->a->table.dst[r] : v->a->table.src[r]);
+    app_open_host(v->a, dst ? v->t->dst[r] : v->t->src[r]);
 }
 
 /* Returns when the person goes back (Esc, Backspace), opens a host, or quits. */
@@ -443,6 +463,7 @@ int pane_flows_open(app *a, const pane *p, int ch)
         snprintf(title, sizeof title, "%s's flows", name);
     }
     view.a = a;
+    view.t = &a->table;
     view.sort_col = COL_TIME;
     view.sort_desc = 0;
     snprintf(view.title, sizeof view.title, "%s", title);
