@@ -134,4 +134,25 @@ err "open password file" 2 "readable by others" --password-file "$t/pw" "clickho
 chmod 600 "$t/pw"
 "$nettui" --answers --password-file "$t/pw" "clickhouse://alice@127.0.0.1:$http/n.flows" > "$t/h7" || fail "--password-file: exit $?"
 same "--password-file" "$t/c1" "$t/h7"
+
+# the explorer: question 1's Flows view asks the server, and counts what --flows counts on the file
+if command -v tmux >/dev/null 2>&1 && [ -z "$E2E_SAN" ]; then
+  sock=nettui-e2e-ch-$$
+  tmux -L "$sock" new-session -d -x 140 -y 40 "TERM=xterm-256color $nettui '$url/n.flows'; sleep 30"
+  ok=
+  for i in $(seq 1 40); do tmux -L "$sock" capture-pane -p | grep -q "Flag (md5" && { ok=1; break; }; sleep 0.25; done
+  [ -n "$ok" ] || { tmux -L "$sock" kill-server; fail "the explorer did not show the answers"; }
+  tmux -L "$sock" send-keys f
+  ok=
+  for i in $(seq 1 40); do tmux -L "$sock" capture-pane -p | grep -q " of [0-9,]* flows" && { ok=1; break; }; sleep 0.25; done
+  tmux -L "$sock" capture-pane -p > "$t/screen"
+  tmux -L "$sock" send-keys Escape q
+  tmux -L "$sock" kill-server 2>/dev/null
+  [ -n "$ok" ] || fail "the Flows view showed no count: $(grep -v '^ *$' "$t/screen" | tail -3)"
+  expr=$(sed -n 's/^Filter: //p' "$t/screen" | sed 's/ *$//')
+  shown=$(grep -o ' of [0-9,]* flows' "$t/screen" | head -1 | tr -dc 0-9)
+  want=$("$nettui" --no-cache --flows "$expr" "$t/a.csv" | tail -n +2 | wc -l)
+  [ -n "$expr" ] && [ "$shown" = "$want" ] || fail "Flows view: $shown flows for '$expr', the file has $want"
+  echo "$name: explorer Flows view: $shown flows for '$expr', as on the file"
+fi
 echo "$name: ok"
