@@ -226,6 +226,7 @@ int main(int argc, char **argv)
         o.path = shown;
         o.paths = (const char *const *)&o.path;
         o.clickhouse = 1;
+        o.ch_cache = !o.no_cache;   /* its own cache (chcache.c), not the files' */
         o.no_cache = 1;
     } else if (o.where || o.timeout > 0 || o.password_file) {
         fprintf(stderr, "nettui: --where, --timeout and --password-file go with a clickhouse:// source.\n");

@@ -87,6 +87,8 @@ void cli_ch_options(const cli_options *o, ch_options *co)
     co->internal = o->internal;
     co->internal_set = o->internal_set;
     co->progress = o->progress;
+    co->cache = o->ch_cache;
+    co->cache_dir = o->cache_dir;
 }
 
 void cli_engine_options(const cli_options *o, engine_options *eo)
@@ -128,7 +130,7 @@ int cli_load_table_facts(const cli_options *o, flow_table *t, load_report *rep, 
         *from_cache = 0;
         ch_options co;
         cli_ch_options(o, &co);
-        int status = ch_load(o->path, &co, t, rep);
+        int status = ch_load(o->path, &co, t, rep, from_cache);
         if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
         return status;
     }

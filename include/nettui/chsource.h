@@ -112,6 +112,8 @@ typedef struct ch_options {
     cidr_list internal;              /* --internal, when internal_set */
     int internal_set;
     int progress;                    /* say on stderr which query runs */
+    int cache;                       /* read and write the local cache (chcache.c) */
+    const char *cache_dir;           /* --cache-dir, or NULL: the default folder */
 } ch_options;
 
 /* Loads the source named by url into *out as weighted rows with their
@@ -120,7 +122,18 @@ typedef struct ch_options {
  * refused, the table or a column missing, a query timed out, the result
  * larger than memory. rep's counts say what came: lines the groups, and
  * the time unit. */
-int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *rep);
+int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *rep, int *from_cache);
+
+/* ---- the local cache (chcache.c) --------------------------------------------------- */
+
+/* The cache file for key (a text naming the source and the table's state)
+ * in the cache folder dir (NULL: the default; made when missing). 0, or -1. */
+int ch_cache_path(const char *dir, const char *key, char *out, size_t len);
+/* The weighted table and its calls from path when the file holds this very
+ * key and passes every check: 0; else -1 (t is then empty). */
+int ch_cache_load(const char *path, const char *key, flow_table *t);
+/* Writes t (weighted, with its calls) and key to path, atomically. 0 or -1. */
+int ch_cache_save(const char *path, const char *key, const flow_table *t);
 /* --flows on a source: the flows the filter keeps, pushed down as WHERE
  * with a LIMIT of limit rows (0: none), written to out as the CSV the file
  * path prints ("timestamp,src,dst,port,bytes", ISO times when iso), in

@@ -38,6 +38,7 @@ typedef struct cli_options {
     const char *where;         /* --where SQL, or NULL */
     double timeout;            /* --timeout SECONDS, 0: none */
     const char *password_file; /* --password-file F, or NULL */
+    int ch_cache;              /* the source's own cache (chcache.c): no --no-cache */
 } cli_options;
 
 /* The ClickHouse source's options from the command line. */

@@ -283,11 +283,37 @@ static void internal_sql(const cidr_list *net, const char *expr, char *out, size
     if (net->n == 0) snprintf(out, len, "0");
 }
 
-int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *rep)
+/* count, min(t), max(t), sum(b), sum(p): the table's state in the key */
+static int on_state(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
 {
+    uint64_t *v = user;
+    for (int k = 0; k < 5; k++)
+        if (nf != 5 || parse_u64(f[k], len[k], &v[k])) v[k] = UINT64_MAX;
+    return 0;
+}
+
+/* The cache key: the source without its password, what shapes the rows
+ * and the calls, and the table's state now. */
+static void cache_key(const source *s, const ch_options *o, const uint64_t st[5], char *key, size_t len)
+{
+    char where[600], net[1200] = "inferred";
+    if (o->internal_set) {
+        size_t n = 0;
+        for (int k = 0; k < o->internal.n && n < sizeof net; k++)
+            n += (size_t)snprintf(net + n, sizeof net - n, "%08x/%08x,", o->internal.v[k].net, o->internal.v[k].mask);
+    }
+    snprintf(key, len, "nettui clickhouse cache 1\nsource %s\nwhere %s\ninternal %s\nbase %s\nstate %llu %llu %llu %llu %llu\n",
+             ch_url_text(&s->u, where, sizeof where), o->where ? o->where : "", net, s->base, (unsigned long long)st[0],
+             (unsigned long long)st[1], (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)st[4]);
+}
+
+int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *rep, int *from_cache)
+{
+    *from_cache = 0;
     memset(rep, 0, sizeof *rep);
-    memset(out, 0, sizeof *out);
-    hosts_init(&out->hosts);
+    memset(out, 0, sizeof *out);   /* flows_free takes a zeroed table */
+    char *key = NULL, cpath[4200];
+    int cached = 0;
     double t0 = util_now();
     source *s = calloc(1, sizeof *s);
     char *sql = malloc(SQL_MAX);
@@ -297,6 +323,27 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     if (rc != EXIT_OK) goto done;
     rep->timestamps_in_seconds = s->c.seconds;
     rep->threads_used = 1;
+    /* the local cache, keyed by the table's state as the server counts it */
+    if (o->cache) {
+        uint64_t st[5] = {0, 0, 0, 0, 0};
+        snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
+        say(s, "counting the rows (the cache's key)");
+        double ks;
+        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
+        if (rc != EXIT_OK) goto done;
+        timing("state", ks, st[0]);
+        key = malloc(SQL_MAX);
+        if (key && st[0] != UINT64_MAX) {
+            cache_key(s, o, st, key, SQL_MAX);
+            cached = ch_cache_path(o->cache_dir, key, cpath, sizeof cpath) == 0;
+        }
+        if (cached && ch_cache_load(cpath, key, out) == 0) {
+            *from_cache = 1;
+            rep->lines = flows_count(out);
+            rc = EXIT_OK;
+            goto done;
+        }
+    }
     /* the groups, in order of their first flow, flows of one millisecond
      * in the order the table stores them (rn: one stream, max_threads=1):
      * hosts then get the ids the file the table was filled from gives
@@ -305,7 +352,6 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     snprintf(sql, SQL_MAX,
              "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
              "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
-    hosts_free(&out->hosts);
     if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     load_ctx x = { out, rep, 0 };
     say(s, "grouping the flows by (src, dst, port, hour)");
@@ -352,7 +398,10 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         timing("calls", secs, out->calls ? out->calls->n : 0);
     }
     rc = EXIT_OK;
+    if (cached && ch_cache_save(cpath, key, out))
+        fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
 done:
+    free(key);
     if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     if (rc != EXIT_OK) flows_free(out);
     rep->seconds = util_now() - t0;

@@ -162,7 +162,7 @@ int load_screen_run(app *a, char *err, size_t errlen)
         cho.progress = 0;
         job.fc.enabled = 0;
         draw_frame(a, "querying ClickHouse", 0, &lp, 0);
-        rc = ch_load(o->path, &cho, &a->table, &a->report);
+        rc = ch_load(o->path, &cho, &a->table, &a->report, &a->from_cache);
     } else {
         rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
                        : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);

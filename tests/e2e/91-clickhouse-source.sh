@@ -22,6 +22,7 @@ pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$t"; }
 trap cleanup EXIT
 fail() { echo "$name: $*" >&2; exit 1; }
+export XDG_CACHE_HOME="$t/xdg"   # the source's cache goes here, not into the user's
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 http=$(free_port); tcp=$(free_port)
@@ -97,6 +98,17 @@ same "--where 'port != 80'" "$t/c5" "$t/h5"
 "$nettui" --summary "$url/n.flows" > "$t/s" || fail "--summary exit $?"
 grep -qx "rows: 120000" "$t/s" || fail "--summary rows: $(grep rows "$t/s")"
 grep -qx "format: clickhouse" "$t/s" || fail "--summary format"
+# the cache: the second run reads it, the same answers; a changed table is asked again
+"$nettui" --summary "$url/n.flows" | grep -qx "source: cache" || fail "the second run did not read the cache"
+"$nettui" --answers "$url/n.flows" > "$t/h1b" || fail "answers from the cache"
+same "--answers from the cache" "$t/c1" "$t/h1b"
+"$nettui" --summary --no-cache "$url/n.flows" | grep -qx "source: parsed" || fail "--no-cache read the cache"
+echo "1578600000000,13.1.1.1,8.8.8.8,53,100" | curl -sS "http://127.0.0.1:$http/?query=INSERT%20INTO%20n.flows%20FORMAT%20CSV" --data-binary @- || fail "INSERT one"
+"$nettui" --summary "$url/n.flows" > "$t/s2"
+grep -qx "source: parsed" "$t/s2" && grep -qx "rows: 120001" "$t/s2" || fail "a changed table was read from the cache: $(grep -E '^(rows|source)' "$t/s2")"
+q "DROP TABLE n.flows" && q "CREATE TABLE n.flows (timestamp UInt64, src String, dst String, port UInt16, bytes UInt64) ENGINE = MergeTree ORDER BY timestamp" || fail "re-CREATE"
+curl -sS "http://127.0.0.1:$http/?query=INSERT%20INTO%20n.flows%20FORMAT%20CSV" --data-binary @"$t/a.csv" || fail "re-INSERT"
+echo "$name: the cache: read on the second run, not after the table changed"
 
 # shape 2: DateTime seconds, UInt32 addresses, other names, a password
 awk -F, 'function ip(s,  a) { split(s, a, "."); return ((a[1] * 256 + a[2]) * 256 + a[3]) * 256 + a[4] }

@@ -10,6 +10,7 @@
  * match the plain table's. */
 #include "test_engine_fixture.h"
 
+#include "nettui/chsource.h"
 #include "nettui/export.h"
 #include "nettui/load.h"
 #include "nettui/weighted.h"
@@ -295,10 +296,81 @@ static void test_weighted_big(void **state)
     flows_free(&w);
 }
 
+/* The ClickHouse source's cache file: what is saved comes back, column
+ * for column; another key, a flipped byte or a cut file is refused. */
+static void test_weighted_cache(void **state)
+{
+    (void)state;
+    flow_table w, r;
+    assert_int_equal(weighted_begin(&w), 0);
+    for (int k = 0; k < 300; k++) {
+        char s[16], d[16];
+        snprintf(s, sizeof s, "13.0.%d.%d", k % 7, k % 250);
+        snprintf(d, sizeof d, "8.8.%d.8", k % 11);
+        weighted_group g = { s, d, strlen(s), strlen(d), (uint16_t)(k % 5 + 20), 1000 + k * 10, 1000 + k * 10 + 5,
+                             (uint64_t)(k % 4 + 1), k == 7 ? 9000000000ULL : (uint64_t)k * 3 };
+        assert_int_equal(weighted_add(&w, &g), 0);
+    }
+    weighted_group name = { "host.example", "8.8.0.8", 12, 7, 443, 5000, 5000, 2, 10 };
+    assert_int_equal(weighted_add(&w, &name), 0);
+    weighted_end(&w);
+    for (int k = 0; k < 50; k++) {
+        weighted_group c = { "13.0.1.1", "8.8.1.8", 8, 7, 20, 1000 + k, 1000 + k, 1, (uint64_t)k };
+        assert_int_equal(weighted_add_call(&w, &c, (uint64_t)k * 3), 0);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_weighted_cache_%d.ntw", (int)getpid());
+    const char *key = "nettui clickhouse cache test\nstate 301\n";
+    assert_int_equal(ch_cache_save(path, key, &w), 0);
+    assert_int_equal(ch_cache_load(path, key, &r), 0);
+    assert_int_equal(r.n, w.n);
+    assert_int_equal(r.nbig, w.nbig);
+    assert_int_equal(r.hosts.n, w.hosts.n);
+    assert_int_equal(flows_count(&r), flows_count(&w));
+    assert_int_equal(r.total_bytes, w.total_bytes);
+    assert_int_equal(r.ts_max, w.ts_max);
+    assert_memory_equal(r.ts, w.ts, w.n * 8);
+    assert_memory_equal(r.src, w.src, w.n * 4);
+    assert_memory_equal(r.dst, w.dst, w.n * 4);
+    assert_memory_equal(r.port, w.port, w.n * 2);
+    assert_memory_equal(r.bytes, w.bytes, w.n * 4);
+    assert_memory_equal(r.weight, w.weight, w.n * 4);
+    assert_memory_equal(r.ts_last, w.ts_last, w.n * 8);
+    assert_int_equal(flows_bytes_at(&r, 7), 9000000000ULL);
+    for (host_id h = 0; h < w.hosts.n; h++) {
+        char a[16], b[16];
+        assert_string_equal(hosts_name(&r.hosts, h, a), hosts_name(&w.hosts, h, b));
+    }
+    assert_non_null(r.calls);
+    assert_int_equal(r.calls->n, 50);
+    assert_memory_equal(r.calls->row, w.calls->row, 50 * 8);
+    assert_memory_equal(r.calls->ts, w.calls->ts, 50 * 8);
+    flows_free(&r);
+    assert_int_equal(ch_cache_load(path, "another key", &r), -1);
+    /* one flipped byte anywhere in the middle */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size / 2, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, size / 2, SEEK_SET);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(truncate(path, size / 3), 0);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    unlink(path);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    flows_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weighted_big),
+        cmocka_unit_test(test_weighted_cache),
         cmocka_unit_test(test_weighted_fixture),
         cmocka_unit_test(test_weighted_generated),
     };
