@@ -111,24 +111,28 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t)
 
 /* ---- reading ------------------------------------------------------------------- */
 
+/* The file is read a section at a time straight into the table's columns
+ * (no second copy of it in memory), the checksum kept on the way and
+ * compared at the end. */
 typedef struct reader {
-    const unsigned char *p, *end;
+    FILE *f;
+    uint64_t left;     /* bytes of the body not read yet */
+    uint64_t sum;
     int bad;
 } reader;
 
-static const void *take(reader *r, size_t n)
+static int rd(reader *r, void *dst, size_t n)
 {
-    if (r->bad || (size_t)(r->end - r->p) < n) { r->bad = 1; return NULL; }
-    const void *q = r->p;
-    r->p += n;
-    return q;
+    if (r->bad || n > r->left || (n && fread(dst, 1, n, r->f) != n)) { r->bad = 1; return -1; }
+    r->sum = sum_bytes(dst, n, r->sum);
+    r->left -= n;
+    return 0;
 }
 
-static uint64_t take_u64(reader *r)
+static uint64_t rd_u64(reader *r)
 {
     uint64_t v = 0;
-    const void *q = take(r, 8);
-    if (q) memcpy(&v, q, 8);
+    rd(r, &v, 8);
     return v;
 }
 
@@ -136,21 +140,17 @@ static uint64_t take_u64(reader *r)
  * rows ascending and in range. */
 static int take_columns(reader *r, flow_table *t, uint32_t nhosts, int with_row)
 {
-    uint64_t n = take_u64(r), nbig = take_u64(r);
-    if (r->bad || n > (uint64_t)(r->end - r->p) / 22 || nbig > n) return -1;
+    uint64_t n = rd_u64(r), nbig = rd_u64(r);
+    if (r->bad || n > r->left / 22 || nbig > n) return -1;
     if (flows_alloc_columns(t, n ? n : 1)) return -1;
-    const void *ts = take(r, n * 8), *src = take(r, n * 4), *dst = take(r, n * 4), *port = take(r, n * 2),
-               *bytes = take(r, n * 4), *big = take(r, nbig * sizeof *t->big);
-    if (r->bad) return -1;
-    memcpy(t->ts, ts, n * 8); memcpy(t->src, src, n * 4); memcpy(t->dst, dst, n * 4);
-    memcpy(t->port, port, n * 2); memcpy(t->bytes, bytes, n * 4);
+    if (rd(r, t->ts, n * 8) || rd(r, t->src, n * 4) || rd(r, t->dst, n * 4) || rd(r, t->port, n * 2) || rd(r, t->bytes, n * 4))
+        return -1;
     t->n = n;
     for (size_t i = 0; i < n; i++)
         if (t->src[i] >= nhosts || t->dst[i] >= nhosts || t->ts[i] < 0 || t->ts[i] > LOAD_TS_MAX_MS) return -1;
     if (nbig) {
         t->big = malloc(nbig * sizeof *t->big);
-        if (!t->big) return -1;
-        memcpy(t->big, big, nbig * sizeof *t->big);
+        if (!t->big || rd(r, t->big, nbig * sizeof *t->big)) return -1;
         t->nbig = nbig;
         for (size_t k = 0; k < nbig; k++)
             if (t->big[k].row >= n || (k && t->big[k].row <= t->big[k - 1].row) || t->bytes[t->big[k].row] != FLOWS_BYTES_BIG) return -1;
@@ -158,44 +158,40 @@ static int take_columns(reader *r, flow_table *t, uint32_t nhosts, int with_row)
     size_t nb = 0;
     for (size_t i = 0; i < n; i++) nb += t->bytes[i] == FLOWS_BYTES_BIG;
     if (nb != nbig) return -1;
-    if (with_row) {
-        const void *row = take(r, n * 8);
-        if (!(t->row = malloc((n ? n : 1) * 8)) || r->bad) return -1;
-        memcpy(t->row, row, n * 8);
-    }
+    if (with_row && (!(t->row = malloc((n ? n : 1) * 8)) || rd(r, t->row, n * 8))) return -1;
     return 0;
 }
 
 static int load_from(reader *r, const char *key, flow_table *t)
 {
-    const void *m = take(r, 8);
-    uint64_t klen = take_u64(r);
-    const char *k = take(r, klen);
-    if (r->bad || memcmp(m, MAGIC, 8) || klen != strlen(key) || memcmp(k, key, klen)) return -1;
-    t->weight_total = take_u64(r);
-    t->total_bytes = take_u64(r);
-    t->ts_min = (int64_t)take_u64(r);
-    t->ts_max = (int64_t)take_u64(r);
-    uint64_t nh = take_u64(r);
-    if (r->bad || nh > UINT32_MAX) return -1;
+    char m[8], k[8192];
+    uint64_t klen;
+    if (rd(r, m, 8) || memcmp(m, MAGIC, 8)) return -1;
+    klen = rd_u64(r);
+    if (r->bad || klen != strlen(key) || klen > sizeof k || rd(r, k, klen) || memcmp(k, key, klen)) return -1;
+    t->weight_total = rd_u64(r);
+    t->total_bytes = rd_u64(r);
+    t->ts_min = (int64_t)rd_u64(r);
+    t->ts_max = (int64_t)rd_u64(r);
+    uint64_t nh = rd_u64(r);
+    if (r->bad || nh > UINT32_MAX || nh > r->left / 8) return -1;
     for (uint64_t h = 0; h < nh; h++) {
-        const uint32_t *rec = take(r, 8);
-        if (!rec) return -1;
+        uint32_t rec[2];
+        char name[256];
+        if (rd(r, rec, 8)) return -1;
         host_id id;
         if (rec[0] == 0) id = hosts_add_ipv4(&t->hosts, rec[1], &t->internal);
         else {
-            const char *s = take(r, rec[1]);
-            if (!s || rec[0] != 1 || !load_host_ok(s, rec[1])) return -1;
-            id = hosts_add_name(&t->hosts, s, rec[1]);
+            if (rec[0] != 1 || rec[1] >= sizeof name || rd(r, name, rec[1]) || !load_host_ok(name, rec[1])) return -1;
+            id = hosts_add_name(&t->hosts, name, rec[1]);
         }
         if (id != h) return -1;   /* a duplicate, or no memory */
     }
     if (take_columns(r, t, (uint32_t)nh, 0)) return -1;
     size_t n = t->n;
-    const void *w = take(r, n * 4), *tl = take(r, n * 8);
-    if (r->bad || !(t->weight = malloc((n ? n : 1) * 4)) || !(t->ts_last = malloc((n ? n : 1) * 8))) return -1;
-    memcpy(t->weight, w, n * 4);
-    memcpy(t->ts_last, tl, n * 8);
+    if (!(t->weight = malloc((n ? n : 1) * 4)) || !(t->ts_last = malloc((n ? n : 1) * 8))
+        || rd(r, t->weight, n * 4) || rd(r, t->ts_last, n * 8))
+        return -1;
     uint64_t sum = 0;
     for (size_t i = 0; i < n; i++) {
         if (!t->weight[i] || t->ts_last[i] < t->ts[i] || t->ts_last[i] > LOAD_TS_MAX_MS) return -1;
@@ -207,9 +203,12 @@ static int load_from(reader *r, const char *key, flow_table *t)
     hosts_init(&c->hosts);
     t->calls = c;
     if (take_columns(r, c, (uint32_t)nh, 1)) return -1;
-    take(r, 8);   /* the checksum, checked before */
-    const void *end = take(r, 8);
-    if (r->bad || memcmp(end, TRAILER, 8) || r->p != r->end) return -1;
+    /* the body is read: its checksum and the trailer follow, outside it */
+    uint64_t stored;
+    char end[8];
+    if (r->left || fread(&stored, 1, 8, r->f) != 8 || fread(end, 1, 8, r->f) != 8 || fgetc(r->f) != EOF
+        || stored != r->sum || memcmp(end, TRAILER, 8))
+        return -1;
     for (size_t i = 0; i < c->n; i++) {
         if (i == 0 || c->ts[i] < c->ts_min) c->ts_min = c->ts[i];
         if (i == 0 || c->ts[i] > c->ts_max) c->ts_max = c->ts[i];
@@ -225,22 +224,12 @@ int ch_cache_load(const char *path, const char *key, flow_table *t)
     cidr_list_default(&t->internal);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
-    if (fd < 0) return -1;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 16) { close(fd); return -1; }
-    unsigned char *buf = malloc((size_t)st.st_size);
-    size_t got = 0;
-    while (buf && got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(fd);
-    reader r = { buf, buf + got, buf == NULL || got != (size_t)st.st_size };
-    uint64_t stored = 0;
-    if (!r.bad) memcpy(&stored, buf + got - 16, 8);
-    if (!r.bad && sum_bytes(buf, got - 16, 0xcbf29ce484222325ULL) != stored) r.bad = 1;
-    int rc = r.bad ? -1 : load_from(&r, key, t);
-    free(buf);
+    FILE *f = NULL;
+    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 16 || !(f = fdopen(fd, "rb")))) { close(fd); fd = -1; }
+    if (!f) { flows_free(t); return -1; }
+    reader r = { f, (uint64_t)st.st_size - 16, 0xcbf29ce484222325ULL, 0 };
+    int rc = load_from(&r, key, t);
+    fclose(f);
     if (rc) flows_free(t);
     return rc;
 }
