@@ -113,6 +113,11 @@ typedef struct ch_options {
     int internal_set;
     int progress;                    /* say on stderr which query runs */
     int cache;                       /* read and write the local cache (chcache.c) */
+    /* Called before each query with what it does ("grouping the flows by
+     * (src, dst, port, hour)") and the seconds the one before took (-1 for
+     * the first): the explorer's loading screen shows it. May be NULL. */
+    void (*on_query)(void *user, const char *what, double last_seconds);
+    void *user;
     const char *cache_dir;           /* --cache-dir, or NULL: the default folder */
 } ch_options;
 

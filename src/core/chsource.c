@@ -153,15 +153,19 @@ static int on_single(void *user, char **f, size_t *len, int nf, char *err, size_
 typedef struct source {
     ch_url u;
     const ch_options *o;
+    double last_start;   /* when the query before began (0: none yet) */
     ch_columns c;
     col_scan scan;
     char base[8192];     /* SELECT t, s, d, p, b FROM ... WHERE ...: the rows every query reads */
     char where_q[4096];
 } source;
 
-static void say(const source *s, const char *what)
+static void say(source *s, const char *what)
 {
+    double now = util_now();
     if (s->o->progress) { fprintf(stderr, "\rclickhouse: %-60s", what); fflush(stderr); }
+    if (s->o->on_query) s->o->on_query(s->o->user, what, s->last_start > 0 ? now - s->last_start : -1);
+    s->last_start = now;
 }
 
 static void timing(const char *what, double secs, uint64_t rows)
@@ -524,6 +528,7 @@ int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, s
     if (rc != EXIT_OK) goto done;
     if (filter_cond(f, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
     uint64_t v[2] = {0, 0};
+    say(s, "counting the flows the filter keeps");
     snprintf(sql, SQL_MAX, "SELECT count() FROM (%s) WHERE %s FORMAT TabSeparated", s->base, cond);
     rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, NULL, err, errlen);
     if (rc != EXIT_OK) goto done;
@@ -531,6 +536,7 @@ int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, s
     snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b, rn FROM (%s) WHERE %s ORDER BY t, rn LIMIT %zu FORMAT TabSeparated",
              s->base, cond, cap);
     fetch_ctx x = { out, &hosts_of->hosts };
+    say(s, "fetching the flows the filter keeps");
     rc = ch_query(&s->u, o->timeout_s, 1, sql, on_fetch, &x, NULL, err, errlen);
 done:
     if (rc != EXIT_OK) flows_free(out);
