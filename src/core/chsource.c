@@ -126,6 +126,13 @@ static void valid_rows(const ch_columns *c, const col_scan *s, char *out, size_t
 
 /* ---- one value ---------------------------------------------------------------- */
 
+static int on_engine(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    int *distributed = user;
+    if (nf >= 1 && len[0] == 11 && !memcmp(f[0], "Distributed", 11)) *distributed = 1;
+    return 0;
+}
+
 static int parse_u64(const char *s, size_t n, uint64_t *v)
 {
     if (n == 0 || n > 20) return -1;
@@ -154,6 +161,7 @@ typedef struct source {
     ch_url u;
     const ch_options *o;
     double last_start;   /* when the query before began (0: none yet) */
+    int one_stream;      /* rn numbers the rows as stored: not on a Distributed table */
     ch_columns c;
     col_scan scan;
     char base[8192];     /* SELECT t, s, d, p, b FROM ... WHERE ...: the rows every query reads */
@@ -224,6 +232,14 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         s->c.seconds = v[0] < 100000000000ULL;
     }
     if (role_exprs(&s->c, &s->scan, &s->u, err, errlen)) return EXIT_NO_INPUT;
+    /* a Distributed table is read by its shards at once: its rows have no
+     * one stored order to keep, and one stream would slow every shard */
+    int distributed = 0;
+    snprintf(sql, sizeof sql, "SELECT engine FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TabSeparated",
+             s->u.database, s->u.table);
+    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_engine, &distributed, &secs, err, errlen);
+    if (rc != EXIT_OK) return rc;
+    s->one_stream = !distributed;
     char valid[1024];
     valid_rows(&s->c, &s->scan, valid, sizeof valid);
     int n = snprintf(s->base, sizeof s->base,
@@ -360,7 +376,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     load_ctx x = { out, rep, 0 };
     say(s, "grouping the flows by (src, dst, port, hour)");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
     rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
@@ -396,7 +412,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         x.calls = 1;
         say(s, "fetching the calls to the beacon candidates");
         uint64_t lines = rep->lines;
-        rc = ch_query(&s->u, o->timeout_s, 1, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
         rep->lines = lines;
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
@@ -484,7 +500,7 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     fputs("timestamp,src,dst,port,bytes\n", out);
     say(s, "fetching the flows the filter keeps");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_flow, &x, &secs, err, errlen);
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
     if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     timing("flows", secs, 0);
 done:
@@ -537,7 +553,7 @@ int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, s
              s->base, cond, cap);
     fetch_ctx x = { out, &hosts_of->hosts };
     say(s, "fetching the flows the filter keeps");
-    rc = ch_query(&s->u, o->timeout_s, 1, sql, on_fetch, &x, NULL, err, errlen);
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
 done:
     if (rc != EXIT_OK) flows_free(out);
     if (s) memset(&s->u, 0, sizeof s->u);
