@@ -17,7 +17,9 @@
  *
  * Files: churl.c (this URL, credentials, identifiers), chhttp.c (one query
  * over libcurl, streamed, errors in one sentence), chsql.c (a --flows
- * filter as SQL), chsource.c (columns, the queries, the table). */
+ * filter as SQL, --where's shape), chsource.c (columns, the queries, the
+ * table), chcache.c (the local cache of the table); weighted.h builds the
+ * weighted table the engine reads. */
 #ifndef NETTUI_CHSOURCE_H
 #define NETTUI_CHSOURCE_H
 
