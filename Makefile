@@ -10,7 +10,7 @@ DESTDIR ?=
 CC      ?= cc
 BUILD   ?= build
 SAN     ?=
-PKGS     = ncursesw igraph cmocka nettle zlib libzstd
+PKGS     = ncursesw igraph cmocka nettle zlib libzstd libcurl
 
 CFLAGS_BASE = -std=c11 -O2 -g -Wall -Wextra -Wshadow -Wno-unused-parameter \
               -D_GNU_SOURCE -Iinclude -pthread
@@ -78,7 +78,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A) $(UI_OBJ) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
 
 # ---- packages -------------------------------------------------------------
-DEB_BUILD = gcc make pkg-config libcsv-dev libigraph-dev libcmocka-dev libncurses-dev nettle-dev zlib1g-dev libzstd-dev
+DEB_BUILD = gcc make pkg-config libcsv-dev libigraph-dev libcmocka-dev libncurses-dev nettle-dev zlib1g-dev libzstd-dev libcurl4-openssl-dev
 DEB_TEST  = tmux valgrind python3 python3-pandas python3-networkx clang libclang-rt-14-dev nfdump gzip zstd
 deps:
 	@DEBS="$(DEB_BUILD)" sh tests/install-debs.sh

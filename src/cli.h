@@ -33,7 +33,19 @@ typedef struct cli_options {
     int time_iso;              /* --time iso: ISO 8601 UTC timestamps in --flows */
     int format;                /* --format NAME: flow_format (format.h), 0 auto */
     const char *tz;            /* --tz ZONE, or NULL (UTC) */
+    /* a ClickHouse source (chsource.h): path is then its URL without the
+     * password, which main.c moved here out of the command line */
+    int clickhouse;            /* path is a clickhouse:// or clickhouses:// URL */
+    const char *ch_password;   /* the URL's password, or NULL */
+    const char *where;         /* --where SQL, or NULL */
+    double timeout;            /* --timeout SECONDS, 0: none */
+    const char *password_file; /* --password-file F, or NULL */
+    int ch_cache;              /* the source's own cache (chcache.c): no --no-cache */
 } cli_options;
+
+/* The ClickHouse source's options from the command line. */
+struct ch_options;
+void cli_ch_options(const cli_options *o, struct ch_options *co);
 
 /* Loads o->path into t (from the cache when it is fresh, else by parsing,
  * then writes the cache), printing progress on stderr when o->progress.

@@ -10,6 +10,7 @@
 
 #include "nettui/cache.h"
 #include "cli.h"
+#include "nettui/chsource.h"
 #include "nettui/mapguard.h"
 #include "nettui/format.h"
 
@@ -19,6 +20,7 @@ static void usage(FILE *out)
 {
     fputs("usage: nettui [OPTIONS] FILE...\n"
           "       nettui [OPTIONS] DIR\n"
+          "       nettui [OPTIONS] clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE.TABLE\n"
           "\n"
           "Opens the explorer on a flow file (timestamp,src,dst,port,bytes CSV,\n"
           "nfdump -o csv, Zeek conn.log as TSV or JSON; plain, .gz or .zst),\n"
@@ -41,6 +43,10 @@ static void usage(FILE *out)
           "  --cache-dir DIR      where the columnar cache lives\n"
           "  --no-cache           neither read nor write the cache\n"
           "  --fresh              explorer: forget the blacklist choices saved for FILE\n"
+          "  --where SQL          ClickHouse: only the rows this SQL condition keeps\n"
+          "  --timeout SECONDS    ClickHouse: give up a query after SECONDS\n"
+          "  --password-file F    ClickHouse: the password, from a file only you can read\n"
+          "                       (or NETTUI_CLICKHOUSE_PASSWORD)\n"
           "  -h, --help           this text\n"
           "  -V, --version        the version\n"
           "\n"
@@ -81,7 +87,8 @@ static int parse_threads(const char *s, int *n)
 int main(int argc, char **argv)
 {
     enum { OPT_SUMMARY = 256, OPT_ANSWERS, OPT_JSON, OPT_EXPORT, OPT_WORK, OPT_INTERNAL,
-           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH, OPT_FLOWS, OPT_TIME, OPT_FORMAT, OPT_TZ };
+           OPT_THREADS, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_FRESH, OPT_FLOWS, OPT_TIME, OPT_FORMAT, OPT_TZ,
+           OPT_WHERE, OPT_TIMEOUT, OPT_PASSWORD_FILE };
     static const struct option longopts[] = {
         {"summary", no_argument, 0, OPT_SUMMARY},
         {"answers", no_argument, 0, OPT_ANSWERS},
@@ -97,6 +104,9 @@ int main(int argc, char **argv)
         {"fresh", no_argument, 0, OPT_FRESH},
         {"format", required_argument, 0, OPT_FORMAT},
         {"tz", required_argument, 0, OPT_TZ},
+        {"where", required_argument, 0, OPT_WHERE},
+        {"timeout", required_argument, 0, OPT_TIMEOUT},
+        {"password-file", required_argument, 0, OPT_PASSWORD_FILE},
         {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0},
@@ -167,6 +177,18 @@ int main(int argc, char **argv)
             }
             o.tz = optarg;
             break;
+        case OPT_WHERE: o.where = optarg; break;
+        case OPT_TIMEOUT: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end || !(v > 0) || v > 86400) {
+                fprintf(stderr, "nettui: --timeout takes seconds from 0.001 to 86400, not '%s'.\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.timeout = v;
+            break;
+        }
+        case OPT_PASSWORD_FILE: o.password_file = optarg; break;
         case 'h': usage(stdout); return stdout_done();
         case 'V': printf("nettui %s\n", NETTUI_VERSION); return stdout_done();
         default:
@@ -184,6 +206,32 @@ int main(int argc, char **argv)
     o.path = argv[optind];
     o.paths = (const char *const *)argv + optind;
     o.npaths = argc - optind;
+    if (ch_is_url(o.path)) {
+        /* the password leaves the URL, and the command line ps shows
+         * (overwritten in argv); path keeps the URL without it */
+        static ch_url u;
+        static char shown[1200], password[256];
+        char err[300];
+        if (o.npaths > 1) { fprintf(stderr, "nettui: a ClickHouse source goes alone, without other files.\n"); return EXIT_USAGE; }
+        if (ch_url_parse(o.path, &u, err, sizeof err)) { fprintf(stderr, "nettui: %s\n", err); return EXIT_USAGE; }
+        if (u.has_password) {
+            snprintf(password, sizeof password, "%s", u.password);
+            o.ch_password = password;
+            char *at = strrchr(argv[optind], '@'), *colon = argv[optind] + (u.https ? 14 : 13);
+            colon = strchr(colon, ':');
+            if (at && colon && colon < at) memset(colon + 1, '*', (size_t)(at - colon - 1));
+        }
+        memset(u.password, 0, sizeof u.password);
+        snprintf(shown, sizeof shown, "clickhouse%s://%s@%s:%d/%s.%s", u.https ? "s" : "", u.user, u.host, u.port, u.database, u.table);
+        o.path = shown;
+        o.paths = (const char *const *)&o.path;
+        o.clickhouse = 1;
+        o.ch_cache = !o.no_cache;   /* its own cache (chcache.c), not the files' */
+        o.no_cache = 1;
+    } else if (o.where || o.timeout > 0 || o.password_file) {
+        fprintf(stderr, "nettui: --where, --timeout and --password-file go with a clickhouse:// source.\n");
+        return EXIT_USAGE;
+    }
     /* several files, or a folder: one data set (load_set), not cached */
     o.is_set = load_is_set(o.paths, o.npaths);
     if (o.is_set) o.no_cache = 1;

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "nettui/filter.h"
 #include "nettui/hostidx.h"
 #include "nettui/util.h"
@@ -238,13 +239,22 @@ static int flows_by_index(const cli_options *o, const flow_filter *f, const flow
 
 int run_flows(const cli_options *o)
 {
-    char err[300];
+    char err[1024];
     int oom = 0;
     flow_filter *f = filter_parse(o->filter, err, sizeof err, &oom);
     if (!f) {
         if (oom) { fprintf(stderr, "nettui: out of memory while reading the filter.\n"); return EXIT_FAILURE_RUN; }
         fprintf(stderr, "nettui: bad filter: %s\n", err);
         return EXIT_USAGE;
+    }
+    if (o->clickhouse) {   /* pushed down: the server filters, nettui prints */
+        ch_options co;
+        cli_ch_options(o, &co);
+        int rc = ch_flows(o->path, &co, f, o->time_iso, 0, stdout, err, sizeof err);
+        if (fflush(stdout) && rc == EXIT_OK) { snprintf(err, sizeof err, "cannot write the flows to standard output."); rc = EXIT_FAILURE_RUN; }
+        if (rc != EXIT_OK) fprintf(stderr, "nettui: %s\n", err);
+        filter_free(f);
+        return rc;
     }
     flow_table t;
     load_report rep;

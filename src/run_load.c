@@ -10,6 +10,7 @@
 
 #include "nettui/cache.h"
 #include "cli.h"
+#include "nettui/chsource.h"
 #include "nettui/util.h"
 
 typedef struct progress_bar {
@@ -76,6 +77,20 @@ static void bad_lines_note(const load_report *rep)
             100.0 * (double)rep->bad_total / (double)data, kinds);
 }
 
+void cli_ch_options(const cli_options *o, ch_options *co)
+{
+    memset(co, 0, sizeof *co);
+    co->where = o->where;
+    co->timeout_s = o->timeout;
+    co->password_file = o->password_file;
+    co->password = o->ch_password;
+    co->internal = o->internal;
+    co->internal_set = o->internal_set;
+    co->progress = o->progress;
+    co->cache = o->ch_cache;
+    co->cache_dir = o->cache_dir;
+}
+
 void cli_engine_options(const cli_options *o, engine_options *eo)
 {
     engine_options_default(eo);
@@ -125,6 +140,15 @@ int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, i
 static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user)
 {
+    if (o->clickhouse) {   /* the server groups the flows; no table cache */
+        if (fc) memset(fc, 0, sizeof *fc);
+        *from_cache = 0;
+        ch_options co;
+        cli_ch_options(o, &co);
+        int status = ch_load(o->path, &co, t, rep, from_cache);
+        if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
+        return status;
+    }
     load_options lo;
     load_options_default(&lo);
     lo.threads = o->threads;

@@ -58,9 +58,9 @@ int run_summary(const cli_options *o)
     size_t ports = distinct_ports(&t);
     char nettext[1200];
     char first[64], last[64];
-    printf("file: %s\n", o->path);
+    printf("file: %s\n", o->path);   /* a ClickHouse URL is here without its password (main.c) */
     if (o->is_set) printf("files: %d\n", rep.files);
-    printf("rows: %zu\n", t.n);
+    printf("rows: %llu\n", (unsigned long long)flows_count(&t));
     printf("bad_lines: %llu\n", (unsigned long long)rep.bad_total);
     for (int k = 0; k < BAD_KIND_COUNT; k++) {
         const char *name = load_bad_kind_name((bad_kind)k);
@@ -73,7 +73,8 @@ int run_summary(const cli_options *o)
     }
     printf("lines: %llu\n", (unsigned long long)rep.lines);
     int fmt = from_cache ? (int)format_of_file(o->path, (flow_format)o->format) : rep.format;
-    printf("format: %s\n", format_name((flow_format)fmt));
+    printf("format: %s\n", o->clickhouse ? "clickhouse" : format_name((flow_format)fmt));
+    if (o->clickhouse) printf("clickhouse_groups: %zu\n", t.n);   /* the weighted rows the server sent */
     printf("header: %s\n", rep.had_header ? "yes" : "no");
     printf("timestamps: %s\n", rep.timestamps_in_seconds ? "seconds" : "milliseconds");
     printf("first: %s\n", format_utc(t.ts_min, first, sizeof first));

@@ -105,6 +105,14 @@ typedef struct engine_options {
  * RFC 1918 blocks present, then the fewest /16 (or /8) blocks that give
  * nearly every flow an internal end. 0, or -1 when out of memory. */
 int engine_infer_internal(const flow_table *t, cidr_list *out);
+/* Calls (flows from internal hosts) an external host needs to be a beacon
+ * candidate: fewer cannot reach significance. */
+#define ENGINE_BEACON_MIN_CALLS 8
+/* The external hosts (under net) that internal hosts sent enough flows to
+ * be beacon candidates, by beacon.c's own rule, ascending, into *out
+ * (caller frees): a remote source fetches the calls to these alone
+ * (flows.h: calls). Their count, or SIZE_MAX when out of memory. */
+size_t engine_beacon_callees(const flow_table *t, const cidr_list *net, host_id **out);
 /* One pass over t: how many hosts lie in net, and the share of flows with
  * at least one end in it (for --summary, which builds no facts). */
 double engine_internal_share(const flow_table *t, const cidr_list *net, size_t *internal_hosts);

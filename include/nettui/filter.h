@@ -59,6 +59,25 @@ int filter_is_all(const flow_filter *f);
  * cost(h, user) (a host's row count) is taken. f must be bound (filter_bind). */
 int filter_plan_hosts(const flow_filter *f, uint64_t (*cost)(host_id h, void *user), void *user,
                       host_id *out, int max);
+/* A read-only view of a parsed filter's tree, for translating it into
+ * another language (chsql.c: SQL). Node kinds and operators: */
+enum { FILTER_ALL, FILTER_NOT, FILTER_AND, FILTER_OR, FILTER_HOST, FILTER_SRC, FILTER_DST, FILTER_NET,
+       FILTER_SRCNET, FILTER_DSTNET, FILTER_PORT, FILTER_AFTER, FILTER_BEFORE, FILTER_BYTES, FILTER_HOUR };
+enum { FILTER_GT, FILTER_LT, FILTER_GE, FILTER_LE, FILTER_EQ, FILTER_NE };
+typedef struct filter_view {
+    int kind;
+    int nkids;          /* FILTER_NOT, _AND, _OR: children (filter_kid) */
+    int op;             /* FILTER_BYTES */
+    int64_t num;        /* port, time (epoch ms), byte count; FILTER_HOUR: a mask of UTC hours (bit h) */
+    cidr block;         /* net atoms */
+    const char *host;   /* host atoms: the host's text as written */
+} filter_view;
+/* The root node's index. */
+int filter_root(const flow_filter *f);
+/* Node i as a view. */
+void filter_node_view(const flow_filter *f, int i, filter_view *out);
+/* Node i's k-th child's index. */
+int filter_kid(const flow_filter *f, int i, int k);
 
 /* Parses a TIME (see above) of len bytes into epoch ms; 0 or -1. */
 int filter_parse_time(const char *s, size_t len, int64_t *ms);

@@ -88,7 +88,31 @@ typedef struct flow_table {
     void *region; size_t region_len;    /* non-NULL when mapped from a cache (the
                                          * columns only; big is then a malloc'd copy) */
     size_t col_cap;                     /* loader: capacity of each column mapping */
+    /* Weighted rows (a remote source's pre-aggregated table, chsource.h):
+     * NULL for a file. Row i then stands for weight[i] flows of one (src,
+     * dst, port, hour), ts[i] the first and ts_last[i] the last of them,
+     * bytes[i] their sum. Both are malloc'd, or both NULL. */
+    uint32_t *weight;
+    int64_t *ts_last;
+    uint64_t weight_total;              /* the flows the rows stand for (weighted rows only) */
+    /* With weighted rows: the individual flows from internal hosts to the
+     * beacon candidates (beacon.c needs each call's time), host ids the
+     * ones of this table (calls->hosts stays empty), no weights; NULL
+     * otherwise: beacon.c then reads this table itself. Owned. */
+    struct flow_table *calls;
+    /* In a calls table: each call's row index among the flows it came
+     * from, which beacon.c's fixed sample hashes (so a sampled callee keeps
+     * the calls it keeps on the file); NULL elsewhere (the row itself). */
+    uint64_t *row;
 } flow_table;
+
+/* The flows the table holds: rows, or the weights' sum for weighted rows. */
+uint64_t flows_count(const flow_table *t);
+/* The flows row i stands for: 1, or its weight. */
+static inline uint32_t flows_weight_at(const flow_table *t, size_t i)
+{
+    return t->weight ? t->weight[i] : 1;
+}
 
 /* The true byte count of row i. */
 uint64_t flows_bytes_at(const flow_table *t, size_t i);

@@ -25,6 +25,15 @@ typedef enum bad_kind {
 /* Stable lower-case names: "fields", "timestamp", "host", "port", "bytes". */
 const char *load_bad_kind_name(bad_kind k);
 
+/* The role a column name (a header field) has, as the loader maps it:
+ * LOAD_ROLE_TS .. LOAD_ROLE_BYTES ("Src IP", "dport", "octets" ...), or -1.
+ * Other sources (chsource.c) find their columns by the same names. */
+enum { LOAD_ROLE_TS, LOAD_ROLE_SRC, LOAD_ROLE_DST, LOAD_ROLE_PORT, LOAD_ROLE_BYTES, LOAD_ROLE_COUNT };
+int load_column_role(const char *name, size_t len);
+/* 1 when len bytes at s make a good host field (not empty, at most 255
+ * bytes, no control character but tab or newline), else 0 (BAD_HOST). */
+int load_host_ok(const char *s, size_t len);
+
 #define LOAD_FIRST_LINES 5
 
 /* The latest timestamp a flow may have, 9999-12-31 23:59:59.999 UTC in epoch

@@ -700,3 +700,31 @@ int filter_plan_hosts(const flow_filter *f, uint64_t (*cost)(host_id h, void *us
     int n = plan_node(&pl, f->root, out);
     return n < 0 ? -1 : hosts_unique(out, n);
 }
+
+/* ---- the tree, read-only -------------------------------------------------------- */
+
+_Static_assert((int)N_HOUR == (int)FILTER_HOUR && (int)N_ALL == (int)FILTER_ALL && (int)N_BYTES == (int)FILTER_BYTES,
+               "filter.h's kinds are node_kind");
+_Static_assert((int)OP_NE == (int)FILTER_NE && (int)OP_GT == (int)FILTER_GT, "filter.h's operators are cmp_op");
+
+int filter_root(const flow_filter *f)
+{
+    return f->root;
+}
+
+void filter_node_view(const flow_filter *f, int i, filter_view *out)
+{
+    const node *nd = &f->nodes[i];
+    memset(out, 0, sizeof *out);
+    out->kind = nd->kind;
+    out->nkids = nd->kind == N_NOT || nd->kind == N_AND || nd->kind == N_OR ? nd->nkids : 0;
+    out->op = nd->op;
+    out->num = nd->num;
+    out->block = nd->block;
+    if (nd->kind == N_HOST || nd->kind == N_SRC || nd->kind == N_DST) out->host = f->toks[nd->tok].text;
+}
+
+int filter_kid(const flow_filter *f, int i, int k)
+{
+    return f->kids[f->nodes[i].kid0 + k];
+}

@@ -307,8 +307,17 @@ void flows_free(flow_table *t)
         unmap_column(t->bytes, cap * sizeof *t->bytes);
         free(t->big);
     }
+    free(t->weight);
+    free(t->ts_last);
+    free(t->row);
+    if (t->calls) { flows_free(t->calls); free(t->calls); }
     hosts_free(&t->hosts);
     memset(t, 0, sizeof *t);
+}
+
+uint64_t flows_count(const flow_table *t)
+{
+    return t->weight ? t->weight_total : t->n;
 }
 
 uint64_t flows_bytes_at(const flow_table *t, size_t i)

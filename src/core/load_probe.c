@@ -50,6 +50,15 @@ static int header_role(const char *s, size_t len)
     return ROLE_NONE;
 }
 
+_Static_assert(ROLE_TS == LOAD_ROLE_TS && ROLE_SRC == LOAD_ROLE_SRC && ROLE_DST == LOAD_ROLE_DST
+               && ROLE_PORT == LOAD_ROLE_PORT && ROLE_BYTES == LOAD_ROLE_BYTES, "load.h's roles are the loader's");
+
+int load_column_role(const char *name, size_t len)
+{
+    int r = header_role(name, len);
+    return r == ROLE_NONE ? -1 : r;
+}
+
 /* ---- the probe: the first rows of the file ---------------------------------- */
 
 typedef struct probe_row {

@@ -35,6 +35,11 @@ static int host_has_control(const char *s, size_t len)
     return 0;
 }
 
+int load_host_ok(const char *s, size_t len)
+{
+    return len > 0 && len <= HOST_MAX_LEN && !host_has_control(s, len);
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
     worker *w = data;

@@ -31,7 +31,7 @@
 #include "engine_priv.h"
 #include "nettui/util.h"
 
-#define GROUP_MIN_EVENTS 8            /* fewer calls cannot reach significance */
+#define GROUP_MIN_EVENTS ENGINE_BEACON_MIN_CALLS   /* fewer calls cannot reach significance */
 #define GROUP_MAX_EVENTS 4096         /* above: each bot's calls are thinned evenly */
 #define BEACON_CAP_FLOWS (2u << 20)   /* calls collected at most */
 #define SAMPLE_MIN 32                 /* calls a callee keeps at least, or it is left out */
@@ -58,16 +58,23 @@ typedef struct collect_job {
     int write;
 } collect_job;
 
+/* The rows the calls come from: the table's own, or with weighted rows
+ * (a remote source) the individual calls it fetched (flows.h: calls). */
+static const flow_table *call_rows(const engine *e)
+{
+    return e->t->calls ? e->t->calls : e->t;
+}
+
 static void *collect_thread(void *arg)
 {
     collect_job *j = arg;
-    const flow_table *t = j->e->t;
+    const flow_table *t = call_rows(j->e);
     const uint32_t *ii = j->e->int_index;
     for (size_t i = j->lo; i < j->hi; i++) {
         uint32_t c = j->cand_of[t->dst[i]];
         if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
         if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */
-            uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ull;
+            uint64_t x = ((t->row ? t->row[i] : i) + 1) * 0x9e3779b97f4a7c15ull;   /* the row among all flows */
             x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
             if ((uint32_t)x >= j->keep_of[c]) continue;
         }
@@ -297,6 +304,30 @@ done:
     return NULL;
 }
 
+size_t engine_beacon_callees(const flow_table *t, const cidr_list *net, host_id **out)
+{
+    uint32_t nh = t->hosts.n;
+    uint64_t *calls = calloc((size_t)nh + 1, sizeof *calls);
+    uint8_t *in = malloc((size_t)nh + 1);
+    *out = NULL;
+    if (!calls || !in) { free(calls); free(in); return SIZE_MAX; }
+    for (uint32_t h = 0; h < nh; h++)
+        in[h] = t->hosts.name_off[h] == UINT32_MAX && cidr_list_contains(net, t->hosts.ip[h]);
+    for (size_t i = 0; i < t->n; i++)
+        if (in[t->src[i]] && !in[t->dst[i]]) calls[t->dst[i]] += flows_weight_at(t, i);
+    size_t n = 0;
+    for (uint32_t h = 0; h < nh; h++) n += calls[h] >= GROUP_MIN_EVENTS;
+    host_id *v = malloc((n + 1) * sizeof *v);
+    if (v) {
+        n = 0;
+        for (uint32_t h = 0; h < nh; h++) if (calls[h] >= GROUP_MIN_EVENTS) v[n++] = h;
+    }
+    free(calls); free(in);
+    if (!v) return SIZE_MAX;
+    *out = v;
+    return n;
+}
+
 /* The candidates: external hosts that internal hosts sent enough flows,
  * fewest flows first, within the budget. Returns how many (in *cr). */
 static size_t pick_candidates(engine *e, cand_rank **out, uint32_t *cap)
@@ -367,7 +398,7 @@ int engine_find_beacon_series(engine *e, int threads)
         /* keep cap of its flows: a share of 2^32 the row hash is compared with */
         keep_of[k] = cr[k].flows <= cap ? UINT32_MAX : (uint32_t)((double)cap / cr[k].flows * 4294967296.0);
     }
-    const size_t n = e->t->n;
+    const size_t n = call_rows(e)->n;
     for (int k = 0; k < threads; k++) {
         jobs[k].e = e; jobs[k].cand_of = cand_of; jobs[k].keep_of = keep_of;
         jobs[k].lo = n * (size_t)k / (size_t)threads;

@@ -66,22 +66,29 @@ static uint32_t block_of(const host_dict *d, host_id h)
 }
 
 /* Distinct (block, block) pairs with their flow counts, from a sample of
- * the rows. Returns the count, or SIZE_MAX when out of memory. */
+ * the rows. Weighted rows (a remote source's) are all taken, each for its
+ * flows: the same counts as a file's rows whenever its sample is all of
+ * them (fewer than NET_SAMPLE flows); past that the file's path samples
+ * rows and the weighted one counts every flow, and both estimate the same
+ * proportions. Returns the count, or SIZE_MAX when out of memory. */
 static size_t sample_pairs(const flow_table *t, block_pair **out, uint64_t *total)
 {
-    size_t step = t->n / NET_SAMPLE + 1, m = t->n / step + 1, n = 0;
+    size_t step = t->weight ? 1 : t->n / NET_SAMPLE + 1, m = t->n / step + 1, n = 0;
     block_pair *v = malloc(m * sizeof *v);
     if (!v) return SIZE_MAX;
+    uint64_t flows = 0;
     for (size_t i = 0; i < t->n; i += step) {
         uint32_t a = block_of(&t->hosts, t->src[i]), b = block_of(&t->hosts, t->dst[i]);
         if (a > b) { uint32_t x = a; a = b; b = x; }
-        v[n++] = (block_pair){ a, b, 1 };
+        uint32_t w = flows_weight_at(t, i);
+        v[n++] = (block_pair){ a, b, w };
+        flows += w;
     }
-    *total = n;
+    *total = flows;
     qsort(v, n, sizeof *v, cmp_pair);
     size_t u = 0;
     for (size_t k = 0; k < n; k++) {
-        if (u && v[u - 1].a == v[k].a && v[u - 1].b == v[k].b) v[u - 1].flows++;
+        if (u && v[u - 1].a == v[k].a && v[u - 1].b == v[k].b) v[u - 1].flows += v[k].flows;
         else v[u++] = v[k];
     }
     *out = v;
@@ -218,8 +225,9 @@ double engine_internal_share(const flow_table *t, const cidr_list *net, size_t *
         in[h] = d->name_off[h] == UINT32_MAX && cidr_list_contains(net, d->ip[h]);
         nin += in[h];
     }
-    for (size_t i = 0; i < t->n; i++) covered += in[t->src[i]] | in[t->dst[i]];
+    for (size_t i = 0; i < t->n; i++) covered += (size_t)(in[t->src[i]] | in[t->dst[i]]) * flows_weight_at(t, i);
     free(in);
     if (internal_hosts) *internal_hosts = nin;
-    return t->n ? (double)covered / (double)t->n : 1.0;
+    uint64_t all = flows_count(t);
+    return all ? (double)covered / (double)all : 1.0;
 }

@@ -33,7 +33,7 @@ static inline void hll_add(uint8_t *reg, uint32_t v)
 /* SpaceSaving with SS_K slots: a found peer counts up, a new one replaces
  * the smallest. Written without early exits: the compares become
  * conditional moves, as whether a peer is found is a coin toss. */
-static inline void ss_add(ss_slot *s, uint32_t h)
+static inline void ss_add(ss_slot *s, uint32_t h, uint32_t w)
 {
     int hit = -1, min = 0;
     for (int k = 0; k < SS_K; k++) {
@@ -41,7 +41,7 @@ static inline void ss_add(ss_slot *s, uint32_t h)
         min = s[k].count < s[min].count ? k : min;
     }
     if (hit < 0) { s[min].host = h; hit = min; }
-    s[hit].count++;
+    s[hit].count += w;
 }
 
 /* ---- partials ------------------------------------------------------------- */
@@ -172,6 +172,7 @@ typedef struct sp_acc {
     int mode;
     unsigned bits;                /* significant bits of the keys */
     uint64_t *k, *v, *tk, *tv;    /* the block and the sort's scratch */
+    uint32_t *w, *tw;             /* weighted rows: each row's flows (else NULL: 1 a row) */
     size_t nk;
     sp_rec *run[SP_RUNS];
     size_t len[SP_RUNS];
@@ -188,23 +189,25 @@ static unsigned key_bits(uint64_t n)
 }
 
 /* An empty tally of keys below nkeys; -1 (and failed) when out of memory. */
-static int sp_init(sp_acc *a, int mode, uint64_t nkeys)
+static int sp_init(sp_acc *a, int mode, uint64_t nkeys, int weighted)
 {
     memset(a, 0, sizeof *a);
     a->mode = mode;
     a->bits = key_bits(nkeys ? nkeys : 1);
     a->k = malloc(SP_BLOCK * 8); a->v = malloc(SP_BLOCK * 8);
     a->tk = malloc(SP_BLOCK * 8); a->tv = malloc(SP_BLOCK * 8);
-    if (!a->k || !a->v || !a->tk || !a->tv) { a->failed = 1; return -1; }
+    if (weighted) { a->w = malloc(SP_BLOCK * 4); a->tw = malloc(SP_BLOCK * 4); }
+    if (!a->k || !a->v || !a->tk || !a->tv || (weighted && (!a->w || !a->tw))) { a->failed = 1; return -1; }
     return 0;
 }
 
 /* Frees the buffers and runs; a released tally may be released again. */
 static void sp_release(sp_acc *a)
 {
-    free(a->k); free(a->v); free(a->tk); free(a->tv);
+    free(a->k); free(a->v); free(a->tk); free(a->tv); free(a->w); free(a->tw);
     for (int r = 0; r < a->nrun; r++) free(a->run[r]);
     a->k = a->v = a->tk = a->tv = NULL;
+    a->w = a->tw = NULL;
     a->nrun = 0;
 }
 
@@ -256,26 +259,34 @@ static void sp_flush(sp_acc *a)
     a->nk = 0;
     if (!n || a->failed) return;
     uint64_t *k = a->k, *v = a->v, *tk = a->tk, *tv = a->tv;
+    uint32_t *w = a->w, *tw = a->tw;
     for (unsigned shift = 0; shift < a->bits; shift += R) {   /* stable LSD */
         memset(cnt, 0, sizeof cnt);
         for (size_t i = 0; i < n; i++) cnt[(k[i] >> shift) & (NB - 1)]++;
         size_t sum = 0;
         for (size_t b = 0; b < NB; b++) { size_t c = cnt[b]; cnt[b] = sum; sum += c; }
-        for (size_t i = 0; i < n; i++) {
-            size_t d = cnt[(k[i] >> shift) & (NB - 1)]++;
-            tk[d] = k[i]; tv[d] = v[i];
-        }
+        if (w)   /* weighted rows: the weights move with their keys */
+            for (size_t i = 0; i < n; i++) {
+                size_t d = cnt[(k[i] >> shift) & (NB - 1)]++;
+                tk[d] = k[i]; tv[d] = v[i]; tw[d] = w[i];
+            }
+        else
+            for (size_t i = 0; i < n; i++) {
+                size_t d = cnt[(k[i] >> shift) & (NB - 1)]++;
+                tk[d] = k[i]; tv[d] = v[i];
+            }
         uint64_t *x = k; k = tk; tk = x;
         x = v; v = tv; tv = x;
+        uint32_t *y = w; w = tw; tw = y;
     }
-    a->k = k; a->v = v; a->tk = tk; a->tv = tv;
+    a->k = k; a->v = v; a->tk = tk; a->tv = tv; a->w = w; a->tw = tw;
     size_t u = 0;
     for (size_t i = 0; i < n; i++) u += !i || k[i] != k[i - 1];
     sp_rec *run = malloc(u * sizeof *run);
     if (!run || a->nrun == SP_RUNS) { free(run); a->failed = 1; return; }
     u = 0;
     for (size_t i = 0; i < n; i++) {
-        sp_rec one = { k[i], v[i], 1, 0 };
+        sp_rec one = { k[i], v[i], w ? w[i] : 1, 0 };
         if (i && k[i] == k[i - 1]) sp_fold(a->mode, &run[u - 1], &one);
         else run[u++] = one;
     }
@@ -285,11 +296,14 @@ static void sp_flush(sp_acc *a)
         if (sp_merge_top(a)) { a->failed = 1; return; }
 }
 
-/* One row's (key, value); rows come in row order. */
-static inline void sp_push(sp_acc *a, uint64_t key, uint64_t val)
+/* One row's (key, value) standing for wt flows (a weighted tally's wt,
+ * else 1: the weighted flag is a constant where the pass inlines this);
+ * rows come in row order. */
+static inline void sp_push(sp_acc *a, uint64_t key, uint64_t val, int weighted, uint32_t wt)
 {
     a->k[a->nk] = key;
     a->v[a->nk] = val;
+    if (weighted) a->w[a->nk] = wt;
     if (++a->nk == SP_BLOCK) sp_flush(a);
 }
 
@@ -363,8 +377,13 @@ static inline void cls_push(cls_lists *c, unsigned cls, uint16_t off)
  * and what is indexed by external host (single-purpose sources, beacon
  * votes, inbound ports). Hour cells and timelines are time-major: the rows
  * come sorted by time, so the current hour's cells (one per internal host)
- * stay in the cache. */
-static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi)
+ * stay in the cache. Weighted rows (flows.h) add their weight where a
+ * row adds one, and their last time to the host's last: all of a weighted
+ * row's flows share its (src, dst, port, hour), so each lands in the cells
+ * the row's first time picks. weighted is a constant at both call sites
+ * (pass_rows_a_plain, _weighted): a file's rows pay nothing for it. */
+static inline __attribute__((always_inline))
+void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t hi, const int weighted)
 {
     const flow_table *t = e->t;
     const int64_t *restrict tsc = t->ts;
@@ -391,6 +410,9 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
     uint8_t hourv[CLS_BLOCK];
     uint32_t bucketv[CLS_BLOCK], pidv[CLS_BLOCK];
     uint64_t bv[CLS_BLOCK];
+    uint32_t wv[CLS_BLOCK];
+    const uint32_t *restrict wc = t->weight;
+    const int64_t *restrict tlc = t->ts_last;
 
     for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
         const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
@@ -399,6 +421,8 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             const size_t o = i - blo;
             const host_id s = srcc[i], d = dstc[i];
             const int64_t ts = tsc[i];
+            const uint32_t w = weighted ? wc[i] : 1;
+            const int64_t tlast = weighted ? tlc[i] : ts;
             uint64_t b = bytesc[i];
             if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
             const uint32_t pid = (uint32_t)port_id[portc[i]];
@@ -409,23 +433,24 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             const unsigned sint = ii[s] != NO_INDEX, dint = ii[d] != NO_INDEX;
             const int sc = sint ? PEER_INTERNAL : PEER_EXTERNAL;
             const int dc = dint ? PEER_INTERNAL : PEER_EXTERNAL;
-            hour_flows[hour]++;
+            hour_flows[hour] += w;
             hour_bytes[hour] += b;
-            tl_all[bucket]++;
+            tl_all[bucket] += w;
             port_stat *pst = &ps[pid];
-            pst->flows++;
+            pst->flows += w;
             pst->bytes += b;
             host_stat *hs = &hsa[s];
-            hs->sent_flows[dc]++;
+            hs->sent_flows[dc] += w;
             hs->sent_bytes[dc] += b;
             if (ts < hs->first_ms) hs->first_ms = ts;
-            if (ts > hs->last_ms) hs->last_ms = ts;
+            if (tlast > hs->last_ms) hs->last_ms = tlast;
             host_stat *hd = &hsa[d];
-            hd->recv_flows[sc]++;
+            hd->recv_flows[sc] += w;
             hd->recv_bytes[sc] += b;
             if (ts < hd->first_ms) hd->first_ms = ts;
-            if (ts > hd->last_ms) hd->last_ms = ts;
+            if (tlast > hd->last_ms) hd->last_ms = tlast;
             hourv[o] = (uint8_t)hour; bucketv[o] = bucket; pidv[o] = pid; bv[o] = b;
+            if (weighted) wv[o] = w;
             cls_push(&cl, sint * 2 + dint, (uint16_t)o);
         }
         for (uint32_t k = 0; k < cl.n[CLS_OUT]; k++) {
@@ -433,13 +458,14 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             const size_t i = blo + o;
             const uint32_t si = ii[srcc[i]];
             const uint64_t b = bv[o];
+            const uint32_t w = weighted ? wv[o] : 1;
             hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
-            hc->flows++;
+            hc->flows += w;
             hc->bytes += b;
             hc->out_bytes += b;
-            if (tl) tl[((size_t)bucketv[o] * ni + si) * 2]++;
+            if (tl) tl[((size_t)bucketv[o] * ni + si) * 2] += w;
             port_stat *pst = &ps[pidv[o]];
-            pst->out_flows++;
+            pst->out_flows += w;
             pst->out_bytes += b;
         }
         for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
@@ -447,13 +473,14 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             const size_t i = blo + o;
             const host_id s = srcc[i], d = dstc[i];
             const uint32_t di = ii[d], pid = pidv[o];
+            const uint32_t w = weighted ? wv[o] : 1;
             hour_cell *hc = &ih[(size_t)hourv[o] * ni + di];
-            hc->flows++;
+            hc->flows += w;
             hc->bytes += bv[o];
-            if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
-            ps[pid].in_flows++;
+            if (tl) tl[((size_t)bucketv[o] * ni + di) * 2 + 1] += w;
+            ps[pid].in_flows += w;
             const uint32_t npid = (uint32_t)in_of[pid];
-            if (hp_in) hp_in[(size_t)di * nin + npid]++;
+            if (hp_in) hp_in[(size_t)di * nin + npid] += w;
             uint32_t x = ext_dst1[s];
             if (x == NO_INDEX) ext_dst1[s] = d;
             else if (x != d) ext_dst1[s] = DST_MULTI;
@@ -464,21 +491,32 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
             const size_t i = blo + o;
             const uint32_t si = ii[srcc[i]], di = ii[dstc[i]];
             const uint64_t b = bv[o];
+            const uint32_t w = weighted ? wv[o] : 1;
             hour_cell *hc = &ih[(size_t)hourv[o] * ni + si];
-            hc->flows++;
+            hc->flows += w;
             hc->bytes += b;
             if (si != di) {
                 hour_cell *hd = &ih[(size_t)hourv[o] * ni + di];
-                hd->flows++;
+                hd->flows += w;
                 hd->bytes += b;
             }
             if (tl) {
-                tl[((size_t)bucketv[o] * ni + si) * 2]++;
-                tl[((size_t)bucketv[o] * ni + di) * 2 + 1]++;
+                tl[((size_t)bucketv[o] * ni + si) * 2] += w;
+                tl[((size_t)bucketv[o] * ni + di) * 2 + 1] += w;
             }
-            ps[pidv[o]].int_flows++;
+            ps[pidv[o]].int_flows += w;
         }
     }
+}
+
+static void pass_rows_a_plain(const engine *e, partial *restrict p, size_t lo, size_t hi)
+{
+    pass_rows_a(e, p, lo, hi, 0);
+}
+
+static void pass_rows_a_weighted(const engine *e, partial *restrict p, size_t lo, size_t hi)
+{
+    pass_rows_a(e, p, lo, hi, 1);
 }
 
 /* Group B over rows [lo, hi): per host and port, external peers, and
@@ -486,8 +524,12 @@ static void pass_rows_a(const engine *e, partial *restrict p, size_t lo, size_t 
  * outbound bytes and inbound flows per (host, port) when the dense tables
  * are left out: here rather than in group A, which is the longer). Heavy hitters are
  * fed every SS_SAMPLE-th row: they only need to see the heavy peers, and a
- * sample does (facts scale the counts back). */
-static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi)
+ * sample does (facts scale the counts back); a sampled weighted row adds
+ * its weight, so the peers shown are approximate on both paths. weighted
+ * is a constant at both call sites, as for group A. */
+static inline __attribute__((always_inline))
+void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi,
+                 const int weighted)
 {
     const flow_table *t = e->t;
     const host_id *restrict srcc = t->src, *restrict dstc = t->dst;
@@ -506,6 +548,7 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
     ss_slot *restrict ss = p->ss;
     cls_lists cl;
     uint32_t siv[CLS_BLOCK], div_[CLS_BLOCK];
+    const uint32_t *restrict wc = t->weight;
 
     for (size_t blo = lo; blo < hi; blo += CLS_BLOCK) {
         const size_t bhi = blo + CLS_BLOCK < hi ? blo + CLS_BLOCK : hi;
@@ -522,30 +565,43 @@ static void pass_rows_b(const engine *e, partial *restrict p, size_t lo, size_t 
             const uint32_t si = siv[o], opid = (uint32_t)out_of[port_id[portc[i]]];
             uint64_t b = bytesc[i];
             if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
+            const uint32_t w = weighted ? wc[i] : 1;
             if (hp) {
                 size_t c = (size_t)si * nop + opid;
                 uint64_t low = (uint64_t)hp[c].bytes_lo + (b & 0xffffffffu);
                 hp[c].bytes_lo = (uint32_t)low;
-                hp[c].out_flows++;
+                hp[c].out_flows += w;
                 if ((low >> 32) | (b >> 32)) hp_hi[c] += (low >> 32) + (b >> 32);
-            } else sp_push(hpo, (uint64_t)si * nop + opid, b);   /* hpo is set when hp is not */
+            } else sp_push(hpo, (uint64_t)si * nop + opid, b, weighted, w);   /* hpo is set when hp is not */
             hll_add(hll + (size_t)si * 2 * HLL_M, dstc[i]);
-            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i]);
+            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + (size_t)si * 2 * SS_K, dstc[i], w);
         }
         for (uint32_t k = 0; k < cl.n[CLS_IN]; k++) {
             const uint32_t o = cl.idx[CLS_IN][k];
             const size_t i = blo + o;
             const uint32_t di = div_[o];
+            const uint32_t w = weighted ? wc[i] : 1;
             hll_add(hll + ((size_t)di * 2 + 1) * HLL_M, srcc[i]);
-            if (hpi) sp_push(hpi, (uint64_t)di * nin + (uint32_t)in_of[port_id[portc[i]]], 0);
-            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i]);
+            if (hpi) sp_push(hpi, (uint64_t)di * nin + (uint32_t)in_of[port_id[portc[i]]], 0, weighted, w);
+            if ((i & (SS_SAMPLE - 1)) == 0) ss_add(ss + ((size_t)di * 2 + 1) * SS_K, srcc[i], w);
         }
         for (uint32_t k = 0; k < cl.n[CLS_INT]; k++) {
             const uint32_t o = cl.idx[CLS_INT][k];
             const size_t i = blo + o;
-            sp_push(tri, tri_key(ni, nsp, siv[o], div_[o], (uint32_t)int_of[port_id[portc[i]]]), (uint64_t)tsc[i]);
+            sp_push(tri, tri_key(ni, nsp, siv[o], div_[o], (uint32_t)int_of[port_id[portc[i]]]), (uint64_t)tsc[i],
+                    weighted, weighted ? wc[i] : 1);
         }
     }
+}
+
+static void pass_rows_b_plain(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi)
+{
+    pass_rows_b(e, p, lo, hi, tri, hpo, hpi, 0);
+}
+
+static void pass_rows_b_weighted(const engine *e, partial *restrict p, size_t lo, size_t hi, sp_acc *tri, sp_acc *hpo, sp_acc *hpi)
+{
+    pass_rows_b(e, p, lo, hi, tri, hpo, hpi, 1);
 }
 
 /* One job: its groups over its rows, its sparse tallies finished into its
@@ -556,14 +612,16 @@ static void *pass_thread(void *arg)
     const engine *e = j->e;
     partial *p = j->p;
     double c0 = util_clock(CLOCK_THREAD_CPUTIME_ID);
-    if (j->groups & GROUP_A) pass_rows_a(e, p, j->lo, j->hi);
+    const int weighted = e->t->weight != NULL;
+    if (j->groups & GROUP_A) (weighted ? pass_rows_a_weighted : pass_rows_a_plain)(e, p, j->lo, j->hi);
     if (j->groups & GROUP_B) {
         sp_acc tri, hpo, hpi;
         uint64_t ntri = (uint64_t)e->nint * e->nint * (e->sp_int.n ? e->sp_int.n : 1);
-        if (sp_init(&tri, SP_MIN, ntri) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n)
-            | sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n)) j->failed = 1;
+        if (sp_init(&tri, SP_MIN, ntri, weighted) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n, weighted)
+            | sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n, weighted)) j->failed = 1;
         else {
-            pass_rows_b(e, p, j->lo, j->hi, &tri, p->hp ? NULL : &hpo, j->sparse_in ? &hpi : NULL);
+            (weighted ? pass_rows_b_weighted : pass_rows_b_plain)(e, p, j->lo, j->hi, &tri, p->hp ? NULL : &hpo,
+                                                                 j->sparse_in ? &hpi : NULL);
             if (sp_finish(&tri, &p->tri, &p->ntri)) j->failed = 1;
             if (!p->hp && sp_finish(&hpo, &p->hpo, &p->nhpo)) j->failed = 1;
             if (j->sparse_in && sp_finish(&hpi, &p->hpi, &p->nhpi)) j->failed = 1;

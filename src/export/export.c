@@ -172,7 +172,7 @@ int export_json(FILE *out, const engine *e, const finding f[DETECTOR_COUNT])
         if (k) fputs(", ", out);
         json_string(out, finding_answer_text(e, &f[k], buf, sizeof buf));
     }
-    fprintf(out, "],\n  \"flag\": \"%s\",\n  \"rows\": %zu,\n", hex, engine_table(e)->n);
+    fprintf(out, "],\n  \"flag\": \"%s\",\n  \"rows\": %llu,\n", hex, (unsigned long long)flows_count(engine_table(e)));
     fprintf(out, "  \"work_hours\": {\"start\": %d, \"end\": %d, \"detected\": %s, \"ratio\": ",
             w->start, w->end, w->detected ? "true" : "false");
     json_number(out, w->ratio);

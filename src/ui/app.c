@@ -269,7 +269,7 @@ static void draw_header(app *a)
     char rows[32], t0[32], t1[32], buf[768], net[2][256] = {"", ""};
     const char *base = strrchr(a->opt->path, '/');
     base = base ? base + 1 : a->opt->path;
-    numfmt_count(a->table.n, rows, sizeof rows);
+    numfmt_count(flows_count(&a->table), rows, sizeof rows);   /* flows, also when the rows are weighted groups */
     fmt_time_utc(a->table.ts_min, t0, sizeof t0);
     fmt_time_utc(a->table.ts_max, t1, sizeof t1);
     if (a->eng) {

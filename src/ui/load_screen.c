@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "ui.h"
 #include "nettui/util.h"
 
@@ -32,6 +33,29 @@ static const char *base_name(const char *p)
 {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
+}
+
+static void draw_frame(app *a, const char *phase, double frac, const load_progress *lp, double elapsed);
+
+/* A ClickHouse source's query about to run (chsource.h: on_query): its
+ * name on the loading screen, and how long the one before took. */
+static void on_ch_query(void *user, const char *what, double last_seconds)
+{
+    app *a = user;
+    static char done[4][96];   /* the queries before, with their seconds */
+    static int ndone;
+    static char last[96];
+    if (last_seconds < 0) ndone = 0;
+    else if (ndone < 4) snprintf(done[ndone++], sizeof done[0], "%5.1f s  %.80s", last_seconds, last);
+    snprintf(last, sizeof last, "%s", what);
+    char phase[160];
+    snprintf(phase, sizeof phase, "ClickHouse: %s, for", what);
+    draw_frame(a, phase, -1, NULL, 0);
+    int w = COLS - 8 < 72 ? COLS - 8 : 72;
+    if (w < 20) w = COLS;
+    int x = (COLS - w) / 2 > 0 ? (COLS - w) / 2 : 0, y = LINES / 2 - 5 > 0 ? LINES / 2 - 5 : 0;
+    for (int k = 0; k < ndone; k++) draw_text(stdscr, y + 2 + k, x, w, done[k], A_NORMAL, 0);
+    refresh();
 }
 
 /* One frame: what phase, a bar when the fraction is known, and the numbers. */
@@ -155,8 +179,20 @@ int load_screen_run(app *a, char *err, size_t errlen)
     char *notes = NULL;
     size_t notes_len = 0;
     co.notes = open_memstream(&notes, &notes_len);
-    int rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
+    int rc;
+    if (o->clickhouse) {   /* the server groups the flows (chsource.h); stderr is under the screen */
+        ch_options cho;
+        cli_ch_options(o, &cho);
+        cho.progress = 0;
+        cho.on_query = on_ch_query;
+        cho.user = a;
+        job.fc.enabled = 0;
+        draw_frame(a, "querying ClickHouse", 0, &lp, 0);
+        rc = ch_load(o->path, &cho, &a->table, &a->report, &a->from_cache);
+    } else {
+        rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
                        : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);
+    }
     if (co.notes) fclose(co.notes);
     if (notes && notes_len) {
         char *nl = strchr(notes, '\n');

@@ -90,7 +90,7 @@ static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
     char b1[32], b2[32], line[512];
     const load_report *r = &a->report;
     int n = snprintf(line, sizeof line, "Loaded %s rows in %.1f s%s; %s bad line%s skipped",
-                     numfmt_count(a->table.n, b1, sizeof b1), a->load_seconds,
+                     numfmt_count(flows_count(&a->table), b1, sizeof b1), a->load_seconds,
                      a->from_cache ? " (from the cache)" : "",
                      numfmt_count(r->bad_total, b2, sizeof b2), r->bad_total == 1 ? "" : "s");
     const char *sep = ": ";

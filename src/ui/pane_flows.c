@@ -9,7 +9,10 @@
  * the view shows a spinner (q or Esc cancels: that query is then scanned),
  * and kept for the session; any other query is one scan of the columns
  * (filter_scan). At most FLOWS_CAP matching row indexes are kept (the
- * first ones in file order), and the view says so when there were more. */
+ * first ones in file order), and the view says so when there were more.
+ * On a ClickHouse source, whose table holds groups of flows, the filter
+ * goes to the server as WHERE with a LIMIT of FLOWS_CAP (chsource.h:
+ * ch_fetch_flows) and the rows index the flows that came back. */
 #include <ctype.h>
 #include <limits.h>
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <time.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "nettui/filter.h"
 #include "nettui/hostidx.h"
 #include "ui.h"
@@ -36,6 +40,8 @@ static const char *const col_name[COL_COUNT] = {"time (UTC)", "src", "dst", "por
 
 typedef struct flows_view {
     app *a;
+    const flow_table *t;       /* the table rows[] index: the app's, or fetched */
+    flow_table fetched;        /* a ClickHouse source's flows for this filter */
     char expr[FLOWS_EXPR_MAX];
     char title[256];
     size_t *rows;
@@ -108,7 +114,7 @@ static int row_cmp(const void *pa, const void *pb)
 
 static void sort_rows(flows_view *v)
 {
-    sort_table = &v->a->table;
+    sort_table = v->t;
     sort_col_g = v->sort_col;
     sort_desc_g = v->sort_desc;
     qsort(v->rows, v->nrows, sizeof *v->rows, row_cmp);
@@ -233,8 +239,9 @@ static void run_query(flows_view *v, const char *expr)
 {
     char err[300];
     int oom = 0;
+    int remote = v->a->table.weight != NULL;   /* a ClickHouse source: its rows are groups of flows */
     flow_filter *f = filter_parse(expr, err, sizeof err, &oom);
-    if (!f || filter_bind(f, &v->a->table)) {
+    if (!f || (!remote && filter_bind(f, &v->a->table))) {
         snprintf(v->msg, sizeof v->msg, "%s%s", oom || f ? "Out of memory: " : "Bad filter: ",
                  f ? "the filter could not be prepared." : err);
         v->msg_error = 1;
@@ -242,7 +249,7 @@ static void run_query(flows_view *v, const char *expr)
         return;
     }
     if (expr != v->expr) snprintf(v->expr, sizeof v->expr, "%s", expr);
-    if (v->a->columns_unchecked) {
+    if (!remote && v->a->columns_unchecked) {
         /* the rows are read for the first time: the checks the cache left
          * out on the saved facts' word come first, or a damaged cache would
          * print wrong rows (or host ids past the host list) */
@@ -259,16 +266,38 @@ static void run_query(flows_view *v, const char *expr)
         }
         v->a->columns_unchecked = 0;
     }
-    snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
+    if (remote) snprintf(v->msg, sizeof v->msg, "asking the ClickHouse server...");
+    else snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
     v->msg_error = 0;
     v->nrows = 0;
+    flows_free(&v->fetched);
+    v->t = &v->a->table;
     draw_view(v);
     /* the index (a spinner while it builds, once) before the clock starts */
-    int indexed = has_plan(f) && index_ready(v);
+    int indexed = !remote && has_plan(f) && index_ready(v);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    v->by_index = indexed && query_by_index(v, f);
-    if (!v->by_index) v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    if (remote) {
+        ch_options co;
+        cli_ch_options(v->a->opt, &co);
+        co.progress = 0;   /* stderr is under the screen */
+        uint64_t total = 0;
+        char cerr[1024];
+        if (ch_fetch_flows(v->a->opt->path, &co, f, FLOWS_CAP, &v->a->table, &v->fetched, &total, cerr, sizeof cerr)) {
+            snprintf(v->msg, sizeof v->msg, "%.399s", cerr);
+            v->msg_error = 1;
+            v->total = 0;
+            filter_free(f);
+            return;
+        }
+        v->t = &v->fetched;
+        v->by_index = 0;
+        for (size_t i = 0; i < v->fetched.n; i++) keep_row(i, v);
+        v->total = total;
+    } else {
+        v->by_index = indexed && query_by_index(v, f);
+        if (!v->by_index) v->total = filter_scan(f, &v->a->table, 0, v->a->table.n, keep_row, v);
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     v->seconds = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     filter_free(f);
@@ -296,7 +325,7 @@ static void fmt_ms_utc(int64_t ms, char *buf, size_t len)
 static void draw_view(flows_view *v)
 {
     app *a = v->a;
-    const flow_table *t = &a->table;
+    const flow_table *t = v->t;
     char b1[32], b2[32], b3[32], line[512];
     erase();
     draw_textf(stdscr, 0, 0, COLS, term_attr(ROLE_HEADER), " Flows: %s", v->title);
@@ -509,7 +538,7 @@ static void open_row_host(flows_view *v, int dst)
 {
     if (!v->nrows) return;
     size_t r = v->rows[v->cursor];
-    app_open_host(v->a, dst ? v->a->table.dst[r] : v->a->table.src[r]);
+    app_open_host(v->a, dst ? v->t->dst[r] : v->t->src[r]);
 }
 
 /* Returns when the person goes back (Esc, Backspace), opens a host, or quits. */
@@ -580,6 +609,7 @@ int pane_flows_open(app *a, const pane *p, int ch)
         snprintf(title, sizeof title, "%s's flows", name);
     }
     view.a = a;
+    view.t = &a->table;
     view.sort_col = COL_TIME;
     view.sort_desc = 0;
     snprintf(view.title, sizeof view.title, "%s", title);

@@ -101,8 +101,9 @@ static int exact_peers(app *a, host_id h)
     int oom = 0;
     const host_id *src = t->src, *dst = t->dst;
     for (size_t i = 0; i < t->n; i++) {
-        if (src[i] == h && cnt[0][dst[i]]++ == 0) oom |= touch(0, dst[i]);
-        if (dst[i] == h && cnt[1][src[i]]++ == 0) oom |= touch(1, src[i]);
+        const uint32_t w = flows_weight_at(t, i);   /* a weighted row is w flows */
+        if (src[i] == h && (cnt[0][dst[i]] += w) == w) oom |= touch(0, dst[i]);
+        if (dst[i] == h && (cnt[1][src[i]] += w) == w) oom |= touch(1, src[i]);
     }
     if (oom) {   /* leave the counters zeroed for the next host */
         for (size_t i = 0; i < t->n; i++) { cnt[0][dst[i]] = 0; cnt[1][src[i]] = 0; }

@@ -1,0 +1,562 @@
+/* chsource.c: owns the ClickHouse source's queries (chsource.h): finding
+ * the columns, the GROUP BY whose rows become the weighted table, the
+ * calls to the beacon candidates, and --flows pushed down as WHERE.
+ *
+ * Every query reads the same base: the table's columns as (t epoch ms, s
+ * and d host texts, p port, b bytes, rn the row's place in the table as
+ * stored), rows the CSV loader would refuse
+ * left out (a time outside 0 .. 9999-12-31, a port above 65535, negative
+ * bytes), and --where as one parenthesised condition. The SQL keeps to
+ * what ClickHouse 18.16 (Debian 12) and current releases both run. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nettui/chsource.h"
+#include "nettui/engine.h"
+#include "nettui/util.h"
+#include "nettui/weighted.h"
+
+#define SQL_MAX (64u << 10)
+
+/* ---- columns ------------------------------------------------------------------ */
+
+typedef struct col_scan {
+    ch_columns *c;
+    char type[LOAD_ROLE_COUNT][CH_NAME_MAX];
+    int found[LOAD_ROLE_COUNT];
+    int ncols;
+} col_scan;
+
+static int on_column(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    col_scan *s = user;
+    if (nf < 2) return 0;
+    s->ncols++;
+    int r = load_column_role(f[0], len[0]);
+    if (r < 0 || s->found[r] || len[0] >= CH_NAME_MAX || !ch_identifier_ok(f[0])) return 0;   /* the first of a role wins, as in a header */
+    s->found[r] = 1;
+    snprintf(s->c->name[r], CH_NAME_MAX, "%s", f[0]);
+    snprintf(s->type[r], CH_NAME_MAX, "%.*s", (int)(len[1] < CH_NAME_MAX ? len[1] : CH_NAME_MAX - 1), f[1]);
+    return 0;
+}
+
+static int is_int_type(const char *t)
+{
+    return !strncmp(t, "UInt", 4) || !strncmp(t, "Int", 3);
+}
+
+/* The type without LowCardinality( ) around it. */
+static const char *bare_type(const char *t, char *buf, size_t len)
+{
+    if (!strncmp(t, "LowCardinality(", 15)) {
+        snprintf(buf, len, "%s", t + 15);
+        size_t n = strlen(buf);
+        if (n && buf[n - 1] == ')') buf[n - 1] = 0;
+        return buf;
+    }
+    return t;
+}
+
+static const char *const role_names[LOAD_ROLE_COUNT] = {"time", "source address", "destination address", "port", "bytes"};
+static const char *const role_hint[LOAD_ROLE_COUNT] = {"timestamp, ts or time", "src, source or srcip", "dst, destination or dstip",
+                                                       "port, dport or dstport", "bytes, octets or size"};
+
+/* One SQL expression per role over the found columns; -1 with a sentence
+ * for a type nettui cannot read. */
+static int role_exprs(ch_columns *c, col_scan *s, const ch_url *u, char *err, size_t errlen)
+{
+    for (int r = 0; r < LOAD_ROLE_COUNT; r++) {
+        char q[CH_NAME_MAX + 4], tb[CH_NAME_MAX];
+        snprintf(q, sizeof q, "`%s`", c->name[r]);
+        const char *t = bare_type(s->type[r], tb, sizeof tb);
+        char *e = c->expr[r];
+        size_t el = sizeof c->expr[r];
+        int ok = 1;
+        switch (r) {
+        case LOAD_ROLE_TS:
+            if (is_int_type(t)) snprintf(e, el, c->seconds ? "toUInt64(%s) * 1000" : "toUInt64(%s)", q);
+            else if (!strcmp(t, "DateTime") || !strncmp(t, "DateTime(", 9)) snprintf(e, el, "toUInt64(%s) * 1000", q);
+            else if (!strncmp(t, "DateTime64", 10)) snprintf(e, el, "toUInt64(toUnixTimestamp64Milli(%s))", q);
+            else if (!strcmp(t, "Date")) snprintf(e, el, "toUInt64(toDateTime(%s)) * 1000", q);
+            else ok = 0;
+            break;
+        case LOAD_ROLE_SRC: case LOAD_ROLE_DST:
+            if (!strcmp(t, "String") || !strncmp(t, "FixedString(", 12)) snprintf(e, el, "toString(%s)", q);
+            else if (!strcmp(t, "IPv4") || !strcmp(t, "UInt32")) snprintf(e, el, "IPv4NumToString(toUInt32(%s))", q);
+            else if (!strcmp(t, "IPv6"))   /* an IPv4 address mapped into IPv6 reads as the dotted quad */
+                snprintf(e, el, "replaceRegexpOne(IPv6NumToString(%s), '^::ffff:([0-9.]+)$', '\\\\1')", q);
+            else ok = 0;
+            break;
+        case LOAD_ROLE_PORT:
+            if (is_int_type(t)) snprintf(e, el, "toUInt16(%s)", q);
+            else ok = 0;
+            break;
+        default:
+            if (is_int_type(t)) snprintf(e, el, "toUInt64(%s)", q);
+            else ok = 0;
+        }
+        if (!ok) {
+            snprintf(err, errlen, "column %s of %s.%s has type %s, which nettui cannot read as the %s.", c->name[r], u->database,
+                     u->table, s->type[r], role_names[r]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Rows the loader would refuse, by the column types. */
+static void valid_rows(const ch_columns *c, const col_scan *s, char *out, size_t len)
+{
+    char tb[CH_NAME_MAX];
+    size_t n = (size_t)snprintf(out, len, "1");
+    const char *tt = bare_type(s->type[LOAD_ROLE_TS], tb, sizeof tb);
+    if (!strncmp(tt, "Int", 3))
+        n += (size_t)snprintf(out + n, len - n, " AND `%s` >= 0", c->name[LOAD_ROLE_TS]);
+    if (is_int_type(tt))
+        n += (size_t)snprintf(out + n, len - n, " AND `%s` <= %lld", c->name[LOAD_ROLE_TS],
+                              (long long)(c->seconds ? LOAD_TS_MAX_MS / 1000 : LOAD_TS_MAX_MS));
+    const char *pt = bare_type(s->type[LOAD_ROLE_PORT], tb, sizeof tb);
+    if (strcmp(pt, "UInt8") && strcmp(pt, "UInt16"))
+        n += (size_t)snprintf(out + n, len - n, " AND `%s` >= 0 AND `%s` <= 65535", c->name[LOAD_ROLE_PORT], c->name[LOAD_ROLE_PORT]);
+    const char *bt = bare_type(s->type[LOAD_ROLE_BYTES], tb, sizeof tb);
+    if (!strncmp(bt, "Int", 3)) snprintf(out + n, len - n, " AND `%s` >= 0", c->name[LOAD_ROLE_BYTES]);
+}
+
+/* ---- one value ---------------------------------------------------------------- */
+
+static int on_engine(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    int *distributed = user;
+    if (nf >= 1 && len[0] == 11 && !memcmp(f[0], "Distributed", 11)) *distributed = 1;
+    return 0;
+}
+
+static int parse_u64(const char *s, size_t n, uint64_t *v)
+{
+    if (n == 0 || n > 20) return -1;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (x > (UINT64_MAX - d) / 10) return -1;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return 0;
+}
+
+static int on_single(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    uint64_t *v = user;
+    if (nf >= 1 && parse_u64(f[0], len[0], v)) v[0] = UINT64_MAX;
+    v[1]++;
+    return 0;
+}
+
+/* ---- the source ----------------------------------------------------------------- */
+
+typedef struct source {
+    ch_url u;
+    const ch_options *o;
+    double last_start;   /* when the query before began (0: none yet) */
+    int one_stream;      /* rn numbers the rows as stored: not on a Distributed table */
+    ch_columns c;
+    col_scan scan;
+    char base[8192];     /* SELECT t, s, d, p, b FROM ... WHERE ...: the rows every query reads */
+    char where_q[4096];
+} source;
+
+static void say(source *s, const char *what)
+{
+    double now = util_now();
+    if (s->o->progress) { fprintf(stderr, "\rclickhouse: %-60s", what); fflush(stderr); }
+    if (s->o->on_query) s->o->on_query(s->o->user, what, s->last_start > 0 ? now - s->last_start : -1);
+    s->last_start = now;
+}
+
+static void timing(const char *what, double secs, uint64_t rows)
+{
+    const char *t = getenv("NETTUI_TIMING");
+    if (t && *t && *t != '0') fprintf(stderr, "clickhouse: %s %.3f s, %" PRIu64 " rows\n", what, secs, rows);
+}
+
+/* Parses the URL, finds the columns and builds the base query. */
+static int source_open(source *s, const char *url, const ch_options *o, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    if (ch_url_parse(url, &s->u, err, errlen)) return EXIT_USAGE;
+    if (o->password && !s->u.has_password) {
+        snprintf(s->u.password, sizeof s->u.password, "%s", o->password);
+        s->u.has_password = 1;
+    }
+    if (ch_password_resolve(&s->u, o->password_file, err, errlen)) return EXIT_USAGE;
+    if (o->where && ch_where_ok(o->where, err, errlen)) return EXIT_USAGE;
+    if (o->where && strlen(o->where) > sizeof s->where_q - 8) {
+        snprintf(err, errlen, "--where is longer than %zu bytes.", sizeof s->where_q - 8);
+        return EXIT_USAGE;
+    }
+    char sql[1024];
+    s->scan.c = &s->c;
+    /* database and table are checked identifiers: safe inside quotes */
+    snprintf(sql, sizeof sql, "SELECT name, type FROM system.columns WHERE database = '%s' AND table = '%s' FORMAT TabSeparated",
+             s->u.database, s->u.table);
+    say(s, "reading the columns");
+    double secs;
+    int rc = ch_query(&s->u, o->timeout_s, 0, sql, on_column, &s->scan, &secs, err, errlen);
+    if (rc != EXIT_OK) return rc;
+    timing("columns", secs, (uint64_t)s->scan.ncols);
+    char where[600];
+    if (s->scan.ncols == 0) {
+        snprintf(err, errlen, "table %s.%s does not exist on the ClickHouse server %s.", s->u.database, s->u.table,
+                 ch_url_text(&s->u, where, sizeof where));
+        return EXIT_NO_INPUT;
+    }
+    for (int r = 0; r < LOAD_ROLE_COUNT; r++)
+        if (!s->scan.found[r]) {
+            snprintf(err, errlen, "table %s.%s has no %s column (named %s).", s->u.database, s->u.table, role_names[r], role_hint[r]);
+            return EXIT_NO_INPUT;
+        }
+    snprintf(s->where_q, sizeof s->where_q, "(%s)", o->where && *o->where ? o->where : "1");
+    /* seconds or milliseconds, as the loader decides: the median of the
+     * first (here: earliest) thousand times below 10^11 is seconds */
+    char tb[CH_NAME_MAX];
+    if (is_int_type(bare_type(s->scan.type[LOAD_ROLE_TS], tb, sizeof tb))) {
+        snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(`%s`, 0)) AS x FROM `%s`.`%s` ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
+                 s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS]);
+        uint64_t v[2] = {0, 0};
+        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, &secs, err, errlen);
+        if (rc != EXIT_OK) return rc;
+        s->c.seconds = v[0] < 100000000000ULL;
+    }
+    if (role_exprs(&s->c, &s->scan, &s->u, err, errlen)) return EXIT_NO_INPUT;
+    /* a Distributed table is read by its shards at once: its rows have no
+     * one stored order to keep, and one stream would slow every shard */
+    int distributed = 0;
+    snprintf(sql, sizeof sql, "SELECT engine FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TabSeparated",
+             s->u.database, s->u.table);
+    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_engine, &distributed, &secs, err, errlen);
+    if (rc != EXIT_OK) return rc;
+    s->one_stream = !distributed;
+    char valid[1024];
+    valid_rows(&s->c, &s->scan, valid, sizeof valid);
+    int n = snprintf(s->base, sizeof s->base,
+                     "SELECT %s AS t, %s AS s, %s AS d, %s AS p, %s AS b, rowNumberInAllBlocks() AS rn FROM `%s`.`%s` WHERE (%s) AND %s",
+                     s->c.expr[LOAD_ROLE_TS], s->c.expr[LOAD_ROLE_SRC], s->c.expr[LOAD_ROLE_DST], s->c.expr[LOAD_ROLE_PORT],
+                     s->c.expr[LOAD_ROLE_BYTES], s->u.database, s->u.table, valid, s->where_q);
+    if (n < 0 || (size_t)n >= sizeof s->base) { snprintf(err, errlen, "--where is too long."); return EXIT_USAGE; }
+    return EXIT_OK;
+}
+
+/* ---- groups and calls ----------------------------------------------------------------- */
+
+typedef struct load_ctx {
+    flow_table *t;
+    load_report *rep;
+    int calls;           /* rows are calls, not groups */
+} load_ctx;
+
+/* A row the loader would refuse: counted once, with its group (a call's
+ * row is one of a group's flows). */
+static int bad_row(load_ctx *x, bad_kind k, uint64_t flows)
+{
+    if (x->calls) return 0;
+    x->rep->bad[k] += flows;
+    x->rep->bad_total += flows;
+    return 0;
+}
+
+/* groups: s d p flows bytes first last (first row); calls: s d p t b rn */
+static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    load_ctx *x = user;
+    uint64_t v[4] = {0, 0, 0, 0}, port;
+    int want = x->calls ? 6 : 8, nvals = x->calls ? 3 : 4;
+    if (nf != want) { snprintf(err, errlen, "the ClickHouse server sent a row of %d fields where %d were asked for.", nf, want); return -1; }
+    for (int k = 0; k < nvals; k++)
+        if (parse_u64(f[3 + k], len[3 + k], &v[k])) return bad_row(x, BAD_FIELDS, 1);
+    if (parse_u64(f[2], len[2], &port) || port > 65535) return bad_row(x, BAD_PORT, 1);
+    weighted_group g = { f[0], f[1], len[0], len[1], (uint16_t)port, 0, 0, 0, 0 };
+    if (x->calls) { g.first_ms = g.last_ms = (int64_t)v[0]; g.bytes = v[1]; g.flows = 1; }
+    else { g.flows = v[0]; g.bytes = v[1]; g.first_ms = (int64_t)v[2]; g.last_ms = (int64_t)v[3]; }
+    if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS) return bad_row(x, BAD_TIMESTAMP, g.flows);
+    int rc = x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
+    if (rc < 0) {
+        snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
+        return -1;
+    }
+    if (rc > 0 && !x->calls) bad_row(x, BAD_HOST, g.flows);
+    return 0;
+}
+
+/* "(int(s1) OR int(s2) ...)": the host text is an IPv4 address inside
+ * one of the blocks (canonical, as ipv4_parse reads it); "0" for none. */
+static void internal_sql(const cidr_list *net, const char *expr, char *out, size_t len)
+{
+    size_t n = (size_t)snprintf(out, len, "(0");
+    for (int k = 0; k < net->n && n < len; k++)
+        n += (size_t)snprintf(out + n, len - n, " OR bitAnd(IPv4StringToNum(%s), %" PRIu32 ") = %" PRIu32, expr,
+                              net->v[k].mask, net->v[k].net & net->v[k].mask);
+    if (n < len) n += (size_t)snprintf(out + n, len - n, ") AND IPv4NumToString(IPv4StringToNum(%s)) = %s", expr, expr);
+    if (net->n == 0) snprintf(out, len, "0");
+}
+
+/* count, min(t), max(t), sum(b), sum(p): the table's state in the key */
+static int on_state(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    uint64_t *v = user;
+    for (int k = 0; k < 5; k++)
+        if (nf != 5 || parse_u64(f[k], len[k], &v[k])) v[k] = UINT64_MAX;
+    return 0;
+}
+
+/* The cache key: the source without its password, what shapes the rows
+ * and the calls, and the table's state now. */
+static void cache_key(const source *s, const ch_options *o, const uint64_t st[5], char *key, size_t len)
+{
+    char where[600], net[1200] = "inferred";
+    if (o->internal_set) {
+        size_t n = 0;
+        for (int k = 0; k < o->internal.n && n < sizeof net; k++)
+            n += (size_t)snprintf(net + n, sizeof net - n, "%08x/%08x,", o->internal.v[k].net, o->internal.v[k].mask);
+    }
+    snprintf(key, len, "nettui clickhouse cache 1\nsource %s\nwhere %s\ninternal %s\nbase %s\nstate %llu %llu %llu %llu %llu\n",
+             ch_url_text(&s->u, where, sizeof where), o->where ? o->where : "", net, s->base, (unsigned long long)st[0],
+             (unsigned long long)st[1], (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)st[4]);
+}
+
+int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *rep, int *from_cache)
+{
+    *from_cache = 0;
+    memset(rep, 0, sizeof *rep);
+    memset(out, 0, sizeof *out);   /* flows_free takes a zeroed table */
+    char *key = NULL, cpath[4200];
+    int cached = 0;
+    double t0 = util_now();
+    source *s = calloc(1, sizeof *s);
+    char *sql = malloc(SQL_MAX);
+    int rc = EXIT_FAILURE_RUN;
+    if (!s || !sql) { snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    rc = source_open(s, url, o, rep->error, sizeof rep->error);
+    if (rc != EXIT_OK) goto done;
+    rep->timestamps_in_seconds = s->c.seconds;
+    rep->threads_used = 1;
+    /* the local cache, keyed by the table's state as the server counts it */
+    if (o->cache) {
+        uint64_t st[5] = {0, 0, 0, 0, 0};
+        snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
+        say(s, "counting the rows (the cache's key)");
+        double ks;
+        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
+        if (rc != EXIT_OK) goto done;
+        timing("state", ks, st[0]);
+        key = malloc(SQL_MAX);
+        if (key && st[0] != UINT64_MAX) {
+            cache_key(s, o, st, key, SQL_MAX);
+            cached = ch_cache_path(o->cache_dir, key, cpath, sizeof cpath) == 0;
+        }
+        if (cached && ch_cache_load(cpath, key, out) == 0) {
+            *from_cache = 1;
+            rep->lines = flows_count(out);
+            rc = EXIT_OK;
+            goto done;
+        }
+    }
+    /* the groups, in order of their first flow, flows of one millisecond
+     * in the order the table stores them (rn: one stream, max_threads=1):
+     * hosts then get the ids the file the table was filled from gives
+     * them, when it was in time order and went in as one insert (a table
+     * MergeTree ordered by time keeps such rows in file order) */
+    snprintf(sql, SQL_MAX,
+             "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
+             "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
+    if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    load_ctx x = { out, rep, 0 };
+    say(s, "grouping the flows by (src, dst, port, hour)");
+    double secs;
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    if (rc != EXIT_OK) goto done;
+    weighted_end(out);
+    rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
+    timing("groups", secs, out->n);
+    if (out->n == 0) {
+        snprintf(rep->error, sizeof rep->error, "table %s.%s holds no flow%s.", s->u.database, s->u.table, o->where ? " that --where keeps" : "");
+        rc = EXIT_NO_INPUT;
+        goto done;
+    }
+    /* the calls beacon.c tests: internal to external, to the hosts its
+     * own rule makes candidates, under the internal network the engine
+     * will use (given, or inferred from these very groups); each with its
+     * rn, which is its row index on the file (one stream, the base's own
+     * filter): when the calls pass beacon.c's budget, its fixed sample
+     * hashes that index and keeps the very calls it keeps on the file */
+    cidr_list net = o->internal;
+    if (!o->internal_set && engine_infer_internal(out, &net)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    host_id *cand = NULL;
+    size_t ncand = engine_beacon_callees(out, &net, &cand);
+    free(cand);
+    if (ncand == SIZE_MAX) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    if (ncand) {
+        char *ins = malloc(4 * 4096), *ind = ins ? ins + 2 * 4096 : NULL;
+        if (!ins) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+        internal_sql(&net, "s", ins, 2 * 4096);
+        internal_sql(&net, "d", ind, 2 * 4096);
+        int n = snprintf(sql, SQL_MAX,
+                 "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
+                 "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
+                 s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
+        free(ins);
+        if (n < 0 || (size_t)n >= SQL_MAX) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
+        x.calls = 1;
+        say(s, "fetching the calls to the beacon candidates");
+        uint64_t lines = rep->lines;
+        rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rep->lines = lines;
+        if (rc != EXIT_OK) goto done;
+        timing("calls", secs, out->calls ? out->calls->n : 0);
+    }
+    rc = EXIT_OK;
+    if (cached && ch_cache_save(cpath, key, out))
+        fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
+done:
+    free(key);
+    if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
+    if (rc != EXIT_OK) flows_free(out);
+    rep->seconds = util_now() - t0;
+    if (s) memset(&s->u, 0, sizeof s->u);   /* the password leaves no copy behind */
+    free(s);
+    free(sql);
+    return rc;
+}
+
+/* ---- --flows ------------------------------------------------------------------------ */
+
+typedef struct flows_out {
+    FILE *out;
+    int iso;
+    int failed;
+} flows_out;
+
+static void put_csv_host(FILE *out, const char *s, size_t n)
+{
+    uint32_t ip;
+    if (ipv4_parse(s, n, &ip) == 0 || !strpbrk(s, ",\"\r\n")) { fwrite(s, 1, n, out); return; }
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+static int on_flow(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    flows_out *x = user;
+    uint64_t ts;
+    if (nf != 5 || parse_u64(f[0], len[0], &ts)) return 0;
+    if (!load_host_ok(f[1], len[1]) || !load_host_ok(f[2], len[2])) return 0;   /* the file path never loads such a row */
+    if (x->iso) {
+        char buf[40];
+        fputs(filter_format_iso((int64_t)ts, buf, sizeof buf), x->out);
+    } else {
+        fwrite(f[0], 1, len[0], x->out);
+    }
+    fputc(',', x->out);
+    put_csv_host(x->out, f[1], len[1]);
+    fputc(',', x->out);
+    put_csv_host(x->out, f[2], len[2]);
+    fprintf(x->out, ",%s,%s\n", f[3], f[4]);
+    if (ferror(x->out)) { snprintf(err, errlen, "cannot write the flows to standard output."); x->failed = 1; return -1; }
+    return 0;
+}
+
+/* The filter over the base's own names, into cond; -1 when too long. */
+static int filter_cond(const flow_filter *f, char *cond, size_t len)
+{
+    ch_columns named;
+    memset(&named, 0, sizeof named);
+    strcpy(named.expr[LOAD_ROLE_TS], "t"); strcpy(named.expr[LOAD_ROLE_SRC], "s"); strcpy(named.expr[LOAD_ROLE_DST], "d");
+    strcpy(named.expr[LOAD_ROLE_PORT], "p"); strcpy(named.expr[LOAD_ROLE_BYTES], "b");
+    return ch_filter_sql(f, &named, cond, len);
+}
+
+int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso, uint64_t limit, FILE *out,
+             char *err, size_t errlen)
+{
+    source *s = calloc(1, sizeof *s);
+    char *sql = malloc(SQL_MAX), *cond = malloc(SQL_MAX / 2);
+    int rc = EXIT_FAILURE_RUN;
+    if (!s || !sql || !cond) { snprintf(err, errlen, "out of memory."); goto done; }
+    rc = source_open(s, url, o, err, errlen);
+    if (rc != EXIT_OK) goto done;
+    if (filter_cond(f, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
+    char lim[40] = "";
+    if (limit) snprintf(lim, sizeof lim, " LIMIT %" PRIu64, limit);
+    /* in time order, a millisecond's flows in the table's stored order: the file's */
+    snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b FROM (%s) WHERE %s ORDER BY t, rn%s FORMAT TabSeparated", s->base, cond, lim);
+    flows_out x = { out, iso, 0 };
+    fputs("timestamp,src,dst,port,bytes\n", out);
+    say(s, "fetching the flows the filter keeps");
+    double secs;
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
+    if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
+    timing("flows", secs, 0);
+done:
+    if (s) memset(&s->u, 0, sizeof s->u);
+    free(s); free(sql); free(cond);
+    return rc;
+}
+
+/* ---- the explorer's Flows view ------------------------------------------------------ */
+
+typedef struct fetch_ctx {
+    flow_table *out;
+    const host_dict *hosts;
+} fetch_ctx;
+
+static int on_fetch(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
+{
+    fetch_ctx *x = user;
+    uint64_t ts, port, bytes, rn;
+    if (nf != 6 || parse_u64(f[0], len[0], &ts) || parse_u64(f[3], len[3], &port) || port > 65535
+        || parse_u64(f[4], len[4], &bytes) || parse_u64(f[5], len[5], &rn) || ts > (uint64_t)LOAD_TS_MAX_MS)
+        return 0;
+    weighted_group g = { f[1], f[2], len[1], len[2], (uint16_t)port, (int64_t)ts, (int64_t)ts, 1, bytes };
+    if (weighted_add_flow(x->out, x->hosts, &g, rn) < 0) {
+        snprintf(err, errlen, "out of memory after %zu flows.", x->out->n);
+        return -1;
+    }
+    return 0;
+}
+
+int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, size_t cap, const flow_table *hosts_of,
+                   flow_table *out, uint64_t *total, char *err, size_t errlen)
+{
+    source *s = calloc(1, sizeof *s);
+    char *sql = malloc(SQL_MAX), *cond = malloc(SQL_MAX / 2);
+    int rc = EXIT_FAILURE_RUN;
+    *total = 0;
+    memset(out, 0, sizeof *out);
+    if (!s || !sql || !cond || weighted_flows_begin(out)) { snprintf(err, errlen, "out of memory."); goto done; }
+    rc = source_open(s, url, o, err, errlen);
+    if (rc != EXIT_OK) goto done;
+    if (filter_cond(f, cond, SQL_MAX / 2)) { rc = EXIT_USAGE; snprintf(err, errlen, "the filter is too long to send."); goto done; }
+    uint64_t v[2] = {0, 0};
+    say(s, "counting the flows the filter keeps");
+    snprintf(sql, SQL_MAX, "SELECT count() FROM (%s) WHERE %s FORMAT TabSeparated", s->base, cond);
+    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, NULL, err, errlen);
+    if (rc != EXIT_OK) goto done;
+    *total = v[0] == UINT64_MAX ? 0 : v[0];
+    snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b, rn FROM (%s) WHERE %s ORDER BY t, rn LIMIT %zu FORMAT TabSeparated",
+             s->base, cond, cap);
+    fetch_ctx x = { out, &hosts_of->hosts };
+    say(s, "fetching the flows the filter keeps");
+    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
+done:
+    if (rc != EXIT_OK) flows_free(out);
+    if (s) memset(&s->u, 0, sizeof s->u);
+    free(s); free(sql); free(cond);
+    return rc;
+}

@@ -1,0 +1,177 @@
+/* weighted.c: owns building a table of weighted rows from groups of flows
+ * (weighted.h). The columns are the loader's kind (anonymous mappings,
+ * grown by mremap as groups arrive, whose count is not known before the
+ * result streams in); weight and ts_last are malloc'd. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "nettui/load.h"
+#include "nettui/weighted.h"
+
+#define FIRST_CAP 65536
+
+int weighted_begin(flow_table *t)
+{
+    memset(t, 0, sizeof *t);
+    hosts_init(&t->hosts);
+    cidr_list_default(&t->internal);   /* as the loader: the engine classifies hosts itself */
+    if (flows_alloc_columns(t, FIRST_CAP)) return -1;
+    t->weight = malloc(FIRST_CAP * sizeof *t->weight);
+    t->ts_last = malloc(FIRST_CAP * sizeof *t->ts_last);
+    if (!t->weight || !t->ts_last) { flows_free(t); return -1; }
+    return 0;
+}
+
+static int grow_column(void **col, size_t old_bytes, size_t new_bytes)
+{
+    void *p = mremap(*col, old_bytes, new_bytes, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) return -1;
+    *col = p;
+    return 0;
+}
+
+static int grow_realloc(void **col, size_t bytes)
+{
+    void *p = realloc(*col, bytes);
+    if (!p) return -1;
+    *col = p;
+    return 0;
+}
+
+/* Doubles the capacity of the five columns (grow_calls) and of weight and
+ * ts_last (grow). Each column is valid after a failure
+ * (mremap leaves the old mapping; col_cap only moves when all grew), so
+ * flows_free still releases them; a failed grow leaves some larger mapped
+ * than col_cap says, and munmap of the smaller length leaks at most their
+ * tails until exit. */
+static int grow_calls(flow_table *t)
+{
+    size_t c = t->col_cap, n = c * 2;
+    if (grow_column((void **)&t->ts, c * 8, n * 8) || grow_column((void **)&t->src, c * 4, n * 4)
+        || grow_column((void **)&t->dst, c * 4, n * 4) || grow_column((void **)&t->port, c * 2, n * 2)
+        || grow_column((void **)&t->bytes, c * 4, n * 4))
+        return -1;
+    t->col_cap = n;
+    return 0;
+}
+
+static int grow(flow_table *t)
+{
+    size_t n = t->col_cap * 2;
+    if (grow_calls(t)) return -1;
+    if (grow_realloc((void **)&t->weight, n * sizeof *t->weight) || grow_realloc((void **)&t->ts_last, n * sizeof *t->ts_last))
+        return -1;
+    return 0;
+}
+
+static host_id intern(flow_table *t, const char *s, size_t len)
+{
+    uint32_t ip;
+    if (ipv4_parse(s, len, &ip) == 0) return hosts_add_ipv4(&t->hosts, ip, &t->internal);
+    return hosts_add_name(&t->hosts, s, len);
+}
+
+static int add_big(flow_table *t, size_t row, uint64_t bytes)
+{
+    if ((t->nbig & (t->nbig - 1)) == 0) {   /* a power of two (or 0): double */
+        flow_big_bytes *nb = realloc(t->big, (t->nbig ? t->nbig * 2 : 16) * sizeof *nb);
+        if (!nb) return -1;
+        t->big = nb;
+    }
+    t->big[t->nbig++] = (flow_big_bytes){ row, bytes };
+    return 0;
+}
+
+int weighted_add(flow_table *t, const weighted_group *g)
+{
+    if (!load_host_ok(g->src, g->src_len) || !load_host_ok(g->dst, g->dst_len)) return 1;
+    host_id s = intern(t, g->src, g->src_len);   /* src first, as the loader does */
+    host_id d = s == HOST_NONE ? HOST_NONE : intern(t, g->dst, g->dst_len);
+    if (d == HOST_NONE) return -1;
+    uint64_t left = g->flows, bytes = g->bytes;
+    do {
+        if (t->n == t->col_cap && grow(t)) return -1;
+        uint32_t w = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+        size_t r = t->n;
+        t->ts[r] = g->first_ms;
+        t->ts_last[r] = g->last_ms;
+        t->src[r] = s;
+        t->dst[r] = d;
+        t->port[r] = g->port;
+        t->weight[r] = w;
+        if (bytes >= FLOWS_BYTES_BIG) {
+            if (add_big(t, r, bytes)) return -1;
+            t->bytes[r] = FLOWS_BYTES_BIG;
+        } else {
+            t->bytes[r] = (uint32_t)bytes;
+        }
+        t->total_bytes = t->total_bytes + bytes < t->total_bytes ? UINT64_MAX : t->total_bytes + bytes;
+        t->weight_total += w;
+        t->n++;
+        left -= w;
+        bytes = 0;
+    } while (left);
+    return 0;
+}
+
+void weighted_end(flow_table *t)
+{
+    t->ts_min = t->ts_max = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        if (i == 0 || t->ts[i] < t->ts_min) t->ts_min = t->ts[i];
+        if (i == 0 || t->ts_last[i] > t->ts_max) t->ts_max = t->ts_last[i];
+    }
+}
+
+static host_id find(const host_dict *h, const char *s, size_t len)
+{
+    char buf[256];
+    if (len >= sizeof buf) return HOST_NONE;   /* longer is never a good host */
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    return hosts_find(h, buf);
+}
+
+int weighted_flows_begin(flow_table *c)
+{
+    memset(c, 0, sizeof *c);
+    hosts_init(&c->hosts);
+    if (flows_alloc_columns(c, FIRST_CAP)) return -1;
+    if (!(c->row = malloc(FIRST_CAP * sizeof *c->row))) { flows_free(c); return -1; }
+    return 0;
+}
+
+int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row)
+{
+    if (!t->calls) {
+        flow_table *c = malloc(sizeof *c);
+        if (!c || weighted_flows_begin(c)) { free(c); return -1; }
+        t->calls = c;
+    }
+    return weighted_add_flow(t->calls, &t->hosts, g, row);
+}
+
+int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row)
+{
+    host_id s = find(hosts, g->src, g->src_len), d = find(hosts, g->dst, g->dst_len);
+    if (s == HOST_NONE || d == HOST_NONE) return 1;
+    if (c->n == c->col_cap && (grow_calls(c) || grow_realloc((void **)&c->row, c->col_cap * sizeof *c->row))) return -1;
+    c->row[c->n] = row;
+    size_t r = c->n;
+    c->ts[r] = g->first_ms;
+    c->src[r] = s;
+    c->dst[r] = d;
+    c->port[r] = g->port;
+    if (g->bytes >= FLOWS_BYTES_BIG) {
+        if (add_big(c, r, g->bytes)) return -1;
+        c->bytes[r] = FLOWS_BYTES_BIG;
+    } else {
+        c->bytes[r] = (uint32_t)g->bytes;
+    }
+    if (r == 0 || g->first_ms < c->ts_min) c->ts_min = g->first_ms;
+    if (r == 0 || g->first_ms > c->ts_max) c->ts_max = g->first_ms;
+    c->n++;
+    return 0;
+}

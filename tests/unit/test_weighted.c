@@ -1,0 +1,378 @@
+/* test_weighted.c: a table of weighted rows (weighted.h) makes the same
+ * facts as the flows it stands for, fact by fact and answer by answer.
+ *
+ * This is the proof behind the ClickHouse source (chsource.h): the server
+ * groups the flows by (src, dst, port, hour) and nettui builds its facts
+ * from the groups. Here the groups are made from a table in memory, in
+ * the order of their first flow (what chsource asks the server for), and
+ * the beacon calls are the table's own rows to the candidates beacon.c
+ * names; then every facts_* getter and the JSON of all ten findings must
+ * match the plain table's. */
+#include "test_engine_fixture.h"
+
+#include "nettui/chsource.h"
+#include "nettui/export.h"
+#include "nettui/load.h"
+#include "nettui/weighted.h"
+
+/* ---- grouping, as the server does ------------------------------------------ */
+
+typedef struct grp {
+    host_id s, d;
+    uint16_t port;
+    int64_t hour, first, last;
+    uint64_t flows, bytes;
+} grp;
+
+static uint64_t grp_hash(host_id s, host_id d, uint16_t port, int64_t hour)
+{
+    uint64_t x = ((uint64_t)s * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)d * 0xbf58476d1ce4e5b9ULL)
+               ^ ((uint64_t)port << 7) ^ ((uint64_t)hour * 0x94d049bb133111ebULL);
+    return x ^ (x >> 29);
+}
+
+/* The groups of t in order of their first row. */
+static grp *group_rows(const flow_table *t, size_t *ng)
+{
+    size_t nslot = 1;
+    while (nslot < t->n * 2 + 2) nslot *= 2;
+    size_t *slot = malloc(nslot * sizeof *slot);
+    grp *g = malloc((t->n + 1) * sizeof *g);
+    assert_non_null(slot); assert_non_null(g);
+    for (size_t k = 0; k < nslot; k++) slot[k] = SIZE_MAX;
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        int64_t hour = t->ts[i] / FX_HOUR;
+        size_t k = grp_hash(t->src[i], t->dst[i], t->port[i], hour) & (nslot - 1);
+        while (slot[k] != SIZE_MAX) {
+            grp *x = &g[slot[k]];
+            if (x->s == t->src[i] && x->d == t->dst[i] && x->port == t->port[i] && x->hour == hour) break;
+            k = (k + 1) & (nslot - 1);
+        }
+        uint64_t b = flows_bytes_at(t, i);
+        if (slot[k] == SIZE_MAX) {
+            slot[k] = n;
+            g[n++] = (grp){ t->src[i], t->dst[i], t->port[i], hour, t->ts[i], t->ts[i], 0, 0 };
+        }
+        grp *x = &g[slot[k]];
+        x->flows++;
+        x->bytes += b;
+        if (t->ts[i] < x->first) x->first = t->ts[i];
+        if (t->ts[i] > x->last) x->last = t->ts[i];
+    }
+    free(slot);
+    *ng = n;
+    return g;
+}
+
+static weighted_group as_group(const flow_table *t, host_id s, host_id d, uint16_t port, int64_t first, int64_t last,
+                               uint64_t flows, uint64_t bytes, char sb[16], char db[16])
+{
+    const char *a = hosts_name(&t->hosts, s, sb), *b = hosts_name(&t->hosts, d, db);
+    return (weighted_group){ a, b, strlen(a), strlen(b), port, first, last, flows, bytes };
+}
+
+/* The weighted table of t's groups, with its beacon calls. */
+static void make_weighted(const flow_table *t, const cidr_list *net, flow_table *w)
+{
+    size_t ng;
+    grp *g = group_rows(t, &ng);
+    assert_int_equal(weighted_begin(w), 0);
+    char sb[16], db[16];
+    for (size_t k = 0; k < ng; k++) {
+        weighted_group x = as_group(t, g[k].s, g[k].d, g[k].port, g[k].first, g[k].last, g[k].flows, g[k].bytes, sb, db);
+        assert_int_equal(weighted_add(w, &x), 0);
+    }
+    weighted_end(w);
+    assert_int_equal(w->hosts.n, t->hosts.n);
+    for (host_id h = 0; h < t->hosts.n; h++) {   /* the ids a file in time order gives */
+        char x[16], y[16];
+        assert_string_equal(hosts_name(&w->hosts, h, x), hosts_name(&t->hosts, h, y));
+    }
+    host_id *cand;
+    size_t nc = engine_beacon_callees(w, net, &cand);
+    assert_true(nc != SIZE_MAX);
+    uint8_t *is_cand = calloc(t->hosts.n + 1, 1), *in = calloc(t->hosts.n + 1, 1);
+    for (size_t k = 0; k < nc; k++) is_cand[cand[k]] = 1;
+    for (host_id h = 0; h < t->hosts.n; h++)
+        in[h] = t->hosts.name_off[h] == UINT32_MAX && cidr_list_contains(net, t->hosts.ip[h]);
+    size_t ncalls = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (in[t->src[i]] && is_cand[t->dst[i]]) {
+            weighted_group x = as_group(t, t->src[i], t->dst[i], t->port[i], t->ts[i], t->ts[i], 1, flows_bytes_at(t, i), sb, db);
+            assert_int_equal(weighted_add_call(w, &x, i), 0);
+            ncalls++;
+        }
+    assert_int_equal(w->calls ? w->calls->n : 0, ncalls);
+    free(is_cand); free(in); free(cand); free(g);
+}
+
+/* ---- comparing ---------------------------------------------------------------- */
+
+static char *json_of(const engine *e, const finding *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    assert_non_null(m);
+    assert_int_equal(export_json(m, e, f), 0);
+    assert_int_equal(export_answers(m, e, f), 0);
+    fclose(m);
+    char *t = strstr(buf, "\"timing\"");   /* the build's seconds differ from run to run */
+    if (t) { char *nl = strchr(t, '\n'); memmove(t, nl + 1, strlen(nl + 1) + 1); }
+    return buf;
+}
+
+/* The first line where a and b differ, to say what went wrong. */
+static void same_text(const char *a, const char *b)
+{
+    size_t i = 0, line = 1;
+    while (a[i] && a[i] == b[i]) { if (a[i] == '\n') line++; i++; }
+    if (a[i] == b[i]) return;
+    const char *la = a + i, *lb = b + i;
+    while (la > a && la[-1] != '\n') la--;
+    while (lb > b && lb[-1] != '\n') lb--;
+    fail_msg("line %zu differs:\n  %.300s\n  %.300s", line, la, lb);
+}
+
+static void same_facts(const engine *a, const engine *b, uint32_t nhosts)
+{
+    uint64_t fa[24], ba[24], fb[24], bb[24];
+    facts_hour_profile(a, fa, ba);
+    facts_hour_profile(b, fb, bb);
+    assert_memory_equal(fa, fb, sizeof fa);
+    assert_memory_equal(ba, bb, sizeof ba);
+    facts_timeline_shape sa, sb;
+    facts_timeline_get_shape(a, &sa);
+    facts_timeline_get_shape(b, &sb);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+    for (host_id h = 0; h < nhosts; h++) {
+        host_facts x, y;
+        assert_int_equal(facts_host(a, h, &x), facts_host(b, h, &y));
+        assert_memory_equal(&x, &y, sizeof x);
+        if (facts_host_hour_profile(a, h, fa, ba) == 0) {
+            assert_int_equal(facts_host_hour_profile(b, h, fb, bb), 0);
+            assert_memory_equal(fa, fb, sizeof fa);
+            assert_memory_equal(ba, bb, sizeof ba);
+        }
+        host_port pa[64], pb[64];
+        size_t na = facts_host_ports(a, h, pa, 64), nb = facts_host_ports(b, h, pb, 64);
+        assert_int_equal(na, nb);
+        if (na) assert_memory_equal(pa, pb, (na < 64 ? na : 64) * sizeof *pa);
+    }
+    assert_int_equal(facts_port_count(a), facts_port_count(b));
+    for (size_t k = 0; k < facts_port_count(a); k++) {
+        port_facts x, y;
+        assert_int_equal(facts_port_at(a, k), facts_port_at(b, k));
+        assert_int_equal(facts_port(a, facts_port_at(a, k), &x), facts_port(b, facts_port_at(b, k), &y));
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    const beacon_series *ra, *rb;
+    size_t na = facts_beacon_series(a, &ra), nb = facts_beacon_series(b, &rb);
+    assert_int_equal(na, nb);
+}
+
+/* Plain and weighted engines of t, their facts and both answer texts. */
+static void check_table(flow_table *t, const engine_options *o)
+{
+    engine *a = NULL, *b = NULL;
+    char err[256];
+    a = engine_build(t, o, err, sizeof err);
+    if (!a) fail_msg("engine_build: %s", err);
+    int inferred;
+    double share;
+    cidr_list net = *facts_internal_net(a, &inferred, &share);
+    flow_table w;
+    make_weighted(t, &net, &w);
+    assert_true(w.n < t->n);   /* the groups did fold flows */
+    assert_int_equal(flows_count(&w), t->n);
+    assert_int_equal(w.total_bytes, t->total_bytes);
+    assert_int_equal(w.ts_min, t->ts_min);
+    assert_int_equal(w.ts_max, t->ts_max);
+    b = engine_build(&w, o, err, sizeof err);
+    if (!b) fail_msg("engine_build (weighted): %s", err);
+    cidr_list netb = *facts_internal_net(b, &inferred, &share);
+    assert_memory_equal(&net, &netb, sizeof net);
+    same_facts(a, b, t->hosts.n);
+    blacklist la, lb;
+    assert_int_equal(blacklist_init(&la, t->hosts.n), 0);
+    assert_int_equal(blacklist_init(&lb, w.hosts.n), 0);
+    finding fa[DETECTOR_COUNT], fb[DETECTOR_COUNT];
+    engine_run(a, &la, fa);
+    engine_run(b, &lb, fb);
+    char *ja = json_of(a, fa), *jb = json_of(b, fb);
+    same_text(ja, jb);
+    free(ja); free(jb);
+    blacklist_free(&la); blacklist_free(&lb);
+    engine_free(a); engine_free(b);
+    flows_free(&w);
+}
+
+/* Background traffic, the decoys and a beacon, many flows to a group. */
+static void test_weighted_fixture(void **state)
+{
+    (void)state;
+    fx f;
+    fx_init(&f, 100000);
+    fx_bg o;
+    fx_bg_default(&o);
+    o.rows = 40000; o.nint = 30; o.next = 20; o.nports = 4;
+    fx_background(&f, &o);
+    fx_decoys(&f);
+    for (int k = 0; k < 200; k++)   /* a bot calling home every 10 minutes */
+        fx_add(&f, FX_T0 + k * 10 * FX_MIN + 7, "13.77.0.1", "18.77.0.1", 443, 300);
+    fx_finish(&f);
+    /* through a file and the loader, so that host ids come in order of
+     * appearance, as they do for every file */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_weighted_fx_%d.csv", (int)getpid());
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    for (size_t i = 0; i < f.t.n; i++) {
+        char a[16], b[16];
+        fprintf(out, "%lld,%s,%s,%u,%u\n", (long long)f.t.ts[i], hosts_name(&f.t.hosts, f.t.src[i], a),
+                hosts_name(&f.t.hosts, f.t.dst[i], b), f.t.port[i], f.t.bytes[i]);
+    }
+    assert_int_equal(fclose(out), 0);
+    flows_free(&f.t);
+    load_options lo;
+    load_options_default(&lo);
+    flow_table t;
+    load_report rep;
+    int rc = load_file(path, &lo, &t, &rep);
+    unlink(path);
+    assert_int_equal(rc, EXIT_OK);
+    engine_options eo;
+    fx_options(&eo);
+    check_table(&t, &eo);
+    engine_options_default(&eo);   /* the internal network inferred from the weights */
+    check_table(&t, &eo);
+    setenv("NETTUI_SPARSE_HP", "1", 1);   /* the sparse (host, port) tallies carry weights too */
+    check_table(&t, &eo);
+    unsetenv("NETTUI_SPARSE_HP");
+    flows_free(&t);
+}
+
+/* A generated file, through the loader, when nettui-gen is there. */
+static void test_weighted_generated(void **state)
+{
+    (void)state;
+    const char *gen = getenv("NETTUI_GEN") ? getenv("NETTUI_GEN") : "./nettui-gen";
+    if (access(gen, X_OK)) { print_message("no %s: skipped\n", gen); skip(); }
+    char path[64], cmd[512];
+    snprintf(path, sizeof path, "/tmp/test_weighted_%d.csv", (int)getpid());
+    snprintf(cmd, sizeof cmd, "%s --rows 60000 --seed 5 --out %s", gen, path);
+    assert_int_equal(system(cmd), 0);
+    load_options lo;
+    load_options_default(&lo);
+    flow_table t;
+    load_report rep;
+    int rc = load_file(path, &lo, &t, &rep);
+    unlink(path);
+    assert_int_equal(rc, EXIT_OK);
+    engine_options eo;
+    engine_options_default(&eo);
+    check_table(&t, &eo);
+    flows_free(&t);
+}
+
+/* A group of more than 2^32-1 flows or bytes keeps its sums. */
+static void test_weighted_big(void **state)
+{
+    (void)state;
+    flow_table w;
+    assert_int_equal(weighted_begin(&w), 0);
+    weighted_group g = { "13.0.0.1", "8.8.8.8", 8, 7, 53, 1000, 2000, 5000000000ULL, 9000000000ULL };
+    assert_int_equal(weighted_add(&w, &g), 0);
+    weighted_group bad = { "", "8.8.8.8", 0, 7, 53, 1000, 2000, 1, 1 };
+    assert_int_equal(weighted_add(&w, &bad), 1);
+    weighted_end(&w);
+    assert_int_equal(w.n, 2);
+    assert_int_equal(flows_count(&w), 5000000000ULL);
+    assert_int_equal(flows_bytes_at(&w, 0), 9000000000ULL);
+    assert_int_equal(flows_bytes_at(&w, 1), 0);
+    assert_int_equal(w.total_bytes, 9000000000ULL);
+    assert_int_equal(w.ts_max, 2000);
+    flows_free(&w);
+}
+
+/* The ClickHouse source's cache file: what is saved comes back, column
+ * for column; another key, a flipped byte or a cut file is refused. */
+static void test_weighted_cache(void **state)
+{
+    (void)state;
+    flow_table w, r;
+    assert_int_equal(weighted_begin(&w), 0);
+    for (int k = 0; k < 300; k++) {
+        char s[16], d[16];
+        snprintf(s, sizeof s, "13.0.%d.%d", k % 7, k % 250);
+        snprintf(d, sizeof d, "8.8.%d.8", k % 11);
+        weighted_group g = { s, d, strlen(s), strlen(d), (uint16_t)(k % 5 + 20), 1000 + k * 10, 1000 + k * 10 + 5,
+                             (uint64_t)(k % 4 + 1), k == 7 ? 9000000000ULL : (uint64_t)k * 3 };
+        assert_int_equal(weighted_add(&w, &g), 0);
+    }
+    weighted_group name = { "host.example", "8.8.0.8", 12, 7, 443, 5000, 5000, 2, 10 };
+    assert_int_equal(weighted_add(&w, &name), 0);
+    weighted_end(&w);
+    for (int k = 0; k < 50; k++) {
+        weighted_group c = { "13.0.1.1", "8.8.1.8", 8, 7, 20, 1000 + k, 1000 + k, 1, (uint64_t)k };
+        assert_int_equal(weighted_add_call(&w, &c, (uint64_t)k * 3), 0);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_weighted_cache_%d.ntw", (int)getpid());
+    const char *key = "nettui clickhouse cache test\nstate 301\n";
+    assert_int_equal(ch_cache_save(path, key, &w), 0);
+    assert_int_equal(ch_cache_load(path, key, &r), 0);
+    assert_int_equal(r.n, w.n);
+    assert_int_equal(r.nbig, w.nbig);
+    assert_int_equal(r.hosts.n, w.hosts.n);
+    assert_int_equal(flows_count(&r), flows_count(&w));
+    assert_int_equal(r.total_bytes, w.total_bytes);
+    assert_int_equal(r.ts_max, w.ts_max);
+    assert_memory_equal(r.ts, w.ts, w.n * 8);
+    assert_memory_equal(r.src, w.src, w.n * 4);
+    assert_memory_equal(r.dst, w.dst, w.n * 4);
+    assert_memory_equal(r.port, w.port, w.n * 2);
+    assert_memory_equal(r.bytes, w.bytes, w.n * 4);
+    assert_memory_equal(r.weight, w.weight, w.n * 4);
+    assert_memory_equal(r.ts_last, w.ts_last, w.n * 8);
+    assert_int_equal(flows_bytes_at(&r, 7), 9000000000ULL);
+    for (host_id h = 0; h < w.hosts.n; h++) {
+        char a[16], b[16];
+        assert_string_equal(hosts_name(&r.hosts, h, a), hosts_name(&w.hosts, h, b));
+    }
+    assert_non_null(r.calls);
+    assert_int_equal(r.calls->n, 50);
+    assert_memory_equal(r.calls->row, w.calls->row, 50 * 8);
+    assert_memory_equal(r.calls->ts, w.calls->ts, 50 * 8);
+    flows_free(&r);
+    assert_int_equal(ch_cache_load(path, "another key", &r), -1);
+    /* one flipped byte anywhere in the middle */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size / 2, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, size / 2, SEEK_SET);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(r.n, 0);
+    assert_int_equal(truncate(path, size / 3), 0);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    unlink(path);
+    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    flows_free(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_weighted_big),
+        cmocka_unit_test(test_weighted_cache),
+        cmocka_unit_test(test_weighted_fixture),
+        cmocka_unit_test(test_weighted_generated),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
