@@ -4,6 +4,12 @@
 # a sanitizer run, where scripts that drive the TUI or need full speed skip.
 : "${NETTUI:=./nettui}"; : "${NETTUI_GEN:=./nettui-gen}"
 export NETTUI NETTUI_GEN
+# Caches the scripts do not place themselves go to a folder of this run,
+# never into the person's own ~/.cache/nettui, and go with it.
+E2E_CACHE=$(mktemp -d) || exit 1
+trap 'rm -rf "$E2E_CACHE"' EXIT
+XDG_CACHE_HOME=$E2E_CACHE
+export XDG_CACHE_HOME
 pass=0; fail=0; skip=0
 for t in tests/e2e/*.sh; do
   [ -f "$t" ] || continue
