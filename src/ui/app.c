@@ -377,7 +377,7 @@ static void draw_key_bar(app *a)
         k = *bar ? bar + 1 : bar;
     }
     key_bar_item(&x, "Tab", "Pane");
-    key_bar_item(&x, "/", "Host");
+    key_bar_item(&x, "h", "Host");
     const char *own = panes[a->pane]->keys;
     if (!own || (strncmp(own, "b:", 2) && !strstr(own, "|b:"))) key_bar_item(&x, "b", "Blacklist");
     key_bar_item(&x, "e", "Export");
@@ -426,7 +426,11 @@ static const char *const global_help[] = {
     "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
     "Enter        drill into the host (or port) under the cursor",
     "Backspace    back to the pane before (the Host pane first steps back through its hosts)",
-    "/            type a host address and open it in the Host pane",
+    "h            type a host address and open it in the Host pane (also / in a pane without a table)",
+    "Tables       (Talkers, Ports, Blacklist) s sorts by the next column (numbers largest first),",
+    "             S reverses; the header marks the sort column. / finds text in the table, n and N",
+    "             go to the next and previous match (wrapping); E writes the whole table, in its",
+    "             order, as CSV (exact numbers; asks for a path, ~ is home, asks before replacing)",
     "b            toggle the host under the cursor on the blacklist: a listed host comes off,",
     "             another goes on (every detector skips it); the ten detectors re-run at once",
     "e            export the ten answers and the flag (asks for a path, default answers.txt)",
@@ -533,28 +537,36 @@ static void do_search(app *a)
 /* Export: '~' is the home folder; an existing file is replaced only when
  * the person says so; when the person's blacklist edits changed answers,
  * the file (a "# ..." line after the flag) and the message say which. */
-static void do_export(app *a)
+int app_ask_path(app *a, const char *question, const char *dflt, char *path, size_t len)
 {
-    char typed[PATH_MAX] = "answers.txt", path[PATH_MAX + 256], err[256] = "";
-    if (!app_prompt(a, "Export answers to (Enter accepts, Esc cancels):", typed, sizeof typed) || !typed[0]) {
+    char typed[PATH_MAX];
+    snprintf(typed, sizeof typed, "%s", dflt);
+    if (!app_prompt(a, question, typed, sizeof typed) || !typed[0]) {
         app_message(a, 0, "Export cancelled.");
-        return;
+        return 0;
     }
     const char *home = getenv("HOME");
     if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) && home && *home)
-        snprintf(path, sizeof path, "%s%s", home, typed + 1);
+        snprintf(path, len, "%s%s", home, typed + 1);
     else
-        snprintf(path, sizeof path, "%s", typed);
+        snprintf(path, len, "%s", typed);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         char yes[8] = "";
-        char q[sizeof path + 64];
+        char q[PATH_MAX + 320];
         snprintf(q, sizeof q, "%s exists; replace it? (y replaces, anything else keeps it):", path);
         if (!app_prompt(a, q, yes, sizeof yes) || (strcmp(yes, "y") && strcmp(yes, "yes") && strcmp(yes, "Y"))) {
             app_message(a, 0, "Export cancelled; %s is unchanged.", path);
-            return;
+            return 0;
         }
     }
+    return 1;
+}
+
+static void do_export(app *a)
+{
+    char path[PATH_MAX + 256], err[256] = "";
+    if (!app_ask_path(a, "Export answers to (Enter accepts, Esc cancels):", "answers.txt", path, sizeof path)) return;
     char changed[128] = "", note[200] = "";
     size_t cl = 0;
     for (int i = 0; i < DETECTOR_COUNT; i++) {
@@ -633,7 +645,8 @@ static int main_loop(app *a)
         else if (ch >= '1' && ch <= '0' + PANE_COUNT) app_show_pane(a, ch - '1');
         else if (ch == '\t') app_show_pane(a, a->pane + 1);
         else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);
-        else if (ch == '/') do_search(a);
+        else if (ch == '/') { if (!(p->key && p->key(a, ch))) do_search(a); }   /* a table's own search first */
+        else if (ch == 'h') do_search(a);
         else if (ch == 'e') do_export(a);
         else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, ch);
         else if (p->key && p->key(a, ch)) {}

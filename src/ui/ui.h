@@ -164,6 +164,10 @@ void app_set_user(app *a, host_id h, int state);
 void app_toggle_host(app *a, host_id h);
 /* The host's text ("13.1.2.3"). */
 const char *app_host_name(const app *a, host_id h, char *buf16);
+/* Asks where to write a file (dflt pre-filled), expands '~', and asks
+ * before replacing a file. 1 with the path in path, 0 when the person
+ * cancelled (the status line says so). */
+int app_ask_path(app *a, const char *question, const char *dflt, char *path, size_t len);
 /* Asks for a line at the bottom; returns 1 with text in buf, 0 when cancelled. */
 int app_prompt(app *a, const char *question, char *buf, size_t len);
 /* Which detectors name h (answer, subject or member): a bitmask of 1<<i. */
@@ -177,6 +181,67 @@ int list_top(int cursor, int n, int page, int top);
 void pane_ports_select(app *a, int port);
 void pane_graph_select_port(app *a, int port);
 void pane_host_changed(app *a);
+
+/* ---- table.c: the one table module every pane's list goes through ------- */
+
+/* How a column sorts: COL_TEXT by its text, COL_NUM by num() (largest
+ * first when chosen), COL_ADDR by address order (13.1.2.9 before
+ * 13.1.2.10); COL_BAR is drawn as a bar of num() against the table's
+ * largest, and neither sorts nor is exported. */
+typedef enum col_kind { COL_TEXT, COL_NUM, COL_ADDR, COL_BAR } col_kind;
+
+typedef struct table_col {
+    const char *name;     /* the header */
+    int width;            /* screen columns; 0: the rest of the line */
+    col_kind kind;
+    int right;            /* 1: right-aligned (numbers) */
+    const char *csv;      /* the CSV header when it differs from name, or NULL */
+} table_col;
+
+/* A table: the pane fills cols, text, num and ctx once and calls
+ * table_reset whenever its rows change; the rest is the table's state.
+ * Rows are the pane's indexes 0..n-1; the table keeps the order they are
+ * shown in (the pane's own order until s picks a column). */
+typedef struct ui_table {
+    const char *name;     /* the default CSV file name, "talkers" -> talkers.csv */
+    const table_col *cols;
+    int ncols;
+    /* the cell's text: on screen (raw 0), or for search and the CSV (raw 1:
+     * integers in full, no separators or units) */
+    void (*text)(const struct ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len);
+    /* the cell's number, for COL_NUM and COL_BAR */
+    double (*num)(const struct ui_table *t, app *a, size_t row, int col);
+    ui_role (*row_role)(const struct ui_table *t, app *a, size_t row);   /* may be NULL */
+    ui_role (*bar_role)(const struct ui_table *t, app *a, size_t row);   /* may be NULL */
+    void *ctx;            /* the pane's state */
+    /* state */
+    size_t n, cap;
+    size_t *order;        /* order[i]: the pane's row shown i-th */
+    int sort_col;         /* -1: the pane's own order */
+    int sort_desc;
+    int cursor, top;      /* positions in the shown order */
+    int page;             /* rows the last draw showed */
+    char find[64];        /* the last search */
+} ui_table;
+
+/* The pane's rows changed (now n): re-sorts, keeps the cursor on its row
+ * when it is still there. 0, or -1 when out of memory (the table is empty). */
+int table_reset(ui_table *t, app *a, size_t n);
+void table_home(ui_table *t);
+/* The pane's row under the cursor, or SIZE_MAX when the table is empty. */
+size_t table_selected(const ui_table *t);
+void table_select_row(ui_table *t, size_t row);
+/* "41–80 of 1,000" ("41-80" outside UTF-8): the rows on screen, exact. */
+char *table_position(const ui_table *t, char *buf, size_t len);
+/* The header on line y, the rows under it, in the box (y, x, h, wd). */
+void table_draw(ui_table *t, app *a, WINDOW *w, int y, int x, int h, int wd);
+/* The table's keys: movement, s (sort by the next column) and S (reverse),
+ * / (find), n and N (next and previous match, wrapping), E (export the
+ * whole table in its order as CSV). Returns 1 when the key was used. */
+int table_key(ui_table *t, app *a, int ch);
+/* The whole table as CSV (a header, then every row in the order shown,
+ * raw cells). 0, or -1 on a write error. */
+int table_write_csv(const ui_table *t, app *a, FILE *f);
 
 /* pane_flows.c: the Flows view over pane p's selection (f, F): its own key
  * loop; returns 1 once it is closed (a->quit set when q was pressed). */
