@@ -10,12 +10,48 @@
 
 #define PORT_HOSTS_CAP 65536
 
-static int cursor, top, log_scale = 1, want_port = -1;
+static int log_scale = 1, want_port = -1;
 static uint16_t *ports;
 static double *zs;
 static size_t nports;
 static host_id *ph;
 static uint64_t *pb;
+
+/* The list as a table (table.c): port, z (unrated ports: "-", below every z). */
+enum { C_PORT, C_Z };
+static const table_col cols[] = {{"port", 6, COL_NUM, 1, NULL}, {"z", 8, COL_NUM, 1, "abuse_z"}};
+static ui_table tab;
+
+static double cell_num(const ui_table *t, app *a, size_t row, int col)
+{
+    (void)t; (void)a;
+    if (col == C_PORT) return ports[row];
+    return isnan(zs[row]) ? -HUGE_VAL : zs[row];
+}
+
+static void cell_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    (void)t; (void)a;
+    if (col == C_PORT) snprintf(buf, len, "%u", ports[row]);
+    else if (isnan(zs[row])) snprintf(buf, len, raw ? "" : "-");
+    else snprintf(buf, len, raw ? "%.6g" : "%.1f", zs[row]);
+}
+
+static void table_init(app *a)
+{
+    (void)a;
+    if (tab.cols) return;
+    /* the pane's order is z, largest first, then the unrated in port order */
+    tab = (ui_table){.name = "ports", .cols = cols, .ncols = 2, .text = cell_text, .num = cell_num,
+                     .sort_col = C_Z, .sort_desc = 1};
+}
+
+/* The port under the cursor, or -1. */
+static int cur_port(void)
+{
+    size_t r = table_selected(&tab);
+    return r == SIZE_MAX || r >= nports ? -1 : ports[r];
+}
 
 /* Rated ports first, highest z first, then the others in port order. Rebuilt
  * after every engine_run (z depends on the blacklist). */
@@ -38,11 +74,12 @@ static void build_list(app *a)
         if (!seen) { ports[nports] = p; zs[nports++] = NAN; }
     }
     free(rk);
+    table_init(a);
+    table_reset(&tab, a, nports);
     if (want_port >= 0) {
-        for (size_t i = 0; i < nports; i++) if (ports[i] == want_port) cursor = (int)i;
+        for (size_t i = 0; i < nports; i++) if (ports[i] == want_port) table_select_row(&tab, i);
         want_port = -1;
     }
-    if (cursor >= (int)nports) cursor = nports ? (int)nports - 1 : 0;
 }
 
 void pane_ports_select(app *a, int port)
@@ -107,38 +144,30 @@ static void draw_port(app *a, WINDOW *w, int x, int h, int wd, uint16_t port)
 
 static void ports_draw(app *a, WINDOW *w, int h, int wd)
 {
-    char zb[16];
+    char pos[48];
     if (!nports) build_list(a);
-    const int lw = 22;
-    draw_text(w, 0, 0, lw, "Ports by abuse z", term_attr(ROLE_TITLE), 0);
-    draw_textf(w, 1, 0, lw, term_attr(ROLE_DIM), "%6s %8s", "port", "z");
-    int page = h - 2;
-    top = list_top(cursor, (int)nports, page, top);
-    for (int i = 0; i < page && top + i < (int)nports; i++) {
-        int r = top + i;
-        if (isnan(zs[r])) snprintf(zb, sizeof zb, "-");
-        else snprintf(zb, sizeof zb, "%.1f", zs[r]);
-        draw_textf(w, 2 + i, 0, lw, r == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL, "%6u %8s    ", ports[r], zb);
-    }
+    const int lw = 24;
+    table_draw(&tab, a, w, 1, 0, h - 1, lw - 2);   /* first: the position counts the rows it drew */
+    draw_textf(w, 0, 0, lw, term_attr(ROLE_TITLE), "Ports %s", table_position(&tab, pos, sizeof pos));
     if (term_unicode()) mvwvline(w, 0, lw, ACS_VLINE, h);
     else mvwvline(w, 0, lw, '|', h);
-    if (nports) draw_port(a, w, lw + 2, h, wd - lw - 2, ports[cursor]);
+    if (cur_port() >= 0) draw_port(a, w, lw + 2, h, wd - lw - 2, (uint16_t)cur_port());
 }
 
 static host_id ports_selected(app *a)
 {
     port_facts pf;
-    if (!nports || facts_port(a->eng, ports[cursor], &pf)) return HOST_NONE;
+    if (cur_port() < 0 || facts_port(a->eng, (uint16_t)cur_port(), &pf)) return HOST_NONE;
     return pf.abuse_host;
 }
 
 static int ports_key(app *a, int ch)
 {
     if (ch == ERR) return 0;
-    if (list_key(ch, &cursor, (int)nports, getmaxy(stdscr) - 6)) return 1;
+    table_init(a);
     if (ch == 'l') { log_scale = !log_scale; return 1; }
-    if (ch == 'v' && nports) { pane_graph_select_port(a, ports[cursor]); return 1; }
-    return 0;
+    if (ch == 'v' && cur_port() >= 0) { pane_graph_select_port(a, cur_port()); return 1; }
+    return table_key(&tab, a, ch);
 }
 
 static void ports_enter(app *a) { build_list(a); }
@@ -146,18 +175,18 @@ static void ports_enter(app *a) { build_list(a); }
 static int ports_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
 {
     (void)a; (void)ch;
-    if (!nports) return 0;
-    snprintf(e, elen, "port %u", ports[cursor]);
-    snprintf(title, tlen, "port %u", ports[cursor]);
+    if (cur_port() < 0) return 0;
+    snprintf(e, elen, "port %d", cur_port());
+    snprintf(title, tlen, "port %d", cur_port());
     return 1;
 }
 
 const pane pane_ports = {
     .title = "Ports",
     .tab = "Ports",
-    .keys = "l:Log/linear|v:Graph|f:Flows|Enter:Outlier",
+    .keys = "l:Log/linear|v:Graph|f:Flows|Enter:Outlier|s:Sort|E:CSV",
     .help = "Ports ranked by the port-abuse z (how far the port's most extreme host stands\n"
-            "from the others); move with Up/Down. Right: the port's numbers and a histogram\n"
+            "from the others), a table (s sorts, / finds, E exports); move with Up/Down. Right: the port's numbers and a histogram\n"
             "of per-host outbound bytes on it (linear buckets), the outlier's bucket marked;\n"
             "l toggles the host-count (y) axis between log and linear. Enter opens the\n"
             "outlier host; v shows the port's internal graph;\n"

@@ -165,11 +165,11 @@ check_question 1 "" "$want1"
 check_question 9 "j j j j j j j j" "$want9"
 
 # Ports: f shows the port's flows
-keys 4; wait_for "Ports by abuse z"
+keys 4; wait_for "Ports 1"
 keys f; wait_for "Flows: port "
 p=$(filter_line)
 [ "$(shown_total)" = "$(batch_total "$p")" ] || fail "Ports '$p': count differs from --flows"
-keys Escape; wait_for "Ports by abuse z"
+keys Escape; wait_for "Ports 1"
 
 # Graph: f in the port graph shows the selected host's flows on that port
 keys 5; wait_for "Internal graph of port"
