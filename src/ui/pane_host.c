@@ -11,11 +11,11 @@
 #define PORTS_CAP 1024
 #define HISTORY 32
 
-static host_peer peers_out[PEERS_CAP], peers_in[PEERS_CAP];
+static host_peer *peers_out, *peers_in;   /* every peer (the facts' top PEERS_CAP when out of memory) */
 static size_t nout, nin;
 static host_port hports[PORTS_CAP];
 static size_t nports;
-static int cursor;                 /* over peers_out then peers_in */
+static int focus = 1;              /* the table the keys work: 0 ports, 1 sent to, 2 received from */
 static host_id loaded = HOST_NONE;
 static host_id history[HISTORY];
 static int nhistory;
@@ -60,8 +60,9 @@ static int by_flows(const void *pa, const void *pb)
     return (a->peer > b->peer) - (a->peer < b->peer);
 }
 
-/* The top PEERS_CAP peers of direction d into out; the exact distinct counts. */
-static size_t collect(app *a, int d, host_peer *out)
+/* Every peer of direction d into *out (malloc'd, busiest first); the exact
+ * distinct counts. */
+static size_t collect(app *a, int d, host_peer **out)
 {
     int inferred;
     double share;
@@ -79,9 +80,9 @@ static size_t collect(app *a, int d, host_peer *out)
     }
     if (all) {
         qsort(all, n, sizeof *all, by_flows);
-        kept = n < PEERS_CAP ? n : PEERS_CAP;
-        memcpy(out, all, kept * sizeof *out);
-        free(all);
+        kept = n;
+        free(*out);
+        *out = all;
     }
     ntouched[d] = 0;
     return kept;
@@ -109,25 +110,92 @@ static int exact_peers(app *a, host_id h)
         ntouched[0] = ntouched[1] = 0;
         return -1;
     }
-    nout = collect(a, 0, peers_out);
-    nin = collect(a, 1, peers_in);
+    nout = collect(a, 0, &peers_out);
+    nin = collect(a, 1, &peers_in);
     return 0;
 }
+
+/* ---- the three tables (table.c) ---------------------------------------- */
+
+enum { P_PORT, P_OUTB, P_OUTF, P_INF, P_INTP, P_NCOLS };
+static const table_col port_cols[P_NCOLS] = {
+    {"port", 6, COL_NUM, 1, NULL}, {"out bytes", 13, COL_NUM, 1, "out_bytes"}, {"out conns", 10, COL_NUM, 1, "out_conns"},
+    {"in conns", 10, COL_NUM, 1, "in_conns"}, {"int peers", 9, COL_NUM, 1, "int_peers"}};
+enum { Q_PEER, Q_CONNS, Q_LIST, Q_NCOLS };
+static const table_col peer_cols[Q_NCOLS] = {
+    {"peer", 16, COL_ADDR, 0, NULL}, {"conns", 11, COL_NUM, 1, NULL}, {"list", 0, COL_TEXT, 0, NULL}};
+
+static uint64_t port_value(size_t row, int col)
+{
+    const host_port *p = &hports[row];
+    return col == P_PORT ? p->port : col == P_OUTB ? p->out_bytes : col == P_OUTF ? p->out_flows
+         : col == P_INF ? p->in_flows : p->int_peers;
+}
+
+static double port_num(const ui_table *t, app *a, size_t row, int col) { (void)t; (void)a; return (double)port_value(row, col); }
+
+static void port_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    (void)t; (void)a;
+    uint64_t v = port_value(row, col);
+    if (raw || col == P_PORT) snprintf(buf, len, "%llu", (unsigned long long)v);
+    else numfmt_count(v, buf, len);
+}
+
+static const host_peer *peer_at(const ui_table *t, size_t row)
+{
+    return &(*(host_peer **)t->ctx)[row];   /* ctx: &peers_out or &peers_in (they are reallocated) */
+}
+
+static double peer_num(const ui_table *t, app *a, size_t row, int col) { (void)a; (void)col; return (double)peer_at(t, row)->flows; }
+
+static void peer_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    char hb[16];
+    const host_peer *q = peer_at(t, row);
+    if (col == Q_PEER) snprintf(buf, len, "%s", app_host_name(a, q->peer, hb));
+    else if (col == Q_LIST) snprintf(buf, len, "%s", blacklist_contains(&a->bl, q->peer) ? "listed" : "");
+    else if (raw) snprintf(buf, len, "%llu%s", (unsigned long long)q->flows, q->approximate ? "+" : "");
+    else { numfmt_count(q->flows, buf, len); if (q->approximate && strlen(buf) + 2 < len) strcat(buf, "+"); }
+}
+
+/* The ports table keeps the pane's order (busiest first) until s. */
+static ui_table tports = {.name = "host-ports", .cols = port_cols, .ncols = P_NCOLS, .text = port_text,
+                          .num = port_num, .sort_col = -1};
+static ui_table tout = {.name = "host-sent-to", .cols = peer_cols, .ncols = Q_NCOLS, .text = peer_text,
+                        .num = peer_num, .ctx = &peers_out, .sort_col = Q_CONNS, .sort_desc = 1};
+static ui_table tin = {.name = "host-received-from", .cols = peer_cols, .ncols = Q_NCOLS, .text = peer_text,
+                       .num = peer_num, .ctx = &peers_in, .sort_col = Q_CONNS, .sort_desc = 1};
+static ui_table *const tables[3] = {&tports, &tout, &tin};
 
 static void load_host(app *a)
 {
     if (loaded == a->host) return;
     loaded = a->host;
-    cursor = 0;
     nout = nin = nports = 0;
     if (a->host == HOST_NONE) return;
     exact_ok = exact_peers(a, a->host) == 0;
     if (!exact_ok) {
-        nout = facts_host_peers(a->eng, a->host, 1, peers_out, PEERS_CAP);
-        nin = facts_host_peers(a->eng, a->host, 0, peers_in, PEERS_CAP);
+        host_peer *po = realloc(peers_out, PEERS_CAP * sizeof *po);
+        if (po) peers_out = po;
+        host_peer *pi = realloc(peers_in, PEERS_CAP * sizeof *pi);
+        if (pi) peers_in = pi;
+        nout = po ? facts_host_peers(a->eng, a->host, 1, peers_out, PEERS_CAP) : 0;
+        nin = pi ? facts_host_peers(a->eng, a->host, 0, peers_in, PEERS_CAP) : 0;
     }
     nports = facts_host_ports(a->eng, a->host, hports, PORTS_CAP);
     qsort(hports, nports, sizeof *hports, by_out_bytes);
+    size_t n[3] = {nports, nout, nin};
+    for (int k = 0; k < 3; k++) { table_home(tables[k]); table_reset(tables[k], a, n[k]); }
+}
+
+/* The peer under the focused peers table's cursor, or HOST_NONE. */
+static host_id focused_peer(void)
+{
+    if (focus == 0) return HOST_NONE;
+    size_t r = table_selected(tables[focus]);
+    if (r == SIZE_MAX) return HOST_NONE;
+    return focus == 1 ? peers_out[r].peer : peers_in[r].peer;
 }
 
 void pane_host_changed(app *a)
@@ -207,41 +275,38 @@ static void draw_hour_profile(app *a, WINDOW *w, int y, int x, int h, int wd)
     draw_vhist(w, y, x, h, wd, &hs);
 }
 
-static void draw_ports(WINDOW *w, int y, int x, int h, int wd)
+/* A table's title: "> " marks the one the keys work (c switches). */
+static void table_title(app *a, WINDOW *w, int y, int x, int wd, int k, const char *title)
 {
-    char b1[16], b2[16], b3[16];
-    draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "Ports (%zu)", nports);
-    draw_textf(w, y + 1, x, wd, term_attr(ROLE_DIM), "%6s %9s %9s %9s %9s", "port", "out bytes", "out conns", "in conns", "int peers");
-    for (int i = 0; i < h - 2 && i < (int)nports; i++) {
-        const host_port *p = &hports[i];
-        draw_textf(w, y + 2 + i, x, wd, A_NORMAL, "%6u %9s %9s %9s %9u", p->port, fmt_si((double)p->out_bytes, b1, sizeof b1),
-                   fmt_si((double)p->out_flows, b2, sizeof b2), fmt_si((double)p->in_flows, b3, sizeof b3), p->int_peers);
-    }
+    char pos[48];
+    draw_textf(w, y, x, wd, term_attr(k == focus ? ROLE_TITLE : ROLE_DIM), "%s%s, %s", k == focus ? "> " : "  ", title,
+               table_position(tables[k], pos, sizeof pos));
+    (void)a;
+}
+
+static void draw_ports(app *a, WINDOW *w, int y, int x, int h, int wd)
+{
+    char title[64];
+    tports.unfocused = focus != 0;
+    table_draw(&tports, a, w, y + 1, x, h - 1, wd);
+    snprintf(title, sizeof title, "Ports (%zu)", nports);
+    table_title(a, w, y, x, wd, 0, title);
     if (!nports) draw_text(w, y + 2, x, wd, "(ports are kept for internal hosts)", term_attr(ROLE_DIM), 0);
 }
 
-static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const char *title, const host_peer *p,
-                       size_t n, int base, int d)
+static void draw_peers(app *a, WINDOW *w, int y, int x, int h, int wd, const char *title, int k, int d)
 {
-    char hb[16], b1[32], b2[32];
+    char b2[32], t2[128];
+    ui_table *t = tables[k];
+    size_t n = t->n;
     int approx = 0;
-    for (size_t i = 0; i < n; i++) approx |= p[i].approximate;
+    for (size_t i = 0; i < n; i++) approx |= peer_at(t, i)->approximate;
     uint32_t all = exact_ok ? npeers[d][0] + npeers[d][1] : (uint32_t)n;
-    if (exact_ok && all > n)
-        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (top %zu of %s)", title, n, numfmt_count(all, b2, sizeof b2));
-    else
-        draw_textf(w, y, x, wd, term_attr(ROLE_TITLE), "%s (%s%zu)%s", title, !exact_ok && n == PEERS_CAP ? "top " : "", n,
-                   approx ? ", +: at least" : "");
-    int page = h - 1;
-    int local = cursor - base;
-    int top = local >= 0 && local < (int)n ? list_top(local, (int)n, page, 0) : 0;
-    for (int i = 0; i < page && top + i < (int)n; i++) {
-        const host_peer *q = &p[top + i];
-        attr_t at = base + top + i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        draw_textf(w, y + 1 + i, x, wd, at, "%-16s %9s%s conns%s", app_host_name(a, q->peer, hb),
-                   numfmt_count(q->flows, b1, sizeof b1), q->approximate ? "+" : " ",
-                   blacklist_contains(&a->bl, q->peer) ? "  listed" : "");
-    }
+    t->unfocused = focus != k;
+    table_draw(t, a, w, y + 1, x, h - 1, wd);
+    if (exact_ok) snprintf(t2, sizeof t2, "%s (%s)", title, numfmt_count(all, b2, sizeof b2));
+    else snprintf(t2, sizeof t2, "%s (%s%zu)%s", title, n == PEERS_CAP ? "top " : "", n, approx ? ", +: at least" : "");
+    table_title(a, w, y, x, wd, k, t2);
 }
 
 static void describe_lists(const app *a, char *buf, size_t len)
@@ -297,10 +362,10 @@ static void host_draw(app *a, WINDOW *w, int h, int wd)
     draw_timeline(a, w, 5, th, wd);
     int half = wd / 2;
     draw_hour_profile(a, w, 5 + th, 0, mh, half - 1);
-    draw_ports(w, 5 + th, half + 1, mh, wd - half - 1);
-    if (ph >= 2) {
-        draw_peers(a, w, 5 + th + mh, 0, ph, half - 1, "Sent to (Enter opens)", peers_out, nout, 0, 0);
-        draw_peers(a, w, 5 + th + mh, half + 1, ph, wd - half - 1, "Received from", peers_in, nin, (int)nout, 1);
+    draw_ports(a, w, 5 + th, half + 1, mh, wd - half - 1);
+    if (ph >= 3) {
+        draw_peers(a, w, 5 + th + mh, 0, ph, half - 1, "Sent to", 1, 0);
+        draw_peers(a, w, 5 + th + mh, half + 1, ph, wd - half - 1, "Received from", 2, 1);
     }
 }
 
@@ -313,12 +378,16 @@ static int host_key(app *a, int ch)
 {
     if (ch == ERR || a->host == HOST_NONE) return 0;
     load_host(a);
-    int n = (int)(nout + nin);
-    if (list_key(ch, &cursor, n, 8)) return 1;
+    if (ch == 'c') { focus = (focus + 1) % 3; return 1; }
+    if (ch == 'C') { focus = (focus + 2) % 3; return 1; }
     if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-        if (!n) return 1;
-        host_id p = cursor < (int)nout ? peers_out[cursor].peer : peers_in[cursor - (int)nout].peer;
-        app_open_host(a, p);
+        if (focus == 0) {   /* a port: the Ports pane on it */
+            size_t r = table_selected(&tports);
+            if (r != SIZE_MAX) app_open_port(a, hports[r].port);
+            return 1;
+        }
+        host_id p = focused_peer();
+        if (p != HOST_NONE) app_open_host(a, p);
         return 1;
     }
     if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8 || ch == KEY_LEFT) && nhistory) {
@@ -326,7 +395,7 @@ static int host_key(app *a, int ch)
         load_host(a);
         return 1;
     }
-    return 0;
+    return table_key(tables[focus], a, ch);
 }
 
 /* f: the host's flows; F: the flows between it and the peer under the cursor */
@@ -336,8 +405,14 @@ static int host_flows(app *a, int ch, char *e, size_t elen, char *title, size_t 
     if (a->host == HOST_NONE) return 0;
     load_host(a);
     const char *h = app_host_name(a, a->host, hb);
-    if (ch == 'F' && nout + nin) {
-        host_id p = cursor < (int)nout ? peers_out[cursor].peer : peers_in[cursor - (int)nout].peer;
+    if (ch == 'F' && focus == 0 && table_selected(&tports) != SIZE_MAX) {
+        unsigned port = hports[table_selected(&tports)].port;
+        snprintf(e, elen, "host %s and port %u", h, port);
+        snprintf(title, tlen, "%s on port %u", h, port);
+        return 1;
+    }
+    if (ch == 'F' && focused_peer() != HOST_NONE) {
+        host_id p = focused_peer();
         const char *pn = app_host_name(a, p, pb);
         snprintf(e, elen, "host %s and host %s", h, pn);
         snprintf(title, tlen, "between %s and %s", h, pn);
@@ -351,13 +426,15 @@ static int host_flows(app *a, int ch, char *e, size_t elen, char *title, size_t 
 const pane pane_host = {
     .title = "Host",
     .tab = "Host",
-    .keys = "Enter:Open peer|f:Flows|F:Pair flows|Bksp:Back",
+    .keys = "c:Table|Enter:Open|f:Flows|F:Pair flows|Bksp:Back",
     .help = "One host: totals, connections per hour over the whole period (a scan or a nightly\n"
             "job shows as a spike), per UTC hour of day, its ports, its peers both ways, its\n"
-            "place on the blacklist and the detectors that name it. Up/Down move over the\n"
-            "peers, Enter opens one, Backspace or Left goes back; b toggles the host shown\n"
-            "on the blacklist. f shows the host's flows, F the flows between it and the\n"
-            "peer under the cursor.",
+            "place on the blacklist and the detectors that name it. Its three tables (ports,\n"
+            "sent to, received from: every peer, exact) take the table keys; c (C back) picks\n"
+            "the one the keys work, marked '>'. Enter opens the peer (a port: in Ports),\n"
+            "Backspace or Left goes back; b toggles the host shown on the blacklist. f shows\n"
+            "the host's flows, F the flows between it and the peer (or on the port) under\n"
+            "the cursor.",
     .draw = host_draw,
     .key = host_key,
     .selected_host = host_selected,

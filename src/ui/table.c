@@ -164,7 +164,7 @@ void table_draw(ui_table *t, app *a, WINDOW *w, int y, int x, int h, int wd)
     for (int i = 0; i < page && t->top + i < (int)t->n; i++) {
         int pos = t->top + i;
         size_t row = t->order[pos];
-        int sel = pos == t->cursor;
+        int sel = pos == t->cursor && !t->unfocused;
         attr_t at = sel ? term_attr(ROLE_SELECTED) : A_NORMAL;
         if (!sel && t->row_role) at = term_attr(t->row_role(t, a, row));
         if (sel) draw_text(w, y + 1 + i, x, wd, "", at, 1);

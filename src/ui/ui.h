@@ -221,6 +221,7 @@ typedef struct ui_table {
     int sort_desc;
     int cursor, top;      /* positions in the shown order */
     int page;             /* rows the last draw showed */
+    int unfocused;        /* 1: the keys work another table; its cursor is not drawn */
     char find[64];        /* the last search */
 } ui_table;
 
