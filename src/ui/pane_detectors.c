@@ -9,7 +9,6 @@
 #include "pane_graph.h"
 #include "ui.h"
 
-static int cursor;
 static host_id rejected[DETECTOR_COUNT];   /* the host b rejected on each row */
 static int rejected_init;
 
@@ -20,8 +19,52 @@ static void candidate_text(const app *a, const finding *f, const candidate *c, c
     else snprintf(buf, len, "%s", app_host_name(a, c->value, hb));
 }
 
+/* ---- the questions, a table (table.c): #, question, answer, how far it
+ * stands out, '*' when the person's blacklist edits changed it ---------- */
+enum { D_NUM, D_TITLE, D_ANSWER, D_SCORE, D_MARK, D_NCOLS };
+static table_col dcols[D_NCOLS] = {
+    {"#", 2, COL_NUM, 1, "question"}, {"Question", 40, COL_TEXT, 0, "question_title"}, {"Answer", 16, COL_TEXT, 0, "answer"},
+    {"Stands out", 17, COL_TEXT, 0, "stands_out"}, {"", 0, COL_TEXT, 0, "changed"}};
+
+static double det_num(const ui_table *t, app *a, size_t row, int col) { (void)t; (void)a; (void)col; return (double)row + 1; }
+
+static void det_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    const finding *f = &a->f[row];
+    char ans[64], score[300];
+    (void)t;
+    finding_answer_text(a->eng, f, ans, sizeof ans);
+    switch (col) {
+    case D_NUM: snprintf(buf, len, "%zu", row + 1); return;
+    case D_TITLE: snprintf(buf, len, "%s", engine_detector((int)row)->title); return;
+    case D_ANSWER: snprintf(buf, len, "%s", ans); return;
+    case D_MARK: snprintf(buf, len, "%s", strcmp(ans, a->first_answer[row]) ? "*" : ""); return;
+    default: break;
+    }
+    /* "no runner-up" when the ratio is infinite or over nobody (numfmt.h) */
+    if (f->found) numfmt_score(f->score, f->score_label, f->ntop > 1 ? f->top[1].metric : 0, f->ntop > 1, score, sizeof score);
+    else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
+    /* a question with no answer says why, cut to the column with "...";
+     * the whole sentence is in the evidence below (and in the CSV) */
+    int scorew = dcols[D_SCORE].width;
+    if (!raw && !f->found && strlen(score) > (size_t)scorew) memcpy(score + scorew - 3, "...", 4);
+    snprintf(buf, len, "%s", score);
+}
+
+static ui_table dtab = {.name = "detectors", .cols = dcols, .ncols = D_NCOLS, .text = det_text, .num = det_num,
+                        .sort_col = -1};
+
+/* The question under the cursor (0-based). */
+static int cur(app *a)
+{
+    if (dtab.n != DETECTOR_COUNT) table_reset(&dtab, a, DETECTOR_COUNT);
+    size_t r = table_selected(&dtab);
+    return r < DETECTOR_COUNT ? (int)r : 0;
+}
+
 static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
 {
+    int cursor = cur(a);
     const finding *f = &a->f[cursor];
     const detector_info *d = engine_detector(cursor);
     char buf[64], ans[64];
@@ -109,31 +152,12 @@ static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
 
 static void detectors_draw(app *a, WINDOW *w, int h, int wd)
 {
-    char ans[64], score[300], flag[33];
+    char flag[33];
     const int answ = 16, scorew = wd >= 100 ? 22 : 17, markw = 2;
-    int titlew = wd - 4 - answ - scorew - markw - 3;
-    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), " #  %-*s %-*s %-*s", titlew, "Question", answ, "Answer",
-               scorew, "Stands out");
-    for (int i = 0; i < DETECTOR_COUNT; i++) {
-        const finding *f = &a->f[i];
-        const detector_info *d = engine_detector(i);
-        finding_answer_text(a->eng, f, ans, sizeof ans);
-        /* "no runner-up" when the ratio is infinite or over nobody (numfmt.h) */
-        if (f->found) numfmt_score(f->score, f->score_label, f->ntop > 1 ? f->top[1].metric : 0, f->ntop > 1,
-                                   score, sizeof score);
-        else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
-        int changed = strcmp(ans, a->first_answer[i]) != 0;
-        attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        /* a question with no answer says why, cut to the column with "...";
-         * the whole sentence is in the evidence below */
-        if (!f->found && strlen(score) > (size_t)scorew) memcpy(score + scorew - 3, "...", 4);
-        draw_textf(w, 1 + i, 0, wd, at, "%2d  %-*.*s %-*s %-*.*s %s", i + 1, titlew, titlew, d->title, answ,
-                   ans, scorew, scorew, score, changed ? "*" : " ");
-        if (i == cursor) {   /* fill the rest of the selected row */
-            int x = getcurx(w);
-            if (x < wd) draw_text(w, 1 + i, x, wd - x, "", at, 1);
-        }
-    }
+    cur(a);
+    dcols[D_TITLE].width = wd - 3 - answ - scorew - markw - 3;   /* "#" and a space before it */
+    dcols[D_SCORE].width = scorew;
+    table_draw(&dtab, a, w, 0, 0, 1 + DETECTOR_COUNT, wd);
     int y = 1 + DETECTOR_COUNT;
     export_flag(a->eng, a->f, flag);
     draw_textf(w, y, 0, wd, A_NORMAL, "Flag (md5 of the ten answers joined by ':'): ");
@@ -152,7 +176,7 @@ static void detectors_draw(app *a, WINDOW *w, int h, int wd)
 
 static host_id detectors_selected(app *a)
 {
-    const finding *f = &a->f[cursor];
+    const finding *f = &a->f[cur(a)];
     if (!f->found) return HOST_NONE;
     if (f->kind == ANSWER_HOST) return f->value;
     return f->subject;
@@ -165,7 +189,7 @@ static int detectors_key(app *a, int ch)
         rejected_init = 1;
     }
     if (ch == ERR) return 0;
-    if (list_key(ch, &cursor, DETECTOR_COUNT, DETECTOR_COUNT)) return 1;
+    int cursor = cur(a);
     if (ch == 'b') {
         /* b rejects the row's answer; b again on the row takes the rejection back */
         host_id r = rejected[cursor];
@@ -194,13 +218,13 @@ static int detectors_key(app *a, int ch)
         app_open_port(a, (int)f->value);
         return 1;
     }
-    return 0;
+    return table_key(&dtab, a, ch);
 }
 
 static int detectors_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
 {
     (void)ch;
-    return pane_flows_finding_query(a, cursor, e, elen, title, tlen);
+    return pane_flows_finding_query(a, cur(a), e, elen, title, tlen);
 }
 
 const pane pane_detectors = {

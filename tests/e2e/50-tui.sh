@@ -129,8 +129,8 @@ wait_for "undone"
 check_answers "after b twice"
 screen | grep -qF "$flag" || fail "flag not restored after b twice"
 
-# / opens a host; b toggles it off the blacklist (a detector put it there), b again restores
-keys /; wait_for "Host address"
+# h opens a host; b toggles it off the blacklist (a detector put it there), b again restores
+keys h; wait_for "Host address"
 keys "$a1" Enter
 wait_for "Host $a1 (internal), on the blacklist (detector 1"
 wait_for "Named by: 1"
