@@ -20,6 +20,8 @@ static uint16_t *gports;         /* ports with an internal graph */
 static size_t ngports;
 static int gcur;
 static int mcur;                 /* cursor over the listed hosts, by position */
+static int mtop;                 /* the exact matrix's first row on screen */
+static int exact_shown;          /* the last draw showed the exact matrix (every host a row) */
 
 /* The cached picture of the current port. */
 static struct {
@@ -199,11 +201,65 @@ static void draw_matrix(WINDOW *w, int y, int x, int h, int wd)
     free(cnt);
 }
 
-/* The hosts listed beside the picture: every node of a small graph; of a
- * large one the clique, else all by degree. */
+/* The hosts listed beside the picture: every node of a small graph, and of
+ * an exact matrix (a row each); of a larger one the clique, else all by
+ * degree. */
 static size_t listed_count(void)
 {
-    return g.n > NODE_LINK_MAX && g.nclique ? g.nclique : g.n;
+    return g.n > NODE_LINK_MAX && g.nclique && !exact_shown ? g.nclique : g.n;
+}
+
+/* The exact matrix fits when every host has its own column (one or two
+ * characters) and a name beside its row. */
+#define NAME_W 16
+static int exact_fits(int wd)
+{
+    return (int)g.n + 2 + NAME_W <= wd;
+}
+
+/* One row and one column a host, in the clique-first order: a link is a
+ * full cell, the host itself a gap on the diagonal, each row's host named
+ * on that row. Taller than the box: the rows around the cursor, and the
+ * line above says which ("rows 1-33 of 36"). */
+static void draw_matrix_exact(app *a, WINDOW *w, int y, int h, int wd)
+{
+    char hb[16], a1[32], a2[32], a3[32];
+    int n = (int)g.n, cw = 2 * n + 2 + NAME_W <= wd ? 2 : 1;
+    uint8_t *adj = calloc((size_t)n * (size_t)n, 1);
+    if (!adj) return;
+    for (size_t k = 0; k < g.m; k++) {
+        long i = node_index(g.ab[2 * k]), j = node_index(g.ab[2 * k + 1]);
+        if (i < 0 || j < 0) continue;
+        adj[(size_t)g.pos[i] * n + g.pos[j]] = adj[(size_t)g.pos[j] * n + g.pos[i]] = 1;
+    }
+    int rows = h < n ? h : n;
+    mtop = list_top(mcur, n, rows, mtop);
+    draw_textf(w, y - 1, 0, wd, term_attr(ROLE_DIM),
+               "Adjacency matrix, a row and a column a host, clique first (the gap: the host itself); rows %s%s%s of %s%s",
+               numfmt_count((uint64_t)mtop + 1, a1, sizeof a1), term_unicode() ? "\u2013" : "-",
+               numfmt_count((uint64_t)(mtop + rows), a2, sizeof a2), numfmt_count((uint64_t)n, a3, sizeof a3),
+               rows < n ? ", Up/Down scroll" : "");
+    int nx = n * cw + 2;
+    for (int k = 0; k < rows; k++) {
+        int r = mtop + k;
+        wmove(w, y + k, 0);
+        for (int c = 0; c < n; c++) {
+            int link = adj[(size_t)r * n + c], clique = (size_t)r < g.nclique && (size_t)c < g.nclique;
+            wattrset(w, term_attr(r == c ? ROLE_NORMAL : link ? (clique ? ROLE_OUTLIER : ROLE_BAR) : ROLE_DIM));
+            for (int q = 0; q < cw; q++) {
+                if (r == c) waddch(w, ' ');
+                else if (link && term_unicode()) waddstr(w, "\u2588");
+                else if (link) waddch(w, '#');
+                else if (q == cw - 1 && term_unicode()) waddstr(w, "\u00b7");
+                else waddch(w, q == cw - 1 ? '.' : ' ');
+            }
+        }
+        wattrset(w, A_NORMAL);
+        size_t i = g.order[r];
+        draw_text(w, y + k, nx, wd - nx, app_host_name(a, g.nodes[i], hb),
+                  r == mcur ? term_attr(ROLE_SELECTED) : g.in_clique[i] ? term_attr(ROLE_OUTLIER) : A_NORMAL, 0);
+    }
+    free(adj);
 }
 
 static void draw_members(app *a, WINDOW *w, int y, int x, int h, int wd)
@@ -307,7 +363,9 @@ static void port_view_draw(app *a, WINDOW *w, int h, int wd)
         return;
     }
     int big = g.n > NODE_LINK_MAX;
-    draw_text(w, 1, 0, wd, big ? "Adjacency matrix, rows and columns ordered clique first then by degree; a solid block is a clique."
+    exact_shown = big && exact_fits(wd);
+    if (exact_shown) { draw_matrix_exact(a, w, 2, h - 2, wd); return; }
+    draw_text(w, 1, 0, wd, big ? "Adjacency matrix, each cell a block of hosts, ordered clique first then by degree; a solid block is a clique."
                                : "Nodes and links laid out by igraph (a circle when dense, else Fruchterman-Reingold); letters name the hosts listed right.",
               term_attr(ROLE_DIM), 0);
     int gh = h - 2, gw;
@@ -360,7 +418,7 @@ static int graph_key(app *a, int ch)
         gcur = on ? (gcur + (int)ngports - 1) % (int)ngports : (gcur >= 0 ? gcur : (int)ngports - 1);
     } else return 0;
     port = gports[gcur];
-    mcur = 0;
+    mcur = mtop = 0;
     return 1;
 }
 
@@ -389,8 +447,10 @@ const pane pane_graph = {
     .keys = "v:View|Left/Right:Port|f:Flows|Enter:Open host",
     .help = "v cycles three views. Port graph: the internal graph of a port (first the P2P\n"
             "detector's; Left/Right step through ports), small ones as nodes and links, large\n"
-            "ones as an adjacency matrix where a clique is a solid block; members listed right\n"
-            "(Up/Down pick one, Enter opens it).\n"
+            "ones as an adjacency matrix where a clique is a solid block: a row and a column a\n"
+            "host, named on its row, when they fit the width (taller than the screen: Up/Down\n"
+            "scroll, the line above says which rows), else a cell a block of hosts with the\n"
+            "members listed right. Up/Down pick a host, Enter opens it.\n"
             "Controller star: the controller and its single-purpose sources. Beacons: bots and\n"
             "their C&C hosts, the calls over time, and the inter-arrival histogram (the period\n"
             "is its spike). Up/Down pick a source or a series; Enter opens its host.\n"
