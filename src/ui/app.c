@@ -70,7 +70,7 @@ static void show_pane(app *a, int p, int remember)
         back_stack[nback++] = a->pane;
     }
     a->pane = to;
-    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a, a->pane_state[a->pane]);
     a->need_redraw = 1;
 }
 
@@ -79,18 +79,39 @@ void app_show_pane(app *a, int p)
     show_pane(a, p, 1);
 }
 
+void app_request(app *a, pane_request r)
+{
+    a->req = r;
+}
+
 void app_open_host(app *a, host_id h)
 {
-    if (h == HOST_NONE || h >= a->table.hosts.n) return;
-    a->host = h;
-    pane_host_changed(a);
-    app_show_pane(a, PANE_HOST);
+    app_request(a, (pane_request){.kind = REQ_OPEN_HOST, .host = h});
 }
 
 void app_open_port(app *a, int port)
 {
-    pane_ports_select(a, port);
-    app_show_pane(a, PANE_PORTS);
+    app_request(a, (pane_request){.kind = REQ_OPEN_PORT, .port = port});
+}
+
+/* Serves the request a key posted: the target pane takes its part (the
+ * host, the port, the view), then it is shown, remembered for Backspace. */
+static void serve_request(app *a)
+{
+    pane_request r = a->req;
+    a->req.kind = REQ_NONE;
+    int to;
+    switch (r.kind) {
+    case REQ_OPEN_HOST:
+        if (r.host == HOST_NONE || r.host >= a->table.hosts.n) return;
+        to = PANE_HOST;
+        break;
+    case REQ_OPEN_PORT: to = PANE_PORTS; break;
+    case REQ_GRAPH_PORT: case REQ_GRAPH_VIEW: to = PANE_GRAPH; break;
+    default: return;
+    }
+    if (panes[to]->open) panes[to]->open(a, a->pane_state[to], &r);
+    app_show_pane(a, to);
 }
 
 static void draw_status(app *a, const char *override);
@@ -156,7 +177,7 @@ static void rerun(app *a, const char *what)
         if (strcmp(now, before[i])) changed++;
     }
     app_message(a, 0, "%s; detectors re-ran: %d answer%s changed.", what, changed, changed == 1 ? "" : "s");
-    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a, a->pane_state[a->pane]);
     a->need_redraw = 1;
 }
 
@@ -406,7 +427,7 @@ static void draw_all(app *a)
     int h = LINES - 4, w = COLS;
     WINDOW *body = derwin(stdscr, h, w, 2, 0);
     if (body) {
-        panes[a->pane]->draw(a, body, h, w);
+        panes[a->pane]->draw(a, a->pane_state[a->pane], body, h, w);
         delwin(body);
     }
     draw_status(a, NULL);
@@ -599,7 +620,7 @@ static void on_mouse(app *a)
     const pane *p = panes[a->pane];
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         int key = ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN;
-        for (int i = 0; i < 3 && p->key; i++) p->key(a, key);
+        for (int i = 0; i < 3 && p->key; i++) p->key(a, a->pane_state[a->pane], key);
         return;
     }
     if (ev.y != 1) return;
@@ -634,6 +655,7 @@ static int main_loop(app *a)
         if (ch == KEY_RESIZE || too_small()) continue;
         a->msg[0] = 0;
         const pane *p = panes[a->pane];
+        void *st = a->pane_state[a->pane];
         if (ch == KEY_MOUSE) on_mouse(a);
         else if (ch == '?' || ch == KEY_F(1)) show_help(a);
         else if (ch == KEY_F(2)) {
@@ -645,22 +667,23 @@ static int main_loop(app *a)
         else if (ch >= '1' && ch <= '0' + PANE_COUNT) app_show_pane(a, ch - '1');
         else if (ch == '\t') app_show_pane(a, a->pane + 1);
         else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);
-        else if (ch == '/') { if (!(p->key && p->key(a, ch))) do_search(a); }   /* a table's own search first */
+        else if (ch == '/') { if (!(p->key && p->key(a, st, ch))) do_search(a); }   /* a table's own search first */
         else if (ch == 'h') do_search(a);
         else if (ch == 'e') do_export(a);
-        else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, ch);
-        else if (p->key && p->key(a, ch)) {}
+        else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, st, ch);
+        else if (p->key && p->key(a, st, ch)) {}
         else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
             if (nback) show_pane(a, back_stack[--nback], 0);
             else app_message(a, 0, "Nothing to go back to: this is the first pane you saw.");
         } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-            host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
+            host_id h = p->selected_host ? p->selected_host(a, st) : HOST_NONE;
             if (h != HOST_NONE) app_open_host(a, h);
         } else if (ch == 'b') {
-            app_toggle_host(a, p->selected_host ? p->selected_host(a) : HOST_NONE);
+            app_toggle_host(a, p->selected_host ? p->selected_host(a, st) : HOST_NONE);
         } else {
             a->need_redraw = 0;
         }
+        if (a->req.kind != REQ_NONE) serve_request(a);
         if (a->quit) return a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN;
         if (key_log) {
             if (a->need_redraw) { a->need_redraw = 0; draw_all(a); }
@@ -670,8 +693,29 @@ static int main_loop(app *a)
     }
 }
 
+/* One instance of each pane class, zeroed then set up by its init. */
+static int panes_new(app *a)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        a->pane_state[i] = calloc(1, panes[i]->state_size ? panes[i]->state_size : 1);
+        if (!a->pane_state[i]) return -1;
+        if (panes[i]->init) panes[i]->init(a, a->pane_state[i]);
+    }
+    return 0;
+}
+
+static void panes_free(app *a)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        if (a->pane_state[i] && panes[i]->done) panes[i]->done(a->pane_state[i]);
+        free(a->pane_state[i]);
+        a->pane_state[i] = NULL;
+    }
+}
+
 static void app_free(app *a)
 {
+    panes_free(a);
     cache_write_finish(NULL);   /* quitting mid-write finishes it (the table is its source) */
     if (a->eng) engine_free(a->eng);
     blacklist_free(&a->bl);
@@ -700,8 +744,13 @@ int ui_run(const cli_options *o)
     if (rc == EXIT_OK) {
         for (int i = 0; i < DETECTOR_COUNT; i++)
             finding_answer_text(a->eng, &a->f[i], a->first_answer[i], sizeof a->first_answer[i]);
-        restore_choices(a);
-        rc = a->quit ? (a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN) : main_loop(a);
+        if (panes_new(a)) {
+            snprintf(err, sizeof err, "nettui: out of memory for the panes.");
+            rc = EXIT_FAILURE_RUN;
+        } else {
+            restore_choices(a);   /* may re-run the detectors: the panes exist first */
+            rc = a->quit ? (a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN) : main_loop(a);
+        }
     }
     term_rescue_disarm();
     term_stop();

@@ -22,15 +22,14 @@ static void source_text(const ui_table *t, app *a, size_t row, int col, int raw,
     else snprintf(buf, len, "%s", row < f->nmembers ? app_host_name(a, f->members[row], hb) : "");
 }
 
-static ui_table ctab = {.name = "controller-sources", .cols = ccols, .ncols = 2, .text = source_text,
-                        .num = source_num, .sort_col = 0};
-
 /* The rows are the finding's members: reset when a re-run changed them. */
-static void sources_sync(app *a)
+static void sources_sync(app *a, graph_star_state *gs)
 {
-    static const host_id *seen;
     const finding *f = FINDING_CONTROLLER(a);
-    if (ctab.n != f->nmembers || seen != f->members) { seen = f->members; table_reset(&ctab, a, f->nmembers); }
+    if (gs->ctab.n != f->nmembers || gs->csources != f->members) {
+        gs->csources = f->members;
+        table_reset(&gs->ctab, a, f->nmembers);
+    }
 }
 
 /* ---- the beacons table (table.c) ----------------------------------------
@@ -81,8 +80,20 @@ static void beacon_text(const ui_table *t, app *a, size_t row, int col, int raw,
     else snprintf(buf, len, raw ? "%.3f" : "%.0fs", v);   /* seconds; the CSV to the millisecond */
 }
 
-static ui_table btab = {.name = "beacons", .cols = bcols_wide, .ncols = B_NCOLS, .text = beacon_text,
-                        .num = beacon_num, .sort_col = -1};
+void graph_star_init(app *a, graph_star_state *gs)
+{
+    (void)a;
+    gs->ctab = (ui_table){.name = "controller-sources", .cols = ccols, .ncols = 2, .text = source_text,
+                         .num = source_num, .ctx = gs, .sort_col = 0};
+    gs->btab = (ui_table){.name = "beacons", .cols = bcols_wide, .ncols = B_NCOLS, .text = beacon_text,
+                         .num = beacon_num, .ctx = gs, .sort_col = -1};
+}
+
+void graph_star_done(graph_star_state *gs)
+{
+    free(gs->ctab.order);
+    free(gs->btab.order);
+}
 
 static void canvas_text(canvas *c, int x, int y, const char *s, ui_role r)
 {
@@ -91,11 +102,11 @@ static void canvas_text(canvas *c, int x, int y, const char *s, ui_role r)
 
 /* ---- controller ------------------------------------------------------------ */
 
-void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
+void graph_controller_draw(app *a, graph_star_state *gs, WINDOW *w, int h, int wd)
 {
     char hb2[16];
     const finding *f = FINDING_CONTROLLER(a);
-    sources_sync(a);
+    sources_sync(a, gs);
     if (!f->found) {
         draw_text(w, 0, 0, wd, "The malware-controller detector found nothing to draw.", A_NORMAL, 0);
         return;
@@ -126,7 +137,7 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
             double t = 2 * M_PI * (double)i / (double)k;
             size_t member = i * f->nmembers / k;
             canvas_put(&c, cx + (int)lround(rx * cos(t)), cy + (int)lround(ry * sin(t)), 'o',
-                       member == table_selected(&ctab) ? ROLE_OUTLIER : ROLE_BAR);
+                       member == table_selected(&gs->ctab) ? ROLE_OUTLIER : ROLE_BAR);
         }
         const char *name = ans;
         int lx = cx - (int)strlen(name) / 2;
@@ -139,21 +150,21 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
     /* the sources, a table */
     char pos[48];
     int lx = cw + 2, lw = wd - lx;
-    table_draw(&ctab, a, w, y0 + 1, lx, h - y0 - 1, lw);
-    draw_textf(w, y0, lx, lw, term_attr(ROLE_TITLE), "Sources %s (Enter opens)", table_position(&ctab, pos, sizeof pos));
+    table_draw(&gs->ctab, a, w, y0 + 1, lx, h - y0 - 1, lw);
+    draw_textf(w, y0, lx, lw, term_attr(ROLE_TITLE), "Sources %s (Enter opens)", table_position(&gs->ctab, pos, sizeof pos));
 }
 
-int graph_controller_key(app *a, int ch)
+int graph_controller_key(app *a, graph_star_state *gs, int ch)
 {
-    sources_sync(a);
-    return table_key(&ctab, a, ch);
+    sources_sync(a, gs);
+    return table_key(&gs->ctab, a, ch);
 }
 
-host_id graph_controller_selected(app *a)
+host_id graph_controller_selected(app *a, graph_star_state *gs)
 {
     const finding *f = FINDING_CONTROLLER(a);
-    sources_sync(a);
-    size_t r = table_selected(&ctab);
+    sources_sync(a, gs);
+    size_t r = table_selected(&gs->ctab);
     if (r < f->nmembers) return f->members[r];
     return f->found && f->kind == ANSWER_HOST ? f->value : HOST_NONE;
 }
@@ -198,7 +209,7 @@ static int side_row(int i, int n, int h)
 
 /* Bots on the left, C&C hosts on the right, a line per series. A side with
  * more hosts than rows shows the first h-1 and a "+N more" line. */
-static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon_series *s, size_t n)
+static void draw_bipartite(app *a, const graph_star_state *gs, WINDOW *w, int y, int h, int wd, const beacon_series *s, size_t n)
 {
     host_id bots[MAX_SIDE], cnc[MAX_SIDE];
     char hb[16], more[32];
@@ -212,7 +223,7 @@ static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon
         int bi = side_index(bots, sb, s[i].src), ci = side_index(cnc, sc, s[i].dst);
         if (bi < 0 || ci < 0) continue;
         canvas_line(&c, lx + 1, side_row(bi, sb, hb_rows), rx - 1, side_row(ci, sc, hc_rows),
-                    '.', i == table_selected(&btab) ? ROLE_BAR_ALT : ROLE_DIM);
+                    '.', i == table_selected(&gs->btab) ? ROLE_BAR_ALT : ROLE_DIM);
     }
     for (int i = 0; i < sb; i++) {
         int by = side_row(i, sb, hb_rows);
@@ -236,7 +247,7 @@ static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon
     canvas_free(&c);
 }
 
-void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
+void graph_beacons_draw(app *a, graph_star_state *gs, WINDOW *w, int h, int wd)
 {
     char hb[16];
     const beacon_series *s;
@@ -251,7 +262,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
 
     /* the reason whole, wrapped (three lines at most), then the views */
     int y0 = 1 + draw_wrapped(w, 1, 0, wd, 4, f->why, term_attr(ROLE_DIM));
-    if (btab.n != n) table_reset(&btab, a, n);
+    if (gs->btab.n != n) table_reset(&gs->btab, a, n);
     int top_h = (h - y0) / 2;
     int gw = wd * 2 / 5;
     /* the series table, with a cursor: each bot's calls, the group's period,
@@ -259,18 +270,18 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
      * screen leaves out the C&C and the phase, not the numbers */
     int tx = gw + 2, tw = wd - tx, wide = tw >= 66;
     const table_col *want = wide ? bcols_wide : bcols_narrow;
-    if (btab.cols != want) {
-        btab.cols = want;
-        btab.ncols = wide ? B_NCOLS : (int)(sizeof bcols_narrow / sizeof *bcols_narrow);
-        btab.sort_col = -1;
-        table_reset(&btab, a, n);
+    if (gs->btab.cols != want) {
+        gs->btab.cols = want;
+        gs->btab.ncols = wide ? B_NCOLS : (int)(sizeof bcols_narrow / sizeof *bcols_narrow);
+        gs->btab.sort_col = -1;
+        table_reset(&gs->btab, a, n);
     }
-    table_draw(&btab, a, w, y0, tx, top_h, tw);
-    draw_bipartite(a, w, y0, top_h, gw, s, n);
-    int top = btab.top;
+    table_draw(&gs->btab, a, w, y0, tx, top_h, tw);
+    draw_bipartite(a, gs, w, y0, top_h, gw, s, n);
+    int top = gs->btab.top;
     char pos[48];
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Beacons: %zu series (table: %s), answer %s: bots (left) call their C&C hosts (right)",
-               n, table_position(&btab, pos, sizeof pos), ans);
+               n, table_position(&gs->btab, pos, sizeof pos), ans);
     /* bottom left: calls over time, one sparkline a series */
     int y = y0 + top_h, bh = h - y;
     facts_timeline_shape shape;
@@ -282,7 +293,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     double *v = shape.nbuckets ? calloc(shape.nbuckets, sizeof *v) : NULL;
     for (int i = 0; v && i < bh - 1 && top + i < (int)n; i++) {
         const int64_t *ts;
-        size_t row = btab.order[top + i];   /* the table's rows, in its order */
+        size_t row = gs->btab.order[top + i];   /* the table's rows, in its order */
         size_t nc = facts_beacon_calls(a->eng, row, &ts);
         memset(v, 0, shape.nbuckets * sizeof *v);
         for (size_t k = 0; k < nc; k++) {
@@ -290,7 +301,7 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
             if (b >= 0 && b < (int64_t)shape.nbuckets) v[b] += 1;
         }
         draw_text(w, y + 1 + i, 0, 16, app_host_name(a, s[row].src, hb),
-                  top + i == btab.cursor ? term_attr(ROLE_SELECTED) : A_NORMAL, 0);
+                  top + i == gs->btab.cursor ? term_attr(ROLE_SELECTED) : A_NORMAL, 0);
         draw_sparkline(w, y + 1 + i, 17, gw - 18, v, (int)shape.nbuckets, term_attr(ROLE_BAR));
     }
     free(v);
@@ -311,18 +322,18 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     }
 }
 
-int graph_beacons_key(app *a, int ch)
+int graph_beacons_key(app *a, graph_star_state *gs, int ch)
 {
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
-    if (btab.n != n) table_reset(&btab, a, n);
-    return table_key(&btab, a, ch);
+    if (gs->btab.n != n) table_reset(&gs->btab, a, n);
+    return table_key(&gs->btab, a, ch);
 }
 
-host_id graph_beacons_selected(app *a)
+host_id graph_beacons_selected(app *a, graph_star_state *gs)
 {
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
-    size_t r = table_selected(&btab);
+    size_t r = table_selected(&gs->btab);
     return r < n ? s[r].src : HOST_NONE;
 }

@@ -37,16 +37,16 @@ typedef struct talkers_state {
     size_t nrows;
     int peers_ok;                /* 0: out of memory for the peer count, peers shown as "-" */
     ui_table t;
+    table_col cols[8];           /* the table's columns (the bar's width follows the screen) */
 } talkers_state;
 
 enum { C_RANK, C_HOST, C_BAR, C_BYTES, C_CONNS, C_PEERS, C_DET, C_LIST, NCOLS };
-static table_col cols[NCOLS] = {
+static const table_col cols_template[NCOLS] = {
     {"rank", 5, COL_NUM, 1, NULL}, {"host", 16, COL_ADDR, 0, NULL}, {"", 10, COL_BAR, 0, NULL},
     {"bytes", 15, COL_NUM, 1, NULL}, {"conns", 11, COL_NUM, 1, "connections"}, {"peers", 7, COL_NUM, 1, NULL},
     {"detectors", 10, COL_TEXT, 0, NULL}, {"list", 0, COL_TEXT, 0, NULL},
 };
 
-static talkers_state st = {.loaded = -1};
 
 /* 1 when direction d counts a flow from s to d's other end toward row host
  * r, which is then *who, and the peer *peer. */
@@ -201,44 +201,50 @@ static ui_role bar_role(const ui_table *t, app *a, size_t row)
     return app_detectors_naming(a, s->rows[row].h) ? ROLE_BAR_ALT : ROLE_BAR;
 }
 
-static void talkers_init(talkers_state *s)
+static void talkers_init(app *a, void *st)
 {
-    if (s->t.cols) return;
-    s->t = (ui_table){.cols = cols, .ncols = NCOLS, .text = cell_text, .num = cell_num, .bar_role = bar_role,
+    talkers_state *s = st;
+    (void)a;
+    s->loaded = -1;
+    memcpy(s->cols, cols_template, sizeof cols_template);
+    s->t = (ui_table){.cols = s->cols, .ncols = NCOLS, .text = cell_text, .num = cell_num, .bar_role = bar_role,
                       .ctx = s, .sort_col = C_RANK};   /* rank▲: the ranking's own order */
 }
 
-static void talkers_draw(app *a, WINDOW *w, int h, int wd)
+static void talkers_done(void *st)
 {
-    talkers_state *s = &st;
+    talkers_state *s = st;
+    free(s->t.order);
+}
+
+static void talkers_draw(app *a, void *st, WINDOW *w, int h, int wd)
+{
+    talkers_state *s = st;
     char pos[64];
-    talkers_init(s);
     refresh_rows(a, s);
     s->t.name = dir_file[s->dir];
     int fixed = 0;
-    for (int c = 0; c < NCOLS; c++) if (c != C_BAR && c != C_LIST) fixed += cols[c].width + 1;
-    cols[C_BAR].width = wd - fixed - 8;
-    if (cols[C_BAR].width < 4) cols[C_BAR].width = 4;
+    for (int c = 0; c < NCOLS; c++) if (c != C_BAR && c != C_LIST) fixed += s->cols[c].width + 1;
+    s->cols[C_BAR].width = wd - fixed - 8;
+    if (s->cols[C_BAR].width < 4) s->cols[C_BAR].width = 4;
     table_draw(&s->t, a, w, 1, 0, h - 1, wd);
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Top talkers: %s, by %s; %s", dir_name[s->dir],
                metric_name[s->metric], table_position(&s->t, pos, sizeof pos));
     if (!s->nrows) draw_text(w, 3, 2, wd - 2, "No host has traffic in this direction.", A_NORMAL, 0);
 }
 
-static host_id talkers_selected(app *a)
+static host_id talkers_selected(app *a, void *st)
 {
-    talkers_state *s = &st;
-    talkers_init(s);
+    talkers_state *s = st;
     refresh_rows(a, s);
     size_t r = table_selected(&s->t);
     return r == SIZE_MAX ? HOST_NONE : s->rows[r].h;
 }
 
-static int talkers_key(app *a, int ch)
+static int talkers_key(app *a, void *st, int ch)
 {
-    talkers_state *s = &st;
+    talkers_state *s = st;
     if (ch == ERR) return 0;
-    talkers_init(s);
     refresh_rows(a, s);
     int dir = s->dir, metric = s->metric;
     if (ch == 'd') dir = (dir + 1) % NDIR;
@@ -265,6 +271,9 @@ const pane pane_talkers = {
             "distinct peers (outside hosts: bytes or connections). The table lists the top 500;\n"
             "every number is exact. Highlighted bars: hosts a detector names (their numbers in\n"
             "the detectors column). Enter opens the host.",
+    .state_size = sizeof(talkers_state),
+    .init = talkers_init,
+    .done = talkers_done,
     .draw = talkers_draw,
     .key = talkers_key,
     .selected_host = talkers_selected,

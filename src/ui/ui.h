@@ -105,6 +105,26 @@ void canvas_blit(const canvas *c, WINDOW *w, int y, int x);
 #define PANE_COUNT 7
 enum { PANE_DETECTORS, PANE_TALKERS, PANE_HOURLY, PANE_PORTS, PANE_GRAPH, PANE_HOST, PANE_BLACKLIST };
 
+/* Navigation is a request to the app, never a call into another pane
+ * (htop's HandlerResult, with an argument): a key handler posts one with
+ * app_request (or app_open_host / app_open_port); after the key the app
+ * hands it to the target pane's open(), shows that pane and keeps the
+ * Backspace history. */
+typedef enum pane_req {
+    REQ_NONE,
+    REQ_OPEN_HOST,    /* the Host pane on host */
+    REQ_OPEN_PORT,    /* the Ports pane on port */
+    REQ_GRAPH_PORT,   /* the Graph pane's port graph of port */
+    REQ_GRAPH_VIEW    /* the Graph pane in view (its GRAPH_VIEW_*) */
+} pane_req;
+
+typedef struct pane_request {
+    pane_req kind;
+    host_id host;
+    int port;
+    int view;
+} pane_request;
+
 typedef struct app {
     const cli_options *opt;
     flow_table table;
@@ -123,29 +143,39 @@ typedef struct app {
     int need_redraw;
     int build_running;                        /* left while engine_build/engine_run ran */
     int quit;                                 /* 1: q, 2: Ctrl-C, pressed during a re-run */
+    pane_request req;                         /* posted by a key, served after it (REQ_NONE: none) */
+    void *pane_state[PANE_COUNT];             /* each pane instance's state (pane.state_size bytes) */
 } app;
 
 /* load_screen.c: loads o->path, builds the engine and runs the detectors with
  * a progress screen. EXIT_OK, or an EXIT_* status with a sentence in err. */
 int load_screen_run(app *a, char *err, size_t errlen);
 
-/* A pane: one screen with its own drawing and keys (ncdu/htop style). */
+/* A pane class: one screen with its own drawing and keys (ncdu/htop
+ * style). The app owns one instance of each: state_size zeroed bytes,
+ * set up by init and released by done, passed as st to every function;
+ * a pane keeps no state of its own outside it. */
 typedef struct pane {
     const char *title;           /* "Detectors" */
     const char *tab;             /* short tab label */
-    const char *keys;            /* its own keys for the key bar, "o/i/n dir  m metric" */
+    const char *keys;            /* its own keys for the key bar, "key:label|key:label" */
     const char *help;            /* lines for the help screen, '\n'-separated */
-    void (*draw)(app *a, WINDOW *w, int h, int wd);
+    size_t state_size;
+    void (*init)(app *a, void *st);   /* may be NULL */
+    void (*done)(void *st);           /* may be NULL */
+    void (*draw)(app *a, void *st, WINDOW *w, int h, int wd);
     /* Returns 1 when the key was used. */
-    int (*key)(app *a, int ch);
+    int (*key)(app *a, void *st, int ch);
     /* The host under the cursor for Enter and b, or HOST_NONE. */
-    host_id (*selected_host)(app *a);
+    host_id (*selected_host)(app *a, void *st);
     /* Called when the pane is shown (e.g. after findings changed). */
-    void (*enter)(app *a);
+    void (*enter)(app *a, void *st);
     /* The flows behind what is under the cursor, for f (or F, ch) as a
      * filter (filter.h) and a title; 0 when the pane has none (the Flows
      * view then shows the selected host's flows). May be NULL. */
-    int (*flows_query)(app *a, int ch, char *expr, size_t elen, char *title, size_t tlen);
+    int (*flows_query)(app *a, void *st, int ch, char *expr, size_t elen, char *title, size_t tlen);
+    /* A request meant for this pane, before the app shows it. May be NULL. */
+    void (*open)(app *a, void *st, const pane_request *r);
 } pane;
 
 extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_graph,
@@ -154,9 +184,11 @@ extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_gr
 void app_message(app *a, int is_error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Shows pane p (PANE_*). */
 void app_show_pane(app *a, int p);
-/* Shows host h in the Host pane. */
+/* Posts a navigation request, served after the key (see pane_req). */
+void app_request(app *a, pane_request r);
+/* Requests the Host pane on host h (app_request). */
 void app_open_host(app *a, host_id h);
-/* Shows the Ports pane on port p. */
+/* Requests the Ports pane on port p (app_request). */
 void app_open_port(app *a, int port);
 /* Sets the person's choice on h (0, BL_USER_ADD, BL_USER_ALLOW) and re-runs. */
 void app_set_user(app *a, host_id h, int state);
@@ -176,11 +208,6 @@ unsigned app_detectors_naming(const app *a, host_id h);
 int list_key(int ch, int *cursor, int n, int page);
 /* Keeps the cursor visible in a list of page rows. */
 int list_top(int cursor, int n, int page, int top);
-
-/* Ports pane: open on this port next time it is shown. */
-void pane_ports_select(app *a, int port);
-void pane_graph_select_port(app *a, int port);
-void pane_host_changed(app *a);
 
 /* ---- table.c: the one table module every pane's list goes through ------- */
 
@@ -246,7 +273,7 @@ int table_write_csv(const ui_table *t, app *a, FILE *f);
 
 /* pane_flows.c: the Flows view over pane p's selection (f, F): its own key
  * loop; returns 1 once it is closed (a->quit set when q was pressed). */
-int pane_flows_open(app *a, const pane *p, int ch);
+int pane_flows_open(app *a, const pane *p, void *st, int ch);
 /* The rows behind question q's answer, as a filter and a title; 0 when the
  * question has no answer. */
 int pane_flows_finding_query(app *a, int q, char *expr, size_t elen, char *title, size_t tlen);
