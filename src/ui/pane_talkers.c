@@ -29,13 +29,15 @@ typedef struct talker_row {
     uint64_t bytes, flows, peers;   /* in the pane's direction, exact */
 } talker_row;
 
-/* The pane's state (one instance, below). */
+/* The pane's state (its instance, owned by the app). */
 typedef struct talkers_state {
     int dir, metric;
     int loaded;                  /* dir * 3 + metric the rows are for, or -1 */
     talker_row rows[TALKERS_MAX];
     size_t nrows;
-    int peers_ok;                /* 0: out of memory for the peer count, peers shown as "-" */
+    int peers_state;             /* 0: not counted yet, 1: counted, -1: out of memory ("-" shown) */
+    struct peer_count *pc[NDIR]; /* each direction's listed hosts and their exact peers, by host */
+    size_t npc[NDIR];
     ui_table t;
     table_col cols[8];           /* the table's columns (the bar's width follows the screen) */
 } talkers_state;
@@ -61,52 +63,95 @@ static int flow_side(int dir, const uint8_t *internal, host_id s, host_id d, hos
     }
 }
 
-/* Exact distinct peers of the listed rows: one pass over the flows, a hash
- * set of (row, peer) pairs. Memory is bounded by the distinct pairs of the
- * listed hosts; time by the rows of the table. -1 when out of memory. */
+typedef struct peer_count {
+    host_id h;
+    uint32_t peers;
+} peer_count;
+
+static int by_host(const void *pa, const void *pb)
+{
+    const peer_count *a = pa, *b = pb;
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+/* Exact distinct peers of every host any ranking of any direction lists
+ * (at most 3 x TALKERS_MAX a direction), all directions in one pass over
+ * the flows, once: the traffic does not change, so later d and m only look
+ * them up. A hash set of (direction, host, peer): memory is bounded by the
+ * distinct pairs of the listed hosts, time by the rows of the file.
+ * -1 when out of memory (the peers then show as "-"). */
+#define SLOTS_PER_DIR (3 * TALKERS_MAX)
 static int count_peers(app *a, talkers_state *s)
 {
     const flow_table *ft = &a->table;
-    uint32_t nh = ft->hosts.n;
-    uint16_t *idx = malloc((nh ? nh : 1) * sizeof *idx);     /* host -> row + 1 */
-    uint8_t *internal = calloc(nh ? nh : 1, 1);
+    uint32_t nh = ft->hosts.n ? ft->hosts.n : 1;
+    uint16_t *idx = calloc((size_t)NDIR * nh, sizeof *idx);   /* [dir][host] -> slot + 1 */
+    uint8_t *internal = calloc(nh, 1);
     size_t cap = 1024, used = 0;
-    uint64_t *set = calloc(cap, sizeof *set);                /* (row + 1) << 32 | peer; 0 empty */
+    uint64_t *set = calloc(cap, sizeof *set);                 /* tag << 32 | peer; 0 empty */
     int rc = -1;
     if (!idx || !internal || !set) goto out;
-    memset(idx, 0, (nh ? nh : 1) * sizeof *idx);
     for (uint32_t i = 0, n = facts_internal_count(a->eng); i < n; i++) {
         host_id h = facts_internal_at(a->eng, i);
         if (h < nh) internal[h] = 1;
     }
-    for (size_t r = 0; r < s->nrows; r++) { idx[s->rows[r].h] = (uint16_t)(r + 1); s->rows[r].peers = 0; }
-    for (size_t i = 0; i < ft->n; i++) {
-        host_id who, peer;
-        if (!flow_side(s->dir, internal, ft->src[i], ft->dst[i], &who, &peer) || !idx[who]) continue;
-        uint64_t key = (uint64_t)idx[who] << 32 | peer;
-        size_t k = util_mix64(key) & (cap - 1);
-        while (set[k] && set[k] != key) k = (k + 1) & (cap - 1);
-        if (set[k]) continue;
-        set[k] = key;
-        s->rows[idx[who] - 1].peers++;
-        if (++used * 2 > cap) {   /* grow at half full */
-            uint64_t *ns = calloc(cap * 2, sizeof *ns);
-            if (!ns) goto out;
-            for (size_t j = 0; j < cap; j++) {
-                if (!set[j]) continue;
-                size_t m = util_mix64(set[j]) & (cap * 2 - 1);
-                while (ns[m]) m = (m + 1) & (cap * 2 - 1);
-                ns[m] = set[j];
+    for (int d = 0; d < NDIR; d++) {
+        free(s->pc[d]);
+        s->pc[d] = calloc(SLOTS_PER_DIR, sizeof *s->pc[d]);
+        s->npc[d] = 0;
+        if (!s->pc[d]) goto out;
+        for (int m = 0; m < 3; m++) {
+            candidate c[TALKERS_MAX];
+            size_t n = facts_top_hosts(a->eng, (facts_direction)d, (facts_metric)m, c, TALKERS_MAX);
+            for (size_t i = 0; i < n; i++) {
+                uint16_t *slot = &idx[(size_t)d * nh + c[i].value];
+                if (*slot) continue;
+                s->pc[d][s->npc[d]].h = c[i].value;
+                *slot = (uint16_t)++s->npc[d];
             }
-            free(set);
-            set = ns;
-            cap *= 2;
         }
     }
+    for (size_t i = 0; i < ft->n; i++) {
+        host_id src = ft->src[i], dst = ft->dst[i];
+        for (int d = 0; d < NDIR; d++) {
+            host_id who, peer;
+            if (!flow_side(d, internal, src, dst, &who, &peer)) continue;
+            uint16_t slot = idx[(size_t)d * nh + who];
+            if (!slot) continue;
+            uint64_t key = (uint64_t)(d * 2048 + slot) << 32 | peer;
+            size_t k = util_mix64(key) & (cap - 1);
+            while (set[k] && set[k] != key) k = (k + 1) & (cap - 1);
+            if (set[k]) continue;
+            set[k] = key;
+            s->pc[d][slot - 1].peers++;
+            if (++used * 2 > cap) {   /* grow at half full */
+                uint64_t *ns = calloc(cap * 2, sizeof *ns);
+                if (!ns) goto out;
+                for (size_t j = 0; j < cap; j++) {
+                    if (!set[j]) continue;
+                    size_t q = util_mix64(set[j]) & (cap * 2 - 1);
+                    while (ns[q]) q = (q + 1) & (cap * 2 - 1);
+                    ns[q] = set[j];
+                }
+                free(set);
+                set = ns;
+                cap *= 2;
+            }
+        }
+    }
+    for (int d = 0; d < NDIR; d++) qsort(s->pc[d], s->npc[d], sizeof *s->pc[d], by_host);
     rc = 0;
 out:
     free(idx); free(internal); free(set);
     return rc;
+}
+
+/* h's exact distinct peers in direction d (count_peers ran). */
+static uint64_t peers_of(const talkers_state *s, int d, host_id h)
+{
+    peer_count key = {h, 0};
+    const peer_count *p = s->npc[d] ? bsearch(&key, s->pc[d], s->npc[d], sizeof key, by_host) : NULL;
+    return p ? p->peers : 0;
 }
 
 static int by_peers(const void *pa, const void *pb)
@@ -139,8 +184,21 @@ static void refresh_rows(app *a, talkers_state *s)
         r->flows = to ? hf.recv_flows[k] : hf.sent_flows[k];
     }
     s->nrows = n;
-    s->peers_ok = count_peers(a, s) == 0;
-    if (s->metric == METRIC_PEERS && s->peers_ok) qsort(s->rows, n, sizeof *s->rows, by_peers);
+    if (!s->peers_state) {
+        /* one pass over the flows, once (about 60 ms per million rows on
+         * one core): a big file says so while it runs */
+        if (a->table.n > 5000000) {
+            char rows[32];
+            draw_textf(stdscr, LINES - 2, 0, COLS, term_attr(ROLE_WARN),
+                       "Counting each listed host's distinct peers exactly: one pass over %s rows...",
+                       numfmt_count(a->table.n, rows, sizeof rows));
+            refresh();
+        }
+        s->peers_state = count_peers(a, s) == 0 ? 1 : -1;
+    }
+    if (s->peers_state > 0)
+        for (size_t i = 0; i < n; i++) s->rows[i].peers = peers_of(s, s->dir, s->rows[i].h);
+    if (s->metric == METRIC_PEERS && s->peers_state > 0) qsort(s->rows, n, sizeof *s->rows, by_peers);
     table_home(&s->t);
     table_reset(&s->t, a, n);
 }
@@ -184,7 +242,7 @@ static void cell_text(const ui_table *t, app *a, size_t row, int col, int raw, c
                                  : blacklist_contains(&a->bl, r->h) ? "listed" : "");
         return;
     case C_PEERS:
-        if (!s->peers_ok) { snprintf(buf, len, "-"); return; }
+        if (s->peers_state < 0) { snprintf(buf, len, "-"); return; }
         v = r->peers; break;
     case C_RANK: v = row + 1; break;
     case C_BYTES: v = r->bytes; break;
@@ -215,6 +273,7 @@ static void talkers_done(void *st)
 {
     talkers_state *s = st;
     free(s->t.order);
+    for (int d = 0; d < NDIR; d++) free(s->pc[d]);
 }
 
 static void talkers_draw(app *a, void *st, WINDOW *w, int h, int wd)
