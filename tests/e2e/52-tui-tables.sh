@@ -158,6 +158,24 @@ keys S; wait_for "port▲"
 want=$(cut -d, -f4 flows.csv | sort -n | head -n 1)
 got=$(screen | awk '/port▲/ { getline; print $1; exit }')
 [ "$got" = "$want" ] || fail "ports sorted by number start with $got, not $want"
+# the Host pane: three tables; c picks the one the keys work; E writes the
+# peers it sent to, every one with its exact connection count
+h1=$(sed -n 1p key)
+keys h; wait_for "Host address"
+keys C-u "$h1" Enter; wait_for "Host $h1 ("
+wait_for "> Sent to ("
+keys E; wait_for "Export this table as CSV to"
+keys Enter; wait_for "Table written to $t/host-sent-to.csv"
+awk -F, -v h="$h1" '$2 == h { c[$3]++ } END { for (p in c) print p "," c[p] }' flows.csv | sort > sent.awk
+tail -n +2 host-sent-to.csv | cut -d, -f1,2 | sort > sent.csv
+cmp -s sent.awk sent.csv || fail "host-sent-to.csv differs from awk's peers of $h1"
+[ "$(head -n 1 host-sent-to.csv)" = "peer,conns,list" ] || fail "host-sent-to.csv has the header $(head -n 1 host-sent-to.csv)"
+keys c; wait_for "> Received from ("
+keys S; wait_for "conns▲"
+want=$(awk -F, -v h="$h1" '$3 == h { c[$2]++ } END { for (p in c) print c[p] }' flows.csv | sort -n | head -n 1)
+# the right half (from column 61 at 120 columns): the first row under its header
+screen | awk '/> Received from/ { getline; getline; print; exit }' | cut -c 61- > recv.first
+grep -qE "[0-9.]+ +$want( |\$)" recv.first || fail "received-from sorted ascending does not start with $want connections: $(cat recv.first)"
 keys q; wait_for EXITED 10
 
 # ---- 80x24, no UTF-8: ASCII sort marks and position --------------------------
