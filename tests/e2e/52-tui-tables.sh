@@ -142,6 +142,11 @@ keys E; wait_for "Export this table as CSV to"
 keys Enter; wait_for "talkers-outside-destinations.csv exists; replace it?"
 keys n Enter; wait_for "Export cancelled; talkers-outside-destinations.csv is unchanged"
 [ "$(cat talkers-outside-destinations.csv)" = keep ] || fail "a refused replace changed the CSV"
+# a folder that is not there: one sentence, the explorer goes on
+keys E; wait_for "Export this table as CSV to"
+keys C-u "$t/no-such-folder/x.csv" Enter; wait_for "Could not write $t/no-such-folder/x.csv: No such file or directory."
+[ ! -e "$t/no-such-folder" ] || fail "a failed export made something"
+keys j; wait_for "Top talkers: Outside destinations"
 
 # the Blacklist and Ports tables sort, and the Host pane's peers table finds
 keys 7; wait_for "Blacklist:"
