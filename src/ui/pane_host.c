@@ -350,7 +350,7 @@ static void describe_lists(const app *a, char *buf, size_t len)
 static void host_draw(app *a, void *st, WINDOW *w, int h, int wd)
 {
     host_state *s = st;
-    char hb[16], b1[16], b2[16], b3[16], b4[16], t0[32], t1[32], lists[96], det[200];
+    char hb[16], b1[32], b2[32], b3[32], b4[32], t0[32], t1[32], lists[96], det[200];
     if (a->host == HOST_NONE) {
         draw_text(w, 1, 2, wd - 2, "No host chosen yet: press / and type an address, or Enter on a host in any pane.", A_NORMAL, 0);
         return;
@@ -370,13 +370,14 @@ static void host_draw(app *a, void *st, WINDOW *w, int h, int wd)
                hf.internal ? "internal" : "external", lists);
     draw_textf(w, 1, 0, wd, m ? term_attr(ROLE_WARN) : term_attr(ROLE_DIM), "Named by: %s",
                m ? det : "no detector");
-    draw_textf(w, 2, 0, wd, A_NORMAL, "Sent      %s conns %sB to internal, %s conns %sB to external; peers %u int, %u ext",
-               fmt_si((double)hf.sent_flows[0], b1, sizeof b1), fmt_si((double)hf.sent_bytes[0], b2, sizeof b2),
-               fmt_si((double)hf.sent_flows[1], b3, sizeof b3), fmt_si((double)hf.sent_bytes[1], b4, sizeof b4),
+    /* exact counts (numfmt_count), never rounded */
+    draw_textf(w, 2, 0, wd, A_NORMAL, "Sent      %s conns %s B to internal, %s conns %s B to external; peers %u int, %u ext",
+               numfmt_count(hf.sent_flows[0], b1, sizeof b1), numfmt_count(hf.sent_bytes[0], b2, sizeof b2),
+               numfmt_count(hf.sent_flows[1], b3, sizeof b3), numfmt_count(hf.sent_bytes[1], b4, sizeof b4),
                hf.sent_peers[0], hf.sent_peers[1]);
-    draw_textf(w, 3, 0, wd, A_NORMAL, "Received  %s conns %sB from internal, %s conns %sB from external; peers %u int, %u ext",
-               fmt_si((double)hf.recv_flows[0], b1, sizeof b1), fmt_si((double)hf.recv_bytes[0], b2, sizeof b2),
-               fmt_si((double)hf.recv_flows[1], b3, sizeof b3), fmt_si((double)hf.recv_bytes[1], b4, sizeof b4),
+    draw_textf(w, 3, 0, wd, A_NORMAL, "Received  %s conns %s B from internal, %s conns %s B from external; peers %u int, %u ext",
+               numfmt_count(hf.recv_flows[0], b1, sizeof b1), numfmt_count(hf.recv_bytes[0], b2, sizeof b2),
+               numfmt_count(hf.recv_flows[1], b3, sizeof b3), numfmt_count(hf.recv_bytes[1], b4, sizeof b4),
                hf.recv_peers[0], hf.recv_peers[1]);
     draw_textf(w, 4, 0, wd, term_attr(ROLE_DIM), "Seen from %s to %s UTC", fmt_time_utc(hf.first_ms, t0, sizeof t0),
                fmt_time_utc(hf.last_ms, t1, sizeof t1));

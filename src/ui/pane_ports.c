@@ -124,12 +124,13 @@ static void draw_port(app *a, ports_state *s, WINDOW *w, int x, int h, int wd, u
     uint64_t *pb = s->pb;
     size_t n = facts_port_host_bytes(a->eng, port, ph, pb, PORT_HOSTS_CAP);
     if (n > PORT_HOSTS_CAP) n = PORT_HOSTS_CAP;
-    draw_textf(w, 0, x, wd, term_attr(ROLE_TITLE), "Port %u: %s flows, %sB; %zu internal senders",
-               port, fmt_si((double)pf.flows, b1, sizeof b1), fmt_si((double)pf.bytes, b2, sizeof b2), n);
-    draw_textf(w, 1, x, wd, A_NORMAL, "out %s flows %sB; in %s flows from %u sources; internal %s flows",
-               fmt_si((double)pf.out_flows, b1, sizeof b1), fmt_si((double)pf.out_bytes, b2, sizeof b2),
-               fmt_si((double)pf.in_flows, b3, sizeof b3), pf.ext_sources_in,
-               fmt_si((double)pf.internal_flows, hb, sizeof hb));
+    /* exact counts (numfmt_count), never rounded */
+    draw_textf(w, 0, x, wd, term_attr(ROLE_TITLE), "Port %u: %s flows, %s bytes; %zu internal senders",
+               port, numfmt_count(pf.flows, b1, sizeof b1), numfmt_count(pf.bytes, b2, sizeof b2), n);
+    draw_textf(w, 1, x, wd, A_NORMAL, "out %s flows %s bytes; in %s flows from %u sources; internal %s flows",
+               numfmt_count(pf.out_flows, b1, sizeof b1), numfmt_count(pf.out_bytes, b2, sizeof b2),
+               numfmt_count(pf.in_flows, b3, sizeof b3), pf.ext_sources_in,
+               numfmt_count(pf.internal_flows, hb, sizeof hb));
     if (isnan(pf.abuse_z) || pf.abuse_host == HOST_NONE)
         draw_text(w, 2, x, wd, "Not rated for port abuse (too few hosts, or no spread).", term_attr(ROLE_DIM), 0);
     else
@@ -158,8 +159,8 @@ static void draw_port(app *a, ports_state *s, WINDOW *w, int x, int h, int wd, u
     draw_vhist(w, 3, x, hh, wd, &hs);
     int y = 3 + hh;
     for (size_t i = 0; i < n && y < h; i++, y++)
-        draw_textf(w, y, x, wd, ph[i] == pf.abuse_host ? term_attr(ROLE_OUTLIER) : A_NORMAL, "%2zu. %-16s %8sB%s",
-                   i + 1, app_host_name(a, ph[i], hb), fmt_si((double)pb[i], b1, sizeof b1),
+        draw_textf(w, y, x, wd, ph[i] == pf.abuse_host ? term_attr(ROLE_OUTLIER) : A_NORMAL, "%2zu. %-16s %13s bytes%s",
+                   i + 1, app_host_name(a, ph[i], hb), numfmt_count(pb[i], b1, sizeof b1),
                    ph[i] == pf.abuse_host ? "  <- outlier" : "");
 }
 

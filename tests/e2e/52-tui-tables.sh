@@ -169,6 +169,11 @@ h1=$(sed -n 1p key)
 keys h; wait_for "Host address"
 keys C-u "$h1" Enter; wait_for "Host $h1 ("
 wait_for "> Sent to ("
+# its totals exact: connections and bytes to internal and external hosts
+want=$(awk -F, -v h="$h1" '$2 == h { k = ($3 ~ /^1[234]\./) ? 0 : 1; f[k]++; b[k] += $5 }
+  END { printf "Sent      %d conns %d B to internal, %d conns %d B to external;", f[0], b[0], f[1], b[1] }' flows.csv |
+  sed ':a;s/\([0-9]\)\([0-9]\{3\}\)\($\|[^0-9]\)/\1,\2\3/;ta')
+screen | grep -qF "$want" || fail "the Host pane's totals are not '$want'"
 keys E; wait_for "Export this table as CSV to"
 keys Enter; wait_for "Table written to $t/host-sent-to.csv"
 awk -F, -v h="$h1" '$2 == h { c[$3]++ } END { for (p in c) print p "," c[p] }' flows.csv | sort > sent.awk
