@@ -16,21 +16,21 @@
 #include "ui.h"
 
 /* One row's sort key, filled before qsort so the comparator needs no
- * global state: a number (numbers, addresses) or a text. */
+ * global state: a number (numbers, addresses) or a text, then tie, which
+ * keeps equal rows in the pane's order whichever the direction. */
 typedef struct sort_key {
     double k;
+    size_t tie;
     size_t row;
     char s[48];
 } sort_key;
 
-static int desc_flag;   /* not shared across threads: the UI runs on one */
-
-static int cmp_num(const void *pa, const void *pb)
+/* Ascending by k, then s, then tie; a descending sort reverses the result. */
+static int cmp_key(const void *pa, const void *pb)
 {
     const sort_key *a = pa, *b = pb;
     int c = a->k < b->k ? -1 : a->k > b->k ? 1 : strcmp(a->s, b->s);
-    if (desc_flag) c = -c;
-    return c ? c : (a->row > b->row) - (a->row < b->row);   /* ties: the pane's order */
+    return c ? c : (a->tie > b->tie) - (a->tie < b->tie);
 }
 
 /* "13.1.2.3" as the number 13.1.2.3 is (so .9 comes before .10); a name
@@ -62,14 +62,14 @@ static void sort_rows(ui_table *t, app *a)
             const table_col *c = &t->cols[t->sort_col];
             for (size_t i = 0; i < t->n; i++) {
                 k[i].row = i;
+                k[i].tie = t->sort_desc ? t->n - 1 - i : i;   /* reversed below: equal rows stay in order */
                 k[i].s[0] = 0;
                 if (c->kind == COL_NUM) { k[i].k = t->num(t, a, i, t->sort_col); continue; }
                 t->text(t, a, i, t->sort_col, 1, k[i].s, sizeof k[i].s);
                 k[i].k = c->kind == COL_ADDR ? addr_key(k[i].s) : 0;
             }
-            desc_flag = t->sort_desc;
-            qsort(k, t->n, sizeof *k, cmp_num);
-            for (size_t i = 0; i < t->n; i++) t->order[i] = k[i].row;
+            qsort(k, t->n, sizeof *k, cmp_key);
+            for (size_t i = 0; i < t->n; i++) t->order[i] = k[t->sort_desc ? t->n - 1 - i : i].row;
             free(k);
         }
     }
