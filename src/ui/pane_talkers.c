@@ -285,7 +285,7 @@ static void talkers_draw(app *a, void *st, WINDOW *w, int h, int wd)
     int fixed = 0;
     for (int c = 0; c < NCOLS; c++) if (c != C_BAR && c != C_LIST) fixed += s->cols[c].width + 1;
     s->cols[C_BAR].width = wd - fixed - 8;
-    if (s->cols[C_BAR].width < 4) s->cols[C_BAR].width = 4;
+    if (s->cols[C_BAR].width < 2) s->cols[C_BAR].width = 2;   /* at 80 columns the list column keeps "listed" */
     table_draw(&s->t, a, w, 1, 0, h - 1, wd);
     draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Top talkers: %s, by %s; %s", dir_name[s->dir],
                metric_name[s->metric], table_position(&s->t, pos, sizeof pos));
