@@ -57,17 +57,15 @@ unsigned app_detectors_naming(const app *a, host_id h)
     return m;
 }
 
-/* The panes left, most recent last: Backspace goes back (each pane keeps
- * its own cursor, so it comes back where it was left). */
-#define BACK_MAX 32
-static int back_stack[BACK_MAX], nback;
-
+/* Shows pane p; remember: push the pane left on a->back, so Backspace goes
+ * back (each pane instance keeps its own cursor, so it comes back where it
+ * was left). */
 static void show_pane(app *a, int p, int remember)
 {
     int to = (p % PANE_COUNT + PANE_COUNT) % PANE_COUNT;
     if (remember && to != a->pane) {
-        if (nback == BACK_MAX) { memmove(back_stack, back_stack + 1, (BACK_MAX - 1) * sizeof *back_stack); nback--; }
-        back_stack[nback++] = a->pane;
+        if (a->nback == APP_BACK_MAX) { memmove(a->back, a->back + 1, (APP_BACK_MAX - 1) * sizeof *a->back); a->nback--; }
+        a->back[a->nback++] = a->pane;
     }
     a->pane = to;
     if (panes[a->pane]->enter) panes[a->pane]->enter(a, a->pane_state[a->pane]);
@@ -674,7 +672,7 @@ static int main_loop(app *a)
         else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, st, ch);
         else if (p->key && p->key(a, st, ch)) {}
         else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-            if (nback) show_pane(a, back_stack[--nback], 0);
+            if (a->nback) show_pane(a, a->back[--a->nback], 0);
             else app_message(a, 0, "Nothing to go back to: this is the first pane you saw.");
         } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
             host_id h = p->selected_host ? p->selected_host(a, st) : HOST_NONE;

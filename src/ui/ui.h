@@ -144,6 +144,8 @@ typedef struct app {
     int build_running;                        /* left while engine_build/engine_run ran */
     int quit;                                 /* 1: q, 2: Ctrl-C, pressed during a re-run */
     pane_request req;                         /* posted by a key, served after it (REQ_NONE: none) */
+#define APP_BACK_MAX 32
+    int back[APP_BACK_MAX], nback;            /* the panes left, most recent last: Backspace */
     void *pane_state[PANE_COUNT];             /* each pane instance's state (pane.state_size bytes) */
 } app;
 
