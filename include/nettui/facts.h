@@ -86,7 +86,10 @@ typedef enum facts_direction {
     DIR_OUTBOUND = 0,     /* internal hosts by what they sent to external hosts */
     DIR_INBOUND = 1,      /* internal hosts by what they received from external hosts */
     DIR_INTERNAL = 2,     /* internal hosts by what they sent to internal hosts */
-    DIR_EXTERNAL_SENDERS = 3  /* external hosts by what they sent to internal hosts */
+    DIR_EXTERNAL_SENDERS = 3, /* external hosts by what they sent to internal hosts */
+    DIR_EXTERNAL_RECEIVERS = 4 /* external hosts by what internal hosts sent them (the top outside
+                                * destinations): bytes and flows exact from the pass's per-host
+                                * totals; METRIC_PEERS is not kept for them and ranks nothing (0) */
 } facts_direction;
 
 typedef enum facts_metric { METRIC_BYTES = 0, METRIC_FLOWS = 1, METRIC_PEERS = 2 } facts_metric;

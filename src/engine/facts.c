@@ -131,6 +131,19 @@ size_t facts_top_hosts(const engine *e, facts_direction d, facts_metric m, candi
         }
         return got;
     }
+    if (d == DIR_EXTERNAL_RECEIVERS) {
+        /* the pass already adds every flow into its receiver's recv totals:
+         * an outside host's [PEER_INTERNAL] totals are what internal hosts
+         * sent it, exact; distinct senders are not kept (see facts.h) */
+        if (m == METRIC_PEERS) return 0;
+        for (uint32_t h = 0; h < e->nhosts; h++) {
+            if (e->int_index[h] != NO_INDEX) continue;
+            const host_stat *s = &e->f.hs[h];
+            double v = m == METRIC_BYTES ? (double)s->recv_bytes[PEER_INTERNAL] : (double)s->recv_flows[PEER_INTERNAL];
+            if (v > 0) top_insert(out, &got, n, h, v);
+        }
+        return got;
+    }
     for (uint32_t a = 0; a < e->nint; a++) {
         host_id h = e->int_host[a];
         const host_stat *s = &e->f.hs[h];

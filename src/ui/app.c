@@ -38,6 +38,14 @@ void app_message(app *a, int is_error, const char *fmt, ...)
     a->msg_error = is_error;
 }
 
+int app_rows_checked(app *a, char *why, size_t len)
+{
+    if (!a->columns_unchecked) return 0;
+    if (cache_check_columns(&a->table, a->opt->threads, why, len)) return -1;   /* stays unchecked: every read refuses */
+    a->columns_unchecked = 0;
+    return 0;
+}
+
 const char *app_host_name(const app *a, host_id h, char *buf16)
 {
     if (h == HOST_NONE || h >= a->table.hosts.n) return "-";
@@ -57,20 +65,18 @@ unsigned app_detectors_naming(const app *a, host_id h)
     return m;
 }
 
-/* The panes left, most recent last: Backspace goes back (each pane keeps
- * its own cursor, so it comes back where it was left). */
-#define BACK_MAX 32
-static int back_stack[BACK_MAX], nback;
-
+/* Shows pane p; remember: push the pane left on a->back, so Backspace goes
+ * back (each pane instance keeps its own cursor, so it comes back where it
+ * was left). */
 static void show_pane(app *a, int p, int remember)
 {
     int to = (p % PANE_COUNT + PANE_COUNT) % PANE_COUNT;
     if (remember && to != a->pane) {
-        if (nback == BACK_MAX) { memmove(back_stack, back_stack + 1, (BACK_MAX - 1) * sizeof *back_stack); nback--; }
-        back_stack[nback++] = a->pane;
+        if (a->nback == APP_BACK_MAX) { memmove(a->back, a->back + 1, (APP_BACK_MAX - 1) * sizeof *a->back); a->nback--; }
+        a->back[a->nback++] = a->pane;
     }
     a->pane = to;
-    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a, a->pane_state[a->pane]);
     a->need_redraw = 1;
 }
 
@@ -79,18 +85,39 @@ void app_show_pane(app *a, int p)
     show_pane(a, p, 1);
 }
 
+void app_request(app *a, pane_request r)
+{
+    a->req = r;
+}
+
 void app_open_host(app *a, host_id h)
 {
-    if (h == HOST_NONE || h >= a->table.hosts.n) return;
-    a->host = h;
-    pane_host_changed(a);
-    app_show_pane(a, PANE_HOST);
+    app_request(a, (pane_request){.kind = REQ_OPEN_HOST, .host = h});
 }
 
 void app_open_port(app *a, int port)
 {
-    pane_ports_select(a, port);
-    app_show_pane(a, PANE_PORTS);
+    app_request(a, (pane_request){.kind = REQ_OPEN_PORT, .port = port});
+}
+
+/* Serves the request a key posted: the target pane takes its part (the
+ * host, the port, the view), then it is shown, remembered for Backspace. */
+static void serve_request(app *a)
+{
+    pane_request r = a->req;
+    a->req.kind = REQ_NONE;
+    int to;
+    switch (r.kind) {
+    case REQ_OPEN_HOST:
+        if (r.host == HOST_NONE || r.host >= a->table.hosts.n) return;
+        to = PANE_HOST;
+        break;
+    case REQ_OPEN_PORT: to = PANE_PORTS; break;
+    case REQ_GRAPH_PORT: case REQ_GRAPH_VIEW: to = PANE_GRAPH; break;
+    default: return;
+    }
+    if (panes[to]->open) panes[to]->open(a, a->pane_state[to], &r);
+    app_show_pane(a, to);
 }
 
 static void draw_status(app *a, const char *override);
@@ -154,7 +181,7 @@ static void rerun(app *a, const char *what)
         if (strcmp(now, before[i])) changed++;
     }
     app_message(a, 0, "%s; detectors re-ran: %d answer%s changed.", what, changed, changed == 1 ? "" : "s");
-    if (panes[a->pane]->enter) panes[a->pane]->enter(a);
+    if (panes[a->pane]->enter) panes[a->pane]->enter(a, a->pane_state[a->pane]);
     a->need_redraw = 1;
 }
 
@@ -375,7 +402,7 @@ static void draw_key_bar(app *a)
         k = *bar ? bar + 1 : bar;
     }
     key_bar_item(&x, "Tab", "Pane");
-    key_bar_item(&x, "/", "Host");
+    key_bar_item(&x, "h", "Host");
     const char *own = panes[a->pane]->keys;
     if (!own || (strncmp(own, "b:", 2) && !strstr(own, "|b:"))) key_bar_item(&x, "b", "Blacklist");
     key_bar_item(&x, "e", "Export");
@@ -404,7 +431,7 @@ static void draw_all(app *a)
     int h = LINES - 4, w = COLS;
     WINDOW *body = derwin(stdscr, h, w, 2, 0);
     if (body) {
-        panes[a->pane]->draw(a, body, h, w);
+        panes[a->pane]->draw(a, a->pane_state[a->pane], body, h, w);
         delwin(body);
     }
     draw_status(a, NULL);
@@ -424,7 +451,12 @@ static const char *const global_help[] = {
     "Up/Down j/k  move the cursor;  PgUp/PgDn  a page;  g/G  first/last",
     "Enter        drill into the host (or port) under the cursor",
     "Backspace    back to the pane before (the Host pane first steps back through its hosts)",
-    "/            type a host address and open it in the Host pane",
+    "h            type a host address and open it in the Host pane (also / in a pane without a table)",
+    "Tables       (Detectors, Talkers, Ports, Graph's sources and beacons, Host's three, Blacklist)",
+    "             s sorts by the next column (numbers largest first), S reverses; the header marks",
+    "             the sort column and the title the rows shown. / finds text in the table, n and N",
+    "             go to the next and previous match (wrapping); E writes the whole table, in its",
+    "             order, as CSV (exact numbers; asks for a path, ~ is home, asks before replacing)",
     "b            toggle the host under the cursor on the blacklist: a listed host comes off,",
     "             another goes on (every detector skips it); the ten detectors re-run at once",
     "e            export the ten answers and the flag (asks for a path, default answers.txt)",
@@ -531,28 +563,36 @@ static void do_search(app *a)
 /* Export: '~' is the home folder; an existing file is replaced only when
  * the person says so; when the person's blacklist edits changed answers,
  * the file (a "# ..." line after the flag) and the message say which. */
-static void do_export(app *a)
+int app_ask_path(app *a, const char *question, const char *dflt, char *path, size_t len)
 {
-    char typed[PATH_MAX] = "answers.txt", path[PATH_MAX + 256], err[256] = "";
-    if (!app_prompt(a, "Export answers to (Enter accepts, Esc cancels):", typed, sizeof typed) || !typed[0]) {
+    char typed[PATH_MAX];
+    snprintf(typed, sizeof typed, "%s", dflt);
+    if (!app_prompt(a, question, typed, sizeof typed) || !typed[0]) {
         app_message(a, 0, "Export cancelled.");
-        return;
+        return 0;
     }
     const char *home = getenv("HOME");
     if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) && home && *home)
-        snprintf(path, sizeof path, "%s%s", home, typed + 1);
+        snprintf(path, len, "%s%s", home, typed + 1);
     else
-        snprintf(path, sizeof path, "%s", typed);
+        snprintf(path, len, "%s", typed);
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         char yes[8] = "";
-        char q[sizeof path + 64];
+        char q[PATH_MAX + 320];
         snprintf(q, sizeof q, "%s exists; replace it? (y replaces, anything else keeps it):", path);
         if (!app_prompt(a, q, yes, sizeof yes) || (strcmp(yes, "y") && strcmp(yes, "yes") && strcmp(yes, "Y"))) {
             app_message(a, 0, "Export cancelled; %s is unchanged.", path);
-            return;
+            return 0;
         }
     }
+    return 1;
+}
+
+static void do_export(app *a)
+{
+    char path[PATH_MAX + 256], err[256] = "";
+    if (!app_ask_path(a, "Export answers to (Enter accepts, Esc cancels):", "answers.txt", path, sizeof path)) return;
     char changed[128] = "", note[200] = "";
     size_t cl = 0;
     for (int i = 0; i < DETECTOR_COUNT; i++) {
@@ -585,7 +625,7 @@ static void on_mouse(app *a)
     const pane *p = panes[a->pane];
     if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
         int key = ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN;
-        for (int i = 0; i < 3 && p->key; i++) p->key(a, key);
+        for (int i = 0; i < 3 && p->key; i++) p->key(a, a->pane_state[a->pane], key);
         return;
     }
     if (ev.y != 1) return;
@@ -620,6 +660,7 @@ static int main_loop(app *a)
         if (ch == KEY_RESIZE || too_small()) continue;
         a->msg[0] = 0;
         const pane *p = panes[a->pane];
+        void *st = a->pane_state[a->pane];
         if (ch == KEY_MOUSE) on_mouse(a);
         else if (ch == '?' || ch == KEY_F(1)) show_help(a);
         else if (ch == KEY_F(2)) {
@@ -631,21 +672,23 @@ static int main_loop(app *a)
         else if (ch >= '1' && ch <= '0' + PANE_COUNT) app_show_pane(a, ch - '1');
         else if (ch == '\t') app_show_pane(a, a->pane + 1);
         else if (ch == KEY_BTAB) app_show_pane(a, a->pane - 1);
-        else if (ch == '/') do_search(a);
+        else if (ch == '/') { if (!(p->key && p->key(a, st, ch))) do_search(a); }   /* a table's own search first */
+        else if (ch == 'h') do_search(a);
         else if (ch == 'e') do_export(a);
-        else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, ch);
-        else if (p->key && p->key(a, ch)) {}
+        else if (ch == 'f' || ch == 'F') pane_flows_open(a, p, st, ch);
+        else if (p->key && p->key(a, st, ch)) {}
         else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-            if (nback) show_pane(a, back_stack[--nback], 0);
+            if (a->nback) show_pane(a, a->back[--a->nback], 0);
             else app_message(a, 0, "Nothing to go back to: this is the first pane you saw.");
         } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-            host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
+            host_id h = p->selected_host ? p->selected_host(a, st) : HOST_NONE;
             if (h != HOST_NONE) app_open_host(a, h);
         } else if (ch == 'b') {
-            app_toggle_host(a, p->selected_host ? p->selected_host(a) : HOST_NONE);
+            app_toggle_host(a, p->selected_host ? p->selected_host(a, st) : HOST_NONE);
         } else {
             a->need_redraw = 0;
         }
+        if (a->req.kind != REQ_NONE) serve_request(a);
         if (a->quit) return a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN;
         if (key_log) {
             if (a->need_redraw) { a->need_redraw = 0; draw_all(a); }
@@ -655,8 +698,29 @@ static int main_loop(app *a)
     }
 }
 
+/* One instance of each pane class, zeroed then set up by its init. */
+static int panes_new(app *a)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        a->pane_state[i] = calloc(1, panes[i]->state_size ? panes[i]->state_size : 1);
+        if (!a->pane_state[i]) return -1;
+        if (panes[i]->init) panes[i]->init(a, a->pane_state[i]);
+    }
+    return 0;
+}
+
+static void panes_free(app *a)
+{
+    for (int i = 0; i < PANE_COUNT; i++) {
+        if (a->pane_state[i] && panes[i]->done) panes[i]->done(a->pane_state[i]);
+        free(a->pane_state[i]);
+        a->pane_state[i] = NULL;
+    }
+}
+
 static void app_free(app *a)
 {
+    panes_free(a);
     cache_write_finish(NULL);   /* quitting mid-write finishes it (the table is its source) */
     if (a->eng) engine_free(a->eng);
     blacklist_free(&a->bl);
@@ -685,8 +749,13 @@ int ui_run(const cli_options *o)
     if (rc == EXIT_OK) {
         for (int i = 0; i < DETECTOR_COUNT; i++)
             finding_answer_text(a->eng, &a->f[i], a->first_answer[i], sizeof a->first_answer[i]);
-        restore_choices(a);
-        rc = a->quit ? (a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN) : main_loop(a);
+        if (panes_new(a)) {
+            snprintf(err, sizeof err, "nettui: out of memory for the panes.");
+            rc = EXIT_FAILURE_RUN;
+        } else {
+            restore_choices(a);   /* may re-run the detectors: the panes exist first */
+            rc = a->quit ? (a->quit == 1 ? EXIT_OK : EXIT_FAILURE_RUN) : main_loop(a);
+        }
     }
     term_rescue_disarm();
     term_stop();

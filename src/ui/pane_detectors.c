@@ -3,15 +3,19 @@
  * the loader's bad lines, and the selected finding's evidence. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nettui/numfmt.h"
 #include "pane_graph.h"
 #include "ui.h"
 
-static int cursor;
-static host_id rejected[DETECTOR_COUNT];   /* the host b rejected on each row */
-static int rejected_init;
+/* The pane's state (its instance, owned by the app). */
+typedef struct detectors_state {
+    host_id rejected[DETECTOR_COUNT];   /* the host b rejected on each row */
+    ui_table tab;
+    table_col cols[5];                  /* the title and score widths follow the screen */
+} detectors_state;
 
 static void candidate_text(const app *a, const finding *f, const candidate *c, char *buf, size_t len)
 {
@@ -20,8 +24,63 @@ static void candidate_text(const app *a, const finding *f, const candidate *c, c
     else snprintf(buf, len, "%s", app_host_name(a, c->value, hb));
 }
 
-static void draw_evidence(app *a, WINDOW *w, int y, int h, int wd)
+/* ---- the questions, a table (table.c): #, question, answer, how far it
+ * stands out, '*' when the person's blacklist edits changed it ---------- */
+enum { D_NUM, D_TITLE, D_ANSWER, D_SCORE, D_MARK, D_NCOLS };
+static const table_col dcols[D_NCOLS] = {
+    {"#", 2, COL_NUM, 1, "question"}, {"Question", 40, COL_TEXT, 0, "question_title"}, {"Answer", 16, COL_TEXT, 0, "answer"},
+    {"Stands out", 17, COL_TEXT, 0, "stands_out"}, {"", 0, COL_TEXT, 0, "changed"}};
+
+static double det_num(const ui_table *t, app *a, size_t row, int col) { (void)t; (void)a; (void)col; return (double)row + 1; }
+
+static void det_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
 {
+    const finding *f = &a->f[row];
+    char ans[64], score[300];
+    finding_answer_text(a->eng, f, ans, sizeof ans);
+    switch (col) {
+    case D_NUM: snprintf(buf, len, "%zu", row + 1); return;
+    case D_TITLE: snprintf(buf, len, "%s", engine_detector((int)row)->title); return;
+    case D_ANSWER: snprintf(buf, len, "%s", ans); return;
+    case D_MARK: snprintf(buf, len, "%s", strcmp(ans, a->first_answer[row]) ? "*" : ""); return;
+    default: break;
+    }
+    /* "no runner-up" when the ratio is infinite or over nobody (numfmt.h) */
+    if (f->found) numfmt_score(f->score, f->score_label, f->ntop > 1 ? f->top[1].metric : 0, f->ntop > 1, score, sizeof score);
+    else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
+    /* a question with no answer says why, cut to the column with "...";
+     * the whole sentence is in the evidence below (and in the CSV) */
+    int scorew = t->cols[D_SCORE].width;
+    if (!raw && !f->found && strlen(score) > (size_t)scorew) memcpy(score + scorew - 3, "...", 4);
+    snprintf(buf, len, "%s", score);
+}
+
+static void detectors_init(app *a, void *st)
+{
+    detectors_state *s = st;
+    for (int i = 0; i < DETECTOR_COUNT; i++) s->rejected[i] = HOST_NONE;
+    memcpy(s->cols, dcols, sizeof dcols);
+    s->tab = (ui_table){.name = "detectors", .cols = s->cols, .ncols = D_NCOLS, .text = det_text, .num = det_num,
+                        .ctx = s, .sort_col = -1};
+    table_reset(&s->tab, a, DETECTOR_COUNT);
+}
+
+static void detectors_done(void *st)
+{
+    detectors_state *s = st;
+    free(s->tab.order);
+}
+
+/* The question under the cursor (0-based). */
+static int cur(const detectors_state *s)
+{
+    size_t r = table_selected(&s->tab);
+    return r < DETECTOR_COUNT ? (int)r : 0;
+}
+
+static void draw_evidence(app *a, detectors_state *s, WINDOW *w, int y, int h, int wd)
+{
+    int cursor = cur(s);
     const finding *f = &a->f[cursor];
     const detector_info *d = engine_detector(cursor);
     char buf[64], ans[64];
@@ -107,33 +166,14 @@ static void draw_loader_line(app *a, WINDOW *w, int y, int wd)
     draw_text(w, y, 0, wd, line, term_attr(r->bad_total ? ROLE_WARN : ROLE_DIM), 0);
 }
 
-static void detectors_draw(app *a, WINDOW *w, int h, int wd)
+static void detectors_draw(app *a, void *st, WINDOW *w, int h, int wd)
 {
-    char ans[64], score[300], flag[33];
+    detectors_state *s = st;
+    char flag[33];
     const int answ = 16, scorew = wd >= 100 ? 22 : 17, markw = 2;
-    int titlew = wd - 4 - answ - scorew - markw - 3;
-    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), " #  %-*s %-*s %-*s", titlew, "Question", answ, "Answer",
-               scorew, "Stands out");
-    for (int i = 0; i < DETECTOR_COUNT; i++) {
-        const finding *f = &a->f[i];
-        const detector_info *d = engine_detector(i);
-        finding_answer_text(a->eng, f, ans, sizeof ans);
-        /* "no runner-up" when the ratio is infinite or over nobody (numfmt.h) */
-        if (f->found) numfmt_score(f->score, f->score_label, f->ntop > 1 ? f->top[1].metric : 0, f->ntop > 1,
-                                   score, sizeof score);
-        else snprintf(score, sizeof score, "no answer: %s", f->why[0] ? f->why : "nothing stands out");
-        int changed = strcmp(ans, a->first_answer[i]) != 0;
-        attr_t at = i == cursor ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        /* a question with no answer says why, cut to the column with "...";
-         * the whole sentence is in the evidence below */
-        if (!f->found && strlen(score) > (size_t)scorew) memcpy(score + scorew - 3, "...", 4);
-        draw_textf(w, 1 + i, 0, wd, at, "%2d  %-*.*s %-*s %-*.*s %s", i + 1, titlew, titlew, d->title, answ,
-                   ans, scorew, scorew, score, changed ? "*" : " ");
-        if (i == cursor) {   /* fill the rest of the selected row */
-            int x = getcurx(w);
-            if (x < wd) draw_text(w, 1 + i, x, wd - x, "", at, 1);
-        }
-    }
+    s->cols[D_TITLE].width = wd - 3 - answ - scorew - markw - 3;   /* "#" and a space before it */
+    s->cols[D_SCORE].width = scorew;
+    table_draw(&s->tab, a, w, 0, 0, 1 + DETECTOR_COUNT, wd);
     int y = 1 + DETECTOR_COUNT;
     export_flag(a->eng, a->f, flag);
     draw_textf(w, y, 0, wd, A_NORMAL, "Flag (md5 of the ten answers joined by ':'): ");
@@ -147,25 +187,23 @@ static void detectors_draw(app *a, WINDOW *w, int h, int wd)
     if (marked && wd > 45 + 34 + 40)
         draw_text(w, y, 45 + 34, wd - 79, "* changed by your blacklist edits", term_attr(ROLE_WARN), 0);
     draw_loader_line(a, w, y + 1, wd);
-    if (h > y + 3) draw_evidence(a, w, y + 2, h - y - 2, wd);
+    if (h > y + 3) draw_evidence(a, s, w, y + 2, h - y - 2, wd);
 }
 
-static host_id detectors_selected(app *a)
+static host_id detectors_selected(app *a, void *st)
 {
-    const finding *f = &a->f[cursor];
+    const finding *f = &a->f[cur(st)];
     if (!f->found) return HOST_NONE;
     if (f->kind == ANSWER_HOST) return f->value;
     return f->subject;
 }
 
-static int detectors_key(app *a, int ch)
+static int detectors_key(app *a, void *st, int ch)
 {
-    if (!rejected_init) {
-        for (int i = 0; i < DETECTOR_COUNT; i++) rejected[i] = HOST_NONE;
-        rejected_init = 1;
-    }
+    detectors_state *s = st;
+    host_id *rejected = s->rejected;
     if (ch == ERR) return 0;
-    if (list_key(ch, &cursor, DETECTOR_COUNT, DETECTOR_COUNT)) return 1;
+    int cursor = cur(s);
     if (ch == 'b') {
         /* b rejects the row's answer; b again on the row takes the rejection back */
         host_id r = rejected[cursor];
@@ -174,7 +212,7 @@ static int detectors_key(app *a, int ch)
             app_set_user(a, r, 0);
             return 1;
         }
-        host_id h = detectors_selected(a);
+        host_id h = detectors_selected(a, s);
         if (h == HOST_NONE) { app_message(a, 1, "This answer is not a host."); return 1; }
         if (a->bl.user[h]) { app_set_user(a, h, 0); return 1; }
         rejected[cursor] = h;
@@ -188,19 +226,25 @@ static int detectors_key(app *a, int ch)
         /* each port answer opens where its evidence is drawn: the clique's
          * graph, the beacons' star, the lone outsider of a private channel */
         const char *id = engine_detector(cursor)->id;
-        if (!strcmp(id, "internal-p2p")) { pane_graph_select_port(a, (int)f->value); return 1; }
-        if (!strcmp(id, "botnet-beacons")) { pane_graph_show_view(a, GRAPH_VIEW_BEACONS); return 1; }
+        if (!strcmp(id, "internal-p2p")) {
+            app_request(a, (pane_request){.kind = REQ_GRAPH_PORT, .port = (int)f->value});
+            return 1;
+        }
+        if (!strcmp(id, "botnet-beacons")) {
+            app_request(a, (pane_request){.kind = REQ_GRAPH_VIEW, .view = GRAPH_VIEW_BEACONS});
+            return 1;
+        }
         if (f->nmembers) { app_open_host(a, f->members[0]); return 1; }
         app_open_port(a, (int)f->value);
         return 1;
     }
-    return 0;
+    return table_key(&s->tab, a, ch);
 }
 
-static int detectors_flows(app *a, int ch, char *e, size_t elen, char *title, size_t tlen)
+static int detectors_flows(app *a, void *st, int ch, char *e, size_t elen, char *title, size_t tlen)
 {
     (void)ch;
-    return pane_flows_finding_query(a, cursor, e, elen, title, tlen);
+    return pane_flows_finding_query(a, cur(st), e, elen, title, tlen);
 }
 
 const pane pane_detectors = {
@@ -214,6 +258,9 @@ const pane pane_detectors = {
             "same row takes it back. '*' marks answers your blacklist edits changed.\n"
             "f shows the flows behind the answer (e.g. the infected host's flows to the\n"
             "controller on the bots' port) in the Flows view.",
+    .state_size = sizeof(detectors_state),
+    .init = detectors_init,
+    .done = detectors_done,
     .draw = detectors_draw,
     .key = detectors_key,
     .selected_host = detectors_selected,

@@ -257,14 +257,13 @@ static void run_query(flows_view *v, const char *expr)
         v->msg_error = 0;
         draw_view(v);
         char why[300];
-        if (cache_check_columns(&v->a->table, v->a->opt->threads, why, sizeof why)) {
+        if (app_rows_checked(v->a, why, sizeof why)) {
             snprintf(v->msg, sizeof v->msg, "The cache %s: its flows cannot be shown; quit and run again to rebuild it.", why);
             v->msg_error = 1;
             v->nrows = 0;
             filter_free(f);
             return;
         }
-        v->a->columns_unchecked = 0;
     }
     if (remote) snprintf(v->msg, sizeof v->msg, "asking the ClickHouse server...");
     else snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
@@ -594,13 +593,13 @@ static void view_loop(flows_view *v)
 
 static flows_view view;
 
-int pane_flows_open(app *a, const pane *p, int ch)
+int pane_flows_open(app *a, const pane *p, void *st, int ch)
 {
     char e[FLOWS_EXPR_MAX] = "", title[256] = "";
     int got = 0;
-    if (p->flows_query) got = p->flows_query(a, ch, e, sizeof e, title, sizeof title);
+    if (p->flows_query) got = p->flows_query(a, st, ch, e, sizeof e, title, sizeof title);
     if (!got) {
-        host_id h = p->selected_host ? p->selected_host(a) : HOST_NONE;
+        host_id h = p->selected_host ? p->selected_host(a, st) : HOST_NONE;
         if (h == HOST_NONE) { app_message(a, 1, "Nothing under the cursor to show flows for."); return 1; }
         char hb[16];
         const char *name = app_host_name(a, h, hb);

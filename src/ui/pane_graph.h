@@ -12,13 +12,20 @@
 #define FINDING_BEACONS(a) engine_finding((a)->f, "botnet-beacons")
 enum { GRAPH_VIEW_PORT, GRAPH_VIEW_CONTROLLER, GRAPH_VIEW_BEACONS };
 
-/* Shows the Graph pane in view v (GRAPH_VIEW_*). */
-void pane_graph_show_view(app *a, int v);
-void graph_controller_draw(app *a, WINDOW *w, int h, int wd);
-int graph_controller_key(app *a, int ch);
-host_id graph_controller_selected(app *a);
-void graph_beacons_draw(app *a, WINDOW *w, int h, int wd);
-int graph_beacons_key(app *a, int ch);
-host_id graph_beacons_selected(app *a);
+/* The star views' part of the Graph pane's state: their two tables. */
+typedef struct graph_star_state {
+    ui_table ctab;               /* the controller's sources */
+    const host_id *csources;     /* the finding's members ctab was reset for */
+    ui_table btab;               /* the beacon series */
+} graph_star_state;
+
+void graph_star_init(app *a, graph_star_state *s);
+void graph_star_done(graph_star_state *s);
+void graph_controller_draw(app *a, graph_star_state *s, WINDOW *w, int h, int wd);
+int graph_controller_key(app *a, graph_star_state *s, int ch);
+host_id graph_controller_selected(app *a, graph_star_state *s);
+void graph_beacons_draw(app *a, graph_star_state *s, WINDOW *w, int h, int wd);
+int graph_beacons_key(app *a, graph_star_state *s, int ch);
+host_id graph_beacons_selected(app *a, graph_star_state *s);
 
 #endif

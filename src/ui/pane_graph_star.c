@@ -8,7 +8,92 @@
 
 #include "pane_graph.h"
 
-static int ccur, bcur;   /* cursors: controller sources, beacon series */
+/* ---- the controller's sources, a table (table.c): rank, source -------- */
+static const table_col ccols[] = {{"#", 4, COL_NUM, 1, "rank"}, {"source", 16, COL_ADDR, 0, NULL}};
+
+static double source_num(const ui_table *t, app *a, size_t row, int col) { (void)t; (void)a; (void)col; return (double)row + 1; }
+
+static void source_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    char hb[16];
+    const finding *f = FINDING_CONTROLLER(a);
+    (void)t; (void)raw;
+    if (col == 0) snprintf(buf, len, "%zu", row + 1);
+    else snprintf(buf, len, "%s", row < f->nmembers ? app_host_name(a, f->members[row], hb) : "");
+}
+
+/* The rows are the finding's members: reset when a re-run changed them. */
+static void sources_sync(app *a, graph_star_state *gs)
+{
+    const finding *f = FINDING_CONTROLLER(a);
+    if (gs->ctab.n != f->nmembers || gs->csources != f->members) {
+        gs->csources = f->members;
+        table_reset(&gs->ctab, a, f->nmembers);
+    }
+}
+
+/* ---- the beacons table (table.c) ----------------------------------------
+ * bot, C&C, calls, period, phase, jitter, missed beats; a narrow screen
+ * shows the same table without the C&C and the phase (not the numbers). */
+enum { B_BOT, B_CNC, B_CALLS, B_PERIOD, B_PHASE, B_JIT, B_MISS, B_NCOLS };
+static const table_col bcols_wide[B_NCOLS] = {
+    {"bot", 15, COL_ADDR, 0, NULL}, {"C&C", 15, COL_ADDR, 0, "cnc"}, {"calls", 6, COL_NUM, 1, NULL},
+    {"period", 7, COL_NUM, 1, "period_s"}, {"phase", 6, COL_NUM, 1, "phase_s"}, {"jit.", 5, COL_NUM, 1, "jitter_s"},
+    {"miss", 5, COL_NUM, 1, "missed"}};
+static const int narrow_map[] = {B_BOT, B_CALLS, B_PERIOD, B_JIT, B_MISS};
+static const table_col bcols_narrow[] = {
+    {"bot", 15, COL_ADDR, 0, NULL}, {"calls", 6, COL_NUM, 1, NULL}, {"period", 7, COL_NUM, 1, "period_s"},
+    {"jit.", 5, COL_NUM, 1, "jitter_s"}, {"miss", 5, COL_NUM, 1, "missed"}};
+
+static int bcol(const ui_table *t, int col) { return t->cols == bcols_narrow ? narrow_map[col] : col; }
+
+static const beacon_series *series_at(app *a, size_t row)
+{
+    const beacon_series *s;
+    size_t n = facts_beacon_series(a->eng, &s);
+    return row < n ? &s[row] : NULL;
+}
+
+static double beacon_num(const ui_table *t, app *a, size_t row, int col)
+{
+    const beacon_series *b = series_at(a, row);
+    if (!b) return 0;
+    switch (bcol(t, col)) {
+    case B_CALLS: return b->calls;
+    case B_PERIOD: return b->period_s;
+    case B_PHASE: return b->period_s > 0 ? fmod(b->phase_s, b->period_s) : b->phase_s;
+    case B_JIT: return b->jitter_s;
+    case B_MISS: return b->missed;
+    default: return 0;
+    }
+}
+
+static void beacon_text(const ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len)
+{
+    char hb[16];
+    const beacon_series *b = series_at(a, row);
+    if (!b) { buf[0] = 0; return; }
+    int c = bcol(t, col);
+    if (c == B_BOT || c == B_CNC) { snprintf(buf, len, "%s", app_host_name(a, c == B_BOT ? b->src : b->dst, hb)); return; }
+    double v = beacon_num(t, a, row, col);
+    if (c == B_CALLS || c == B_MISS) snprintf(buf, len, "%.0f", v);
+    else snprintf(buf, len, raw ? "%.3f" : "%.0fs", v);   /* seconds; the CSV to the millisecond */
+}
+
+void graph_star_init(app *a, graph_star_state *gs)
+{
+    (void)a;
+    gs->ctab = (ui_table){.name = "controller-sources", .cols = ccols, .ncols = 2, .text = source_text,
+                         .num = source_num, .ctx = gs, .sort_col = 0};
+    gs->btab = (ui_table){.name = "beacons", .cols = bcols_wide, .ncols = B_NCOLS, .text = beacon_text,
+                         .num = beacon_num, .ctx = gs, .sort_col = -1};
+}
+
+void graph_star_done(graph_star_state *gs)
+{
+    free(gs->ctab.order);
+    free(gs->btab.order);
+}
 
 static void canvas_text(canvas *c, int x, int y, const char *s, ui_role r)
 {
@@ -17,10 +102,11 @@ static void canvas_text(canvas *c, int x, int y, const char *s, ui_role r)
 
 /* ---- controller ------------------------------------------------------------ */
 
-void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
+void graph_controller_draw(app *a, graph_star_state *gs, WINDOW *w, int h, int wd)
 {
-    char hb[16], hb2[16];
+    char hb2[16];
     const finding *f = FINDING_CONTROLLER(a);
+    sources_sync(a, gs);
     if (!f->found) {
         draw_text(w, 0, 0, wd, "The malware-controller detector found nothing to draw.", A_NORMAL, 0);
         return;
@@ -51,7 +137,7 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
             double t = 2 * M_PI * (double)i / (double)k;
             size_t member = i * f->nmembers / k;
             canvas_put(&c, cx + (int)lround(rx * cos(t)), cy + (int)lround(ry * sin(t)), 'o',
-                       (int)member == ccur ? ROLE_OUTLIER : ROLE_BAR);
+                       member == table_selected(&gs->ctab) ? ROLE_OUTLIER : ROLE_BAR);
         }
         const char *name = ans;
         int lx = cx - (int)strlen(name) / 2;
@@ -61,25 +147,25 @@ void graph_controller_draw(app *a, WINDOW *w, int h, int wd)
         if (k < f->nmembers)
             draw_textf(w, h - 1, 0, cw, term_attr(ROLE_DIM), "each o stands for one or more of the %zu sources", f->nmembers);
     }
-    /* the sources, one a line, with a cursor */
-    int lx = cw + 2, lw = wd - lx, page = h - y0 - 1;
-    draw_text(w, y0, lx, lw, "Sources (Up/Down, Enter opens)", term_attr(ROLE_TITLE), 0);
-    if (ccur >= (int)f->nmembers) ccur = f->nmembers ? (int)f->nmembers - 1 : 0;
-    int top = list_top(ccur, (int)f->nmembers, page, 0);
-    for (int i = 0; i < page && top + i < (int)f->nmembers; i++)
-        draw_textf(w, y0 + 1 + i, lx, lw, top + i == ccur ? term_attr(ROLE_SELECTED) : A_NORMAL, "%4d %-16s",
-                   top + i + 1, app_host_name(a, f->members[top + i], hb));
+    /* the sources, a table */
+    char pos[48];
+    int lx = cw + 2, lw = wd - lx;
+    table_draw(&gs->ctab, a, w, y0 + 1, lx, h - y0 - 1, lw);
+    draw_textf(w, y0, lx, lw, term_attr(ROLE_TITLE), "Sources %s (Enter opens)", table_position(&gs->ctab, pos, sizeof pos));
 }
 
-int graph_controller_key(app *a, int ch)
+int graph_controller_key(app *a, graph_star_state *gs, int ch)
 {
-    return list_key(ch, &ccur, (int)FINDING_CONTROLLER(a)->nmembers, 10);
+    sources_sync(a, gs);
+    return table_key(&gs->ctab, a, ch);
 }
 
-host_id graph_controller_selected(app *a)
+host_id graph_controller_selected(app *a, graph_star_state *gs)
 {
     const finding *f = FINDING_CONTROLLER(a);
-    if (f->nmembers && ccur < (int)f->nmembers) return f->members[ccur];
+    sources_sync(a, gs);
+    size_t r = table_selected(&gs->ctab);
+    if (r < f->nmembers) return f->members[r];
     return f->found && f->kind == ANSWER_HOST ? f->value : HOST_NONE;
 }
 
@@ -123,7 +209,7 @@ static int side_row(int i, int n, int h)
 
 /* Bots on the left, C&C hosts on the right, a line per series. A side with
  * more hosts than rows shows the first h-1 and a "+N more" line. */
-static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon_series *s, size_t n)
+static void draw_bipartite(app *a, const graph_star_state *gs, WINDOW *w, int y, int h, int wd, const beacon_series *s, size_t n)
 {
     host_id bots[MAX_SIDE], cnc[MAX_SIDE];
     char hb[16], more[32];
@@ -137,7 +223,7 @@ static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon
         int bi = side_index(bots, sb, s[i].src), ci = side_index(cnc, sc, s[i].dst);
         if (bi < 0 || ci < 0) continue;
         canvas_line(&c, lx + 1, side_row(bi, sb, hb_rows), rx - 1, side_row(ci, sc, hc_rows),
-                    '.', (int)i == bcur ? ROLE_BAR_ALT : ROLE_DIM);
+                    '.', i == table_selected(&gs->btab) ? ROLE_BAR_ALT : ROLE_DIM);
     }
     for (int i = 0; i < sb; i++) {
         int by = side_row(i, sb, hb_rows);
@@ -161,9 +247,9 @@ static void draw_bipartite(app *a, WINDOW *w, int y, int h, int wd, const beacon
     canvas_free(&c);
 }
 
-void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
+void graph_beacons_draw(app *a, graph_star_state *gs, WINDOW *w, int h, int wd)
 {
-    char hb[16], hb2[16];
+    char hb[16];
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
     const finding *f = FINDING_BEACONS(a);
@@ -173,35 +259,29 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     }
     char ans[64];
     finding_answer_text(a->eng, f, ans, sizeof ans);
-    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Beacons: %zu series, answer %s: bots (left) call their C&C hosts (right)",
-               n, ans);
+
     /* the reason whole, wrapped (three lines at most), then the views */
     int y0 = 1 + draw_wrapped(w, 1, 0, wd, 4, f->why, term_attr(ROLE_DIM));
-    if (bcur >= (int)n) bcur = (int)n - 1;
+    if (gs->btab.n != n) table_reset(&gs->btab, a, n);
     int top_h = (h - y0) / 2;
     int gw = wd * 2 / 5;
-    draw_bipartite(a, w, y0, top_h, gw, s, n);
     /* the series table, with a cursor: each bot's calls, the group's period,
      * the bot's phase in it, its jitter and the beats it missed; a narrow
      * screen leaves out the C&C and the phase, not the numbers */
     int tx = gw + 2, tw = wd - tx, wide = tw >= 66;
-    if (wide)
-        draw_textf(w, y0, tx, tw, term_attr(ROLE_DIM), "%-15s %-15s %5s %7s %6s %5s %5s", "bot", "C&C", "calls", "period", "phase",
-                   "jit.", "miss");
-    else
-        draw_textf(w, y0, tx, tw, term_attr(ROLE_DIM), "%-15s %5s %7s %5s %5s", "bot", "calls", "period", "jit.", "miss");
-    int page = top_h - 1;
-    int top = list_top(bcur, (int)n, page, 0);
-    for (int i = 0; i < page && top + i < (int)n; i++) {
-        const beacon_series *b = &s[top + i];
-        attr_t at = top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL;
-        if (wide)
-            draw_textf(w, y0 + 1 + i, tx, tw, at, "%-15s %-15s %5u %6.0fs %5.0fs %4.0fs %5u", app_host_name(a, b->src, hb),
-                       app_host_name(a, b->dst, hb2), b->calls, b->period_s, fmod(b->phase_s, b->period_s), b->jitter_s, b->missed);
-        else
-            draw_textf(w, y0 + 1 + i, tx, tw, at, "%-15s %5u %6.0fs %4.0fs %5u", app_host_name(a, b->src, hb), b->calls,
-                       b->period_s, b->jitter_s, b->missed);
+    const table_col *want = wide ? bcols_wide : bcols_narrow;
+    if (gs->btab.cols != want) {
+        gs->btab.cols = want;
+        gs->btab.ncols = wide ? B_NCOLS : (int)(sizeof bcols_narrow / sizeof *bcols_narrow);
+        gs->btab.sort_col = -1;
+        table_reset(&gs->btab, a, n);
     }
+    table_draw(&gs->btab, a, w, y0, tx, top_h, tw);
+    draw_bipartite(a, gs, w, y0, top_h, gw, s, n);
+    int top = gs->btab.top;
+    char pos[48];
+    draw_textf(w, 0, 0, wd, term_attr(ROLE_TITLE), "Beacons: %zu series (table: %s), answer %s: bots (left) call their C&C hosts (right)",
+               n, table_position(&gs->btab, pos, sizeof pos), ans);
     /* bottom left: calls over time, one sparkline a series */
     int y = y0 + top_h, bh = h - y;
     facts_timeline_shape shape;
@@ -213,14 +293,15 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     double *v = shape.nbuckets ? calloc(shape.nbuckets, sizeof *v) : NULL;
     for (int i = 0; v && i < bh - 1 && top + i < (int)n; i++) {
         const int64_t *ts;
-        size_t nc = facts_beacon_calls(a->eng, (size_t)(top + i), &ts);
+        size_t row = gs->btab.order[top + i];   /* the table's rows, in its order */
+        size_t nc = facts_beacon_calls(a->eng, row, &ts);
         memset(v, 0, shape.nbuckets * sizeof *v);
         for (size_t k = 0; k < nc; k++) {
             int64_t b = shape.bucket_ms > 0 ? (ts[k] - shape.t0_ms) / shape.bucket_ms : 0;
             if (b >= 0 && b < (int64_t)shape.nbuckets) v[b] += 1;
         }
-        draw_text(w, y + 1 + i, 0, 16, app_host_name(a, s[top + i].src, hb),
-                  top + i == bcur ? term_attr(ROLE_SELECTED) : A_NORMAL, 0);
+        draw_text(w, y + 1 + i, 0, 16, app_host_name(a, s[row].src, hb),
+                  top + i == gs->btab.cursor ? term_attr(ROLE_SELECTED) : A_NORMAL, 0);
         draw_sparkline(w, y + 1 + i, 17, gw - 18, v, (int)shape.nbuckets, term_attr(ROLE_BAR));
     }
     free(v);
@@ -241,16 +322,18 @@ void graph_beacons_draw(app *a, WINDOW *w, int h, int wd)
     }
 }
 
-int graph_beacons_key(app *a, int ch)
+int graph_beacons_key(app *a, graph_star_state *gs, int ch)
 {
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
-    return list_key(ch, &bcur, (int)n, 8);
+    if (gs->btab.n != n) table_reset(&gs->btab, a, n);
+    return table_key(&gs->btab, a, ch);
 }
 
-host_id graph_beacons_selected(app *a)
+host_id graph_beacons_selected(app *a, graph_star_state *gs)
 {
     const beacon_series *s;
     size_t n = facts_beacon_series(a->eng, &s);
-    return n && bcur < (int)n ? s[bcur].src : HOST_NONE;
+    size_t r = table_selected(&gs->btab);
+    return r < n ? s[r].src : HOST_NONE;
 }

@@ -105,6 +105,26 @@ void canvas_blit(const canvas *c, WINDOW *w, int y, int x);
 #define PANE_COUNT 7
 enum { PANE_DETECTORS, PANE_TALKERS, PANE_HOURLY, PANE_PORTS, PANE_GRAPH, PANE_HOST, PANE_BLACKLIST };
 
+/* Navigation is a request to the app, never a call into another pane
+ * (htop's HandlerResult, with an argument): a key handler posts one with
+ * app_request (or app_open_host / app_open_port); after the key the app
+ * hands it to the target pane's open(), shows that pane and keeps the
+ * Backspace history. */
+typedef enum pane_req {
+    REQ_NONE,
+    REQ_OPEN_HOST,    /* the Host pane on host */
+    REQ_OPEN_PORT,    /* the Ports pane on port */
+    REQ_GRAPH_PORT,   /* the Graph pane's port graph of port */
+    REQ_GRAPH_VIEW    /* the Graph pane in view (its GRAPH_VIEW_*) */
+} pane_req;
+
+typedef struct pane_request {
+    pane_req kind;
+    host_id host;
+    int port;
+    int view;
+} pane_request;
+
 typedef struct app {
     const cli_options *opt;
     flow_table table;
@@ -126,29 +146,47 @@ typedef struct app {
     int need_redraw;
     int build_running;                        /* left while engine_build/engine_run ran */
     int quit;                                 /* 1: q, 2: Ctrl-C, pressed during a re-run */
+    pane_request req;                         /* posted by a key, served after it (REQ_NONE: none) */
+#define APP_BACK_MAX 32
+    int back[APP_BACK_MAX], nback;            /* the panes left, most recent last: Backspace */
+    void *pane_state[PANE_COUNT];             /* each pane instance's state (pane.state_size bytes) */
 } app;
+
+/* Before a pane reads the flow rows themselves (not the facts): the table
+ * cache's column checks (checksums, host ids in range) that the load left
+ * out on the saved facts' word (columns_unchecked) run once, here. 0, or -1
+ * with the reason in why (a damaged cache: the rows must not be read). */
+int app_rows_checked(app *a, char *why, size_t len);
 
 /* load_screen.c: loads o->path, builds the engine and runs the detectors with
  * a progress screen. EXIT_OK, or an EXIT_* status with a sentence in err. */
 int load_screen_run(app *a, char *err, size_t errlen);
 
-/* A pane: one screen with its own drawing and keys (ncdu/htop style). */
+/* A pane class: one screen with its own drawing and keys (ncdu/htop
+ * style). The app owns one instance of each: state_size zeroed bytes,
+ * set up by init and released by done, passed as st to every function;
+ * a pane keeps no state of its own outside it. */
 typedef struct pane {
     const char *title;           /* "Detectors" */
     const char *tab;             /* short tab label */
-    const char *keys;            /* its own keys for the key bar, "o/i/n dir  m metric" */
+    const char *keys;            /* its own keys for the key bar, "key:label|key:label" */
     const char *help;            /* lines for the help screen, '\n'-separated */
-    void (*draw)(app *a, WINDOW *w, int h, int wd);
+    size_t state_size;
+    void (*init)(app *a, void *st);   /* may be NULL */
+    void (*done)(void *st);           /* may be NULL */
+    void (*draw)(app *a, void *st, WINDOW *w, int h, int wd);
     /* Returns 1 when the key was used. */
-    int (*key)(app *a, int ch);
+    int (*key)(app *a, void *st, int ch);
     /* The host under the cursor for Enter and b, or HOST_NONE. */
-    host_id (*selected_host)(app *a);
+    host_id (*selected_host)(app *a, void *st);
     /* Called when the pane is shown (e.g. after findings changed). */
-    void (*enter)(app *a);
+    void (*enter)(app *a, void *st);
     /* The flows behind what is under the cursor, for f (or F, ch) as a
      * filter (filter.h) and a title; 0 when the pane has none (the Flows
      * view then shows the selected host's flows). May be NULL. */
-    int (*flows_query)(app *a, int ch, char *expr, size_t elen, char *title, size_t tlen);
+    int (*flows_query)(app *a, void *st, int ch, char *expr, size_t elen, char *title, size_t tlen);
+    /* A request meant for this pane, before the app shows it. May be NULL. */
+    void (*open)(app *a, void *st, const pane_request *r);
 } pane;
 
 extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_graph,
@@ -157,9 +195,11 @@ extern const pane pane_detectors, pane_talkers, pane_hourly, pane_ports, pane_gr
 void app_message(app *a, int is_error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Shows pane p (PANE_*). */
 void app_show_pane(app *a, int p);
-/* Shows host h in the Host pane. */
+/* Posts a navigation request, served after the key (see pane_req). */
+void app_request(app *a, pane_request r);
+/* Requests the Host pane on host h (app_request). */
 void app_open_host(app *a, host_id h);
-/* Shows the Ports pane on port p. */
+/* Requests the Ports pane on port p (app_request). */
 void app_open_port(app *a, int port);
 /* Sets the person's choice on h (0, BL_USER_ADD, BL_USER_ALLOW) and re-runs. */
 void app_set_user(app *a, host_id h, int state);
@@ -167,6 +207,10 @@ void app_set_user(app *a, host_id h, int state);
 void app_toggle_host(app *a, host_id h);
 /* The host's text ("13.1.2.3"). */
 const char *app_host_name(const app *a, host_id h, char *buf16);
+/* Asks where to write a file (dflt pre-filled), expands '~', and asks
+ * before replacing a file. 1 with the path in path, 0 when the person
+ * cancelled (the status line says so). */
+int app_ask_path(app *a, const char *question, const char *dflt, char *path, size_t len);
 /* Asks for a line at the bottom; returns 1 with text in buf, 0 when cancelled. */
 int app_prompt(app *a, const char *question, char *buf, size_t len);
 /* Which detectors name h (answer, subject or member): a bitmask of 1<<i. */
@@ -176,14 +220,71 @@ int list_key(int ch, int *cursor, int n, int page);
 /* Keeps the cursor visible in a list of page rows. */
 int list_top(int cursor, int n, int page, int top);
 
-/* Ports pane: open on this port next time it is shown. */
-void pane_ports_select(app *a, int port);
-void pane_graph_select_port(app *a, int port);
-void pane_host_changed(app *a);
+/* ---- table.c: the one table module every pane's list goes through ------- */
+
+/* How a column sorts: COL_TEXT by its text, COL_NUM by num() (largest
+ * first when chosen), COL_ADDR by address order (13.1.2.9 before
+ * 13.1.2.10); COL_BAR is drawn as a bar of num() against the table's
+ * largest, and neither sorts nor is exported. */
+typedef enum col_kind { COL_TEXT, COL_NUM, COL_ADDR, COL_BAR } col_kind;
+
+typedef struct table_col {
+    const char *name;     /* the header */
+    int width;            /* screen columns; 0: the rest of the line */
+    col_kind kind;
+    int right;            /* 1: right-aligned (numbers) */
+    const char *csv;      /* the CSV header when it differs from name, or NULL */
+} table_col;
+
+/* A table: the pane fills cols, text, num and ctx once and calls
+ * table_reset whenever its rows change; the rest is the table's state.
+ * Rows are the pane's indexes 0..n-1; the table keeps the order they are
+ * shown in (the pane's own order until s picks a column). */
+typedef struct ui_table {
+    const char *name;     /* the default CSV file name, "talkers" -> talkers.csv */
+    const table_col *cols;
+    int ncols;
+    /* the cell's text: on screen (raw 0), or for search and the CSV (raw 1:
+     * integers in full, no separators or units) */
+    void (*text)(const struct ui_table *t, app *a, size_t row, int col, int raw, char *buf, size_t len);
+    /* the cell's number, for COL_NUM and COL_BAR */
+    double (*num)(const struct ui_table *t, app *a, size_t row, int col);
+    ui_role (*row_role)(const struct ui_table *t, app *a, size_t row);   /* may be NULL */
+    ui_role (*bar_role)(const struct ui_table *t, app *a, size_t row);   /* may be NULL */
+    void *ctx;            /* the pane's state */
+    /* state */
+    size_t n, cap;
+    size_t *order;        /* order[i]: the pane's row shown i-th */
+    int sort_col;         /* -1: the pane's own order */
+    int sort_desc;
+    int cursor, top;      /* positions in the shown order */
+    int page;             /* rows the last draw showed */
+    int unfocused;        /* 1: the keys work another table; its cursor is not drawn */
+    char find[64];        /* the last search */
+} ui_table;
+
+/* The pane's rows changed (now n): re-sorts, keeps the cursor on its row
+ * when it is still there. 0, or -1 when out of memory (the table is empty). */
+int table_reset(ui_table *t, app *a, size_t n);
+void table_home(ui_table *t);
+/* The pane's row under the cursor, or SIZE_MAX when the table is empty. */
+size_t table_selected(const ui_table *t);
+void table_select_row(ui_table *t, size_t row);
+/* "41–80 of 1,000" ("41-80" outside UTF-8): the rows on screen, exact. */
+char *table_position(const ui_table *t, char *buf, size_t len);
+/* The header on line y, the rows under it, in the box (y, x, h, wd). */
+void table_draw(ui_table *t, app *a, WINDOW *w, int y, int x, int h, int wd);
+/* The table's keys: movement, s (sort by the next column) and S (reverse),
+ * / (find), n and N (next and previous match, wrapping), E (export the
+ * whole table in its order as CSV). Returns 1 when the key was used. */
+int table_key(ui_table *t, app *a, int ch);
+/* The whole table as CSV (a header, then every row in the order shown,
+ * raw cells). 0, or -1 on a write error. */
+int table_write_csv(const ui_table *t, app *a, FILE *f);
 
 /* pane_flows.c: the Flows view over pane p's selection (f, F): its own key
  * loop; returns 1 once it is closed (a->quit set when q was pressed). */
-int pane_flows_open(app *a, const pane *p, int ch);
+int pane_flows_open(app *a, const pane *p, void *st, int ch);
 /* The rows behind question q's answer, as a filter and a title; 0 when the
  * question has no answer. */
 int pane_flows_finding_query(app *a, int q, char *expr, size_t elen, char *title, size_t tlen);

@@ -92,7 +92,7 @@ screen | grep -q "^Host $hl[ ,]" || fail "the second b in the Hourly pane was no
 keys 1; wait_for "Flag (md5"
 check_answers "after b twice in the Hourly pane"
 keys 3; wait_for "Hourly activity, all flows"
-keys 4; wait_for "Ports by abuse z"
+keys 4; wait_for "Ports 1"
 wait_for "x axis: outbound bytes a host sent"
 keys 5; wait_for "Internal graph of port"
 keys v; wait_for "Controller star"
@@ -129,8 +129,8 @@ wait_for "undone"
 check_answers "after b twice"
 screen | grep -qF "$flag" || fail "flag not restored after b twice"
 
-# / opens a host; b toggles it off the blacklist (a detector put it there), b again restores
-keys /; wait_for "Host address"
+# h opens a host; b toggles it off the blacklist (a detector put it there), b again restores
+keys h; wait_for "Host address"
 keys "$a1" Enter
 wait_for "Host $a1 (internal), on the blacklist (detector 1"
 wait_for "Named by: 1"
@@ -191,7 +191,7 @@ nbad=$(sed -n 's/^bad_lines: //p' bad.key)
 [ "${nbad:-0}" -gt 0 ] || fail "the generator wrote no bad lines"
 screen | grep -qF "Bad lines skipped: $nbad (" || fail "status line does not count $nbad bad lines"
 screen | grep -qE "Loaded 300,000 rows in .*; $nbad bad lines skipped: " || fail "Detectors pane does not list the bad lines"
-for p in "2 Top talkers" "3 Hourly activity" "4 Ports by abuse z" "5 Internal graph of port" "6 Host" "7 Blacklist:" "1 Flag (md5"; do
+for p in "2 Top talkers" "3 Hourly activity" "4 Ports 1" "5 Internal graph of port" "6 Host" "7 Blacklist:" "1 Flag (md5"; do
   keys "${p%% *}"; wait_for "${p#* }"
 done
 tm resize-window -t tui -x 79 -y 24; wait_for "terminal too small"

@@ -66,7 +66,7 @@ screen | grep -qF "first contact (UTC)" || fail "the first-contact chart is not 
 # the Host pane counts peers exactly (one scan), outside peers and the
 # internal peers of an outside host included: check_host HOST against awk
 check_host() {
-  keys /; wait_for "Host address"
+  keys h; wait_for "Host address"
   keys C-u "$1" Enter; wait_for "Host $1 ("
   wait_for "Received from"
   screen > host.screen
@@ -90,7 +90,7 @@ start = next(i for i, l in enumerate(scr) if "Sent to (" in l)
 rows = 0
 for line in scr[start + 1:]:
     for col, d in ((line[:60], "s"), (line[60:], "r")):
-        m = re.match(r"\s*([0-9.]+)\s+([0-9,]+)\s+conns", col)
+        m = re.match(r"\s*([0-9.]+)\s+([0-9,]+)(\s|$)", col)
         if not m: continue
         got, peer = int(m.group(2).replace(",", "")), m.group(1)
         if pairs.get((d, peer)) != got:
@@ -100,7 +100,7 @@ if rows == 0: sys.exit("no peer rows on screen")
 # the top peer each way is the one with the most flows
 for d, col in (("s", slice(0, 60)), ("r", slice(60, None))):
     counts = [n for (dd, p), n in pairs.items() if dd == d]
-    firsts = [re.match(r"\s*([0-9.]+)\s+([0-9,]+)\s+conns", l[col]) for l in scr[start + 1:]]
+    firsts = [re.match(r"\s*([0-9.]+)\s+([0-9,]+)(\s|$)", l[col]) for l in scr[start + 1:]]
     firsts = [m for m in firsts if m]
     if counts and (not firsts or int(firsts[0].group(2).replace(",", "")) != max(counts)):
         sys.exit("direction %s: the first peer is not the busiest (%d flows)" % (d, max(counts)))
@@ -166,11 +166,11 @@ check_question 1 "" "$want1"
 check_question 9 "j j j j j j j j" "$want9"
 
 # Ports: f shows the port's flows
-keys 4; wait_for "Ports by abuse z"
+keys 4; wait_for "Ports 1"
 keys f; wait_for "Flows: port "
 p=$(filter_line)
 [ "$(shown_total)" = "$(batch_total "$p")" ] || fail "Ports '$p': count differs from --flows"
-keys Escape; wait_for "Ports by abuse z"
+keys Escape; wait_for "Ports 1"
 
 # Graph: f in the port graph shows the selected host's flows on that port
 keys 5; wait_for "Internal graph of port"

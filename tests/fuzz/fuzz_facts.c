@@ -137,7 +137,7 @@ static void query_all(engine *e)
     volatile uint64_t sink = 0;
     for (uint32_t b = 0; all && b < shape.nbuckets; b++) sink += all[b];
     candidate top[64];
-    for (int d = 0; d < 4; d++)
+    for (int d = 0; d <= DIR_EXTERNAL_RECEIVERS; d++)
         for (int m = 0; m < 3; m++) facts_top_hosts(e, (facts_direction)d, (facts_metric)m, top, 64);
     for (uint32_t h = 0; h <= t->hosts.n; h++) {   /* one past the end too */
         host_facts hf;

@@ -30,7 +30,7 @@ shot() {   # KEYS TEXT-TO-WAIT-FOR TITLE
 shot "" "Flag (md5" "1 Detectors (the first screen)"
 shot "2" "Top talkers" "2 Top talkers"
 shot "3" "Hourly activity" "3 Hourly activity"
-shot "4" "Ports by abuse z" "4 Ports"
+shot "4" "Ports 1" "4 Ports"
 shot "5" "Internal graph of port" "5 Graph: the P2P port as an adjacency matrix"
 shot "v" "Controller star" "5 Graph: the controller star (v)"
 shot "v" "Time between calls" "5 Graph: the beacons (v again)"

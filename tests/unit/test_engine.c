@@ -71,6 +71,26 @@ static void facts_match_rows(void **state)
     for (int k = 1; k < 5; k++) assert_true(top[k - 1].metric >= top[k].metric);
     assert_int_equal(facts_top_hosts(e, DIR_INTERNAL, METRIC_PEERS, top, 5), 5);
     assert_true(facts_top_hosts(e, DIR_EXTERNAL_SENDERS, METRIC_FLOWS, top, 5) == 5);
+    /* the top outside destinations: flows from internal hosts, counted here
+     * from the rows themselves (the fixture has no big byte counts) */
+    {
+        uint32_t nh = f.t.hosts.n;
+        uint64_t *fl = calloc(nh, sizeof *fl);
+        assert_non_null(fl);
+        host_facts xs, xd;
+        for (size_t i = 0; i < f.t.n; i++)
+            if (facts_host(e, f.t.src[i], &xs) == 0 && xs.internal && facts_host(e, f.t.dst[i], &xd) == 0 && !xd.internal)
+                fl[f.t.dst[i]]++;
+        uint64_t best = 0;
+        for (uint32_t k = 0; k < nh; k++) if (fl[k] > best) best = fl[k];
+        candidate rt[5];
+        assert_true(facts_top_hosts(e, DIR_EXTERNAL_RECEIVERS, METRIC_FLOWS, rt, 5) == 5);
+        assert_int_equal((uint64_t)rt[0].metric, best);
+        assert_int_equal(fl[rt[0].value], best);
+        for (int k = 1; k < 5; k++) assert_int_equal((uint64_t)rt[k].metric, fl[rt[k].value]);
+        assert_int_equal(facts_top_hosts(e, DIR_EXTERNAL_RECEIVERS, METRIC_PEERS, rt, 5), 0);
+        free(fl);
+    }
 
     /* ports */
     assert_int_equal(facts_port_count(e), 12);

@@ -83,7 +83,7 @@ static void same_facts(const engine *x, const engine *y, uint32_t nhosts)
     facts_timeline_get_shape(y, &s2);
     assert_true(s1.t0_ms == s2.t0_ms && s1.bucket_ms == s2.bucket_ms && s1.nbuckets == s2.nbuckets);
     assert_memory_equal(facts_timeline_all(x), facts_timeline_all(y), s1.nbuckets * 4);
-    for (int d = 0; d <= DIR_EXTERNAL_SENDERS; d++)
+    for (int d = 0; d <= DIR_EXTERNAL_RECEIVERS; d++)
         for (int m = 0; m <= METRIC_PEERS; m++) {
             candidate c1[20], c2[20];
             size_t n1 = facts_top_hosts(x, (facts_direction)d, (facts_metric)m, c1, 20);
