@@ -50,7 +50,7 @@ next_server() { tm kill-server >/dev/null 2>&1; nsock=$((nsock + 1)); sock="nett
 start() {
   next_server
   rm -f rc stty.before stty.after
-  tm new-session -d -s tui -x "$1" -y "$2" \
+  tm_new -d -s tui -x "$1" -y "$2" \
     "$3 sh -c 'trap : INT; stty -g > stty.before; \"$nettui\" --no-cache ${4:-flows.csv}; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
 }
 # ended STATUS: the program has ended with STATUS and restored the terminal.
@@ -212,7 +212,7 @@ grep -q -- "--answers" err || fail "without a terminal: no pointer to --answers"
 [ "$(wc -l < err)" = 1 ] || fail "without a terminal: more than one line on stderr"
 for term in dumb nosuchterminal; do
   next_server; rm -f rc
-  tm new-session -d -s tui -x 100 -y 30 "sh -c 'TERM=$term \"$nettui\" --no-cache flows.csv 2>err.$term; echo \$? > rc; exec sleep 600'"
+  tm_new -d -s tui -x 100 -y 30 "sh -c 'TERM=$term \"$nettui\" --no-cache flows.csv 2>err.$term; echo \$? > rc; exec sleep 600'"
   n=0; while [ ! -s rc ]; do n=$((n + 1)); [ $n -ge 100 ] && fail "TERM=$term: no exit"; sleep 0.1; done
   [ "$(cat rc)" = 1 ] || fail "TERM=$term: exit $(cat rc), not 1"
   grep -q -- "--answers" "err.$term" || fail "TERM=$term: no pointer to --answers"

@@ -28,7 +28,7 @@ fail() {
 "$gen" --rows 300000 --seed 1 --out flows.csv --answers key >/dev/null || fail "nettui-gen failed"
 infected=$(sed -n 7p key); controller=$(sed -n 6p key)
 
-tm new-session -d -s tui -x 120 -y 40 \
+tm_new -d -s tui -x 120 -y 40 \
   "LC_ALL=C.UTF-8 sh -c '\"$nettui\" --no-cache flows.csv; echo \$? > rc; echo EXITED; exec sleep 600'"
 wait_for "Flag (md5" 60
 

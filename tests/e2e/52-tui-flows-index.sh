@@ -35,7 +35,7 @@ runs=0
 explore() {
   tm kill-server >/dev/null 2>&1
   runs=$((runs + 1)); sock="nettui-fidx-$$-$runs"
-  tm new-session -d -s tui -x 120 -y 40 "LC_ALL=C.UTF-8 sh -c '\"$nettui\" $* flows.csv; echo \$? > rc; exec sleep 600'"
+  tm_new -d -s tui -x 120 -y 40 "LC_ALL=C.UTF-8 sh -c '\"$nettui\" $* flows.csv; echo \$? > rc; exec sleep 600'"
   wait_for "Flag (md5" 60
 }
 # question1: f on the first answer; prints the view's count once the rows are in

@@ -27,7 +27,7 @@ fail() {
 next_server() { tm kill-server >/dev/null 2>&1; sleep 0.2; nsock=$((nsock + 1)); sock="nettui-tables-$$-$nsock"; }
 start() {
   next_server
-  tm new-session -d -s tui -x "$1" -y "$2" "$3 \"$nettui\" --no-cache flows.csv; echo EXITED; exec sleep 600"
+  tm_new -d -s tui -x "$1" -y "$2" "$3 \"$nettui\" --no-cache flows.csv; echo EXITED; exec sleep 600"
 }
 
 "$gen" --rows 300000 --seed 1 --out flows.csv --answers key >/dev/null || fail "nettui-gen failed"

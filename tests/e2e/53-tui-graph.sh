@@ -32,7 +32,7 @@ p2p=$(sed -n 5p key)
 awk -F, -v p="$p2p" '$4 == p && $2 ~ /^1[234]\./ && $3 ~ /^1[234]\./ { print $2; print $3 }' flows.csv | sort -u > members
 [ "$(wc -l < members)" = 36 ] || fail "the P2P port $p2p has $(wc -l < members) internal hosts, the test wants 36"
 
-tm new-session -d -s tui -x 120 -y 40 "LC_ALL=C.UTF-8 \"$nettui\" --no-cache flows.csv; echo EXITED; exec sleep 600"
+tm_new -d -s tui -x 120 -y 40 "LC_ALL=C.UTF-8 \"$nettui\" --no-cache flows.csv; echo EXITED; exec sleep 600"
 wait_for "Flag (md5" 120
 keys 5; wait_for "Internal graph of port $p2p: 36 hosts, 630 links"
 wait_for "rows 1–33 of 36, Up/Down scroll"

@@ -35,7 +35,7 @@ next_server() { tm kill-server >/dev/null 2>&1; nsock=$((nsock + 1)); sock="nett
 start() {
   next_server
   rm -f rc pid err stty.before stty.after
-  tm new-session -d -s tui -x 100 -y 30 \
+  tm_new -d -s tui -x 100 -y 30 \
     "sh -c 'trap : INT TERM; stty -g > stty.before; echo \$\$ > pid; exec 2>err; \"$nettui\" --no-cache $2 $1; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
 }
 # ended STATUS SECONDS: the program ended with STATUS within SECONDS and left

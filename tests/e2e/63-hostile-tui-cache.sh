@@ -29,7 +29,7 @@ fail() {
 cf=$(ls c/*.ntc) || fail "no cache"
 [ -f "$cf.facts" ] || fail "no facts cache"
 
-tm new-session -d -s tui -x 100 -y 30 \
+tm_new -d -s tui -x 100 -y 30 \
   "sh -c 'trap : INT TERM; stty -g > stty.before; exec 2>err; \"$nettui\" --cache-dir c f.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
 wait_for "Flag (md5" 60
 truncate -s 0 "$cf"
@@ -50,7 +50,7 @@ grep -qi 'bus error' err && fail "Bus error"
 # finished or absent, never a temporary file
 tm kill-server >/dev/null 2>&1; sock="nettui-tuicache-$$-2"
 rm -rf c2 stty.after rc
-tm new-session -d -s tui -x 100 -y 30 \
+tm_new -d -s tui -x 100 -y 30 \
   "sh -c 'trap : INT TERM; stty -g > stty.before; exec 2>err; \"$nettui\" --cache-dir c2 f.csv; echo \$? > rc; stty -g > stty.after; echo EXITED; exec sleep 600'"
 wait_for "Flag (md5" 60
 keys q

@@ -27,7 +27,7 @@ first=$(sed -n 1p f.key)
 start() {   # start [OPTIONS]
   tm kill-server >/dev/null 2>&1; n=$((n + 1)); sock="nettui-blkept-$$-$n"
   rm -f rc
-  tm new-session -d -s tui -x 110 -y 30 "sh -c 'exec 2>err; \"$nettui\" --cache-dir c $* f.csv; echo \$? > rc; exec sleep 600'"
+  tm_new -d -s tui -x 110 -y 30 "sh -c 'exec 2>err; \"$nettui\" --cache-dir c $* f.csv; echo \$? > rc; exec sleep 600'"
   wait_for "Flag (md5" 60
 }
 quit() {
