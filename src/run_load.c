@@ -140,11 +140,12 @@ int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, i
 static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user)
 {
-    if (o->clickhouse) {   /* the server groups the flows; no table cache */
+    if (o->clickhouse) {   /* the server groups the flows; its own cache (chcache.c) names the facts cache */
         if (fc) memset(fc, 0, sizeof *fc);
         *from_cache = 0;
         ch_options co;
         cli_ch_options(o, &co);
+        co.facts = fc;
         int status = ch_load(o->path, &co, t, rep, from_cache);
         if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
         return status;

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nettui/cache_policy.h"
 #include "nettui/flows.h"
 #include "nettui/filter.h"
 #include "nettui/load.h"
@@ -121,6 +122,11 @@ typedef struct ch_options {
     void (*on_query)(void *user, const char *what, double last_seconds);
     void *user;
     const char *cache_dir;           /* --cache-dir, or NULL: the default folder */
+    /* Out: when non-NULL, ch_load names here the engine's facts cache for
+     * the table it returns: <the .ntw>.facts keyed to the .ntw's identity
+     * (enabled only when the local cache was read or written; else zeroed).
+     * engine_open then reads the facts instead of building them. */
+    cache_pair *facts;
 } ch_options;
 
 /* Loads the source named by url into *out as weighted rows with their
@@ -137,10 +143,14 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
  * in the cache folder dir (NULL: the default; made when missing). 0, or -1. */
 int ch_cache_path(const char *dir, const char *key, char *out, size_t len);
 /* The weighted table and its calls from path when the file holds this very
- * key and passes every check: 0; else -1 (t is then empty). */
-int ch_cache_load(const char *path, const char *key, flow_table *t);
-/* Writes t (weighted, with its calls) and key to path, atomically. 0 or -1. */
-int ch_cache_save(const char *path, const char *key, const flow_table *t);
+ * key and passes every check: 0, with the file's identity (the checksum of
+ * its body) in *id; else -1 (t is then empty) and *why says why, for the
+ * cache policy (cache_policy.h): absent, unreadable, damaged, or another
+ * key's (two keys, one hash). */
+int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id, cache_reason *why);
+/* Writes t (weighted, with its calls) and key to path, atomically: 0 with
+ * the file's identity in *id (as ch_cache_load gives it), or -1. */
+int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id);
 /* --flows on a source: the flows the filter keeps, pushed down as WHERE
  * with a LIMIT of limit rows (0: none), written to out as the CSV the file
  * path prints ("timestamp,src,dst,port,bytes", ISO times when iso), in

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nettui/cache.h"
 #include "nettui/chsource.h"
 #include "nettui/engine.h"
 #include "nettui/util.h"
@@ -334,6 +335,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     memset(out, 0, sizeof *out);   /* flows_free takes a zeroed table */
     char *key = NULL, cpath[4200];
     int cached = 0;
+    uint64_t id = 0;   /* the .ntw's identity, once read or written */
     double t0 = util_now();
     source *s = calloc(1, sizeof *s);
     char *sql = malloc(SQL_MAX);
@@ -357,11 +359,19 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
             cache_key(s, o, st, key, SQL_MAX);
             cached = ch_cache_path(o->cache_dir, key, cpath, sizeof cpath) == 0;
         }
-        if (cached && ch_cache_load(cpath, key, out) == 0) {
-            *from_cache = 1;
-            rep->lines = flows_count(out);
-            rc = EXIT_OK;
-            goto done;
+        if (cached) {
+            cache_reason why;
+            if (ch_cache_load(cpath, key, out, &id, &why) == 0) {
+                *from_cache = 1;
+                rep->lines = flows_count(out);
+                rc = EXIT_OK;
+                goto done;
+            }
+            /* the policy's word on a file that cannot serve (a damaged one
+             * goes now, its facts refused by their key once it is rewritten) */
+            cache_decision d = cache_decide(CACHE_KIND_TABLE, why);
+            if (d.note) fprintf(stderr, "nettui: the ClickHouse cache %s is %s; rebuilding it.\n", cpath, cache_reason_name(why));
+            cache_apply(&d, cpath);
         }
     }
     /* the groups, in order of their first flow, flows of one millisecond
@@ -418,9 +428,24 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         timing("calls", secs, out->calls ? out->calls->n : 0);
     }
     rc = EXIT_OK;
-    if (cached && ch_cache_save(cpath, key, out))
+    if (cached && ch_cache_save(cpath, key, out, &id)) {
         fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
+        cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);   /* its facts go too */
+        cache_apply(&d, cpath);
+        cached = 0;
+    }
 done:
+    /* the facts cache beside the .ntw, keyed to its identity (engine_open) */
+    if (o->facts) {
+        memset(o->facts, 0, sizeof *o->facts);
+        if (rc == EXIT_OK && cached && !cache_facts_path(cpath, o->facts->facts, sizeof o->facts->facts)
+            && strlen(cpath) < sizeof o->facts->table_cache) {
+            snprintf(o->facts->table_cache, sizeof o->facts->table_cache, "%s", cpath);
+            o->facts->enabled = o->facts->id_known = 1;
+            o->facts->id = id;
+            o->facts->notes = stderr;
+        }
+    }
     free(key);
     if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     if (rc != EXIT_OK) flows_free(out);

@@ -186,9 +186,10 @@ int load_screen_run(app *a, char *err, size_t errlen)
         cho.progress = 0;
         cho.on_query = on_ch_query;
         cho.user = a;
-        job.fc.enabled = 0;
+        cho.facts = &job.fc;   /* the facts cache beside the source's own cache */
         draw_frame(a, "querying ClickHouse", 0, &lp, 0);
         rc = ch_load(o->path, &cho, &a->table, &a->report, &a->from_cache);
+        job.fc.notes = NULL;   /* stderr is under the screen */
     } else {
         rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
                        : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);

@@ -321,8 +321,12 @@ static void test_weighted_cache(void **state)
     char path[64];
     snprintf(path, sizeof path, "/tmp/test_weighted_cache_%d.ntw", (int)getpid());
     const char *key = "nettui clickhouse cache test\nstate 301\n";
-    assert_int_equal(ch_cache_save(path, key, &w), 0);
-    assert_int_equal(ch_cache_load(path, key, &r), 0);
+    uint64_t id_saved = 0, id_read = 1;
+    cache_reason why;
+    assert_int_equal(ch_cache_save(path, key, &w, &id_saved), 0);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), 0);
+    assert_true(id_read == id_saved);   /* the identity the facts cache is keyed to */
+    assert_int_equal(why, CACHE_REASON_NONE);
     assert_int_equal(r.n, w.n);
     assert_int_equal(r.nbig, w.nbig);
     assert_int_equal(r.hosts.n, w.hosts.n);
@@ -346,7 +350,8 @@ static void test_weighted_cache(void **state)
     assert_memory_equal(r.calls->row, w.calls->row, 50 * 8);
     assert_memory_equal(r.calls->ts, w.calls->ts, 50 * 8);
     flows_free(&r);
-    assert_int_equal(ch_cache_load(path, "another key", &r), -1);
+    assert_int_equal(ch_cache_load(path, "another key", &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_OTHER_SOURCE);
     /* one flipped byte anywhere in the middle */
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
@@ -357,12 +362,15 @@ static void test_weighted_cache(void **state)
     fseek(f, size / 2, SEEK_SET);
     fputc(c ^ 0x10, f);
     fclose(f);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_DAMAGED);
     assert_int_equal(r.n, 0);
     assert_int_equal(truncate(path, size / 3), 0);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_DAMAGED);
     unlink(path);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_ABSENT);
     flows_free(&w);
 }
 
