@@ -206,7 +206,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
              s->u.database, s->u.table);
     say(s, "reading the columns");
     double secs;
-    int rc = ch_query(&s->u, o->timeout_s, 0, sql, on_column, &s->scan, &secs, err, errlen);
+    int rc = ch_query(&s->u, o, 0, sql, on_column, &s->scan, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     timing("columns", secs, (uint64_t)s->scan.ncols);
     char where[600];
@@ -228,7 +228,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(`%s`, 0)) AS x FROM `%s`.`%s` ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
                  s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS]);
         uint64_t v[2] = {0, 0};
-        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, &secs, err, errlen);
+        rc = ch_query(&s->u, o, 0, sql, on_single, v, &secs, err, errlen);
         if (rc != EXIT_OK) return rc;
         s->c.seconds = v[0] < 100000000000ULL;
     }
@@ -238,7 +238,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     int distributed = 0;
     snprintf(sql, sizeof sql, "SELECT engine FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TabSeparated",
              s->u.database, s->u.table);
-    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_engine, &distributed, &secs, err, errlen);
+    rc = ch_query(&s->u, o, 0, sql, on_engine, &distributed, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     s->one_stream = !distributed;
     char valid[1024];
@@ -351,7 +351,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
         say(s, "counting the rows (the cache's key)");
         double ks;
-        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
         if (rc != EXIT_OK) goto done;
         timing("state", ks, st[0]);
         key = malloc(SQL_MAX);
@@ -386,7 +386,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     load_ctx x = { out, rep, 0 };
     say(s, "grouping the flows by (src, dst, port, hour)");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
     rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
@@ -422,7 +422,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         x.calls = 1;
         say(s, "fetching the calls to the beacon candidates");
         uint64_t lines = rep->lines;
-        rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
         rep->lines = lines;
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
@@ -525,7 +525,7 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     fputs("timestamp,src,dst,port,bytes\n", out);
     say(s, "fetching the flows the filter keeps");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
     if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     timing("flows", secs, 0);
 done:
@@ -571,14 +571,14 @@ int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, s
     uint64_t v[2] = {0, 0};
     say(s, "counting the flows the filter keeps");
     snprintf(sql, SQL_MAX, "SELECT count() FROM (%s) WHERE %s FORMAT TabSeparated", s->base, cond);
-    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, NULL, err, errlen);
+    rc = ch_query(&s->u, o, 0, sql, on_single, v, NULL, err, errlen);
     if (rc != EXIT_OK) goto done;
     *total = v[0] == UINT64_MAX ? 0 : v[0];
     snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b, rn FROM (%s) WHERE %s ORDER BY t, rn LIMIT %zu FORMAT TabSeparated",
              s->base, cond, cap);
     fetch_ctx x = { out, &hosts_of->hosts };
     say(s, "fetching the flows the filter keeps");
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
 done:
     if (rc != EXIT_OK) flows_free(out);
     if (s) memset(&s->u, 0, sizeof s->u);
