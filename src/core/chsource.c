@@ -9,9 +9,12 @@
  * bytes), and --where as one parenthesised condition. The SQL keeps to
  * what ClickHouse 18.16 (Debian 12) and current releases both run. */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nettui/cache.h"
 #include "nettui/chsource.h"
@@ -255,8 +258,9 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
 
 typedef struct load_ctx {
     flow_table *t;
-    load_report *rep;
+    load_report *rep;    /* NULL for calls gathered apart (no row of them is counted) */
     int calls;           /* rows are calls, not groups */
+    int apart;           /* calls into t, a table of their own (weighted_add_call_apart) */
 } load_ctx;
 
 /* A row the loader would refuse: counted once, with its group (a call's
@@ -283,7 +287,7 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     if (x->calls) { g.first_ms = g.last_ms = (int64_t)v[0]; g.bytes = v[1]; g.flows = 1; }
     else { g.flows = v[0]; g.bytes = v[1]; g.first_ms = (int64_t)v[2]; g.last_ms = (int64_t)v[3]; }
     if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS) return bad_row(x, BAD_TIMESTAMP, g.flows);
-    int rc = x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
+    int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
     if (rc < 0) {
         snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
         return -1;
@@ -302,6 +306,52 @@ static void internal_sql(const cidr_list *net, const char *expr, char *out, size
                               net->v[k].mask, net->v[k].net & net->v[k].mask);
     if (n < len) n += (size_t)snprintf(out + n, len - n, ") AND IPv4NumToString(IPv4StringToNum(%s)) = %s", expr, expr);
     if (net->n == 0) snprintf(out, len, "0");
+}
+
+/* The calls query under the internal network net into sql (SQL_MAX):
+ * internal to external, to callees with at least ENGINE_BEACON_MIN_CALLS
+ * such calls (beacon.c's rule for a candidate), in the file's order. 0, or
+ * -1 when it does not fit (or no memory). */
+static int calls_sql(const source *s, const cidr_list *net, char *sql)
+{
+    char *ins = malloc(4 * 4096), *ind = ins ? ins + 2 * 4096 : NULL;
+    if (!ins) return -1;
+    internal_sql(net, "s", ins, 2 * 4096);
+    internal_sql(net, "d", ind, 2 * 4096);
+    int n = snprintf(sql, SQL_MAX,
+             "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
+             "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
+             s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
+    free(ins);
+    return n < 0 || (size_t)n >= SQL_MAX ? -1 : 0;
+}
+
+/* The calls query on a thread of its own, while the groups query runs on
+ * the loading thread: its rows go into a table of their own (apart), merged
+ * once the groups are in. It is cancelled through stop (set by the loading
+ * thread: its own query failed, or the person cancelled), never by the
+ * caller's hook, which may only run on the loading thread (the explorer's
+ * polls the keyboard). */
+typedef struct calls_job {
+    const source *s;
+    ch_options o;        /* the caller's, with the cancel hook on stop */
+    const char *sql;
+    flow_table apart;
+    atomic_int stop, done;
+    int rc;
+    double secs;
+    char err[512];
+} calls_job;
+
+static int calls_stop(void *user) { return atomic_load(&((calls_job *)user)->stop); }
+
+static void *calls_thread(void *arg)
+{
+    calls_job *j = arg;
+    load_ctx x = { &j->apart, NULL, 1, 1 };
+    j->rc = ch_query(&j->s->u, &j->o, j->s->one_stream, j->sql, on_group, &x, &j->secs, j->err, sizeof j->err);
+    atomic_store(&j->done, 1);
+    return NULL;
 }
 
 /* count, min(t), max(t), sum(b), sum(p): the table's state in the key */
@@ -336,6 +386,9 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     char *key = NULL, cpath[4200];
     int cached = 0;
     uint64_t id = 0;   /* the .ntw's identity, once read or written */
+    calls_job *calls = NULL;
+    char *csql = NULL;
+    int threaded = 0;   /* the calls query runs on a thread */
     double t0 = util_now();
     source *s = calloc(1, sizeof *s);
     char *sql = malloc(SQL_MAX);
@@ -383,10 +436,51 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
              "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
              "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
     if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-    load_ctx x = { out, rep, 0 };
-    say(s, "grouping the flows by (src, dst, port, hour)");
+    /* the calls beacon.c tests: internal to external, to the hosts its
+     * own rule makes candidates, under the internal network the engine
+     * will use; each with its rn, which is its row index on the file (one
+     * stream, the base's own filter): when the calls pass beacon.c's
+     * budget, its fixed sample hashes that index and keeps the very calls
+     * it keeps on the file.
+     * With --internal the network is known before any group comes, so the
+     * calls query runs at once with the groups query, on a second
+     * connection (calls_job); the server runs both. Without it the network
+     * is inferred from the groups (engine_infer_internal), so the calls
+     * query can only be written, and run, after them. The state query goes
+     * first either way: its answer decides whether the others run at all. */
+    calls = calloc(1, sizeof *calls);
+    csql = malloc(SQL_MAX);
+    if (!calls || !csql || weighted_flows_begin(&calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    pthread_t th;
+    if (o->internal_set) {
+        if (calls_sql(s, &o->internal, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
+        calls->s = s;
+        calls->o = *o;
+        calls->o.cancel = calls_stop;
+        calls->o.cancel_user = calls;
+        calls->o.on_query = NULL;
+        calls->o.progress = 0;
+        calls->o.facts = NULL;
+        calls->sql = csql;
+        threaded = pthread_create(&th, NULL, calls_thread, calls) == 0;
+    }
+    load_ctx x = { out, rep, 0, 0 };
+    say(s, threaded ? "grouping the flows, and fetching the calls to the beacon candidates at once"
+                    : "grouping the flows by (src, dst, port, hour)");
     double secs;
     rc = ch_query(&s->u, o, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    if (threaded) {   /* wait for the calls, still asking the caller's hook */
+        if (rc != EXIT_OK) atomic_store(&calls->stop, 1);
+        else if (!atomic_load(&calls->done)) say(s, "fetching the calls to the beacon candidates");
+        while (!atomic_load(&calls->done)) {
+            if (o->cancel && o->cancel(o->cancel_user)) atomic_store(&calls->stop, 1);
+            struct timespec nap = { 0, 20 * 1000 * 1000 };
+            nanosleep(&nap, NULL);
+        }
+        pthread_join(th, NULL);
+        threaded = 0;
+        if (rc == EXIT_OK && calls->rc != EXIT_OK) { rc = calls->rc; snprintf(rep->error, sizeof rep->error, "%s", calls->err); }
+    }
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
     rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
@@ -396,33 +490,22 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         rc = EXIT_NO_INPUT;
         goto done;
     }
-    /* the calls beacon.c tests: internal to external, to the hosts its
-     * own rule makes candidates, under the internal network the engine
-     * will use (given, or inferred from these very groups); each with its
-     * rn, which is its row index on the file (one stream, the base's own
-     * filter): when the calls pass beacon.c's budget, its fixed sample
-     * hashes that index and keeps the very calls it keeps on the file */
     cidr_list net = o->internal;
     if (!o->internal_set && engine_infer_internal(out, &net)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     host_id *cand = NULL;
     size_t ncand = engine_beacon_callees(out, &net, &cand);
     free(cand);
     if (ncand == SIZE_MAX) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-    if (ncand) {
-        char *ins = malloc(4 * 4096), *ind = ins ? ins + 2 * 4096 : NULL;
-        if (!ins) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-        internal_sql(&net, "s", ins, 2 * 4096);
-        internal_sql(&net, "d", ind, 2 * 4096);
-        int n = snprintf(sql, SQL_MAX,
-                 "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
-                 "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
-                 s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
-        free(ins);
-        if (n < 0 || (size_t)n >= SQL_MAX) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
+    /* no candidate: no calls (the sequential way does not ask for them) */
+    if (ncand && o->internal_set) {
+        if (weighted_merge_calls(out, &calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+        timing("calls", calls->secs, out->calls ? out->calls->n : 0);
+    } else if (ncand) {
+        if (calls_sql(s, &net, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
         x.calls = 1;
         say(s, "fetching the calls to the beacon candidates");
         uint64_t lines = rep->lines;
-        rc = ch_query(&s->u, o, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o, s->one_stream, csql, on_group, &x, &secs, rep->error, sizeof rep->error);
         rep->lines = lines;
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
@@ -447,6 +530,9 @@ done:
         }
     }
     free(key);
+    if (calls) flows_free(&calls->apart);
+    free(calls);
+    free(csql);
     if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     if (rc != EXIT_OK) flows_free(out);
     rep->seconds = util_now() - t0;
