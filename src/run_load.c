@@ -1,6 +1,7 @@
 /* run_load.c: the one place a mode gets its flow table: options -> loader,
  * with a progress bar on stderr when it is a terminal, through the columnar
  * cache (cache_load_or_parse: mapped when fresh, else parsed and saved). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,45 @@ int cli_finish(void)
 static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user);
 
+/* ---- a ClickHouse load that SIGINT, SIGTERM or SIGHUP end cleanly ---------------
+ * While the queries run, these signals only set a flag; the running query
+ * sees it through ch_query's cancel hook (within a second), drops its
+ * connection, and ch_load returns having written nothing (the local cache
+ * is written only after every query, whole, and a signal during that write
+ * waits for it to finish). Then the signal's own action is restored and the
+ * signal raised again, so the program ends as the signal says (status 130
+ * for SIGINT in a shell), after one line on stderr. Outside this window the
+ * handlers are what they were (atomic.c's removal of temporary files). */
+static volatile sig_atomic_t ch_signal;
+
+static void on_ch_signal(int sig) { ch_signal = sig; }
+
+static int ch_interrupted(void *user) { (void)user; return ch_signal != 0; }
+
+static int ch_load_interruptible(const char *url, const ch_options *co, flow_table *t, load_report *rep, int *from_cache)
+{
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct sigaction old[3], sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_ch_signal;
+    sigemptyset(&sa.sa_mask);
+    int caught[3] = {0, 0, 0};
+    for (int k = 0; k < 3; k++)   /* only where the signal would end the program */
+        caught[k] = !sigaction(sigs[k], NULL, &old[k]) && !(old[k].sa_flags & SA_SIGINFO) && old[k].sa_handler == SIG_DFL
+                    && !sigaction(sigs[k], &sa, NULL);
+    ch_signal = 0;
+    int status = ch_load(url, co, t, rep, from_cache);
+    for (int k = 0; k < 3; k++) if (caught[k]) sigaction(sigs[k], &old[k], NULL);
+    int sig = ch_signal;
+    if (sig) {
+        flows_free(t);
+        fprintf(stderr, "nettui: interrupted while querying ClickHouse; nothing was kept.\n");
+        raise(sig);
+        return EXIT_FAILURE_RUN;   /* the signal was ignored after all */
+    }
+    return status;
+}
+
 int cli_load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache)
 {
     return load_table(o, t, rep, from_cache, NULL, NULL, NULL);
@@ -140,12 +180,14 @@ int cli_load_table_skip(const cli_options *o, flow_table *t, load_report *rep, i
 static int load_table(const cli_options *o, flow_table *t, load_report *rep, int *from_cache, cache_pair *fc,
                       int (*skip_columns)(void *, const char *, uint64_t), void *skip_user)
 {
-    if (o->clickhouse) {   /* the server groups the flows; no table cache */
+    if (o->clickhouse) {   /* the server groups the flows; its own cache (chcache.c) names the facts cache */
         if (fc) memset(fc, 0, sizeof *fc);
         *from_cache = 0;
         ch_options co;
         cli_ch_options(o, &co);
-        int status = ch_load(o->path, &co, t, rep, from_cache);
+        co.facts = fc;
+        co.cancel = ch_interrupted;
+        int status = ch_load_interruptible(o->path, &co, t, rep, from_cache);
         if (status != EXIT_OK) fprintf(stderr, "nettui: %s\n", rep->error);
         return status;
     }

@@ -10,6 +10,7 @@
 #ifndef NETTUI_CACHE_POLICY_H
 #define NETTUI_CACHE_POLICY_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 typedef enum cache_kind {
@@ -60,6 +61,10 @@ typedef struct cache_pair {
     char table_cache[4352];     /* the table cache (cache_file_path) */
     char facts[4352 + 8];       /* its facts cache (cache_facts_path) */
     int columns_skipped;        /* the table was mapped without its column check */
+    int id_known;               /* id is the table cache's identity, given by its loader
+                                 * (a ClickHouse source's .ntw, chcache.c) instead of
+                                 * read by cache_table_id */
+    uint64_t id;
     FILE *notes;                /* one line per cache event, or NULL */
 } cache_pair;
 

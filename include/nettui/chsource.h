@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nettui/cache_policy.h"
 #include "nettui/flows.h"
 #include "nettui/filter.h"
 #include "nettui/load.h"
@@ -90,23 +91,29 @@ typedef int (*ch_row_fn)(void *user, char **field, size_t *len, int nfields, cha
 
 #define CH_MAX_FIELDS 16
 
+typedef struct ch_options ch_options;
+
 /* Runs sql (one SELECT ... FORMAT TabSeparated) on the server, streaming
  * each row of the answer to fn as it arrives: the answer is never held
- * whole. timeout_s > 0 bounds the whole query (the server is told too).
+ * whole. o (may be NULL) gives the timeout (o->timeout_s > 0 bounds the
+ * whole query; the server is told too) and the cancel hook (o->cancel,
+ * asked from libcurl's progress callback, at least once a second while
+ * the query runs: nonzero drops the connection and ch_query returns
+ * EXIT_FAILURE_RUN with "cancelled" in err).
  * one_stream: the server reads the table as one stream (max_threads=1),
  * so rowNumberInAllBlocks() numbers the rows in their stored order.
  * *seconds (may be NULL) gets how long it took. EXIT_OK, or an EXIT_*
  * status (load.h) with one sentence in err naming the server without its
  * password: unreachable, the user refused, the table missing, timed out,
  * out of memory, or what the server said. */
-int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql, ch_row_fn fn, void *user,
+int ch_query(const ch_url *u, const ch_options *o, int one_stream, const char *sql, ch_row_fn fn, void *user,
              double *seconds, char *err, size_t errlen);
 /* The sentence for a ClickHouse error body ("Code: 60, e.displayText() =
  * DB::Exception: ...", or the newer "Code: 60. DB::Exception: ... (NAME)"),
  * and its EXIT_* status; *code gets the number (0 when none). */
 int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, size_t errlen);
 
-typedef struct ch_options {
+struct ch_options {
     const char *where;               /* --where SQL, or NULL */
     double timeout_s;                /* --timeout, 0: none */
     const char *password_file;       /* --password-file, or NULL */
@@ -121,7 +128,17 @@ typedef struct ch_options {
     void (*on_query)(void *user, const char *what, double last_seconds);
     void *user;
     const char *cache_dir;           /* --cache-dir, or NULL: the default folder */
-} ch_options;
+    /* Out: when non-NULL, ch_load names here the engine's facts cache for
+     * the table it returns: <the .ntw>.facts keyed to the .ntw's identity
+     * (enabled only when the local cache was read or written; else zeroed).
+     * engine_open then reads the facts instead of building them. */
+    cache_pair *facts;
+    /* Asked while a query runs (ch_query): nonzero cancels it, and the load
+     * fails with "cancelled" and keeps nothing (no cache file is written).
+     * May be NULL. Runs on the loading thread, as the on_query hook does. */
+    int (*cancel)(void *user);
+    void *cancel_user;
+};
 
 /* Loads the source named by url into *out as weighted rows with their
  * beacon calls (flows.h). Returns EXIT_OK, or an EXIT_* status (load.h)
@@ -137,10 +154,14 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
  * in the cache folder dir (NULL: the default; made when missing). 0, or -1. */
 int ch_cache_path(const char *dir, const char *key, char *out, size_t len);
 /* The weighted table and its calls from path when the file holds this very
- * key and passes every check: 0; else -1 (t is then empty). */
-int ch_cache_load(const char *path, const char *key, flow_table *t);
-/* Writes t (weighted, with its calls) and key to path, atomically. 0 or -1. */
-int ch_cache_save(const char *path, const char *key, const flow_table *t);
+ * key and passes every check: 0, with the file's identity (the checksum of
+ * its body) in *id; else -1 (t is then empty) and *why says why, for the
+ * cache policy (cache_policy.h): absent, unreadable, damaged, or another
+ * key's (two keys, one hash). */
+int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id, cache_reason *why);
+/* Writes t (weighted, with its calls) and key to path, atomically: 0 with
+ * the file's identity in *id (as ch_cache_load gives it), or -1. */
+int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id);
 /* --flows on a source: the flows the filter keeps, pushed down as WHERE
  * with a LIMIT of limit rows (0: none), written to out as the CSV the file
  * path prints ("timestamp,src,dst,port,bytes", ISO times when iso), in

@@ -49,4 +49,14 @@ int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row);
 int weighted_flows_begin(flow_table *c);
 int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row);
 
+/* Calls gathered apart, while the groups still stream in (chsource.c runs
+ * the two queries at once): c (weighted_flows_begin) keeps its own host
+ * dictionary, weighted_add_call_apart appends a call to it (0, 1: a host
+ * the loader refuses, skipped, -1: out of memory), and weighted_merge_calls
+ * then adds c's calls to t, once t's groups are all in, exactly as
+ * weighted_add_call would have added them one by one (same order, same
+ * skips, so the same table). 0, or -1 when out of memory. */
+int weighted_add_call_apart(flow_table *c, const weighted_group *g, uint64_t row);
+int weighted_merge_calls(flow_table *t, const flow_table *c);
+
 #endif

@@ -7,8 +7,14 @@
  * another key, so a stale file is never read, only left for another key.
  * Reading checks every length, id and order, and builds the host
  * dictionary again from the host texts, after a checksum of the whole
- * file; a file that fails is ignored (and rewritten). Written to a
- * temporary file and renamed into place. */
+ * file; a file that fails says why (a cache_reason, for the policy) and is
+ * rewritten. Written to a temporary file and renamed into place.
+ *
+ * The file's identity is the checksum of its whole body (key included):
+ * the engine's facts cache beside it (<file>.facts, persist.c) is keyed to
+ * it as a table cache's facts are to cache_table_id, so facts made from
+ * other rows are refused. Equal bytes give an equal identity, and so the
+ * facts of a file rewritten with the same rows still hold. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 #include "nettui/cache.h"
+#include "nettui/cache_policy.h"
 #include "nettui/chsource.h"
 #include "nettui/weighted.h"
 
@@ -73,7 +80,7 @@ static int put_columns(FILE *f, const flow_table *t)
         || put(f, t->port, n * 2) || put(f, t->bytes, n * 4) || put(f, t->big, t->nbig * sizeof *t->big);
 }
 
-int ch_cache_save(const char *path, const char *key, const flow_table *t)
+int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
@@ -106,6 +113,7 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t)
     if (fflush(f) || fsync(fileno(f))) bad = 1;
     if (fclose(f)) bad = 1;
     if (bad || rename(tmp, path)) { unlink(tmp); return -1; }
+    *id = sum;
     return 0;
 }
 
@@ -162,13 +170,15 @@ static int take_columns(reader *r, flow_table *t, uint32_t nhosts, int with_row)
     return 0;
 }
 
-static int load_from(reader *r, const char *key, flow_table *t)
+/* 0, or -1 with *why DAMAGED unless load_from says otherwise. */
+static int load_from(reader *r, const char *key, flow_table *t, cache_reason *why)
 {
     char m[8], k[8192];
     uint64_t klen;
     if (rd(r, m, 8) || memcmp(m, MAGIC, 8)) return -1;
     klen = rd_u64(r);
-    if (r->bad || klen != strlen(key) || klen > sizeof k || rd(r, k, klen) || memcmp(k, key, klen)) return -1;
+    if (r->bad || klen > sizeof k || rd(r, k, klen)) return -1;
+    if (klen != strlen(key) || memcmp(k, key, klen)) { *why = CACHE_REASON_OTHER_SOURCE; return -1; }   /* two keys, one hash */
     t->weight_total = rd_u64(r);
     t->total_bytes = rd_u64(r);
     t->ts_min = (int64_t)rd_u64(r);
@@ -217,19 +227,21 @@ static int load_from(reader *r, const char *key, flow_table *t)
     return 0;
 }
 
-int ch_cache_load(const char *path, const char *key, flow_table *t)
+int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id, cache_reason *why)
 {
     memset(t, 0, sizeof *t);
     hosts_init(&t->hosts);
     cidr_list_default(&t->internal);
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    *why = fd < 0 ? (errno == ENOENT || errno == ENOTDIR ? CACHE_REASON_ABSENT : CACHE_REASON_UNREADABLE) : CACHE_REASON_DAMAGED;
     struct stat st;
     FILE *f = NULL;
     if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 16 || !(f = fdopen(fd, "rb")))) { close(fd); fd = -1; }
     if (!f) { flows_free(t); return -1; }
     reader r = { f, (uint64_t)st.st_size - 16, 0xcbf29ce484222325ULL, 0 };
-    int rc = load_from(&r, key, t);
+    int rc = load_from(&r, key, t, why);
     fclose(f);
     if (rc) flows_free(t);
+    else { *id = r.sum; *why = CACHE_REASON_NONE; }
     return rc;
 }

@@ -3,12 +3,16 @@
  * split into rows as it streams in (a row is held only until its callback
  * returns), and every failure turned into one sentence and an exit status.
  * The password goes to libcurl alone (basic authentication), never into a
- * URL or a message. */
+ * URL or a message. A caller's cancel hook is asked from libcurl's progress
+ * callback; a cancelled query is also stopped on the server (KILL QUERY by
+ * the query_id each query is sent with). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -32,6 +36,8 @@ typedef struct stream {
     int is_error;               /* the answer is an error, not rows */
     int stopped;                /* the callback or memory stopped the transfer */
     int oom;
+    int cancelled;              /* the caller's cancel hook said so */
+    const ch_options *o;
     char *err; size_t errlen;
 } stream;
 
@@ -168,9 +174,36 @@ int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, s
     }
 }
 
-int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql, ch_row_fn fn, void *user,
+/* libcurl's progress callback: called at least once a second while the
+ * query runs (also while the server computes and sends nothing), so a
+ * cancel is seen within a second. Nonzero aborts the transfer. */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    stream *s = arg;
+    (void)dltotal; (void)dlnow; (void)ultotal; (void)ulnow;
+    if (s->o && s->o->cancel && s->o->cancel(s->o->cancel_user)) s->cancelled = 1;
+    return s->cancelled;
+}
+
+static int ignore_row(void *user, char **f, size_t *len, int nf, char *err, size_t errlen) { return 0; }
+
+/* Asks the server to stop the query qid (ours: the same user may), without
+ * waiting for it to stop; bounded by 2 s, its answer and failure ignored:
+ * the cancel has already happened on our side. */
+static void kill_query(const ch_url *u, const char *qid)
+{
+    char sql[160], e[256];
+    snprintf(sql, sizeof sql, "KILL QUERY WHERE query_id = '%s' ASYNC FORMAT TabSeparated", qid);   /* qid: our own characters */
+    ch_options ko;
+    memset(&ko, 0, sizeof ko);
+    ko.timeout_s = 2;
+    ch_query(u, &ko, 0, sql, ignore_row, NULL, NULL, e, sizeof e);
+}
+
+int ch_query(const ch_url *u, const ch_options *o, int one_stream, const char *sql, ch_row_fn fn, void *user,
              double *seconds, char *err, size_t errlen)
 {
+    double timeout_s = o ? o->timeout_s : 0;
     pthread_once(&curl_once, curl_start);
     double t0 = util_now();
     char where[600], url[800];
@@ -182,10 +215,17 @@ int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql,
     int n = snprintf(url, sizeof url, "%s://%s:%d/?database=%s&max_query_size=1048576&max_bytes_before_external_group_by=600000000&max_bytes_before_external_sort=600000000", u->https ? "https" : "http",
                      host, u->port, u->database);
     if (timeout_s > 0) n += snprintf(url + n, sizeof url - (size_t)n, "&max_execution_time=%.0f", timeout_s < 1 ? 1 : timeout_s);
-    if (one_stream) snprintf(url + n, sizeof url - (size_t)n, "&max_threads=1");
+    if (one_stream) n += snprintf(url + n, sizeof url - (size_t)n, "&max_threads=1");
+    /* an id of our own, so that a cancelled query can be stopped on the
+     * server too (18.16 has no cancel_http_readonly_queries_on_client_close:
+     * a closed connection alone leaves a GROUP BY running to its end) */
+    static atomic_uint seq;
+    char qid[64];
+    snprintf(qid, sizeof qid, "nettui-%ld-%u-%lld", (long)getpid(), atomic_fetch_add(&seq, 1), (long long)(t0 * 1000));
+    snprintf(url + n, sizeof url - (size_t)n, "&query_id=%s", qid);
     stream s;
     memset(&s, 0, sizeof s);
-    s.fn = fn; s.user = user; s.err = err; s.errlen = errlen;
+    s.fn = fn; s.user = user; s.err = err; s.errlen = errlen; s.o = o;
     err[0] = 0;
     CURL *c = curl_easy_init();
     if (!c) { snprintf(err, errlen, "out of memory for the connection to %s.", where); return EXIT_FAILURE_RUN; }
@@ -208,6 +248,11 @@ int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql,
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "nettui");
+    if (o && o->cancel) {
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &s);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    }
     CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -221,6 +266,11 @@ int ch_query(const ch_url *u, double timeout_s, int one_stream, const char *sql,
     free(s.line);
     if (seconds) *seconds = util_now() - t0;
     int code;
+    if (s.cancelled) {
+        kill_query(u, qid);
+        snprintf(err, errlen, "the ClickHouse query on %s was cancelled.", where);
+        return EXIT_FAILURE_RUN;
+    }
     if (s.oom) { snprintf(err, errlen, "the answer of the ClickHouse server %s is larger than memory (or has a row over 1 MB).", where); return EXIT_FAILURE_RUN; }
     if (s.stopped && !s.is_error) return EXIT_FAILURE_RUN;   /* the callback said why */
     if (s.is_error || (rc == CURLE_OK && status != 200)) {

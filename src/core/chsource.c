@@ -9,10 +9,14 @@
  * bytes), and --where as one parenthesised condition. The SQL keeps to
  * what ClickHouse 18.16 (Debian 12) and current releases both run. */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "nettui/cache.h"
 #include "nettui/chsource.h"
 #include "nettui/engine.h"
 #include "nettui/util.h"
@@ -205,7 +209,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
              s->u.database, s->u.table);
     say(s, "reading the columns");
     double secs;
-    int rc = ch_query(&s->u, o->timeout_s, 0, sql, on_column, &s->scan, &secs, err, errlen);
+    int rc = ch_query(&s->u, o, 0, sql, on_column, &s->scan, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     timing("columns", secs, (uint64_t)s->scan.ncols);
     char where[600];
@@ -227,7 +231,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(`%s`, 0)) AS x FROM `%s`.`%s` ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
                  s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS]);
         uint64_t v[2] = {0, 0};
-        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, &secs, err, errlen);
+        rc = ch_query(&s->u, o, 0, sql, on_single, v, &secs, err, errlen);
         if (rc != EXIT_OK) return rc;
         s->c.seconds = v[0] < 100000000000ULL;
     }
@@ -237,7 +241,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     int distributed = 0;
     snprintf(sql, sizeof sql, "SELECT engine FROM system.tables WHERE database = '%s' AND name = '%s' FORMAT TabSeparated",
              s->u.database, s->u.table);
-    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_engine, &distributed, &secs, err, errlen);
+    rc = ch_query(&s->u, o, 0, sql, on_engine, &distributed, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     s->one_stream = !distributed;
     char valid[1024];
@@ -254,8 +258,9 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
 
 typedef struct load_ctx {
     flow_table *t;
-    load_report *rep;
+    load_report *rep;    /* NULL for calls gathered apart (no row of them is counted) */
     int calls;           /* rows are calls, not groups */
+    int apart;           /* calls into t, a table of their own (weighted_add_call_apart) */
 } load_ctx;
 
 /* A row the loader would refuse: counted once, with its group (a call's
@@ -282,7 +287,7 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     if (x->calls) { g.first_ms = g.last_ms = (int64_t)v[0]; g.bytes = v[1]; g.flows = 1; }
     else { g.flows = v[0]; g.bytes = v[1]; g.first_ms = (int64_t)v[2]; g.last_ms = (int64_t)v[3]; }
     if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS) return bad_row(x, BAD_TIMESTAMP, g.flows);
-    int rc = x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
+    int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
     if (rc < 0) {
         snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
         return -1;
@@ -301,6 +306,52 @@ static void internal_sql(const cidr_list *net, const char *expr, char *out, size
                               net->v[k].mask, net->v[k].net & net->v[k].mask);
     if (n < len) n += (size_t)snprintf(out + n, len - n, ") AND IPv4NumToString(IPv4StringToNum(%s)) = %s", expr, expr);
     if (net->n == 0) snprintf(out, len, "0");
+}
+
+/* The calls query under the internal network net into sql (SQL_MAX):
+ * internal to external, to callees with at least ENGINE_BEACON_MIN_CALLS
+ * such calls (beacon.c's rule for a candidate), in the file's order. 0, or
+ * -1 when it does not fit (or no memory). */
+static int calls_sql(const source *s, const cidr_list *net, char *sql)
+{
+    char *ins = malloc(4 * 4096), *ind = ins ? ins + 2 * 4096 : NULL;
+    if (!ins) return -1;
+    internal_sql(net, "s", ins, 2 * 4096);
+    internal_sql(net, "d", ind, 2 * 4096);
+    int n = snprintf(sql, SQL_MAX,
+             "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
+             "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
+             s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
+    free(ins);
+    return n < 0 || (size_t)n >= SQL_MAX ? -1 : 0;
+}
+
+/* The calls query on a thread of its own, while the groups query runs on
+ * the loading thread: its rows go into a table of their own (apart), merged
+ * once the groups are in. It is cancelled through stop (set by the loading
+ * thread: its own query failed, or the person cancelled), never by the
+ * caller's hook, which may only run on the loading thread (the explorer's
+ * polls the keyboard). */
+typedef struct calls_job {
+    const source *s;
+    ch_options o;        /* the caller's, with the cancel hook on stop */
+    const char *sql;
+    flow_table apart;
+    atomic_int stop, done;
+    int rc;
+    double secs;
+    char err[512];
+} calls_job;
+
+static int calls_stop(void *user) { return atomic_load(&((calls_job *)user)->stop); }
+
+static void *calls_thread(void *arg)
+{
+    calls_job *j = arg;
+    load_ctx x = { &j->apart, NULL, 1, 1 };
+    j->rc = ch_query(&j->s->u, &j->o, j->s->one_stream, j->sql, on_group, &x, &j->secs, j->err, sizeof j->err);
+    atomic_store(&j->done, 1);
+    return NULL;
 }
 
 /* count, min(t), max(t), sum(b), sum(p): the table's state in the key */
@@ -334,6 +385,10 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     memset(out, 0, sizeof *out);   /* flows_free takes a zeroed table */
     char *key = NULL, cpath[4200];
     int cached = 0;
+    uint64_t id = 0;   /* the .ntw's identity, once read or written */
+    calls_job *calls = NULL;
+    char *csql = NULL;
+    int threaded = 0;   /* the calls query runs on a thread */
     double t0 = util_now();
     source *s = calloc(1, sizeof *s);
     char *sql = malloc(SQL_MAX);
@@ -349,7 +404,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
         say(s, "counting the rows (the cache's key)");
         double ks;
-        rc = ch_query(&s->u, o->timeout_s, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
         if (rc != EXIT_OK) goto done;
         timing("state", ks, st[0]);
         key = malloc(SQL_MAX);
@@ -357,11 +412,19 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
             cache_key(s, o, st, key, SQL_MAX);
             cached = ch_cache_path(o->cache_dir, key, cpath, sizeof cpath) == 0;
         }
-        if (cached && ch_cache_load(cpath, key, out) == 0) {
-            *from_cache = 1;
-            rep->lines = flows_count(out);
-            rc = EXIT_OK;
-            goto done;
+        if (cached) {
+            cache_reason why;
+            if (ch_cache_load(cpath, key, out, &id, &why) == 0) {
+                *from_cache = 1;
+                rep->lines = flows_count(out);
+                rc = EXIT_OK;
+                goto done;
+            }
+            /* the policy's word on a file that cannot serve (a damaged one
+             * goes now, its facts refused by their key once it is rewritten) */
+            cache_decision d = cache_decide(CACHE_KIND_TABLE, why);
+            if (d.note) fprintf(stderr, "nettui: the ClickHouse cache %s is %s; rebuilding it.\n", cpath, cache_reason_name(why));
+            cache_apply(&d, cpath);
         }
     }
     /* the groups, in order of their first flow, flows of one millisecond
@@ -373,10 +436,51 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
              "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
              "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
     if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-    load_ctx x = { out, rep, 0 };
-    say(s, "grouping the flows by (src, dst, port, hour)");
+    /* the calls beacon.c tests: internal to external, to the hosts its
+     * own rule makes candidates, under the internal network the engine
+     * will use; each with its rn, which is its row index on the file (one
+     * stream, the base's own filter): when the calls pass beacon.c's
+     * budget, its fixed sample hashes that index and keeps the very calls
+     * it keeps on the file.
+     * With --internal the network is known before any group comes, so the
+     * calls query runs at once with the groups query, on a second
+     * connection (calls_job); the server runs both. Without it the network
+     * is inferred from the groups (engine_infer_internal), so the calls
+     * query can only be written, and run, after them. The state query goes
+     * first either way: its answer decides whether the others run at all. */
+    calls = calloc(1, sizeof *calls);
+    csql = malloc(SQL_MAX);
+    if (!calls || !csql || weighted_flows_begin(&calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    pthread_t th;
+    if (o->internal_set) {
+        if (calls_sql(s, &o->internal, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
+        calls->s = s;
+        calls->o = *o;
+        calls->o.cancel = calls_stop;
+        calls->o.cancel_user = calls;
+        calls->o.on_query = NULL;
+        calls->o.progress = 0;
+        calls->o.facts = NULL;
+        calls->sql = csql;
+        threaded = pthread_create(&th, NULL, calls_thread, calls) == 0;
+    }
+    load_ctx x = { out, rep, 0, 0 };
+    say(s, threaded ? "grouping the flows, and fetching the calls to the beacon candidates at once"
+                    : "grouping the flows by (src, dst, port, hour)");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+    if (threaded) {   /* wait for the calls, still asking the caller's hook */
+        if (rc != EXIT_OK) atomic_store(&calls->stop, 1);
+        else if (!atomic_load(&calls->done)) say(s, "fetching the calls to the beacon candidates");
+        while (!atomic_load(&calls->done)) {
+            if (o->cancel && o->cancel(o->cancel_user)) atomic_store(&calls->stop, 1);
+            struct timespec nap = { 0, 20 * 1000 * 1000 };
+            nanosleep(&nap, NULL);
+        }
+        pthread_join(th, NULL);
+        threaded = 0;
+        if (rc == EXIT_OK && calls->rc != EXIT_OK) { rc = calls->rc; snprintf(rep->error, sizeof rep->error, "%s", calls->err); }
+    }
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
     rep->lines = flows_count(out) + rep->bad_total;   /* the rows of the table --where kept, as a file's lines */
@@ -386,42 +490,49 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         rc = EXIT_NO_INPUT;
         goto done;
     }
-    /* the calls beacon.c tests: internal to external, to the hosts its
-     * own rule makes candidates, under the internal network the engine
-     * will use (given, or inferred from these very groups); each with its
-     * rn, which is its row index on the file (one stream, the base's own
-     * filter): when the calls pass beacon.c's budget, its fixed sample
-     * hashes that index and keeps the very calls it keeps on the file */
     cidr_list net = o->internal;
     if (!o->internal_set && engine_infer_internal(out, &net)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     host_id *cand = NULL;
     size_t ncand = engine_beacon_callees(out, &net, &cand);
     free(cand);
     if (ncand == SIZE_MAX) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-    if (ncand) {
-        char *ins = malloc(4 * 4096), *ind = ins ? ins + 2 * 4096 : NULL;
-        if (!ins) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
-        internal_sql(&net, "s", ins, 2 * 4096);
-        internal_sql(&net, "d", ind, 2 * 4096);
-        int n = snprintf(sql, SQL_MAX,
-                 "SELECT s, d, p, t, b, rn FROM (%s) WHERE (%s) AND NOT (%s) AND d IN (SELECT d FROM (%s) WHERE (%s) AND NOT (%s) "
-                 "GROUP BY d HAVING count() >= %d) ORDER BY t, rn FORMAT TabSeparated",
-                 s->base, ins, ind, s->base, ins, ind, ENGINE_BEACON_MIN_CALLS);
-        free(ins);
-        if (n < 0 || (size_t)n >= SQL_MAX) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
+    /* no candidate: no calls (the sequential way does not ask for them) */
+    if (ncand && o->internal_set) {
+        if (weighted_merge_calls(out, &calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+        timing("calls", calls->secs, out->calls ? out->calls->n : 0);
+    } else if (ncand) {
+        if (calls_sql(s, &net, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
         x.calls = 1;
         say(s, "fetching the calls to the beacon candidates");
         uint64_t lines = rep->lines;
-        rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_group, &x, &secs, rep->error, sizeof rep->error);
+        rc = ch_query(&s->u, o, s->one_stream, csql, on_group, &x, &secs, rep->error, sizeof rep->error);
         rep->lines = lines;
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
     }
     rc = EXIT_OK;
-    if (cached && ch_cache_save(cpath, key, out))
+    if (cached && ch_cache_save(cpath, key, out, &id)) {
         fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
+        cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);   /* its facts go too */
+        cache_apply(&d, cpath);
+        cached = 0;
+    }
 done:
+    /* the facts cache beside the .ntw, keyed to its identity (engine_open) */
+    if (o->facts) {
+        memset(o->facts, 0, sizeof *o->facts);
+        if (rc == EXIT_OK && cached && !cache_facts_path(cpath, o->facts->facts, sizeof o->facts->facts)
+            && strlen(cpath) < sizeof o->facts->table_cache) {
+            snprintf(o->facts->table_cache, sizeof o->facts->table_cache, "%s", cpath);
+            o->facts->enabled = o->facts->id_known = 1;
+            o->facts->id = id;
+            o->facts->notes = stderr;
+        }
+    }
     free(key);
+    if (calls) flows_free(&calls->apart);
+    free(calls);
+    free(csql);
     if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     if (rc != EXIT_OK) flows_free(out);
     rep->seconds = util_now() - t0;
@@ -500,7 +611,7 @@ int ch_flows(const char *url, const ch_options *o, const flow_filter *f, int iso
     fputs("timestamp,src,dst,port,bytes\n", out);
     say(s, "fetching the flows the filter keeps");
     double secs;
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_flow, &x, &secs, err, errlen);
     if (o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }
     timing("flows", secs, 0);
 done:
@@ -546,14 +657,14 @@ int ch_fetch_flows(const char *url, const ch_options *o, const flow_filter *f, s
     uint64_t v[2] = {0, 0};
     say(s, "counting the flows the filter keeps");
     snprintf(sql, SQL_MAX, "SELECT count() FROM (%s) WHERE %s FORMAT TabSeparated", s->base, cond);
-    rc = ch_query(&s->u, o->timeout_s, 0, sql, on_single, v, NULL, err, errlen);
+    rc = ch_query(&s->u, o, 0, sql, on_single, v, NULL, err, errlen);
     if (rc != EXIT_OK) goto done;
     *total = v[0] == UINT64_MAX ? 0 : v[0];
     snprintf(sql, SQL_MAX, "SELECT t, s, d, p, b, rn FROM (%s) WHERE %s ORDER BY t, rn LIMIT %zu FORMAT TabSeparated",
              s->base, cond, cap);
     fetch_ctx x = { out, &hosts_of->hosts };
     say(s, "fetching the flows the filter keeps");
-    rc = ch_query(&s->u, o->timeout_s, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
+    rc = ch_query(&s->u, o, s->one_stream, sql, on_fetch, &x, NULL, err, errlen);
 done:
     if (rc != EXIT_OK) flows_free(out);
     if (s) memset(&s->u, 0, sizeof s->u);

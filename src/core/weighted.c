@@ -175,3 +175,22 @@ int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_grou
     c->n++;
     return 0;
 }
+
+int weighted_add_call_apart(flow_table *c, const weighted_group *g, uint64_t row)
+{
+    /* a host the loader refuses is never in the groups' dictionary: skipped, as there */
+    if (!load_host_ok(g->src, g->src_len) || !load_host_ok(g->dst, g->dst_len)) return 1;
+    if (intern(c, g->src, g->src_len) == HOST_NONE || intern(c, g->dst, g->dst_len) == HOST_NONE) return -1;
+    return weighted_add_flow(c, &c->hosts, g, row);
+}
+
+int weighted_merge_calls(flow_table *t, const flow_table *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        char a[64], b[64];
+        const char *s = hosts_name(&c->hosts, c->src[i], a), *d = hosts_name(&c->hosts, c->dst[i], b);
+        weighted_group g = { s, d, strlen(s), strlen(d), c->port[i], c->ts[i], c->ts[i], 1, flows_bytes_at(c, i) };
+        if (weighted_add_call(t, &g, c->row[i]) < 0) return -1;
+    }
+    return 0;
+}

@@ -747,7 +747,8 @@ engine *engine_open(const flow_table *t, const engine_options *o, cache_pair *c,
 {
     char why[256];
     uint64_t id = 0;
-    int keyed = c && c->enabled && !cache_table_id(c->table_cache, t, &id);
+    /* a ClickHouse source's loader gives its .ntw's identity (id_known) */
+    int keyed = c && c->enabled && (c->id_known ? (id = c->id, 1) : !cache_table_id(c->table_cache, t, &id));
     *facts_cached = 0;
     if (keyed) {
         cache_reason reason;

@@ -122,6 +122,19 @@ static int on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
     return lp->cancelled;
 }
 
+/* A ClickHouse query running (chsource.h: cancel): the keyboard is
+ * polled at most ten times a second, however often libcurl asks. */
+static int ch_cancel(void *user)
+{
+    load_progress *lp = user;
+    double t = util_now();
+    if (!lp->cancelled && t - lp->last_draw >= 0.1) {
+        lp->last_draw = t;
+        if (cancel_requested()) lp->cancelled = 1;
+    }
+    return lp->cancelled || term_interrupted();
+}
+
 typedef struct build_job {
     app *a;
     engine_options eo;
@@ -186,9 +199,12 @@ int load_screen_run(app *a, char *err, size_t errlen)
         cho.progress = 0;
         cho.on_query = on_ch_query;
         cho.user = a;
-        job.fc.enabled = 0;
+        cho.facts = &job.fc;   /* the facts cache beside the source's own cache */
+        cho.cancel = ch_cancel;   /* q or Ctrl-C while a query runs */
+        cho.cancel_user = &lp;
         draw_frame(a, "querying ClickHouse", 0, &lp, 0);
         rc = ch_load(o->path, &cho, &a->table, &a->report, &a->from_cache);
+        job.fc.notes = NULL;   /* stderr is under the screen */
     } else {
         rc = o->is_set ? load_set(o->paths, o->npaths, &lo, &a->table, &a->report)
                        : cache_load_or_parse(o->path, &lo, &co, &a->table, &a->report, &a->from_cache);

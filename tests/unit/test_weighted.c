@@ -329,8 +329,12 @@ static void test_weighted_cache(void **state)
     char path[64];
     snprintf(path, sizeof path, "/tmp/test_weighted_cache_%d.ntw", (int)getpid());
     const char *key = "nettui clickhouse cache test\nstate 301\n";
-    assert_int_equal(ch_cache_save(path, key, &w), 0);
-    assert_int_equal(ch_cache_load(path, key, &r), 0);
+    uint64_t id_saved = 0, id_read = 1;
+    cache_reason why;
+    assert_int_equal(ch_cache_save(path, key, &w, &id_saved), 0);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), 0);
+    assert_true(id_read == id_saved);   /* the identity the facts cache is keyed to */
+    assert_int_equal(why, CACHE_REASON_NONE);
     assert_int_equal(r.n, w.n);
     assert_int_equal(r.nbig, w.nbig);
     assert_int_equal(r.hosts.n, w.hosts.n);
@@ -354,7 +358,8 @@ static void test_weighted_cache(void **state)
     assert_memory_equal(r.calls->row, w.calls->row, 50 * 8);
     assert_memory_equal(r.calls->ts, w.calls->ts, 50 * 8);
     flows_free(&r);
-    assert_int_equal(ch_cache_load(path, "another key", &r), -1);
+    assert_int_equal(ch_cache_load(path, "another key", &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_OTHER_SOURCE);
     /* one flipped byte anywhere in the middle */
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
@@ -365,13 +370,70 @@ static void test_weighted_cache(void **state)
     fseek(f, size / 2, SEEK_SET);
     fputc(c ^ 0x10, f);
     fclose(f);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_DAMAGED);
     assert_int_equal(r.n, 0);
     assert_int_equal(truncate(path, size / 3), 0);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_DAMAGED);
     unlink(path);
-    assert_int_equal(ch_cache_load(path, key, &r), -1);
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
+    assert_int_equal(why, CACHE_REASON_ABSENT);
     flows_free(&w);
+}
+
+/* Calls gathered apart (as the calls query fills them while the groups
+ * still come) and merged give the very calls table that adding them one
+ * by one after the groups gives: same rows, ids, order, big bytes, skips
+ * (a call of a host no group holds, a host the loader refuses). */
+static void test_weighted_calls_apart(void **state)
+{
+    (void)state;
+    flow_table a, b, apart;
+    assert_int_equal(weighted_begin(&a), 0);
+    assert_int_equal(weighted_begin(&b), 0);
+    for (int k = 0; k < 40; k++) {
+        char s[16], d[16];
+        snprintf(s, sizeof s, "13.0.0.%d", k % 9);
+        snprintf(d, sizeof d, "8.8.%d.8", k % 5);
+        weighted_group g = { s, d, strlen(s), strlen(d), 443, 1000 + k, 1000 + k, 2, 10 };
+        assert_int_equal(weighted_add(&a, &g), 0);
+        assert_int_equal(weighted_add(&b, &g), 0);
+    }
+    weighted_end(&a);
+    weighted_end(&b);
+    assert_int_equal(weighted_flows_begin(&apart), 0);
+    for (int k = 0; k < 200; k++) {
+        char s[16], d[32];
+        /* hosts in another order than the groups', one never grouped, one refused */
+        snprintf(s, sizeof s, "13.0.0.%d", (k * 7) % 10);
+        if (k % 50 == 3) snprintf(d, sizeof d, "bad host\t%d", k);
+        else snprintf(d, sizeof d, "8.8.%d.8", (k * 3) % 5);
+        weighted_group g = { s, d, strlen(s), strlen(d), (uint16_t)(k % 3 + 80), 5000 + k, 5000 + k, 1,
+                             k == 11 ? 7000000000ULL : (uint64_t)k };
+        int r1 = weighted_add_call(&a, &g, (uint64_t)k * 2);
+        int r2 = weighted_add_call_apart(&apart, &g, (uint64_t)k * 2);
+        assert_true(r1 >= 0 && r2 >= 0);
+    }
+    assert_int_equal(weighted_merge_calls(&b, &apart), 0);
+    assert_non_null(a.calls);
+    assert_non_null(b.calls);
+    assert_true(a.calls->n > 0 && a.calls->n < 200);   /* some were skipped */
+    assert_int_equal(b.calls->n, a.calls->n);
+    assert_int_equal(b.hosts.n, a.hosts.n);
+    size_t n = a.calls->n;
+    assert_memory_equal(b.calls->ts, a.calls->ts, n * 8);
+    assert_memory_equal(b.calls->src, a.calls->src, n * 4);
+    assert_memory_equal(b.calls->dst, a.calls->dst, n * 4);
+    assert_memory_equal(b.calls->port, a.calls->port, n * 2);
+    assert_memory_equal(b.calls->bytes, a.calls->bytes, n * 4);
+    assert_memory_equal(b.calls->row, a.calls->row, n * 8);
+    assert_int_equal(b.calls->nbig, 1);
+    assert_int_equal(b.calls->nbig, a.calls->nbig);
+    assert_true(b.calls->big[0].bytes == 7000000000ULL && b.calls->big[0].row == a.calls->big[0].row);
+    flows_free(&apart);
+    flows_free(&a);
+    flows_free(&b);
 }
 
 int main(void)
@@ -379,6 +441,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_weighted_big),
         cmocka_unit_test(test_weighted_cache),
+        cmocka_unit_test(test_weighted_calls_apart),
         cmocka_unit_test(test_weighted_fixture),
         cmocka_unit_test(test_weighted_generated),
     };
