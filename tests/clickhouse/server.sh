@@ -16,8 +16,8 @@
 # sentence on stderr with the log's tail, leaves nothing running and returns
 # 1. DIR holds: port (HTTP), tcp_port, pid, config.xml, users.xml, data/,
 # tmp/, log/. Users: `default` with no password, and `analyst` with the
-# password in DIR/analyst.password (made at start, 0600) for the
-# authentication tests. system.query_log is on (log_queries=1) so the bench
+# password in DIR/analyst.password (made at start, 0600; CH_ANALYST_PASSWORD
+# chooses it) for the authentication tests. system.query_log is on (log_queries=1) so the bench
 # can read the server's own query times.
 #
 # Callers trap EXIT/INT/TERM and call `stop DIR`: a server must never outlive
@@ -185,8 +185,15 @@ cmd_start() {
   d=$(cd "$d" && pwd)
   alive "$d" && die "a server already runs from $d (pid $(cat "$d/pid"))."
   mkdir -p "$d/data" "$d/tmp" "$d/log" "$d/user_files" "$d/format_schemas" || die "cannot make folders in $d."
-  # the analyst's password: random, never printed; tests read it from the file
-  ( umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$d/analyst.password" )
+  # the analyst's password: random, never printed; tests read it from the
+  # file. CH_ANALYST_PASSWORD sets it instead (a test of passwords holding
+  # '@' or ':'); it goes into users.xml, so no XML markup characters.
+  if [ -n "${CH_ANALYST_PASSWORD:-}" ]; then
+    case $CH_ANALYST_PASSWORD in *[\<\>\&\"\']*) die "CH_ANALYST_PASSWORD must not hold < > & \" or '.";; esac
+    ( umask 077; printf '%s' "$CH_ANALYST_PASSWORD" > "$d/analyst.password" )
+  else
+    ( umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > "$d/analyst.password" )
+  fi
   tries=0
   while [ $tries -lt 3 ]; do
     tries=$((tries + 1))

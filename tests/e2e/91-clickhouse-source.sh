@@ -1,14 +1,15 @@
 #!/bin/sh
-# The ClickHouse source against a real server of its own (clickhouse-server
-# as an ordinary process, a temporary config and data folder, a free
-# loopback port): answers, JSON and --flows byte-identical to the CSV path
-# on the same flows, for epoch-ms columns and for DateTime seconds with
-# UInt32 addresses under other column names; --where against the CSV
-# filtered alike; and each error's one sentence and exit status (server
-# unreachable, user refused, table missing, column missing, unusable type,
-# timeout), with the password in no message. The chinfra branch's
-# 90-clickhouse.sh is the full test with the shared server scripts; this
-# one covers the client's own cases.
+# The ClickHouse source against a real server of its own
+# (tests/clickhouse/server.sh: an ordinary process, its config and data in a
+# temporary folder, free loopback ports, stopped on every way out): answers,
+# JSON and --flows byte-identical to the CSV path on the same flows, for
+# epoch-ms columns and for DateTime seconds with UInt32 addresses under other
+# column names; --where against the CSV filtered alike; the local cache; each
+# error's one sentence and exit status (server unreachable, user refused,
+# table missing, column missing, unusable type, timeout), with the password
+# in no message; a password holding '@' and ':' from the environment, a file
+# and the URL (percent-encoded); the explorer's Flows view. 90-clickhouse.sh
+# covers the shapes, Distributed tables and the bench's loader.
 name=91-clickhouse-source
 nettui=${NETTUI:-./nettui}
 gen=${NETTUI_GEN:-./nettui-gen}
@@ -18,51 +19,20 @@ command -v python3 >/dev/null 2>&1 || { echo "$name: no python3: skipped"; exit 
 [ -x "$gen" ] || { echo "$name: no $gen yet: skipped"; exit 77; }
 [ -x "$nettui" ] || { echo "$name: no $nettui (make)"; exit 1; }
 t=$(mktemp -d) || exit 1
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$t"; }
+srv="sh $(dirname "$0")/../clickhouse/server.sh"
+cleanup() { $srv stop "$t/srv"; rm -rf "$t"; }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 fail() { echo "$name: $*" >&2; exit 1; }
 export XDG_CACHE_HOME="$t/xdg"   # the source's cache goes here, not into the user's
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-http=$(free_port); tcp=$(free_port)
-mkdir -p "$t/data" "$t/tmp" "$t/log"
-cat > "$t/config.xml" <<EOF
-<?xml version="1.0"?>
-<yandex>
-    <logger><level>warning</level><log>$t/log/server.log</log><errorlog>$t/log/err.log</errorlog><size>10M</size><count>1</count></logger>
-    <listen_host>127.0.0.1</listen_host>
-    <http_port>$http</http_port>
-    <tcp_port>$tcp</tcp_port>
-    <path>$t/data/</path>
-    <tmp_path>$t/tmp/</tmp_path>
-    <mark_cache_size>5368709</mark_cache_size>
-    <users_config>$t/users.xml</users_config>
-    <default_profile>default</default_profile>
-    <default_database>default</default_database>
-</yandex>
-EOF
-cat > "$t/users.xml" <<'EOF'
-<?xml version="1.0"?>
-<yandex>
-    <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-    <users>
-        <default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default>
-        <alice><password>p@ss:w0rd</password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></alice>
-    </users>
-    <quotas><default></default></quotas>
-</yandex>
-EOF
-clickhouse-server --config-file="$t/config.xml" > "$t/log/out.log" 2>&1 &
-pid=$!
+# user analyst's password holds '@' and ':', which a URL must percent-encode
+http=$(CH_ANALYST_PASSWORD='p@ss:w0rd' $srv start "$t/srv" 2> "$t/start.err") ||
+  { echo "$name: the server did not start: $(head -n 1 "$t/start.err"): skipped"; exit 77; }
+tcp=$(cat "$t/srv/tcp_port")
 q() { curl -sS "http://127.0.0.1:$http/" --data-binary "$1"; }
-up=
-for i in $(seq 1 60); do
-  [ "$(q 'SELECT 1' 2>/dev/null)" = 1 ] && { up=1; break; }
-  kill -0 "$pid" 2>/dev/null || break
-  sleep 0.5
-done
-[ -n "$up" ] || { echo "$name: the server did not start: $(tail -c 300 "$t/log/err.log" 2>/dev/null): skipped"; exit 77; }
 url=clickhouse://127.0.0.1:$http
 
 # shape 1: epoch ms, String addresses, the generator's own names
@@ -117,7 +87,7 @@ awk -F, '{ printf "%d,%s,%s,%s,%s\n", int($1 / 1000), $2, $3, $4, $5 }' "$t/a.cs
 q "CREATE TABLE n.conn (time DateTime, source UInt32, destination UInt32, dport UInt16, octets UInt64) ENGINE = MergeTree ORDER BY time" || fail "CREATE TABLE conn"
 curl -sS "http://127.0.0.1:$http/?query=INSERT%20INTO%20n.conn%20FORMAT%20CSV" --data-binary @"$t/b.num" || fail "INSERT conn"
 "$nettui" --no-cache --answers "$t/b.csv" > "$t/c6"
-NETTUI_CLICKHOUSE_PASSWORD='p@ss:w0rd' "$nettui" --answers "clickhouse://alice@127.0.0.1:$http/n.conn" > "$t/h6" 2> "$t/e6" || fail "DateTime source: $(cat "$t/e6")"
+NETTUI_CLICKHOUSE_PASSWORD='p@ss:w0rd' "$nettui" --answers "clickhouse://analyst@127.0.0.1:$http/n.conn" > "$t/h6" 2> "$t/e6" || fail "DateTime source: $(cat "$t/e6")"
 same "--answers (DateTime seconds, UInt32 addresses, renamed columns)" "$t/c6" "$t/h6"
 
 # errors: one sentence, the right exit status, never the password
@@ -132,7 +102,7 @@ err() {   # what STATUS PATTERN ARGS...
 }
 err "unreachable" 3 "cannot reach" "clickhouse://127.0.0.1:$(free_port)/n.flows"
 err "not the HTTP port" 1 "clickhouse-client" "clickhouse://127.0.0.1:$tcp/n.flows"
-err "wrong password" 3 "refused user 'alice'" "clickhouse://alice:s3cret@127.0.0.1:$http/n.flows"
+err "wrong password" 3 "refused user 'analyst'" "clickhouse://analyst:s3cret@127.0.0.1:$http/n.flows"
 err "table missing" 3 "does not exist" "$url/n.nope"
 q "CREATE TABLE n.nosrc (timestamp UInt64, dst String, port UInt16, bytes UInt64) ENGINE = Memory"
 err "column missing" 3 "no source address column" "$url/n.nosrc"
@@ -142,10 +112,12 @@ err "timeout" 1 "timed out" --where 'sleep(2) = 0' --timeout 1 "$url/n.flows"
 err "bad --where" 2 "one condition" --where '1) OR (1' "$url/n.flows"
 err "bad URL" 2 "DATABASE.TABLE" "clickhouse://127.0.0.1:$http/flows"
 printf 'p@ss:w0rd\n' > "$t/pw"; chmod 644 "$t/pw"
-err "open password file" 2 "readable by others" --password-file "$t/pw" "clickhouse://alice@127.0.0.1:$http/n.flows"
+err "open password file" 2 "readable by others" --password-file "$t/pw" "clickhouse://analyst@127.0.0.1:$http/n.flows"
 chmod 600 "$t/pw"
-"$nettui" --answers --password-file "$t/pw" "clickhouse://alice@127.0.0.1:$http/n.flows" > "$t/h7" || fail "--password-file: exit $?"
+"$nettui" --answers --password-file "$t/pw" "clickhouse://analyst@127.0.0.1:$http/n.flows" > "$t/h7" || fail "--password-file: exit $?"
 same "--password-file" "$t/c1" "$t/h7"
+"$nettui" --answers "clickhouse://analyst:p%40ss%3Aw0rd@127.0.0.1:$http/n.flows" > "$t/h8" 2> "$t/e8" || fail "percent-encoded password in the URL: $(cat "$t/e8")"
+same "a password with '@' and ':' percent-encoded in the URL" "$t/c1" "$t/h8"
 
 # the explorer: question 1's Flows view asks the server, and counts what --flows counts on the file
 if command -v tmux >/dev/null 2>&1 && [ -z "$E2E_SAN" ]; then
