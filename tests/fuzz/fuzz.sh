@@ -11,7 +11,7 @@
 # tests/unit/test_hostile.c.
 set -u
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts fuzz_filter}"
+: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts fuzz_filter fuzz_churl fuzz_chhttp fuzz_chcache fuzz_hostidx}"
 : "${FUZZ_ARGS:=}"
 : "${FUZZ_CC:=}"
 OUT=build/fuzz
@@ -21,7 +21,7 @@ if [ -z "$FUZZ_CC" ]; then
   done
 fi
 [ -n "$FUZZ_CC" ] || { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
-PKGS="igraph nettle zlib libzstd"
+PKGS="igraph nettle zlib libzstd libcurl"
 # Small reads and line limit: inputs of a few kB cross reads and reach the
 # loader's over-long-line path (LINE_MAX_BYTES must stay >= READ_BYTES)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
@@ -53,6 +53,10 @@ for name in $FUZZ_TARGETS; do
   [ "$name" = fuzz_cache ] && maxlen=32768       # a table cache is 24 kB at least
   [ "$name" = fuzz_facts ] && maxlen=98304       # the seed's facts are 37 kB (73 kB before version 3)
   [ "$name" = fuzz_filter ] && maxlen=2048       # a --flows expression
+  [ "$name" = fuzz_churl ] && maxlen=1024        # a URL or a --where condition
+  [ "$name" = fuzz_chhttp ] && maxlen=8192       # rows past the fuzz build's 1500-byte row limit
+  [ "$name" = fuzz_chcache ] && maxlen=8192      # the seeds are 1 to 3 kB
+  [ "$name" = fuzz_hostidx ] && maxlen=4096      # the seeds' index files are under 1 kB
   echo "fuzz: $name for $FUZZ_SECONDS s (corpus $corpus, seeds $seeds)"
   # shellcheck disable=SC2086
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
@@ -64,7 +68,7 @@ for name in $FUZZ_TARGETS; do
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ *DONE)' "$OUT/$name.log"
   if [ $r != 0 ]; then
     echo "fuzz: $name FAILED (exit $r); see $OUT/$name.log and $OUT/crash-$name-*" >&2
-    grep -E 'ERROR|SUMMARY|fuzz_(load|cache):' "$OUT/$name.log" | head -5 >&2
+    grep -E 'ERROR|SUMMARY|fuzz_[a-z]+:' "$OUT/$name.log" | head -5 >&2
     rc=1
   fi
 done
