@@ -19,7 +19,9 @@
 #include "nettui/chsource.h"
 #include "nettui/util.h"
 
+#ifndef LINE_MAX_BYTES                 /* the fuzz build (tests/fuzz/fuzz.sh) sets a small one */
 #define LINE_MAX_BYTES (1u << 20)   /* a longer row is not one nettui asked for */
+#endif
 #define ERR_BODY_MAX 4096           /* an error answer is kept up to this much */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -94,13 +96,10 @@ static int take_line(stream *s, char *p, size_t n)
     return 0;
 }
 
-static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+/* n bytes of a 200 answer into rows: n when all were taken, 0 when the
+ * transfer must stop (a callback said so, an exception line, no memory). */
+static size_t feed(stream *s, const char *p, size_t n)
 {
-    stream *s = arg;
-    size_t n = size * nmemb;
-    long status = 0;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) { s->is_error = 1; keep_body(s, p, n); return n; }
     for (size_t i = 0; i < n; ) {
         char *nl = memchr(p + i, '\n', n - i);
         size_t part = nl ? (size_t)(nl - (p + i)) : n - i;
@@ -122,6 +121,16 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
         }
     }
     return n;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+    stream *s = arg;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) { s->is_error = 1; keep_body(s, p, n); return n; }
+    return feed(s, p, n);
 }
 
 static const char *exception_text(const char *body, char *buf, size_t len)
@@ -172,6 +181,35 @@ int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, s
         else snprintf(err, errlen, "the ClickHouse server %s answered with an error: %s.", where, msg[0] ? msg : "no reason given");
         return EXIT_FAILURE_RUN;
     }
+}
+
+int ch_parse_tsv(const ch_url *u, const char *data, size_t n, size_t chunk, ch_row_fn fn, void *user, char *err,
+                 size_t errlen)
+{
+    stream s;
+    memset(&s, 0, sizeof s);
+    s.fn = fn; s.user = user; s.err = err; s.errlen = errlen;
+    err[0] = 0;
+    if (!chunk) chunk = n ? n : 1;
+    int go = 1;
+    for (size_t i = 0; go && i < n; i += chunk) {
+        size_t m = n - i < chunk ? n - i : chunk;
+        go = feed(&s, data + i, m) == m;
+    }
+    /* a last row without its newline, as ch_query takes it */
+    if (go && !s.is_error && s.len) {
+        size_t len = s.len;
+        s.len = 0;
+        take_line(&s, s.line, len);
+    }
+    free(s.line);
+    char where[600];
+    ch_url_text(u, where, sizeof where);
+    int code;
+    if (s.oom) { snprintf(err, errlen, "the answer of the ClickHouse server %s is larger than memory (or has a row over 1 MB).", where); return EXIT_FAILURE_RUN; }
+    if (s.stopped && !s.is_error) return EXIT_FAILURE_RUN;
+    if (s.is_error) return ch_error_sentence(u, s.body, &code, err, errlen);
+    return EXIT_OK;
 }
 
 /* libcurl's progress callback: called at least once a second while the
