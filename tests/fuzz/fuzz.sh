@@ -32,12 +32,14 @@ LIBS="$(pkg-config --libs $PKGS 2>/dev/null) -lcsv -lm -pthread"
 LIB_SRC=$(ls src/core/*.c src/engine/*.c src/export/*.c)
 mkdir -p "$OUT"
 
-# fuzz_cache includes src/core/cache.c itself, fuzz_facts src/engine/persist.c
-# (they need the file layouts to repair checksums), so each is built without it.
+# fuzz_cache includes src/core/cache.c itself, fuzz_facts src/engine/persist.c,
+# fuzz_hostidx src/core/hostidx.c (they need the file layouts to repair
+# checksums), so each is built without it.
 build() {
   name=$1; srcs=$LIB_SRC
   [ "$name" = fuzz_cache ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/core/cache\.c$')
   [ "$name" = fuzz_facts ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/engine/persist\.c$')
+  [ "$name" = fuzz_hostidx ] && srcs=$(echo "$LIB_SRC" | grep -v '^src/core/hostidx\.c$')
   echo "fuzz: building $OUT/$name"
   # shellcheck disable=SC2086
   $FUZZ_CC $CFLAGS -o "$OUT/$name" "tests/fuzz/$name.c" $srcs $LIBS || exit 1
