@@ -150,7 +150,7 @@ static const char *exception_text(const char *body, char *buf, size_t len)
     }
     if (n >= len) n = len - 1;
     memcpy(buf, m, n);
-    for (size_t i = 0; i < n; i++) if ((unsigned char)buf[i] < 0x20) buf[i] = ' ';
+    for (size_t i = 0; i < n; i++) if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) buf[i] = ' ';   /* no control byte reaches the terminal */
     while (n && (buf[n - 1] == '.' || buf[n - 1] == ' ')) n--;   /* the sentence brings its own full stop */
     buf[n] = 0;
     return buf;

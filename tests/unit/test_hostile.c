@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/load.h"
@@ -174,6 +175,56 @@ static void test_control_characters_in_hosts(void **state)
     assert_string_equal(hosts_name(&t.hosts, t.src[2], b), "tab\there");
     run_engine(&t);
     flows_free(&t);
+}
+
+/* ---- what a ClickHouse server may answer -------------------------------------- */
+
+/* A fuzzer's input (first byte: its harness's mode) into a NUL-terminated
+ * buffer of *n bytes without that byte; the caller frees it. */
+static char *read_finding(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    assert_true(got >= 1);
+    memmove(buf, buf + 1, got - 1);
+    buf[got - 1] = 0;
+    *n = got - 1;
+    return buf;
+}
+
+static int count_rows(void *user, char **field, size_t *len, int nf, char *err, size_t errlen)
+{
+    (void)field; (void)len; (void)nf; (void)err; (void)errlen;
+    ++*(int *)user;
+    return 0;
+}
+
+/* fuzz_chhttp found it: an error body holding a DEL byte (0x7f) went into
+ * the one-sentence message as it was, to the terminal; every control byte
+ * of what the server said is now a space. The same bytes as rows are two
+ * rows of fields. */
+static void test_fuzz_chhttp_del(void **state)
+{
+    (void)state;
+    size_t n;
+    char *body = read_finding(HOSTILE "fuzz_chhttp_del.bin", &n);
+    assert_non_null(memchr(body, 0x7f, n));
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    int code = -1;
+    assert_int_equal(ch_error_sentence(&u, body, &code, err, sizeof err), EXIT_FAILURE_RUN);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(err, "answered with an error: 10.0.0.1 8.8.8.8 53"));
+    for (const unsigned char *c = (const unsigned char *)err; *c; c++) assert_true(*c >= 0x20 && *c != 0x7f);
+    int rows = 0;
+    assert_int_equal(ch_parse_tsv(&u, body, n, 7, count_rows, &rows, err, sizeof err), EXIT_OK);
+    assert_int_equal(rows, 2);
+    free(body);
 }
 
 /* ---- endless lines ------------------------------------------------------------ */
@@ -438,6 +489,7 @@ int main(void)
         cmocka_unit_test(test_ts_range),
         cmocka_unit_test(test_stray_quotes),
         cmocka_unit_test(test_control_characters_in_hosts),
+        cmocka_unit_test(test_fuzz_chhttp_del),
         cmocka_unit_test(test_endless_lines),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
