@@ -123,6 +123,15 @@ int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, s
 int ch_parse_tsv(const ch_url *u, const char *data, size_t n, size_t chunk, ch_row_fn fn, void *user, char *err,
                  size_t errlen);
 
+/* For tests and fuzzing: the weighted table ch_load builds from the
+ * groups query's answer (ng bytes of groups: s d p flows bytes first last
+ * rn) and, when calls is not NULL, the calls query's (nc bytes: s d p t b
+ * rn), without a server: the same row callback, into *t (initialised here;
+ * flows_free it whatever the status). Bad rows are counted in rep as
+ * ch_load counts them. EXIT_OK, or ch_query's status and sentence. */
+int ch_parse_groups(const ch_url *u, const char *groups, size_t ng, const char *calls, size_t nc, flow_table *t,
+                    load_report *rep, char *err, size_t errlen);
+
 struct ch_options {
     const char *where;               /* --where SQL, or NULL */
     double timeout_s;                /* --timeout, 0: none */

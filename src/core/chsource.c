@@ -296,6 +296,22 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     return 0;
 }
 
+int ch_parse_groups(const ch_url *u, const char *groups, size_t ng, const char *calls, size_t nc, flow_table *t,
+                    load_report *rep, char *err, size_t errlen)
+{
+    memset(rep, 0, sizeof *rep);
+    memset(t, 0, sizeof *t);
+    if (weighted_begin(t)) { snprintf(err, errlen, "out of memory."); return EXIT_FAILURE_RUN; }
+    load_ctx x = { t, rep, 0, 0 };
+    int rc = ch_parse_tsv(u, groups, ng, 0, on_group, &x, err, errlen);
+    if (rc == EXIT_OK) weighted_end(t);
+    if (rc == EXIT_OK && calls) {
+        x.calls = 1;
+        rc = ch_parse_tsv(u, calls, nc, 0, on_group, &x, err, errlen);
+    }
+    return rc;
+}
+
 /* "(int(s1) OR int(s2) ...)": the host text is an IPv4 address inside
  * one of the blocks (canonical, as ipv4_parse reads it); "0" for none. */
 static void internal_sql(const cidr_list *net, const char *expr, char *out, size_t len)

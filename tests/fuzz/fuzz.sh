@@ -11,7 +11,7 @@
 # tests/unit/test_hostile.c.
 set -u
 : "${FUZZ_SECONDS:=60}"
-: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts fuzz_filter fuzz_churl fuzz_chhttp fuzz_chcache fuzz_hostidx}"
+: "${FUZZ_TARGETS:=fuzz_load fuzz_cache fuzz_facts fuzz_filter fuzz_churl fuzz_chhttp fuzz_chcache fuzz_hostidx fuzz_chgroups}"
 : "${FUZZ_ARGS:=}"
 : "${FUZZ_CC:=}"
 OUT=build/fuzz
@@ -59,6 +59,7 @@ for name in $FUZZ_TARGETS; do
   [ "$name" = fuzz_chhttp ] && maxlen=8192       # rows past the fuzz build's 1500-byte row limit
   [ "$name" = fuzz_chcache ] && maxlen=8192      # the seeds are 1 to 3 kB
   [ "$name" = fuzz_hostidx ] && maxlen=4096      # the seeds' index files are under 1 kB
+  [ "$name" = fuzz_chgroups ] && maxlen=4096     # a few dozen groups and calls
   echo "fuzz: $name for $FUZZ_SECONDS s (corpus $corpus, seeds $seeds)"
   # shellcheck disable=SC2086
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
