@@ -104,9 +104,10 @@ static size_t feed(stream *s, const char *p, size_t n)
         char *nl = memchr(p + i, '\n', n - i);
         size_t part = nl ? (size_t)(nl - (p + i)) : n - i;
         if (s->len + part + 1 > s->cap) {
-            size_t cap = s->cap ? s->cap : 4096;
-            while (cap < s->len + part + 1) cap *= 2;
-            char *q = cap > LINE_MAX_BYTES ? NULL : realloc(s->line, cap);
+            size_t need = s->len + part + 1, cap = s->cap ? s->cap : 4096;
+            while (cap < need) cap *= 2;
+            if (cap > LINE_MAX_BYTES) cap = LINE_MAX_BYTES;   /* the limit is on the row, not on a power of two */
+            char *q = need > LINE_MAX_BYTES ? NULL : realloc(s->line, cap);
             if (!q) { s->oom = 1; s->stopped = 1; return 0; }
             s->line = q; s->cap = cap;
         }

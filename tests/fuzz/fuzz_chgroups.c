@@ -105,6 +105,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[1024];
     err[0] = 0;
     int rc = ch_parse_groups(&u, text, ng, nul ? nul + 1 : NULL, nul ? size - ng - 1 : 0, &t, &rep, err, sizeof err);
+    if (getenv("FUZZ_CHGROUPS_VERBOSE"))
+        fprintf(stderr, "fuzz_chgroups: status %d, rows %zu, calls %zu, bad %llu%s%s\n", rc, t.n, t.calls ? t.calls->n : 0,
+                (unsigned long long)rep.bad_total, rc ? ": " : "", rc ? err : "");
     if (rc != EXIT_OK) {
         if (!err[0]) fail("a failed answer without a sentence", t.n);
     } else {
