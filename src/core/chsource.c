@@ -286,7 +286,13 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     weighted_group g = { f[0], f[1], len[0], len[1], (uint16_t)port, 0, 0, 0, 0 };
     if (x->calls) { g.first_ms = g.last_ms = (int64_t)v[0]; g.bytes = v[1]; g.flows = 1; }
     else { g.flows = v[0]; g.bytes = v[1]; g.first_ms = (int64_t)v[2]; g.last_ms = (int64_t)v[3]; }
-    if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS) return bad_row(x, BAD_TIMESTAMP, g.flows);
+    /* what a GROUP BY cannot give: a group of no flow, or of more than 2^40
+     * (a trillion in one hour: 256 rows of it, and sent on purpose enough
+     * to fill memory), or its last flow before its first; weighted.h and
+     * the cache (chcache.c) take neither */
+    if (g.flows == 0 || g.flows > (1ULL << 40)) return bad_row(x, BAD_FIELDS, 1);
+    if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS || g.last_ms < g.first_ms)
+        return bad_row(x, BAD_TIMESTAMP, g.flows);
     int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
     if (rc < 0) {
         snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);

@@ -227,6 +227,53 @@ static void test_fuzz_chhttp_del(void **state)
     free(body);
 }
 
+/* A groups answer no GROUP BY gives (a group of no flow, of 2^64-1 flows,
+ * of 2^40+1, its last flow before its first), written by hand after
+ * fuzz_chgroups's checks: a weight of 0 and a ts_last before its ts were
+ * kept, so the table's own cache refused it on every open, and 2^64-1
+ * flows asked for 2^32 rows. Now those are bad rows, counted; a group of
+ * 2^33+1 flows still takes its three rows. */
+static void test_chgroups_impossible(void **state)
+{
+    (void)state;
+    size_t n;
+    FILE *f = fopen(HOSTILE "chgroups_impossible.tsv", "rb");
+    assert_non_null(f);
+    static char text[4096];
+    n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    flow_table t;
+    load_report rep;
+    assert_int_equal(ch_parse_groups(&u, text, n, NULL, 0, &t, &rep, err, sizeof err), EXIT_OK);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.weight_total, 8589934593ULL);
+    for (size_t i = 0; i < t.n; i++) {
+        assert_true(t.weight[i] > 0);
+        assert_true(t.ts_last[i] >= t.ts[i]);
+    }
+    assert_int_equal(rep.bad[BAD_FIELDS], 3);
+    assert_int_equal(rep.bad[BAD_TIMESTAMP], 1);
+    assert_int_equal(rep.bad_total, 4);
+    /* and the cache takes the table back */
+    char path[] = "/tmp/nettui-test-chgroups.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    uint64_t id, id2;
+    assert_int_equal(ch_cache_save(path, "key", &t, &id), 0);
+    flow_table back;
+    cache_reason why;
+    assert_int_equal(ch_cache_load(path, "key", &back, &id2, &why), 0);
+    assert_int_equal(back.n, 3);
+    assert_int_equal(id, id2);
+    flows_free(&back);
+    flows_free(&t);
+    unlink(path);
+}
+
 /* ---- endless lines ------------------------------------------------------------ */
 
 /* Writes head, then a line of n copies of c (after prefix), then tail. */
@@ -490,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_stray_quotes),
         cmocka_unit_test(test_control_characters_in_hosts),
         cmocka_unit_test(test_fuzz_chhttp_del),
+        cmocka_unit_test(test_chgroups_impossible),
         cmocka_unit_test(test_endless_lines),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
