@@ -6,6 +6,7 @@
  * URL or a message. A caller's cancel hook is asked from libcurl's progress
  * callback; a cancelled query is also stopped on the server (KILL QUERY by
  * the query_id each query is sent with). */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -157,12 +158,26 @@ static const char *exception_text(const char *body, char *buf, size_t len)
     return buf;
 }
 
+/* The number after the first "Code: ", or 0 when there is none or it does
+ * not fit an int (atoi wrapped "Code: 4294967356" into 60, "the table does
+ * not exist"). */
+static int error_code(const char *body)
+{
+    const char *c = strstr(body, "Code: ");
+    if (!c) return 0;
+    c += 6;
+    int neg = *c == '-';
+    long long v = 0;
+    for (c += neg; *c >= '0' && *c <= '9'; c++)
+        if ((v = v * 10 + (*c - '0')) > INT_MAX) return 0;
+    return neg ? -(int)v : (int)v;
+}
+
 int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, size_t errlen)
 {
     char where[600], msg[700];
     ch_url_text(u, where, sizeof where);
-    const char *c = strstr(body, "Code: ");
-    *code = c ? atoi(c + 6) : 0;
+    *code = error_code(body);
     exception_text(body, msg, sizeof msg);
     switch (*code) {
     case 192: case 193: case 194: case 516:

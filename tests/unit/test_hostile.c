@@ -227,6 +227,32 @@ static void test_fuzz_chhttp_del(void **state)
     free(body);
 }
 
+/* An error body whose code does not fit an int ("Code: 4294967356", by
+ * hand after fuzz_chhttp's check of the code): atoi wrapped it to 60, and
+ * the sentence said the table did not exist. Now such a code is none. */
+static void test_chhttp_code_overflow(void **state)
+{
+    (void)state;
+    size_t n;
+    char *body = read_finding(HOSTILE "chhttp_code_overflow.bin", &n);
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    int code = -1;
+    assert_int_equal(ch_error_sentence(&u, body, &code, err, sizeof err), EXIT_FAILURE_RUN);
+    assert_int_equal(code, 0);
+    assert_null(strstr(err, "does not exist"));
+    assert_non_null(strstr(err, "answered with an error: Table x doesn't exist"));
+    /* and codes that fit are still read */
+    assert_int_equal(ch_error_sentence(&u, "Code: 60, e.displayText() = DB::Exception: gone", &code, err, sizeof err), EXIT_NO_INPUT);
+    assert_int_equal(code, 60);
+    ch_error_sentence(&u, "Code: 2147483647. DB::Exception: big", &code, err, sizeof err);
+    assert_int_equal(code, 2147483647);
+    ch_error_sentence(&u, "Code: 2147483648. DB::Exception: bigger", &code, err, sizeof err);
+    assert_int_equal(code, 0);
+    free(body);
+}
+
 /* A groups answer no GROUP BY gives (a group of no flow, of 2^64-1 flows,
  * of 2^40+1, its last flow before its first), written by hand after
  * fuzz_chgroups's checks: a weight of 0 and a ts_last before its ts were
@@ -538,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_control_characters_in_hosts),
         cmocka_unit_test(test_fuzz_chhttp_del),
         cmocka_unit_test(test_chgroups_impossible),
+        cmocka_unit_test(test_chhttp_code_overflow),
         cmocka_unit_test(test_endless_lines),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
