@@ -1,8 +1,11 @@
 /* test_hostile.c: hostile flow files and what the fuzzers found.
  *
- * Each file of tests/data/hostile/ (small, hand-written or a fuzzer's find)
- * is loaded with one parser and with several, must give the same table both
- * ways, and, when it has rows, must go through the engine and the exports.
+ * Each flow file of tests/data/hostile/ (small, hand-written or a fuzzer's
+ * find) is loaded with one parser and with several, must give the same
+ * table both ways, and, when it has rows, must go through the engine and
+ * the exports. The fuzz_chhttp_* and chhttp_* files are ClickHouse answers
+ * (first byte: the harness's piece size), chgroups_* a groups answer, read
+ * without a server (chsource.h: ch_parse_tsv, ch_parse_groups).
  * Under `make test-san` the same code runs with ASan and UBSan, which is what
  * turns most of these into real checks. */
 #include <setjmp.h>
