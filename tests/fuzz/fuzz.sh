@@ -1,6 +1,10 @@
 #!/bin/sh
 # make fuzz: builds the libFuzzer harnesses (clang, ASan + UBSan) against the
-# library sources into build/fuzz and runs each for FUZZ_SECONDS (default 60).
+# library sources into build/fuzz and runs each for FUZZ_SECONDS (default 60):
+# the flow loader, table cache, facts cache and filter (fuzz_load, fuzz_cache,
+# fuzz_facts, fuzz_filter), the ClickHouse URL and --where (fuzz_churl), its
+# answers and error bodies (fuzz_chhttp), its row callback (fuzz_chgroups),
+# its cache file (fuzz_chcache) and the host index file (fuzz_hostidx).
 #   FUZZ_SECONDS=900 make fuzz          longer
 #   FUZZ_TARGETS=fuzz_cache make fuzz   one harness
 #   FUZZ_ARGS='-max_len=65536' make fuzz
@@ -23,7 +27,8 @@ fi
 [ -n "$FUZZ_CC" ] || { echo "fuzz: needs clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 PKGS="igraph nettle zlib libzstd libcurl"
 # Small reads and line limit: inputs of a few kB cross reads and reach the
-# loader's over-long-line path (LINE_MAX_BYTES must stay >= READ_BYTES)
+# loader's over-long-line path (LINE_MAX_BYTES must stay >= READ_BYTES) and
+# the ClickHouse answer's over-long-row path (chhttp.c)
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
  -DREAD_BYTES=512 -DLINE_MAX_BYTES=1500 \
  -fno-sanitize-recover=undefined -Wall -Wextra -Wshadow -Wno-unused-parameter \
