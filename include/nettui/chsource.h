@@ -113,6 +113,25 @@ int ch_query(const ch_url *u, const ch_options *o, int one_stream, const char *s
  * and its EXIT_* status; *code gets the number (0 when none). */
 int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, size_t errlen);
 
+/* For tests and fuzzing: what ch_query does with the n bytes of a 200
+ * answer, without a server: split into rows (handed over in pieces of
+ * chunk bytes, 0: at once, as libcurl may split them anywhere), each row's
+ * fields unescaped and passed to fn, a last row without its newline
+ * taken too. EXIT_OK; else ch_query's status and sentence: fn stopped
+ * (its reason in err), an exception the server wrote after rows
+ * (ch_error_sentence), a row over 1 MB or no memory. */
+int ch_parse_tsv(const ch_url *u, const char *data, size_t n, size_t chunk, ch_row_fn fn, void *user, char *err,
+                 size_t errlen);
+
+/* For tests and fuzzing: the weighted table ch_load builds from the
+ * groups query's answer (ng bytes of groups: s d p flows bytes first last
+ * rn) and, when calls is not NULL, the calls query's (nc bytes: s d p t b
+ * rn), without a server: the same row callback, into *t (initialised here;
+ * flows_free it whatever the status). Bad rows are counted in rep as
+ * ch_load counts them. EXIT_OK, or ch_query's status and sentence. */
+int ch_parse_groups(const ch_url *u, const char *groups, size_t ng, const char *calls, size_t nc, flow_table *t,
+                    load_report *rep, char *err, size_t errlen);
+
 struct ch_options {
     const char *where;               /* --where SQL, or NULL */
     double timeout_s;                /* --timeout, 0: none */

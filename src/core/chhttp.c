@@ -6,6 +6,7 @@
  * URL or a message. A caller's cancel hook is asked from libcurl's progress
  * callback; a cancelled query is also stopped on the server (KILL QUERY by
  * the query_id each query is sent with). */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,7 +20,9 @@
 #include "nettui/chsource.h"
 #include "nettui/util.h"
 
+#ifndef LINE_MAX_BYTES                 /* the fuzz build (tests/fuzz/fuzz.sh) sets a small one */
 #define LINE_MAX_BYTES (1u << 20)   /* a longer row is not one nettui asked for */
+#endif
 #define ERR_BODY_MAX 4096           /* an error answer is kept up to this much */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -94,20 +97,18 @@ static int take_line(stream *s, char *p, size_t n)
     return 0;
 }
 
-static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+/* n bytes of a 200 answer into rows: n when all were taken, 0 when the
+ * transfer must stop (a callback said so, an exception line, no memory). */
+static size_t feed(stream *s, const char *p, size_t n)
 {
-    stream *s = arg;
-    size_t n = size * nmemb;
-    long status = 0;
-    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) { s->is_error = 1; keep_body(s, p, n); return n; }
     for (size_t i = 0; i < n; ) {
         char *nl = memchr(p + i, '\n', n - i);
         size_t part = nl ? (size_t)(nl - (p + i)) : n - i;
         if (s->len + part + 1 > s->cap) {
-            size_t cap = s->cap ? s->cap : 4096;
-            while (cap < s->len + part + 1) cap *= 2;
-            char *q = cap > LINE_MAX_BYTES ? NULL : realloc(s->line, cap);
+            size_t need = s->len + part + 1, cap = s->cap ? s->cap : 4096;
+            while (cap < need) cap *= 2;
+            if (cap > LINE_MAX_BYTES) cap = LINE_MAX_BYTES;   /* the limit is on the row, not on a power of two */
+            char *q = need > LINE_MAX_BYTES ? NULL : realloc(s->line, cap);
             if (!q) { s->oom = 1; s->stopped = 1; return 0; }
             s->line = q; s->cap = cap;
         }
@@ -122,6 +123,16 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
         }
     }
     return n;
+}
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+    stream *s = arg;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status != 200) { s->is_error = 1; keep_body(s, p, n); return n; }
+    return feed(s, p, n);
 }
 
 static const char *exception_text(const char *body, char *buf, size_t len)
@@ -141,18 +152,32 @@ static const char *exception_text(const char *body, char *buf, size_t len)
     }
     if (n >= len) n = len - 1;
     memcpy(buf, m, n);
-    for (size_t i = 0; i < n; i++) if ((unsigned char)buf[i] < 0x20) buf[i] = ' ';
+    for (size_t i = 0; i < n; i++) if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f) buf[i] = ' ';   /* no control byte reaches the terminal */
     while (n && (buf[n - 1] == '.' || buf[n - 1] == ' ')) n--;   /* the sentence brings its own full stop */
     buf[n] = 0;
     return buf;
+}
+
+/* The number after the first "Code: ", or 0 when there is none or it does
+ * not fit an int (atoi wrapped "Code: 4294967356" into 60, "the table does
+ * not exist"). */
+static int error_code(const char *body)
+{
+    const char *c = strstr(body, "Code: ");
+    if (!c) return 0;
+    c += 6;
+    int neg = *c == '-';
+    long long v = 0;
+    for (c += neg; *c >= '0' && *c <= '9'; c++)
+        if ((v = v * 10 + (*c - '0')) > INT_MAX) return 0;
+    return neg ? -(int)v : (int)v;
 }
 
 int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, size_t errlen)
 {
     char where[600], msg[700];
     ch_url_text(u, where, sizeof where);
-    const char *c = strstr(body, "Code: ");
-    *code = c ? atoi(c + 6) : 0;
+    *code = error_code(body);
     exception_text(body, msg, sizeof msg);
     switch (*code) {
     case 192: case 193: case 194: case 516:
@@ -172,6 +197,35 @@ int ch_error_sentence(const ch_url *u, const char *body, int *code, char *err, s
         else snprintf(err, errlen, "the ClickHouse server %s answered with an error: %s.", where, msg[0] ? msg : "no reason given");
         return EXIT_FAILURE_RUN;
     }
+}
+
+int ch_parse_tsv(const ch_url *u, const char *data, size_t n, size_t chunk, ch_row_fn fn, void *user, char *err,
+                 size_t errlen)
+{
+    stream s;
+    memset(&s, 0, sizeof s);
+    s.fn = fn; s.user = user; s.err = err; s.errlen = errlen;
+    err[0] = 0;
+    if (!chunk) chunk = n ? n : 1;
+    int go = 1;
+    for (size_t i = 0; go && i < n; i += chunk) {
+        size_t m = n - i < chunk ? n - i : chunk;
+        go = feed(&s, data + i, m) == m;
+    }
+    /* a last row without its newline, as ch_query takes it */
+    if (go && !s.is_error && s.len) {
+        size_t len = s.len;
+        s.len = 0;
+        take_line(&s, s.line, len);
+    }
+    free(s.line);
+    char where[600];
+    ch_url_text(u, where, sizeof where);
+    int code;
+    if (s.oom) { snprintf(err, errlen, "the answer of the ClickHouse server %s is larger than memory (or has a row over 1 MB).", where); return EXIT_FAILURE_RUN; }
+    if (s.stopped && !s.is_error) return EXIT_FAILURE_RUN;
+    if (s.is_error) return ch_error_sentence(u, s.body, &code, err, errlen);
+    return EXIT_OK;
 }
 
 /* libcurl's progress callback: called at least once a second while the

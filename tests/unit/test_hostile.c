@@ -1,8 +1,11 @@
 /* test_hostile.c: hostile flow files and what the fuzzers found.
  *
- * Each file of tests/data/hostile/ (small, hand-written or a fuzzer's find)
- * is loaded with one parser and with several, must give the same table both
- * ways, and, when it has rows, must go through the engine and the exports.
+ * Each flow file of tests/data/hostile/ (small, hand-written or a fuzzer's
+ * find) is loaded with one parser and with several, must give the same
+ * table both ways, and, when it has rows, must go through the engine and
+ * the exports. The fuzz_chhttp_* and chhttp_* files are ClickHouse answers
+ * (first byte: the harness's piece size), chgroups_* a groups answer, read
+ * without a server (chsource.h: ch_parse_tsv, ch_parse_groups).
  * Under `make test-san` the same code runs with ASan and UBSan, which is what
  * turns most of these into real checks. */
 #include <setjmp.h>
@@ -20,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "nettui/cache.h"
+#include "nettui/chsource.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/load.h"
@@ -174,6 +178,129 @@ static void test_control_characters_in_hosts(void **state)
     assert_string_equal(hosts_name(&t.hosts, t.src[2], b), "tab\there");
     run_engine(&t);
     flows_free(&t);
+}
+
+/* ---- what a ClickHouse server may answer -------------------------------------- */
+
+/* A fuzzer's input (first byte: its harness's mode) into a NUL-terminated
+ * buffer of *n bytes without that byte; the caller frees it. */
+static char *read_finding(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(1 << 16);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (1 << 16) - 1, f);
+    fclose(f);
+    assert_true(got >= 1);
+    memmove(buf, buf + 1, got - 1);
+    buf[got - 1] = 0;
+    *n = got - 1;
+    return buf;
+}
+
+static int count_rows(void *user, char **field, size_t *len, int nf, char *err, size_t errlen)
+{
+    (void)field; (void)len; (void)nf; (void)err; (void)errlen;
+    ++*(int *)user;
+    return 0;
+}
+
+/* fuzz_chhttp found it: an error body holding a DEL byte (0x7f) went into
+ * the one-sentence message as it was, to the terminal; every control byte
+ * of what the server said is now a space. The same bytes as rows are two
+ * rows of fields. */
+static void test_fuzz_chhttp_del(void **state)
+{
+    (void)state;
+    size_t n;
+    char *body = read_finding(HOSTILE "fuzz_chhttp_del.bin", &n);
+    assert_non_null(memchr(body, 0x7f, n));
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    int code = -1;
+    assert_int_equal(ch_error_sentence(&u, body, &code, err, sizeof err), EXIT_FAILURE_RUN);
+    assert_int_equal(code, 0);
+    assert_non_null(strstr(err, "answered with an error: 10.0.0.1 8.8.8.8 53"));
+    for (const unsigned char *c = (const unsigned char *)err; *c; c++) assert_true(*c >= 0x20 && *c != 0x7f);
+    int rows = 0;
+    assert_int_equal(ch_parse_tsv(&u, body, n, 7, count_rows, &rows, err, sizeof err), EXIT_OK);
+    assert_int_equal(rows, 2);
+    free(body);
+}
+
+/* An error body whose code does not fit an int ("Code: 4294967356", by
+ * hand after fuzz_chhttp's check of the code): atoi wrapped it to 60, and
+ * the sentence said the table did not exist. Now such a code is none. */
+static void test_chhttp_code_overflow(void **state)
+{
+    (void)state;
+    size_t n;
+    char *body = read_finding(HOSTILE "chhttp_code_overflow.bin", &n);
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    int code = -1;
+    assert_int_equal(ch_error_sentence(&u, body, &code, err, sizeof err), EXIT_FAILURE_RUN);
+    assert_int_equal(code, 0);
+    assert_null(strstr(err, "does not exist"));
+    assert_non_null(strstr(err, "answered with an error: Table x doesn't exist"));
+    /* and codes that fit are still read */
+    assert_int_equal(ch_error_sentence(&u, "Code: 60, e.displayText() = DB::Exception: gone", &code, err, sizeof err), EXIT_NO_INPUT);
+    assert_int_equal(code, 60);
+    ch_error_sentence(&u, "Code: 2147483647. DB::Exception: big", &code, err, sizeof err);
+    assert_int_equal(code, 2147483647);
+    ch_error_sentence(&u, "Code: 2147483648. DB::Exception: bigger", &code, err, sizeof err);
+    assert_int_equal(code, 0);
+    free(body);
+}
+
+/* A groups answer no GROUP BY gives (a group of no flow, of 2^64-1 flows,
+ * of 2^40+1, its last flow before its first), written by hand after
+ * fuzz_chgroups's checks: a weight of 0 and a ts_last before its ts were
+ * kept, so the table's own cache refused it on every open, and 2^64-1
+ * flows asked for 2^32 rows. Now those are bad rows, counted; a group of
+ * 2^33+1 flows still takes its three rows. */
+static void test_chgroups_impossible(void **state)
+{
+    (void)state;
+    size_t n;
+    FILE *f = fopen(HOSTILE "chgroups_impossible.tsv", "rb");
+    assert_non_null(f);
+    static char text[4096];
+    n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    ch_url u;
+    char err[1024];
+    assert_int_equal(ch_url_parse("clickhouse://fuzz@localhost/nettui.flows", &u, err, sizeof err), 0);
+    flow_table t;
+    load_report rep;
+    assert_int_equal(ch_parse_groups(&u, text, n, NULL, 0, &t, &rep, err, sizeof err), EXIT_OK);
+    assert_int_equal(t.n, 3);
+    assert_int_equal(t.weight_total, 8589934593ULL);
+    for (size_t i = 0; i < t.n; i++) {
+        assert_true(t.weight[i] > 0);
+        assert_true(t.ts_last[i] >= t.ts[i]);
+    }
+    assert_int_equal(rep.bad[BAD_FIELDS], 3);
+    assert_int_equal(rep.bad[BAD_TIMESTAMP], 1);
+    assert_int_equal(rep.bad_total, 4);
+    /* and the cache takes the table back */
+    char path[] = "/tmp/nettui-test-chgroups.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    uint64_t id, id2;
+    assert_int_equal(ch_cache_save(path, "key", &t, &id), 0);
+    flow_table back;
+    cache_reason why;
+    assert_int_equal(ch_cache_load(path, "key", &back, &id2, &why), 0);
+    assert_int_equal(back.n, 3);
+    assert_int_equal(id, id2);
+    flows_free(&back);
+    flows_free(&t);
+    unlink(path);
 }
 
 /* ---- endless lines ------------------------------------------------------------ */
@@ -438,6 +565,9 @@ int main(void)
         cmocka_unit_test(test_ts_range),
         cmocka_unit_test(test_stray_quotes),
         cmocka_unit_test(test_control_characters_in_hosts),
+        cmocka_unit_test(test_fuzz_chhttp_del),
+        cmocka_unit_test(test_chgroups_impossible),
+        cmocka_unit_test(test_chhttp_code_overflow),
         cmocka_unit_test(test_endless_lines),
         cmocka_unit_test(test_fifo_does_not_block),
         cmocka_unit_test(test_export_past_file_size_limit),
