@@ -78,6 +78,12 @@ int ch_url_parse(const char *text, ch_url *u, char *err, size_t errlen)
             snprintf(err, errlen, "the user in the ClickHouse URL is not valid (too long, or a bad %%-escape).");
             return -1;
         }
+        /* the user is named in messages: no control byte reaches the terminal */
+        for (const char *c = u->user; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+                snprintf(err, errlen, "the user in the ClickHouse URL holds a control character.");
+                return -1;
+            }
         if (colon) {
             if (decode(colon + 1, (size_t)(at - colon - 1), u->password, sizeof u->password)) {
                 snprintf(err, errlen, "the password in the ClickHouse URL is not valid (too long, or a bad %%-escape).");
@@ -110,7 +116,8 @@ int ch_url_parse(const char *text, ch_url *u, char *err, size_t errlen)
         char *end;
         errno = 0;
         long v = strtol(colon + 1, &end, 10);
-        if (end != slash || colon + 1 == slash || v < 1 || v > 65535 || errno) {
+        /* digits only: strtol alone would take " 80" and "+80" */
+        if (end != slash || colon + 1 == slash || !isdigit((unsigned char)colon[1]) || v < 1 || v > 65535 || errno) {
             snprintf(err, errlen, "the port in the ClickHouse URL must be a number from 1 to 65535.");
             return -1;
         }

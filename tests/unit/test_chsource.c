@@ -93,6 +93,9 @@ static void test_url_refused(void **state)
         "clickhouse://h:65536/d.t",
         "clickhouse://h:80x/d.t",
         "clickhouse://h:/d.t",
+        "clickhouse://h:+80/d.t",         /* a sign: strtol would take it */
+        "clickhouse://h: 80/d.t",
+        "clickhouse://a%1Bb@h/d.t",      /* a control byte in the user, named in messages */
         "clickhouse:///d.t",              /* no host */
         "clickhouse://h o/d.t",           /* not a host name */
         "clickhouse://[::1/d.t",
