@@ -20,6 +20,7 @@
 
 #include "nettui/engine.h"
 #include "nettui/export.h"
+#include "fuzz_engine.h"
 
 static char dir[64], src_path[128], cache_path[128], abs_src[PATH_MAX];
 static source_key src_key;
@@ -156,20 +157,7 @@ static void check_table(const flow_table *t)
         }
         (void)flows_bytes_at(t, i);
     }
-    engine_options eo;
-    engine_options_default(&eo);
-    eo.threads = 1;
-    char err[256];
-    engine *e = engine_build(t, &eo, err, sizeof err);
-    if (!e) return;     /* out of memory is a fair answer to a hostile cache */
-    blacklist bl;
-    if (blacklist_init(&bl, t->hosts.n)) { engine_free(e); return; }
-    finding f[DETECTOR_COUNT];
-    engine_run(e, &bl, f);
-    FILE *null = fopen("/dev/null", "w");
-    if (null) { export_answers(null, e, f); export_json(null, e, f); fclose(null); }
-    blacklist_free(&bl);
-    engine_free(e);
+    fuzz_run_engine(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

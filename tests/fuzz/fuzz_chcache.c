@@ -25,6 +25,7 @@
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "nettui/weighted.h"
+#include "fuzz_engine.h"
 
 static const char KEY[] = "nettui clickhouse cache 1\nsource http://fuzz@localhost:8123/nettui.flows\n";
 static char dir[64], path[128];
@@ -149,20 +150,7 @@ static void check_table(const flow_table *t)
             (void)flows_bytes_at(c, i);
         }
     }
-    engine_options eo;
-    engine_options_default(&eo);
-    eo.threads = 1;
-    char err[256];
-    engine *e = engine_build(t, &eo, err, sizeof err);
-    if (!e) return;     /* out of memory is a fair answer to a hostile cache */
-    blacklist bl;
-    if (blacklist_init(&bl, t->hosts.n)) { engine_free(e); return; }
-    finding f[DETECTOR_COUNT];
-    engine_run(e, &bl, f);
-    FILE *null = fopen("/dev/null", "w");
-    if (null) { export_answers(null, e, f); export_json(null, e, f); fclose(null); }
-    blacklist_free(&bl);
-    engine_free(e);
+    fuzz_run_engine(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,6 +24,7 @@
 #include "nettui/chsource.h"
 #include "nettui/engine.h"
 #include "nettui/export.h"
+#include "fuzz_engine.h"
 
 static char dir[64], path[128];
 static const char KEY[] = "fuzz_chgroups";
@@ -75,20 +76,7 @@ static void check_table(const flow_table *t)
     flows_free(&back);
 
     if (!t->n) return;
-    engine_options eo;
-    engine_options_default(&eo);
-    eo.threads = 1;
-    char err[256];
-    engine *e = engine_build(t, &eo, err, sizeof err);
-    if (!e) return;
-    blacklist bl;
-    if (blacklist_init(&bl, t->hosts.n)) { engine_free(e); return; }
-    finding f[DETECTOR_COUNT];
-    engine_run(e, &bl, f);
-    FILE *null = fopen("/dev/null", "w");
-    if (null) { export_answers(null, e, f); export_json(null, e, f); fclose(null); }
-    blacklist_free(&bl);
-    engine_free(e);
+    fuzz_run_engine(t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
