@@ -21,6 +21,7 @@
 #include "nettui/engine.h"
 #include "nettui/export.h"
 #include "fuzz_engine.h"
+#include "fuzz_files.h"
 
 static char dir[64], src_path[128], cache_path[128], abs_src[PATH_MAX];
 static source_key src_key;
@@ -37,13 +38,6 @@ static void cleanup(void)
     rmdir(dir);
 }
 
-static void write_file(const char *path, const void *data, size_t size)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || (size && pwrite_all(fd, data, size, 0))) { perror(path); exit(1); }
-    close(fd);
-}
-
 /* Writes a cache of each CSV given as it would be for this run's source, with
  * first byte 7, into out_dir. */
 static void write_seeds(const char *out_dir, int argc, char **argv)
@@ -55,7 +49,7 @@ static void write_seeds(const char *out_dir, int argc, char **argv)
         static char buf[1 << 20];
         size_t n = fread(buf, 1, sizeof buf, in);
         fclose(in);
-        write_file(src_path, buf, n);
+        fuzz_write_file(src_path, buf, n);
         load_options lo;
         load_options_default(&lo);
         lo.threads = 1;
@@ -75,11 +69,11 @@ static void write_seeds(const char *out_dir, int argc, char **argv)
         const char *base = strrchr(argv[i], '/');
         char out[PATH_MAX];
         snprintf(out, sizeof out, "%s/%s.ntc", out_dir, base ? base + 1 : argv[i]);
-        write_file(out, c, (size_t)st.st_size + 1);
+        fuzz_write_file(out, c, (size_t)st.st_size + 1);
         free(c);
         printf("%s\n", out);
     }
-    write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
+    fuzz_write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -96,7 +90,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             write_seeds((*argv)[i] + 13, *argc, *argv);
             exit(0);
         }
-    write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
+    fuzz_write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
     if (!realpath(src_path, abs_src) || cache_source_key(abs_src, &src_key)) { perror(src_path); exit(1); }
     return 0;
 }
@@ -169,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c) return 0;
     memcpy(c, data + 1, n);
     repair(mode, c, n);
-    write_file(cache_path, c, n);
+    fuzz_write_file(cache_path, c, n);
     free(c);
 
     flow_table t;

@@ -26,6 +26,7 @@
 #include "nettui/export.h"
 #include "nettui/weighted.h"
 #include "fuzz_engine.h"
+#include "fuzz_files.h"
 
 static const char KEY[] = "nettui clickhouse cache 1\nsource http://fuzz@localhost:8123/nettui.flows\n";
 static char dir[64], path[128];
@@ -34,12 +35,6 @@ static void cleanup(void)
 {
     unlink(path);
     rmdir(dir);
-}
-
-static void write_file(const char *p, const void *data, size_t size)
-{
-    FILE *f = fopen(p, "wb");
-    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f)) { perror(p); exit(1); }
 }
 
 static uint64_t fnv(const unsigned char *b, size_t n)
@@ -84,7 +79,7 @@ static void write_seeds(const char *out_dir, int argc, char **argv)
         const char *base = strrchr(argv[i], '/');
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.ntw", out_dir, base ? base + 1 : argv[i]);
-        write_file(out, buf, n + 1);
+        fuzz_write_file(out, buf, n + 1);
         printf("%s (%zu bytes)\n", out, n + 1);
     }
 }
@@ -161,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c) return 0;
     memcpy(c, data + 1, n);
     repair(data[0], c, n);
-    write_file(path, c, n);
+    fuzz_write_file(path, c, n);
     flow_table t;
     uint64_t id = 0;
     cache_reason why = CACHE_REASON_NONE;

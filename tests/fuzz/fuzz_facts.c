@@ -22,6 +22,7 @@
 #include "nettui/export.h"
 #include "nettui/facts.h"
 #include "nettui/load.h"
+#include "fuzz_files.h"
 
 #define TABLE_ID 0x6e657474756921ull
 
@@ -34,12 +35,6 @@ static void cleanup(void)
     unlink(facts_file);
     unlink(csv_path);
     rmdir(dir);
-}
-
-static void write_file(const char *path, const void *data, size_t size)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f)) { perror(path); exit(1); }
 }
 
 /* A few hundred flows with a bit of everything the facts keep: internal and
@@ -85,7 +80,7 @@ static void write_seed(const char *out_dir)
     size_t n = in ? fread(buf + 1, 1, sizeof buf - 1, in) : 0;
     if (in) fclose(in);
     snprintf(out, sizeof out, "%s/table.facts", out_dir);
-    write_file(out, buf, n + 1);
+    fuzz_write_file(out, buf, n + 1);
     printf("%s (%zu bytes)\n", out, n + 1);
 }
 
@@ -190,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c) return 0;
     memcpy(c, data + 1, n);
     repair(data[0], c, n);
-    write_file(facts_file, c, n);
+    fuzz_write_file(facts_file, c, n);
     free(c);
 
     engine_options eo;

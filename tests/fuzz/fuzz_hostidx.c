@@ -23,6 +23,7 @@
 #include "../../src/core/hostidx.c"
 
 #include "nettui/load.h"
+#include "fuzz_files.h"
 
 #define TABLE_ID 0x5eed0fb1ab1eULL
 
@@ -58,12 +59,6 @@ static void cleanup(void)
     rmdir(dir);
 }
 
-static void put_file(const char *p, const void *data, size_t size)
-{
-    FILE *f = fopen(p, "wb");
-    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f)) { perror(p); exit(1); }
-}
-
 static void write_seeds(const char *out_dir)
 {
     host_index x;
@@ -81,7 +76,7 @@ static void write_seeds(const char *out_dir)
     for (int mode = 0; mode <= 7; mode += 7) {
         buf[0] = (unsigned char)mode;
         snprintf(out, sizeof out, "%s/index-mode%d.hidx", out_dir, mode);
-        put_file(out, buf, n + 1);
+        fuzz_write_file(out, buf, n + 1);
         printf("%s (%zu bytes)\n", out, n + 1);
     }
 }
@@ -93,7 +88,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     atexit(cleanup);
     snprintf(csv_path, sizeof csv_path, "%s/flows.csv", dir);
     snprintf(idx_path, sizeof idx_path, "%s/flows.ntc.hidx", dir);
-    put_file(csv_path, CSV, sizeof CSV - 1);
+    fuzz_write_file(csv_path, CSV, sizeof CSV - 1);
     load_options lo;
     load_options_default(&lo);
     lo.threads = 1;
@@ -175,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c) return 0;
     memcpy(c, data + 1, n);
     repair(data[0], &c, &n);
-    put_file(idx_path, c, n);
+    fuzz_write_file(idx_path, c, n);
     free(c);
 
     host_index x;
