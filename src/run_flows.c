@@ -201,9 +201,7 @@ static int flows_by_index(const cli_options *o, const flow_filter *f, const flow
 {
     /* no plan, no index: a port or a time span alone is one scan, and
      * building an index for it would cost more than the scan */
-    host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
-    int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
-    free(plan);
+    int planned = hostidx_plans(f);
     /* without a cache (--no-cache, a set of files) the index could serve
      * this one query only, and its build reads the host columns twice: one
      * scan is cheaper */

@@ -107,6 +107,11 @@ int hostidx_open(host_index *x, const flow_table *t, const char *cpath, int thre
 /* A plan naming more hosts than this (a wide net) is not walked. */
 #define HOSTIDX_PLAN_MAX_HOSTS 4096
 
+/* 1 when the index can serve f: f (bound) has a host plan of at most
+ * HOSTIDX_PLAN_MAX_HOSTS hosts; else 0 (a port or a time alone, a wide
+ * net, or out of memory: the caller scans). */
+int hostidx_plans(const flow_filter *f);
+
 /* The flows f keeps, in file order, through the index when f's plan
  * (filter_plan_hosts) names few enough hosts, else not at all: returns 1 and
  * calls fn(row, arg) for each match (a nonzero return stops), with the

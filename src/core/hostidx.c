@@ -530,3 +530,11 @@ out:
     free(hosts);
     return rc;
 }
+
+int hostidx_plans(const flow_filter *f)
+{
+    host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
+    int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
+    free(plan);
+    return planned;
+}

@@ -224,15 +224,6 @@ static int query_by_index(flows_view *v, const flow_filter *f)
     return r == 1;
 }
 
-/* 1 when f has a host plan (filter_plan_hosts). */
-static int has_plan(const flow_filter *f)
-{
-    host_id *plan = malloc(HOSTIDX_PLAN_MAX_HOSTS * sizeof *plan);
-    int planned = plan && filter_plan_hosts(f, NULL, NULL, plan, HOSTIDX_PLAN_MAX_HOSTS) >= 0;
-    free(plan);
-    return planned;
-}
-
 /* Parses expr and answers it (through the host index or one scan); on a
  * bad expression keeps the current rows and says why. */
 static void run_query(flows_view *v, const char *expr)
@@ -273,7 +264,7 @@ static void run_query(flows_view *v, const char *expr)
     v->t = &v->a->table;
     draw_view(v);
     /* the index (a spinner while it builds, once) before the clock starts */
-    int indexed = !remote && has_plan(f) && index_ready(v);
+    int indexed = !remote && hostidx_plans(f) && index_ready(v);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (remote) {
