@@ -288,11 +288,14 @@ int load_file(const char *path, const load_options *o, flow_table *out, load_rep
     double t0 = util_now();
     int changed = 0, cancelled = 0;
     int rc = load_file_once(path, o, out, rep, &changed, &cancelled);
-    if (rc == EXIT_OK && changed) {
+    /* a file found with no flow that changed meanwhile was being written
+     * (opened between an overwrite's truncation and its first bytes): read
+     * again too, not "empty" */
+    if ((rc == EXIT_OK || rc == EXIT_NO_INPUT) && changed) {
         flows_free(out);
         rc = load_file_once(path, o, out, rep, &changed, &cancelled);
         if (rc == EXIT_OK ? changed : !cancelled) {   /* e.g. still being written: empty, or changing */
-            if (rc == EXIT_OK) flows_free(out);
+            flows_free(out);   /* whatever the second load left: a table, or an empty one */
             hosts_init(&out->hosts);
             snprintf(rep->error, sizeof rep->error,
                      "%s changed while it was read, twice; run again once it is complete.", path);
