@@ -29,6 +29,7 @@
 
 #include "nettui/cache_policy.h"
 #include "nettui/flows.h"
+#include "nettui/weighted.h"
 #include "nettui/filter.h"
 #include "nettui/load.h"
 
@@ -181,6 +182,33 @@ int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id
 /* Writes t (weighted, with its calls) and key to path, atomically: 0 with
  * the file's identity in *id (as ch_cache_load gives it), or -1. */
 int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id);
+
+/* The file the groups stream into as they come, in the cache's layout, so
+ * that nettui never holds them in memory (ch_load):
+ *   ch_spill_open   path (written as path.PID.tmp, renamed by
+ *                   ch_spill_finish), or NULL: an unnamed temporary file in
+ *                   TMPDIR (else /tmp); room for at most rows rows. 0, or
+ *                   -1 with an errno value in *err.
+ *   ch_spill_sink   the sink weighted_add_to writes the rows to (a row past
+ *                   the room fails with EFBIG in ch_spill_error)
+ *   ch_spill_map    maps the rows written into t's columns (t from
+ *                   weighted_begin_sink): t owns the mapping from then on
+ *   ch_spill_finish writes key, t's hosts, totals and calls, and renames
+ *                   the named file into place: 0 with its identity, or -1
+ *                   (nothing is left at path; t keeps its mapping)
+ *   ch_spill_close  frees the writer; an unfinished named file goes. */
+typedef struct ch_spill ch_spill;
+int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int *err);
+weighted_sink ch_spill_sink(ch_spill *s);
+int ch_spill_error(const ch_spill *s);
+int ch_spill_map(ch_spill *s, flow_table *t);
+int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t *id);
+void ch_spill_close(ch_spill *s);
+
+/* For the fuzz harness: rewrites the column sums, tail length, checksum
+ * and trailer of a cache file's image so that a mutation reaches the
+ * checks behind them. 0, or -1 when its capacity does not fit its size. */
+int ch_cache_seal(unsigned char *file, size_t size);
 /* --flows on a source: the flows the filter keeps, pushed down as WHERE
  * with a LIMIT of limit rows (0: none), written to out as the CSV the file
  * path prints ("timestamp,src,dst,port,bytes", ISO times when iso), in

@@ -91,7 +91,8 @@ typedef struct flow_table {
     /* Weighted rows (a remote source's pre-aggregated table, chsource.h):
      * NULL for a file. Row i then stands for weight[i] flows of one (src,
      * dst, port, hour), ts[i] the first and ts_last[i] the last of them,
-     * bytes[i] their sum. Both are malloc'd, or both NULL. */
+     * bytes[i] their sum. Both are malloc'd, or both in the region (a
+     * ClickHouse source's file, chcache.c), or both NULL. */
     uint32_t *weight;
     int64_t *ts_last;
     uint64_t weight_total;              /* the flows the rows stand for (weighted rows only) */
@@ -105,6 +106,13 @@ typedef struct flow_table {
      * the calls it keeps on the file); NULL elsewhere (the row itself). */
     uint64_t *row;
 } flow_table;
+
+/* Lets go of rows [lo, hi) of a table of weighted rows mapped from its file
+ * (chsource.h): their pages leave the process's memory and stay in the
+ * page cache (a read after faults them back in). A pass over such a table
+ * calls it behind itself, so reading the groups costs nettui no memory.
+ * Does nothing to any other table (a file's columns are its only copy). */
+void flows_release(const flow_table *t, size_t lo, size_t hi);
 
 /* The flows the table holds: rows, or the weights' sum for weighted rows. */
 uint64_t flows_count(const flow_table *t);

@@ -25,12 +25,35 @@ typedef struct weighted_group {
 
 /* An empty weighted table into *t (initialised here). 0, or -1 (no memory). */
 int weighted_begin(flow_table *t);
+
+/* One weighted row as weighted_add makes it (bytes FLOWS_BYTES_BIG: the
+ * table's big[] holds them). */
+typedef struct weighted_row {
+    int64_t ts, ts_last;
+    host_id src, dst;
+    uint32_t bytes, weight;
+    uint16_t port;
+} weighted_row;
+
+/* Where weighted_add_to puts each row instead of the table's own columns
+ * (chcache.c: the file the groups stream into). put: 0, or -1. */
+typedef struct weighted_sink {
+    int (*put)(void *user, const weighted_row *r);
+    void *user;
+} weighted_sink;
+
+/* An empty weighted table with no columns (its rows go to a sink): the
+ * dictionary, the big rows, the totals and the time range grow here. 0. */
+int weighted_begin_sink(flow_table *t);
+/* weighted_add, each row to sink (NULL: the table's columns); t->n still
+ * counts the rows. Same returns (-1 also when the sink fails). */
+int weighted_add_to(flow_table *t, const weighted_group *g, const weighted_sink *sink);
 /* Appends one group: 0; 1 when a host text is not a good host (load.h:
  * load_host_ok; the group is skipped, as the loader skips the line); -1
  * when out of memory. A group of more than 2^32-1 flows takes several
  * rows (the first with the bytes). */
 int weighted_add(flow_table *t, const weighted_group *g);
-/* Sets the table's time range, total bytes and flows. */
+/* Ends the table (its time range, totals and flows are kept as rows come). */
 void weighted_end(flow_table *t);
 
 /* The individual calls beacon.c reads (flows.h: calls), one flow each:

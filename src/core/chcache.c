@@ -1,39 +1,67 @@
-/* chcache.c: owns the local cache of a ClickHouse source (chsource.h): the
- * weighted table and its beacon calls, as the server's queries made them,
- * in one file named by a hash of its key and holding the key itself. The
- * key (chsource.c) names the server without the password, the table,
- * --where, the internal network asked for, and the table's row count, time
- * range and sums as the server counts them now: a table that changed gets
- * another key, so a stale file is never read, only left for another key.
- * Reading checks every length, id and order, and builds the host
- * dictionary again from the host texts, after a checksum of the whole
- * file; a file that fails says why (a cache_reason, for the policy) and is
- * rewritten. Written to a temporary file and renamed into place.
+/* chcache.c: owns the file a ClickHouse source's groups live in (chsource.h):
+ * ch-HASH.ntw, the local cache, or the same layout in an unnamed temporary
+ * file when there is no cache. The weighted table's columns are never held
+ * in nettui's memory: the groups stream from the server into the file
+ * (ch_spill_*), the file is mapped, and the engine's passes read it and let
+ * go of each stretch behind them (flows_release), so nettui's resident
+ * memory is the facts, the host dictionary and the beacon calls, and the
+ * groups are page cache the kernel may drop (see chsource.h).
  *
- * The file's identity is the checksum of its whole body (key included):
- * the engine's facts cache beside it (<file>.facts, persist.c) is keyed to
- * it as a table cache's facts are to cache_table_id, so facts made from
- * other rows are refused. Equal bytes give an equal identity, and so the
- * facts of a file rewritten with the same rows still hold. */
+ * Layout (native byte order, as the table cache):
+ *   [0, 4096)          prefix: magic, cap, n, tail length, one sum per column
+ *   [4096, tail)       columns ts, ts_last, src, dst, bytes, weight, port,
+ *                      each cap rows (cap a multiple of 2048, so each starts
+ *                      on a page); rows n..cap are zeros (a hole on disk)
+ *   [tail, end - 16)   key, totals, host texts, big-byte rows, the calls
+ *   [end - 16, end)    the checksum of prefix and tail, and a trailer
+ * cap is set before the first group comes (the server's row count bounds
+ * the groups), so the columns can be written as they stream in, at fixed
+ * places, each through its own buffer.
+ *
+ * The key names the server without the password, the table, --where, the
+ * internal network asked for, and the table's row count, time range and
+ * sums as the server counts them now: a table that changed gets another
+ * key, so a stale file is never read, only left for another key. Reading
+ * checks every length, id and order, and every column's sum, a stretch at
+ * a time; a file that fails says why (a cache_reason, for the policy) and
+ * is rewritten. A named file is written as path.PID.tmp and renamed.
+ *
+ * The file's identity is its checksum (which covers the column sums): the
+ * engine's facts cache beside it (<file>.facts, persist.c) is keyed to it
+ * as a table cache's facts are to cache_table_id, so facts made from other
+ * rows are refused. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "nettui/cache.h"
 #include "nettui/cache_policy.h"
 #include "nettui/chsource.h"
+#include "nettui/mapguard.h"
 #include "nettui/weighted.h"
 
-#define MAGIC "NTCHSRC1"
-#define TRAILER "NTCHEND1"
+#define MAGIC "NTCHSRC2"
+#define TRAILER "NTCHEND2"
+#define PAGE 4096u
+#define CAP_ALIGN 2048u          /* cap * 2 (the port column) fills whole pages */
+#define ROW_BYTES 34u
+#define PREFIX_BYTES (8 + 8 * 3 + 8 * NCOL)
+#define SPILL_BUF (64u << 10)     /* per column: a multiple of every column's width */
+#define CHECK_ROWS (1u << 20)     /* rows read (and released) at a time; a multiple of CAP_ALIGN */
+#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+enum { COL_TS, COL_TS_LAST, COL_SRC, COL_DST, COL_BYTES, COL_WEIGHT, COL_PORT, NCOL };
+static const unsigned col_width[NCOL] = { 8, 8, 4, 4, 4, 4, 2 };
 
 static uint64_t fnv(const char *s, uint64_t h)
 {
-    for (; *s; s++) { h ^= (unsigned char)*s; h *= 0x100000001b3ULL; }
+    for (; *s; s++) { h ^= (unsigned char)*s; h *= FNV_PRIME; }
     return h;
 }
 
@@ -47,92 +75,319 @@ int ch_cache_path(const char *dir, const char *key, char *out, size_t len)
     char *slash = strrchr(parent, '/');
     if (slash && slash != parent) { *slash = 0; if (mkdir(parent, 0700) && errno != EEXIST) return -1; }
     if (mkdir(base, 0700) && errno != EEXIST) return -1;
-    int n = snprintf(out, len, "%s/ch-%016llx%016llx.ntw", base, (unsigned long long)fnv(key, 0xcbf29ce484222325ULL),
+    int n = snprintf(out, len, "%s/ch-%016llx%016llx.ntw", base, (unsigned long long)fnv(key, FNV_BASIS),
                      (unsigned long long)fnv(key, 0x84222325cbf29ce4ULL));
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* A checksum of n bytes continuing from h: 64-bit FNV-1a, a byte at a time
- * (a few ms per 10 MB; the file is read once). */
+/* The checksum of the prefix and tail: 64-bit FNV-1a a byte at a time
+ * (they are small). */
 static uint64_t sum_bytes(const void *p, size_t n, uint64_t h)
 {
     const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001b3ULL; }
+    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= FNV_PRIME; }
     return h;
 }
 
-/* ---- writing ----------------------------------------------------------------- */
-
-static uint64_t wsum;   /* the checksum of what put wrote (one writer at a time: the load's own thread) */
-
-static int put(FILE *f, const void *p, size_t n)
+/* A column's sum: FNV-1a over 8-byte words (eight times the speed of the
+ * byte-wise one over the big part of the file). */
+static uint64_t sum_words(const void *p, size_t n, uint64_t h)
 {
-    wsum = sum_bytes(p, n, wsum);
-    return n && fwrite(p, 1, n, f) != n ? -1 : 0;
+    const unsigned char *b = p;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * FNV_PRIME;
+    }
+    return h;
 }
 
-static int put_u64(FILE *f, uint64_t v) { return put(f, &v, 8); }
-
-static int put_columns(FILE *f, const flow_table *t)
+/* sum_words continued over k zero words: h * prime^k. */
+static uint64_t sum_zero_words(uint64_t h, uint64_t k)
 {
-    size_t n = t->n;
-    return put_u64(f, n) || put_u64(f, t->nbig) || put(f, t->ts, n * 8) || put(f, t->src, n * 4) || put(f, t->dst, n * 4)
-        || put(f, t->port, n * 2) || put(f, t->bytes, n * 4) || put(f, t->big, t->nbig * sizeof *t->big);
+    uint64_t p = FNV_PRIME, r = 1;
+    for (; k; k >>= 1, p *= p) if (k & 1) r *= p;
+    return h * r;
 }
 
-int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id)
+/* Byte offset of column c in a file of capacity cap. */
+static uint64_t col_off(uint64_t cap, int c)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.%d.tmp", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
-    if (!f) { if (fd >= 0) close(fd); return -1; }
-    const host_dict *d = &t->hosts;
-    wsum = 0xcbf29ce484222325ULL;
-    int bad = put(f, MAGIC, 8) || put_u64(f, strlen(key)) || put(f, key, strlen(key))
-           || put_u64(f, t->weight_total) || put_u64(f, t->total_bytes) || put_u64(f, (uint64_t)t->ts_min)
-           || put_u64(f, (uint64_t)t->ts_max) || put_u64(f, d->n);
-    for (uint32_t h = 0; !bad && h < d->n; h++) {
+    uint64_t off = PAGE;
+    for (int k = 0; k < c; k++) off += cap * col_width[k];
+    return off;
+}
+
+/* ---- writing: the spill ------------------------------------------------------ */
+
+struct ch_spill {
+    int fd;
+    int named;                 /* path.PID.tmp, renamed to path by ch_spill_finish */
+    char path[4200], tmp[4300];
+    uint64_t cap, n;
+    uint64_t sum[NCOL];
+    uint64_t written[NCOL];    /* bytes of each column on disk */
+    size_t len[NCOL];
+    unsigned char *buf[NCOL];
+    int err;                   /* errno of the first failed write, or 0 */
+    void *map;                 /* the columns, once mapped */
+    size_t map_len;
+};
+
+static int spill_flush(ch_spill *s, int c, int last)
+{
+    size_t n = s->len[c];
+    if (last) while (n % 8) s->buf[c][n++] = 0;   /* the rest of the word is the column's zero tail */
+    s->sum[c] = sum_words(s->buf[c], n, s->sum[c]);
+    for (size_t done = 0; done < n && !s->err;) {
+        ssize_t w = pwrite(s->fd, s->buf[c] + done, n - done, (off_t)(col_off(s->cap, c) + s->written[c] + done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) s->err = w < 0 ? errno : EIO;
+        else done += (size_t)w;
+    }
+    s->written[c] += n;
+    s->len[c] = 0;
+    return s->err ? -1 : 0;
+}
+
+static int spill_put(ch_spill *s, int c, const void *v)
+{
+    memcpy(s->buf[c] + s->len[c], v, col_width[c]);
+    s->len[c] += col_width[c];
+    return s->len[c] == SPILL_BUF ? spill_flush(s, c, 0) : 0;
+}
+
+/* weighted_sink's put: one row into the seven buffers. */
+static int spill_row(void *user, const weighted_row *r)
+{
+    ch_spill *s = user;
+    if (s->err) return -1;
+    if (s->n == s->cap) { s->err = EFBIG; return -1; }
+    int bad = spill_put(s, COL_TS, &r->ts) | spill_put(s, COL_TS_LAST, &r->ts_last) | spill_put(s, COL_SRC, &r->src)
+            | spill_put(s, COL_DST, &r->dst) | spill_put(s, COL_BYTES, &r->bytes) | spill_put(s, COL_WEIGHT, &r->weight)
+            | spill_put(s, COL_PORT, &r->port);
+    s->n++;
+    return bad ? -1 : 0;
+}
+
+/* A temporary file in TMPDIR (else /tmp), gone once closed and unmapped. */
+static int open_unnamed(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) return fd;
+    char tmpl[4200];
+    snprintf(tmpl, sizeof tmpl, "%s/nettui-groups.XXXXXX", dir);
+    fd = mkstemp(tmpl);
+    if (fd >= 0) unlink(tmpl);
+    return fd;
+}
+
+int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int *err)
+{
+    *out = NULL;
+    *err = 0;
+    ch_spill *s = calloc(1, sizeof *s);
+    if (!s) { *err = ENOMEM; return -1; }
+    s->fd = -1;
+    /* at most a row a flow (the server's count), and a little room for a
+     * table filled while it is read */
+    uint64_t cap = rows + rows / 16 + CAP_ALIGN;
+    s->cap = (cap + CAP_ALIGN - 1) / CAP_ALIGN * CAP_ALIGN;
+    if (s->cap > (UINT64_MAX - PAGE) / ROW_BYTES / 2) { free(s); *err = EFBIG; return -1; }
+    for (int c = 0; c < NCOL; c++) {
+        s->sum[c] = FNV_BASIS;
+        if (!(s->buf[c] = malloc(SPILL_BUF))) { *err = ENOMEM; ch_spill_close(s); return -1; }
+    }
+    if (path) {
+        s->named = 1;
+        snprintf(s->path, sizeof s->path, "%s", path);
+        snprintf(s->tmp, sizeof s->tmp, "%s.%d.tmp", path, (int)getpid());
+        s->fd = open(s->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    } else {
+        s->fd = open_unnamed();
+    }
+    if (s->fd < 0) { *err = errno; s->named = 0; ch_spill_close(s); return -1; }
+    *out = s;
+    return 0;
+}
+
+weighted_sink ch_spill_sink(ch_spill *s)
+{
+    weighted_sink k = { spill_row, s };
+    return k;
+}
+
+int ch_spill_error(const ch_spill *s)
+{
+    return s->err;
+}
+
+/* Columns at base (cap rows each) into t, which owns the mapping. */
+static void attach(flow_table *t, unsigned char *base, size_t len, uint64_t cap, uint64_t n)
+{
+    t->region = base;
+    t->region_len = len;
+    t->n = n;
+    t->ts = (int64_t *)(base + col_off(cap, COL_TS));
+    t->ts_last = (int64_t *)(base + col_off(cap, COL_TS_LAST));
+    t->src = (host_id *)(base + col_off(cap, COL_SRC));
+    t->dst = (host_id *)(base + col_off(cap, COL_DST));
+    t->bytes = (uint32_t *)(base + col_off(cap, COL_BYTES));
+    t->weight = (uint32_t *)(base + col_off(cap, COL_WEIGHT));
+    t->port = (uint16_t *)(base + col_off(cap, COL_PORT));
+}
+
+int ch_spill_map(ch_spill *s, flow_table *t)
+{
+    for (int c = 0; c < NCOL; c++) if (spill_flush(s, c, 1)) return -1;
+    /* each column's zero tail counts in its sum, as the reader reads it */
+    for (int c = 0; c < NCOL; c++) {
+        uint64_t bytes = s->cap * col_width[c];
+        s->sum[c] = sum_zero_words(s->sum[c], (bytes - s->written[c]) / 8);
+    }
+    size_t len = (size_t)col_off(s->cap, NCOL);
+    if (ftruncate(s->fd, (off_t)len)) { s->err = errno; return -1; }
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, s->fd, 0);
+    if (m == MAP_FAILED) { s->err = errno; return -1; }
+    mapguard_register(m, len, s->named ? s->tmp : "the temporary file of the groups");
+    s->map = m;
+    s->map_len = len;
+    attach(t, m, len, s->cap, s->n);
+    return 0;
+}
+
+/* ---- the tail (key, totals, hosts, big rows, calls) -------------------------------- */
+
+typedef struct writer {
+    FILE *f;
+    uint64_t sum;
+} writer;
+
+static int put(writer *w, const void *p, size_t n)
+{
+    w->sum = sum_bytes(p, n, w->sum);
+    return n && fwrite(p, 1, n, w->f) != n ? -1 : 0;
+}
+
+static int put_u64(writer *w, uint64_t v) { return put(w, &v, 8); }
+
+static int put_hosts(writer *w, const host_dict *d)
+{
+    if (put_u64(w, d->n)) return -1;
+    for (uint32_t h = 0; h < d->n; h++) {
         if (d->name_off[h] == UINT32_MAX) {
             uint32_t rec[2] = { 0, d->ip[h] };
-            bad = put(f, rec, 8);
+            if (put(w, rec, 8)) return -1;
         } else {
             const char *s = d->names + d->name_off[h];
             uint32_t rec[2] = { 1, (uint32_t)strlen(s) };
-            bad = put(f, rec, 8) || put(f, s, rec[1]);
+            if (put(w, rec, 8) || put(w, s, rec[1])) return -1;
         }
     }
-    bad = bad || put_columns(f, t) || put(f, t->weight, t->n * 4) || put(f, t->ts_last, t->n * 8);
-    const flow_table *c = t->calls;
-    flow_table none;
-    memset(&none, 0, sizeof none);
-    if (!c) c = &none;
-    bad = bad || put_columns(f, c) || put(f, c->row, c->n * 8);
-    uint64_t sum = wsum;
-    bad = bad || put(f, &sum, 8) || put(f, TRAILER, 8);
-    if (fflush(f) || fsync(fileno(f))) bad = 1;
+    return 0;
+}
+
+static int put_calls(writer *w, const flow_table *c)
+{
+    size_t n = c ? c->n : 0;
+    if (put_u64(w, n)) return -1;
+    if (!n) return 0;
+    return put_u64(w, c->nbig) || put(w, c->ts, n * 8) || put(w, c->src, n * 4) || put(w, c->dst, n * 4)
+        || put(w, c->port, n * 2) || put(w, c->bytes, n * 4) || put(w, c->big, c->nbig * sizeof *c->big)
+        || put(w, c->row, n * 8);
+}
+
+static void prefix_of(const ch_spill *s, uint64_t tail_len, unsigned char p[PREFIX_BYTES])
+{
+    uint64_t v[3 + NCOL] = { s->cap, s->n, tail_len };
+    for (int c = 0; c < NCOL; c++) v[3 + c] = s->sum[c];
+    memcpy(p, MAGIC, 8);
+    memcpy(p + 8, v, sizeof v);
+}
+
+int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t *id)
+{
+    if (!s->map || !s->named || s->err) return -1;
+    uint64_t tail_off = col_off(s->cap, NCOL);
+    int fd = dup(s->fd);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "r+b");
+    if (!f) { if (fd >= 0) close(fd); return -1; }
+    /* the checksum runs over the prefix first, and its tail length is
+     * known only at the end: the tail is written, then summed in that order */
+    writer w = { f, 0 };
+    int bad = fseeko(f, (off_t)tail_off, SEEK_SET) || put_u64(&w, strlen(key)) || put(&w, key, strlen(key))
+           || put_u64(&w, t->weight_total) || put_u64(&w, t->total_bytes) || put_u64(&w, (uint64_t)t->ts_min)
+           || put_u64(&w, (uint64_t)t->ts_max) || put_hosts(&w, &t->hosts) || put_u64(&w, t->nbig)
+           || put(&w, t->big, t->nbig * sizeof *t->big) || put_calls(&w, t->calls);
+    off_t end = bad ? -1 : ftello(f);
+    bad = bad || end < 0 || fflush(f);
+    uint64_t tail_len = bad ? 0 : (uint64_t)end - tail_off;
+    unsigned char pre[PREFIX_BYTES];
+    prefix_of(s, tail_len, pre);
+    uint64_t sum = sum_bytes(pre, sizeof pre, FNV_BASIS);
+    /* the tail again, from the file, after the prefix */
+    unsigned char buf[1 << 16];
+    for (uint64_t at = 0; !bad && at < tail_len;) {
+        size_t k = tail_len - at < sizeof buf ? (size_t)(tail_len - at) : sizeof buf;
+        if (pread(s->fd, buf, k, (off_t)(tail_off + at)) != (ssize_t)k) bad = 1;
+        sum = sum_bytes(buf, k, sum);
+        at += k;
+    }
+    bad = bad || fseeko(f, end, SEEK_SET) || fwrite(&sum, 1, 8, f) != 8 || fwrite(TRAILER, 1, 8, f) != 8 || fflush(f)
+       || pwrite(s->fd, pre, sizeof pre, 0) != (ssize_t)sizeof pre || fsync(s->fd);
     if (fclose(f)) bad = 1;
-    if (bad || rename(tmp, path)) { unlink(tmp); return -1; }
+    if (bad || rename(s->tmp, s->path)) { unlink(s->tmp); s->named = 0; return -1; }
+    s->named = 0;   /* renamed: nothing to remove */
     *id = sum;
     return 0;
 }
 
+void ch_spill_close(ch_spill *s)
+{
+    if (!s) return;
+    if (s->named) unlink(s->tmp);
+    if (s->fd >= 0) close(s->fd);   /* the mapping, now the table's, keeps the file */
+    for (int c = 0; c < NCOL; c++) free(s->buf[c]);
+    free(s);
+}
+
+int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64_t *id)
+{
+    ch_spill *s;
+    int err;
+    if (ch_spill_open(&s, path, t->n, &err)) return -1;
+    weighted_sink k = ch_spill_sink(s);
+    for (size_t i = 0; i < t->n; i++) {
+        weighted_row r = { t->ts[i], t->ts_last[i], t->src[i], t->dst[i], t->bytes[i], t->weight[i], t->port[i] };
+        if (k.put(k.user, &r)) { ch_spill_close(s); return -1; }
+    }
+    flow_table m;
+    memset(&m, 0, sizeof m);
+    int rc = ch_spill_map(s, &m) || ch_spill_finish(s, key, t, id) ? -1 : 0;
+    if (m.region) { mapguard_unregister(m.region); munmap(m.region, m.region_len); }
+    ch_spill_close(s);
+    return rc;
+}
+
 /* ---- reading ------------------------------------------------------------------- */
 
-/* The file is read a section at a time straight into the table's columns
- * (no second copy of it in memory), the checksum kept on the way and
- * compared at the end. */
+/* The tail is read from the mapping into the heap, the checksum kept on
+ * the way. */
 typedef struct reader {
-    FILE *f;
-    uint64_t left;     /* bytes of the body not read yet */
+    const unsigned char *p;
+    uint64_t left;
     uint64_t sum;
     int bad;
 } reader;
 
 static int rd(reader *r, void *dst, size_t n)
 {
-    if (r->bad || n > r->left || (n && fread(dst, 1, n, r->f) != n)) { r->bad = 1; return -1; }
-    r->sum = sum_bytes(dst, n, r->sum);
+    if (r->bad || n > r->left) { r->bad = 1; return -1; }
+    memcpy(dst, r->p, n);
+    r->sum = sum_bytes(r->p, n, r->sum);
+    r->p += n;
     r->left -= n;
     return 0;
 }
@@ -144,39 +399,45 @@ static uint64_t rd_u64(reader *r)
     return v;
 }
 
-/* n rows of columns into t (allocated here), host ids below nhosts, big
+/* The calls (allocated here) into t->calls: host ids below nhosts, big
  * rows ascending and in range. */
-static int take_columns(reader *r, flow_table *t, uint32_t nhosts, int with_row)
+static int take_calls(reader *r, flow_table *t, uint32_t nhosts)
 {
-    uint64_t n = rd_u64(r), nbig = rd_u64(r);
-    if (r->bad || n > r->left / 22 || nbig > n) return -1;
-    if (flows_alloc_columns(t, n ? n : 1)) return -1;
-    if (rd(r, t->ts, n * 8) || rd(r, t->src, n * 4) || rd(r, t->dst, n * 4) || rd(r, t->port, n * 2) || rd(r, t->bytes, n * 4))
+    uint64_t n = rd_u64(r);
+    if (r->bad || n > r->left / 30) return -1;
+    if (!n) return 0;
+    flow_table *c = calloc(1, sizeof *c);
+    if (!c) return -1;
+    hosts_init(&c->hosts);
+    t->calls = c;
+    uint64_t nbig = rd_u64(r);
+    if (r->bad || nbig > n || flows_alloc_columns(c, n)) return -1;
+    if (rd(r, c->ts, n * 8) || rd(r, c->src, n * 4) || rd(r, c->dst, n * 4) || rd(r, c->port, n * 2) || rd(r, c->bytes, n * 4))
         return -1;
-    t->n = n;
-    for (size_t i = 0; i < n; i++)
-        if (t->src[i] >= nhosts || t->dst[i] >= nhosts || t->ts[i] < 0 || t->ts[i] > LOAD_TS_MAX_MS) return -1;
+    c->n = n;
     if (nbig) {
-        t->big = malloc(nbig * sizeof *t->big);
-        if (!t->big || rd(r, t->big, nbig * sizeof *t->big)) return -1;
-        t->nbig = nbig;
-        for (size_t k = 0; k < nbig; k++)
-            if (t->big[k].row >= n || (k && t->big[k].row <= t->big[k - 1].row) || t->bytes[t->big[k].row] != FLOWS_BYTES_BIG) return -1;
+        if (!(c->big = malloc(nbig * sizeof *c->big)) || rd(r, c->big, nbig * sizeof *c->big)) return -1;
+        c->nbig = nbig;
     }
+    if (!(c->row = malloc(n * 8)) || rd(r, c->row, n * 8)) return -1;
     size_t nb = 0;
-    for (size_t i = 0; i < n; i++) nb += t->bytes[i] == FLOWS_BYTES_BIG;
-    if (nb != nbig) return -1;
-    if (with_row && (!(t->row = malloc((n ? n : 1) * 8)) || rd(r, t->row, n * 8))) return -1;
-    return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (c->src[i] >= nhosts || c->dst[i] >= nhosts || c->ts[i] < 0 || c->ts[i] > LOAD_TS_MAX_MS) return -1;
+        nb += c->bytes[i] == FLOWS_BYTES_BIG;
+        if (i == 0 || c->ts[i] < c->ts_min) c->ts_min = c->ts[i];
+        if (i == 0 || c->ts[i] > c->ts_max) c->ts_max = c->ts[i];
+    }
+    for (size_t k = 0; k < nbig; k++)
+        if (c->big[k].row >= n || (k && c->big[k].row <= c->big[k - 1].row) || c->bytes[c->big[k].row] != FLOWS_BYTES_BIG) return -1;
+    return nb == nbig ? 0 : -1;
 }
 
-/* 0, or -1 with *why DAMAGED unless load_from says otherwise. */
-static int load_from(reader *r, const char *key, flow_table *t, cache_reason *why)
+/* The tail into t: key, totals, hosts, big rows (checked against the
+ * columns later), calls. 0, or -1 with *why DAMAGED unless it says other. */
+static int take_tail(reader *r, const char *key, flow_table *t, cache_reason *why)
 {
-    char m[8], k[8192];
-    uint64_t klen;
-    if (rd(r, m, 8) || memcmp(m, MAGIC, 8)) return -1;
-    klen = rd_u64(r);
+    char k[8192];
+    uint64_t klen = rd_u64(r);
     if (r->bad || klen > sizeof k || rd(r, k, klen)) return -1;
     if (klen != strlen(key) || memcmp(k, key, klen)) { *why = CACHE_REASON_OTHER_SOURCE; return -1; }   /* two keys, one hash */
     t->weight_total = rd_u64(r);
@@ -197,33 +458,67 @@ static int load_from(reader *r, const char *key, flow_table *t, cache_reason *wh
         }
         if (id != h) return -1;   /* a duplicate, or no memory */
     }
-    if (take_columns(r, t, (uint32_t)nh, 0)) return -1;
-    size_t n = t->n;
-    if (!(t->weight = malloc((n ? n : 1) * 4)) || !(t->ts_last = malloc((n ? n : 1) * 8))
-        || rd(r, t->weight, n * 4) || rd(r, t->ts_last, n * 8))
-        return -1;
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!t->weight[i] || t->ts_last[i] < t->ts[i] || t->ts_last[i] > LOAD_TS_MAX_MS) return -1;
-        sum += t->weight[i];
+    uint64_t nbig = rd_u64(r);
+    if (r->bad || nbig > t->n || nbig > r->left / sizeof *t->big) return -1;
+    if (nbig) {
+        if (!(t->big = malloc(nbig * sizeof *t->big)) || rd(r, t->big, nbig * sizeof *t->big)) return -1;
+        t->nbig = nbig;
+        for (size_t j = 0; j < nbig; j++)
+            if (t->big[j].row >= t->n || (j && t->big[j].row <= t->big[j - 1].row)) return -1;
     }
-    if (sum != t->weight_total) return -1;
-    flow_table *c = calloc(1, sizeof *c);
-    if (!c) return -1;
-    hosts_init(&c->hosts);
-    t->calls = c;
-    if (take_columns(r, c, (uint32_t)nh, 1)) return -1;
-    /* the body is read: its checksum and the trailer follow, outside it */
+    if (take_calls(r, t, (uint32_t)nh) || r->left) return -1;
+    return 0;
+}
+
+/* Every column's sum over its cap rows, and every row's bounds, a stretch
+ * at a time, each stretch released once read (its pages stay in the page
+ * cache for the engine, out of nettui's memory). 0, or -1. */
+static int check_columns(const flow_table *t, uint64_t cap, const uint64_t sums[NCOL])
+{
+    uint64_t h[NCOL], wsum = 0;
+    size_t nb = 0, bi = 0;
+    const unsigned char *col[NCOL] = { (void *)t->ts, (void *)t->ts_last, (void *)t->src, (void *)t->dst,
+                                       (void *)t->bytes, (void *)t->weight, (void *)t->port };
+    for (int c = 0; c < NCOL; c++) h[c] = FNV_BASIS;
+    for (uint64_t lo = 0; lo < cap; lo += CHECK_ROWS) {
+        uint64_t hi = lo + CHECK_ROWS < cap ? lo + CHECK_ROWS : cap;
+        for (int c = 0; c < NCOL; c++) h[c] = sum_words(col[c] + lo * col_width[c], (hi - lo) * col_width[c], h[c]);
+        for (uint64_t i = lo; i < hi && i < t->n; i++) {
+            if (t->src[i] >= t->hosts.n || t->dst[i] >= t->hosts.n || t->ts[i] < 0 || t->ts[i] > LOAD_TS_MAX_MS
+                || !t->weight[i] || t->ts_last[i] < t->ts[i] || t->ts_last[i] > LOAD_TS_MAX_MS)
+                return -1;
+            wsum += t->weight[i];
+            if (t->bytes[i] == FLOWS_BYTES_BIG) {
+                if (bi >= t->nbig || t->big[bi].row != i) return -1;
+                bi++;
+                nb++;
+            }
+        }
+        flows_release(t, (size_t)lo, (size_t)hi);
+    }
+    for (int c = 0; c < NCOL; c++) if (h[c] != sums[c]) return -1;
+    return wsum == t->weight_total && nb == t->nbig ? 0 : -1;
+}
+
+/* 0, or -1 with *why DAMAGED unless load_from says otherwise. */
+static int load_from(unsigned char *base, size_t size, const char *key, flow_table *t, uint64_t *id, cache_reason *why)
+{
+    uint64_t v[3 + NCOL];
+    if (size < PAGE + 16 || memcmp(base, MAGIC, 8)) return -1;
+    memcpy(v, base + 8, sizeof v);
+    uint64_t cap = v[0], n = v[1], tail_len = v[2];
+    if (cap % CAP_ALIGN || n > cap || cap > (size - PAGE) / ROW_BYTES) return -1;
+    uint64_t tail_off = col_off(cap, NCOL);
+    if (tail_off > size - 16 || tail_len != size - 16 - tail_off) return -1;
+    attach(t, base, size, cap, n);
+    reader r = { base + tail_off, tail_len, sum_bytes(base, PREFIX_BYTES, FNV_BASIS), 0 };
+    if (take_tail(&r, key, t, why)) return -1;
     uint64_t stored;
-    char end[8];
-    if (r->left || fread(&stored, 1, 8, r->f) != 8 || fread(end, 1, 8, r->f) != 8 || fgetc(r->f) != EOF
-        || stored != r->sum || memcmp(end, TRAILER, 8))
-        return -1;
-    for (size_t i = 0; i < c->n; i++) {
-        if (i == 0 || c->ts[i] < c->ts_min) c->ts_min = c->ts[i];
-        if (i == 0 || c->ts[i] > c->ts_max) c->ts_max = c->ts[i];
-    }
-    if (c->n == 0) { flows_free(c); free(c); t->calls = NULL; }
+    memcpy(&stored, base + size - 16, 8);
+    if (stored != r.sum || memcmp(base + size - 8, TRAILER, 8)) return -1;
+    if (madvise(base + tail_off / PAGE * PAGE, size - tail_off / PAGE * PAGE, MADV_DONTNEED)) { /* a hint */ }
+    if (check_columns(t, cap, v + 3)) return -1;
+    *id = stored;
     return 0;
 }
 
@@ -235,13 +530,43 @@ int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     *why = fd < 0 ? (errno == ENOENT || errno == ENOTDIR ? CACHE_REASON_ABSENT : CACHE_REASON_UNREADABLE) : CACHE_REASON_DAMAGED;
     struct stat st;
-    FILE *f = NULL;
-    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < 16 || !(f = fdopen(fd, "rb")))) { close(fd); fd = -1; }
-    if (!f) { flows_free(t); return -1; }
-    reader r = { f, (uint64_t)st.st_size - 16, 0xcbf29ce484222325ULL, 0 };
-    int rc = load_from(&r, key, t, why);
-    fclose(f);
-    if (rc) flows_free(t);
-    else { *id = r.sum; *why = CACHE_REASON_NONE; }
+    if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) { close(fd); fd = -1; }
+    if (fd < 0) { flows_free(t); return -1; }
+    void *m = st.st_size >= (off_t)(PAGE + 16) ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (m == MAP_FAILED) {
+        if (st.st_size >= (off_t)(PAGE + 16)) *why = CACHE_REASON_UNREADABLE;
+        flows_free(t);
+        return -1;
+    }
+    /* from here the file may be cut short under us: see mapguard.h */
+    mapguard_register(m, (size_t)st.st_size, path);
+    int rc = load_from(m, (size_t)st.st_size, key, t, id, why);
+    if (rc) {
+        if (!t->region) { mapguard_unregister(m); munmap(m, (size_t)st.st_size); }
+        flows_free(t);
+    } else {
+        *why = CACHE_REASON_NONE;
+    }
     return rc;
+}
+
+int ch_cache_seal(unsigned char *file, size_t size)
+{
+    uint64_t v[3 + NCOL];
+    if (size < PAGE + 16) return -1;
+    memcpy(file, MAGIC, 8);
+    memcpy(v, file + 8, sizeof v);
+    uint64_t cap = v[0];
+    if (cap % CAP_ALIGN || cap > (size - PAGE) / ROW_BYTES) return -1;
+    uint64_t tail_off = col_off(cap, NCOL);
+    if (tail_off > size - 16) return -1;
+    v[2] = size - 16 - tail_off;
+    for (int c = 0; c < NCOL; c++)
+        v[3 + c] = sum_words(file + col_off(cap, c), cap * col_width[c], FNV_BASIS);
+    memcpy(file + 8, v, sizeof v);
+    uint64_t sum = sum_bytes(file + tail_off, size - 16 - tail_off, sum_bytes(file, PREFIX_BYTES, FNV_BASIS));
+    memcpy(file + size - 16, &sum, 8);
+    memcpy(file + size - 8, TRAILER, 8);
+    return 0;
 }

@@ -8,6 +8,7 @@
  * left out (a time outside 0 .. 9999-12-31, a port above 65535, negative
  * bytes), and --where as one parenthesised condition. The SQL keeps to
  * what ClickHouse 18.16 (Debian 12) and current releases both run. */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -261,7 +262,21 @@ typedef struct load_ctx {
     load_report *rep;    /* NULL for calls gathered apart (no row of them is counted) */
     int calls;           /* rows are calls, not groups */
     int apart;           /* calls into t, a table of their own (weighted_add_call_apart) */
+    ch_spill *spill;     /* groups go to this file (NULL: into t's own columns) */
+    const weighted_sink *sink;
+    const char *table;   /* "DATABASE.TABLE", for a message */
 } load_ctx;
+
+/* One sentence for a group the spill file could not take. */
+static void spill_failed(const load_ctx *x, char *err, size_t errlen)
+{
+    int e = ch_spill_error(x->spill);
+    if (e == EFBIG)
+        snprintf(err, errlen, "table %s grew while nettui read it (more groups than the rows it counted first); run again, or hold the rows still with --where.", x->table);
+    else
+        snprintf(err, errlen, "cannot write the groups to a file (%s): free some room in the cache folder (--cache-dir) or, with --no-cache, in TMPDIR (now %s).",
+                 strerror(e), getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+}
 
 /* A row the loader would refuse: counted once, with its group (a call's
  * row is one of a group's flows). */
@@ -293,9 +308,11 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     if (g.flows == 0 || g.flows > (1ULL << 40)) return bad_row(x, BAD_FIELDS, 1);
     if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS || g.last_ms < g.first_ms)
         return bad_row(x, BAD_TIMESTAMP, g.flows);
-    int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2]) : weighted_add(x->t, &g);
+    int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2])
+                                                                    : weighted_add_to(x->t, &g, x->sink);
     if (rc < 0) {
-        snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
+        if (!x->calls && x->spill && ch_spill_error(x->spill)) spill_failed(x, err, errlen);
+        else snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
         return -1;
     }
     if (rc > 0 && !x->calls) bad_row(x, BAD_HOST, g.flows);
@@ -308,7 +325,7 @@ int ch_parse_groups(const ch_url *u, const char *groups, size_t ng, const char *
     memset(rep, 0, sizeof *rep);
     memset(t, 0, sizeof *t);
     if (weighted_begin(t)) { snprintf(err, errlen, "out of memory."); return EXIT_FAILURE_RUN; }
-    load_ctx x = { t, rep, 0, 0 };
+    load_ctx x = { t, rep, 0, 0, NULL, NULL, "" };
     int rc = ch_parse_tsv(u, groups, ng, 0, on_group, &x, err, errlen);
     if (rc == EXIT_OK) weighted_end(t);
     if (rc == EXIT_OK && calls) {
@@ -370,7 +387,7 @@ static int calls_stop(void *user) { return atomic_load(&((calls_job *)user)->sto
 static void *calls_thread(void *arg)
 {
     calls_job *j = arg;
-    load_ctx x = { &j->apart, NULL, 1, 1 };
+    load_ctx x = { &j->apart, NULL, 1, 1, NULL, NULL, "" };
     j->rc = ch_query(&j->s->u, &j->o, j->s->one_stream, j->sql, on_group, &x, &j->secs, j->err, sizeof j->err);
     atomic_store(&j->done, 1);
     return NULL;
@@ -395,7 +412,7 @@ static void cache_key(const source *s, const ch_options *o, const uint64_t st[5]
         for (int k = 0; k < o->internal.n && n < sizeof net; k++)
             n += (size_t)snprintf(net + n, sizeof net - n, "%08x/%08x,", o->internal.v[k].net, o->internal.v[k].mask);
     }
-    snprintf(key, len, "nettui clickhouse cache 1\nsource %s\nwhere %s\ninternal %s\nbase %s\nstate %llu %llu %llu %llu %llu\n",
+    snprintf(key, len, "nettui clickhouse cache 2\nsource %s\nwhere %s\ninternal %s\nbase %s\nstate %llu %llu %llu %llu %llu\n",
              ch_url_text(&s->u, where, sizeof where), o->where ? o->where : "", net, s->base, (unsigned long long)st[0],
              (unsigned long long)st[1], (unsigned long long)st[2], (unsigned long long)st[3], (unsigned long long)st[4]);
 }
@@ -409,6 +426,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     int cached = 0;
     uint64_t id = 0;   /* the .ntw's identity, once read or written */
     calls_job *calls = NULL;
+    ch_spill *spill = NULL;
     char *csql = NULL;
     int threaded = 0;   /* the calls query runs on a thread */
     double t0 = util_now();
@@ -420,15 +438,21 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     if (rc != EXIT_OK) goto done;
     rep->timestamps_in_seconds = s->c.seconds;
     rep->threads_used = 1;
-    /* the local cache, keyed by the table's state as the server counts it */
+    /* the table's state as the server counts it: the local cache's key,
+     * and the room the groups' file needs (a group is one flow or more) */
+    uint64_t st[5] = {0, 0, 0, 0, 0};
+    snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
+    say(s, "counting the rows");
+    double ks;
+    rc = ch_query(&s->u, o, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
+    if (rc != EXIT_OK) goto done;
+    timing("state", ks, st[0]);
+    if (st[0] == UINT64_MAX) {
+        snprintf(rep->error, sizeof rep->error, "the ClickHouse server did not give the row count of %s.%s.", s->u.database, s->u.table);
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
     if (o->cache) {
-        uint64_t st[5] = {0, 0, 0, 0, 0};
-        snprintf(sql, SQL_MAX, "SELECT count(), min(t), max(t), sum(b), sum(p) FROM (%s) FORMAT TabSeparated", s->base);
-        say(s, "counting the rows (the cache's key)");
-        double ks;
-        rc = ch_query(&s->u, o, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
-        if (rc != EXIT_OK) goto done;
-        timing("state", ks, st[0]);
         key = malloc(SQL_MAX);
         if (key && st[0] != UINT64_MAX) {
             cache_key(s, o, st, key, SQL_MAX);
@@ -457,7 +481,25 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     snprintf(sql, SQL_MAX,
              "SELECT s, d, p, count() AS n_, sum(b) AS b_, min(t) AS t0_, max(t) AS t1_, min(rn) AS r0_ FROM (%s) "
              "GROUP BY s, d, p, intDiv(t, 3600000) ORDER BY t0_, r0_ FORMAT TabSeparated", s->base);
-    if (weighted_begin(out)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    /* the groups go to a file as they come, never into memory: the cache
+     * file itself, or an unnamed one when there is none */
+    int serr = 0;
+    if (cached && ch_spill_open(&spill, cpath, st[0], &serr)) {
+        fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
+        cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
+        cache_apply(&d, cpath);
+        cached = 0;
+    }
+    if (!spill && ch_spill_open(&spill, NULL, st[0], &serr)) {
+        rc = EXIT_FAILURE_RUN;
+        snprintf(rep->error, sizeof rep->error, "cannot make a temporary file for the groups in %s (%s): set TMPDIR to a folder with room.",
+                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(serr));
+        goto done;
+    }
+    weighted_begin_sink(out);
+    weighted_sink sink = ch_spill_sink(spill);
+    char table[2 * CH_NAME_MAX + 2];
+    snprintf(table, sizeof table, "%s.%s", s->u.database, s->u.table);
     /* the calls beacon.c tests: internal to external, to the hosts its
      * own rule makes candidates, under the internal network the engine
      * will use; each with its rn, which is its row index on the file (one
@@ -486,7 +528,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         calls->sql = csql;
         threaded = pthread_create(&th, NULL, calls_thread, calls) == 0;
     }
-    load_ctx x = { out, rep, 0, 0 };
+    load_ctx x = { out, rep, 0, 0, spill, &sink, table };
     say(s, threaded ? "grouping the flows, and fetching the calls to the beacon candidates at once"
                     : "grouping the flows by (src, dst, port, hour)");
     double secs;
@@ -502,6 +544,10 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         pthread_join(th, NULL);
         threaded = 0;
         if (rc == EXIT_OK && calls->rc != EXIT_OK) { rc = calls->rc; snprintf(rep->error, sizeof rep->error, "%s", calls->err); }
+    }
+    if (rc == EXIT_OK && ch_spill_map(spill, out)) {
+        spill_failed(&x, rep->error, sizeof rep->error);
+        rc = EXIT_FAILURE_RUN;
     }
     if (rc != EXIT_OK) goto done;
     weighted_end(out);
@@ -533,7 +579,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         timing("calls", secs, out->calls ? out->calls->n : 0);
     }
     rc = EXIT_OK;
-    if (cached && ch_cache_save(cpath, key, out, &id)) {
+    if (cached && ch_spill_finish(spill, key, out, &id)) {
         fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
         cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);   /* its facts go too */
         cache_apply(&d, cpath);
@@ -552,6 +598,7 @@ done:
         }
     }
     free(key);
+    ch_spill_close(spill);
     if (calls) flows_free(&calls->apart);
     free(calls);
     free(csql);

@@ -307,12 +307,38 @@ void flows_free(flow_table *t)
         unmap_column(t->bytes, cap * sizeof *t->bytes);
         free(t->big);
     }
-    free(t->weight);
-    free(t->ts_last);
+    if (!t->region) {   /* a mapped table's weights live in its mapping */
+        free(t->weight);
+        free(t->ts_last);
+    }
     free(t->row);
     if (t->calls) { flows_free(t->calls); free(t->calls); }
     hosts_free(&t->hosts);
     memset(t, 0, sizeof *t);
+}
+
+/* The page-aligned inside of bytes [lo, hi) of a column, let go. */
+static void release_span(const void *col, size_t width, size_t lo, size_t hi)
+{
+    uintptr_t a = (uintptr_t)col + lo * width, b = (uintptr_t)col + hi * width;
+    uintptr_t page = 4096;
+    a = (a + page - 1) & ~(page - 1);
+    b &= ~(page - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);   /* a hint: a failure only keeps the pages */
+}
+
+void flows_release(const flow_table *t, size_t lo, size_t hi)
+{
+    if (!t->region || !t->weight || lo >= hi) return;
+    if (hi > t->n) hi = t->n;
+    if (lo >= hi) return;
+    release_span(t->ts, 8, lo, hi);
+    release_span(t->ts_last, 8, lo, hi);
+    release_span(t->src, 4, lo, hi);
+    release_span(t->dst, 4, lo, hi);
+    release_span(t->bytes, 4, lo, hi);
+    release_span(t->weight, 4, lo, hi);
+    release_span(t->port, 2, lo, hi);
 }
 
 uint64_t flows_count(const flow_table *t)

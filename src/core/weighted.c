@@ -1,7 +1,9 @@
 /* weighted.c: owns building a table of weighted rows from groups of flows
  * (weighted.h). The columns are the loader's kind (anonymous mappings,
  * grown by mremap as groups arrive, whose count is not known before the
- * result streams in); weight and ts_last are malloc'd. */
+ * result streams in); weight and ts_last are malloc'd. Or the rows go
+ * to a sink (a file: chcache.c) and only the hosts, the big-byte rows and
+ * the totals stay here. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,17 @@
 
 #define FIRST_CAP 65536
 
-int weighted_begin(flow_table *t)
+int weighted_begin_sink(flow_table *t)
 {
     memset(t, 0, sizeof *t);
     hosts_init(&t->hosts);
     cidr_list_default(&t->internal);   /* as the loader: the engine classifies hosts itself */
+    return 0;
+}
+
+int weighted_begin(flow_table *t)
+{
+    weighted_begin_sink(t);
     if (flows_alloc_columns(t, FIRST_CAP)) return -1;
     t->weight = malloc(FIRST_CAP * sizeof *t->weight);
     t->ts_last = malloc(FIRST_CAP * sizeof *t->ts_last);
@@ -84,7 +92,22 @@ static int add_big(flow_table *t, size_t row, uint64_t bytes)
     return 0;
 }
 
-int weighted_add(flow_table *t, const weighted_group *g)
+/* Row r of t's own columns. */
+static int put_own(flow_table *t, const weighted_row *w)
+{
+    if (t->n == t->col_cap && grow(t)) return -1;
+    size_t r = t->n;
+    t->ts[r] = w->ts;
+    t->ts_last[r] = w->ts_last;
+    t->src[r] = w->src;
+    t->dst[r] = w->dst;
+    t->port[r] = w->port;
+    t->weight[r] = w->weight;
+    t->bytes[r] = w->bytes;
+    return 0;
+}
+
+int weighted_add_to(flow_table *t, const weighted_group *g, const weighted_sink *sink)
 {
     if (!load_host_ok(g->src, g->src_len) || !load_host_ok(g->dst, g->dst_len)) return 1;
     host_id s = intern(t, g->src, g->src_len);   /* src first, as the loader does */
@@ -92,21 +115,12 @@ int weighted_add(flow_table *t, const weighted_group *g)
     if (d == HOST_NONE) return -1;
     uint64_t left = g->flows, bytes = g->bytes;
     do {
-        if (t->n == t->col_cap && grow(t)) return -1;
         uint32_t w = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
-        size_t r = t->n;
-        t->ts[r] = g->first_ms;
-        t->ts_last[r] = g->last_ms;
-        t->src[r] = s;
-        t->dst[r] = d;
-        t->port[r] = g->port;
-        t->weight[r] = w;
-        if (bytes >= FLOWS_BYTES_BIG) {
-            if (add_big(t, r, bytes)) return -1;
-            t->bytes[r] = FLOWS_BYTES_BIG;
-        } else {
-            t->bytes[r] = (uint32_t)bytes;
-        }
+        weighted_row row = { g->first_ms, g->last_ms, s, d, bytes >= FLOWS_BYTES_BIG ? FLOWS_BYTES_BIG : (uint32_t)bytes, w, g->port };
+        if (bytes >= FLOWS_BYTES_BIG && add_big(t, t->n, bytes)) return -1;
+        if (sink ? sink->put(sink->user, &row) : put_own(t, &row)) return -1;
+        if (t->n == 0 || row.ts < t->ts_min) t->ts_min = row.ts;
+        if (t->n == 0 || row.ts_last > t->ts_max) t->ts_max = row.ts_last;
         t->total_bytes = t->total_bytes + bytes < t->total_bytes ? UINT64_MAX : t->total_bytes + bytes;
         t->weight_total += w;
         t->n++;
@@ -116,13 +130,14 @@ int weighted_add(flow_table *t, const weighted_group *g)
     return 0;
 }
 
+int weighted_add(flow_table *t, const weighted_group *g)
+{
+    return weighted_add_to(t, g, NULL);
+}
+
 void weighted_end(flow_table *t)
 {
-    t->ts_min = t->ts_max = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        if (i == 0 || t->ts[i] < t->ts_min) t->ts_min = t->ts[i];
-        if (i == 0 || t->ts_last[i] > t->ts_max) t->ts_max = t->ts_last[i];
-    }
+    if (t->n == 0) t->ts_min = t->ts_max = 0;   /* the range is kept as rows come */
 }
 
 static host_id find(const host_dict *h, const char *s, size_t len)

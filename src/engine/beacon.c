@@ -313,8 +313,12 @@ size_t engine_beacon_callees(const flow_table *t, const cidr_list *net, host_id 
     if (!calls || !in) { free(calls); free(in); return SIZE_MAX; }
     for (uint32_t h = 0; h < nh; h++)
         in[h] = t->hosts.name_off[h] == UINT32_MAX && cidr_list_contains(net, t->hosts.ip[h]);
-    for (size_t i = 0; i < t->n; i++)
-        if (in[t->src[i]] && !in[t->dst[i]]) calls[t->dst[i]] += flows_weight_at(t, i);
+    for (size_t lo = 0, hi; lo < t->n; lo = hi) {
+        hi = slice_end(lo, t->n);
+        for (size_t i = lo; i < hi; i++)
+            if (in[t->src[i]] && !in[t->dst[i]]) calls[t->dst[i]] += flows_weight_at(t, i);
+        flows_release(t, lo, hi);
+    }
     size_t n = 0;
     for (uint32_t h = 0; h < nh; h++) n += calls[h] >= GROUP_MIN_EVENTS;
     host_id *v = malloc((n + 1) * sizeof *v);

@@ -44,14 +44,17 @@ static void *scan_thread(void *arg)
 {
     scan_job *j = arg;
     const uint16_t *port = j->t->port;
-    for (size_t i = j->lo; i < j->hi; i++) j->seen[port[i]] = 1;
+    const int64_t *ts = j->t->ts;
     int64_t lo = INT64_MAX, hi = INT64_MIN;
-    if (j->want_ts) {
-        const int64_t *ts = j->t->ts;
-        for (size_t i = j->lo; i < j->hi; i++) {
-            if (ts[i] < lo) lo = ts[i];
-            if (ts[i] > hi) hi = ts[i];
-        }
+    for (size_t a = j->lo, b; a < j->hi; a = b) {
+        b = slice_end(a, j->hi);
+        for (size_t i = a; i < b; i++) j->seen[port[i]] = 1;
+        if (j->want_ts)
+            for (size_t i = a; i < b; i++) {
+                if (ts[i] < lo) lo = ts[i];
+                if (ts[i] > hi) hi = ts[i];
+            }
+        flows_release(j->t, a, b);
     }
     j->tmin = lo; j->tmax = hi;
     return NULL;
@@ -111,6 +114,7 @@ static void *list_thread(void *arg)
     const uint32_t *ii = j->e->int_index;
     uint64_t last = UINT64_MAX;
     for (size_t i = j->lo; i < j->hi && !j->failed; i++) {
+        if (i > j->lo && (i & (RELEASE_ROWS - 1)) == 0) flows_release(t, i - RELEASE_ROWS, i);
         host_id s = t->src[i];
         if (ii[s] != NO_INDEX || ii[t->dst[i]] == NO_INDEX) continue;
         uint64_t key = ((uint64_t)s << 32) | (uint32_t)j->e->port_id[t->port[i]];
@@ -181,10 +185,14 @@ static void *dir_thread(void *arg)
 {
     dir_job *j = arg;
     const uint32_t *ii = j->int_index;
-    for (size_t i = j->lo; i < j->hi; i++) {
-        unsigned a = ii[j->t->src[i]] != NO_INDEX, b = ii[j->t->dst[i]] != NO_INDEX;
-        unsigned cls = a && b ? 0 : a ? 1 : b ? 2 : 3;
-        if (cls < 3) j->seen[cls][j->t->port[i]] = 1;
+    for (size_t lo = j->lo, hi; lo < j->hi; lo = hi) {
+        hi = slice_end(lo, j->hi);
+        for (size_t i = lo; i < hi; i++) {
+            unsigned a = ii[j->t->src[i]] != NO_INDEX, b = ii[j->t->dst[i]] != NO_INDEX;
+            unsigned cls = a && b ? 0 : a ? 1 : b ? 2 : 3;
+            if (cls < 3) j->seen[cls][j->t->port[i]] = 1;
+        }
+        flows_release(j->t, lo, hi);
     }
     return NULL;
 }

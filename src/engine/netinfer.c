@@ -71,13 +71,39 @@ static uint32_t block_of(const host_dict *d, host_id h)
  * them (fewer than NET_SAMPLE flows); past that the file's path samples
  * rows and the weighted one counts every flow, and both estimate the same
  * proportions. Returns the count, or SIZE_MAX when out of memory. */
+/* Sorts v[0..n) and folds equal pairs: the distinct count. */
+static size_t fold_pairs(block_pair *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_pair);
+    size_t u = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (u && v[u - 1].a == v[k].a && v[u - 1].b == v[k].b) v[u - 1].flows += v[k].flows;
+        else v[u++] = v[k];
+    }
+    return u;
+}
+
 static size_t sample_pairs(const flow_table *t, block_pair **out, uint64_t *total)
 {
     size_t step = t->weight ? 1 : t->n / NET_SAMPLE + 1, m = t->n / step + 1, n = 0;
+    /* weighted rows are all taken, folded whenever the buffer fills: it
+     * holds about the distinct pairs (a few thousand), not the rows, and
+     * the rows (a source's mapped groups) are let go behind */
+    if (t->weight && m > NET_SAMPLE) m = NET_SAMPLE;
     block_pair *v = malloc(m * sizeof *v);
     if (!v) return SIZE_MAX;
     uint64_t flows = 0;
     for (size_t i = 0; i < t->n; i += step) {
+        if (n == m) {   /* weighted rows only: m holds a file's whole sample */
+            n = fold_pairs(v, n);
+            if (n > m / 2) {
+                block_pair *nv = realloc(v, 2 * m * sizeof *v);
+                if (!nv) { free(v); return SIZE_MAX; }
+                v = nv;
+                m *= 2;
+            }
+        }
+        if (t->weight && i && (i & (RELEASE_ROWS - 1)) == 0) flows_release(t, i - RELEASE_ROWS, i);
         uint32_t a = block_of(&t->hosts, t->src[i]), b = block_of(&t->hosts, t->dst[i]);
         if (a > b) { uint32_t x = a; a = b; b = x; }
         uint32_t w = flows_weight_at(t, i);
@@ -85,14 +111,8 @@ static size_t sample_pairs(const flow_table *t, block_pair **out, uint64_t *tota
         flows += w;
     }
     *total = flows;
-    qsort(v, n, sizeof *v, cmp_pair);
-    size_t u = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (u && v[u - 1].a == v[k].a && v[u - 1].b == v[k].b) v[u - 1].flows += v[k].flows;
-        else v[u++] = v[k];
-    }
     *out = v;
-    return u;
+    return fold_pairs(v, n);
 }
 
 /* Flows of the sample with no end in a chosen block. */
@@ -225,7 +245,11 @@ double engine_internal_share(const flow_table *t, const cidr_list *net, size_t *
         in[h] = d->name_off[h] == UINT32_MAX && cidr_list_contains(net, d->ip[h]);
         nin += in[h];
     }
-    for (size_t i = 0; i < t->n; i++) covered += (size_t)(in[t->src[i]] | in[t->dst[i]]) * flows_weight_at(t, i);
+    for (size_t lo = 0, hi; lo < t->n; lo = hi) {
+        hi = slice_end(lo, t->n);
+        for (size_t i = lo; i < hi; i++) covered += (size_t)(in[t->src[i]] | in[t->dst[i]]) * flows_weight_at(t, i);
+        flows_release(t, lo, hi);
+    }
     free(in);
     if (internal_hosts) *internal_hosts = nin;
     uint64_t all = flows_count(t);

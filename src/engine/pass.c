@@ -574,15 +574,27 @@ static void *pass_thread(void *arg)
     partial *p = j->p;
     double c0 = util_clock(CLOCK_THREAD_CPUTIME_ID);
     const int weighted = e->t->weight != NULL;
-    if (j->groups & GROUP_A) (weighted ? pass_rows_a_weighted : pass_rows_a_plain)(e, p, j->lo, j->hi);
+    /* weighted rows (a source's mapped groups) a slice at a time, each let
+     * go once read; a file's table in one go */
+    const size_t step = weighted ? RELEASE_ROWS : SIZE_MAX;
+    if (j->groups & GROUP_A)
+        for (size_t lo = j->lo, hi; lo < j->hi; lo = hi) {
+            hi = j->hi - lo > step ? lo + step : j->hi;
+            (weighted ? pass_rows_a_weighted : pass_rows_a_plain)(e, p, lo, hi);
+            flows_release(e->t, lo, hi);
+        }
     if (j->groups & GROUP_B) {
         sp_acc tri, hpo, hpi;
         uint64_t ntri = (uint64_t)e->nint * e->nint * (e->sp_int.n ? e->sp_int.n : 1);
         if (sp_init(&tri, SP_MIN, ntri, weighted) | sp_init(&hpo, SP_SUM, (uint64_t)e->nint * e->sp_out.n, weighted)
             | sp_init(&hpi, SP_SUM, (uint64_t)e->nint * e->sp_in.n, weighted)) j->failed = 1;
         else {
-            (weighted ? pass_rows_b_weighted : pass_rows_b_plain)(e, p, j->lo, j->hi, &tri, p->hp ? NULL : &hpo,
-                                                                 j->sparse_in ? &hpi : NULL);
+            for (size_t lo = j->lo, hi; lo < j->hi; lo = hi) {
+                hi = j->hi - lo > step ? lo + step : j->hi;
+                (weighted ? pass_rows_b_weighted : pass_rows_b_plain)(e, p, lo, hi, &tri, p->hp ? NULL : &hpo,
+                                                                     j->sparse_in ? &hpi : NULL);
+                flows_release(e->t, lo, hi);
+            }
             if (sp_finish(&tri, &p->tri, &p->ntri)) j->failed = 1;
             if (!p->hp && sp_finish(&hpo, &p->hpo, &p->nhpo)) j->failed = 1;
             if (j->sparse_in && sp_finish(&hpi, &p->hpi, &p->nhpi)) j->failed = 1;

@@ -9,7 +9,8 @@
  * first byte of an input says what the harness repairs before the reader
  * sees the rest (the file):
  *   bit 0  the magic and the key (when the file's key length is this key's)
- *   bit 1  the checksum and the trailer (the last 16 bytes)
+ *   bit 1  the column sums, the tail length, the checksum and the trailer
+ *          (ch_cache_seal)
  * The seeds (tests/fuzz/corpus_chcache) are real cache files written by
  * ch_cache_save with first byte 3: `fuzz_chcache -write_seeds=DIR FILE.csv...`
  * loads each flow file, makes each flow a group of one (weighted.h) and its
@@ -35,13 +36,6 @@ static void cleanup(void)
 {
     unlink(path);
     rmdir(dir);
-}
-
-static uint64_t fnv(const unsigned char *b, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) { h ^= b[i]; h *= 0x100000001b3ULL; }
-    return h;
 }
 
 static void write_seeds(const char *out_dir, int argc, char **argv)
@@ -101,17 +95,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void repair(unsigned mode, unsigned char *c, size_t size)
 {
     size_t klen = sizeof KEY - 1;
-    if ((mode & 1) && size >= 16 + klen) {
-        uint64_t stored;
-        memcpy(&stored, c + 8, 8);
-        memcpy(c, "NTCHSRC1", 8);
-        if (stored == klen) memcpy(c + 16, KEY, klen);
+    if ((mode & 1) && size >= 4096 + 16) {
+        /* the key opens the tail, which follows the columns */
+        uint64_t cap;
+        memcpy(c, "NTCHSRC2", 8);
+        memcpy(&cap, c + 8, 8);
+        uint64_t tail = 4096 + cap * 34;
+        if (cap % 2048 == 0 && cap <= (size - 4096) / 34 && tail + 8 + klen <= size) {
+            uint64_t stored;
+            memcpy(&stored, c + tail, 8);
+            if (stored == klen) memcpy(c + tail + 8, KEY, klen);
+        }
     }
-    if ((mode & 2) && size >= 16) {
-        uint64_t sum = fnv(c, size - 16);
-        memcpy(c + size - 16, &sum, 8);
-        memcpy(c + size - 8, "NTCHEND1", 8);
-    }
+    if (mode & 2) ch_cache_seal(c, size);
 }
 
 static void fail(const char *what, size_t i)
@@ -164,7 +160,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (getenv("FUZZ_CHCACHE_VERBOSE")) fprintf(stderr, "fuzz_chcache: %s, reason %d, rows %zu\n", r ? "refused" : "loaded", (int)why, t.n);
     if (r == 0) {
         if (why != CACHE_REASON_NONE) fail("a loaded file with a reason", 0);
-        if (n < 16 || id != fnv(c, n - 16)) fail("an identity that is not the body's checksum", 0);
+        uint64_t stored;
+        if (n < 16) fail("a file of less than 16 bytes loaded", n);
+        memcpy(&stored, c + n - 16, 8);
+        if (id != stored) fail("an identity that is not the file's checksum", 0);
         check_table(&t);
     } else {
         if (r != -1 || why == CACHE_REASON_NONE) fail("a refusal without a reason", 0);
