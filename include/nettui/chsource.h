@@ -187,8 +187,10 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64
  * that nettui never holds them in memory (ch_load):
  *   ch_spill_open   path (written as path.PID.tmp, renamed by
  *                   ch_spill_finish), or NULL: an unnamed temporary file in
- *                   TMPDIR (else /tmp); room for at most rows rows. 0, or
- *                   -1 with an errno value in *err.
+ *                   TMPDIR (else /tmp); room for at most rows rows. calls:
+ *                   a file of calls alone (unnamed), mapped into a calls
+ *                   table (weighted_add_call_to). 0, or -1 with an errno
+ *                   value in *err.
  *   ch_spill_sink   the sink weighted_add_to writes the rows to (a row past
  *                   the room fails with EFBIG in ch_spill_error)
  *   ch_spill_map    maps the rows written into t's columns (t from
@@ -196,13 +198,16 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64
  *   ch_spill_finish writes key, t's hosts, totals and calls, and renames
  *                   the named file into place: 0 with its identity, or -1
  *                   (nothing is left at path; t keeps its mapping)
+ *   ch_spill_map_calls  after ch_spill_finish: t's calls come from the file
+ *                   (mapped) and their memory goes. 0, or -1 (unchanged)
  *   ch_spill_close  frees the writer; an unfinished named file goes. */
 typedef struct ch_spill ch_spill;
-int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int *err);
+int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, int *err);
 weighted_sink ch_spill_sink(ch_spill *s);
 int ch_spill_error(const ch_spill *s);
 int ch_spill_map(ch_spill *s, flow_table *t);
 int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t *id);
+int ch_spill_map_calls(ch_spill *s, flow_table *t);
 void ch_spill_close(ch_spill *s);
 
 /* For the fuzz harness: rewrites the column sums, tail length, checksum

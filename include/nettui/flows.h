@@ -88,6 +88,12 @@ typedef struct flow_table {
     void *region; size_t region_len;    /* non-NULL when mapped from a cache (the
                                          * columns only; big is then a malloc'd copy) */
     size_t col_cap;                     /* loader: capacity of each column mapping */
+    int releasable;                     /* the columns are a read-only mapping of a file
+                                         * nettui wrote (a source's groups or calls,
+                                         * chcache.c): flows_release may let go of them;
+                                         * with no region of its own, they live in
+                                         * another table's (the calls in their groups'
+                                         * file) and flows_free leaves them */
     /* Weighted rows (a remote source's pre-aggregated table, chsource.h):
      * NULL for a file. Row i then stands for weight[i] flows of one (src,
      * dst, port, hour), ts[i] the first and ts_last[i] the last of them,
@@ -107,11 +113,12 @@ typedef struct flow_table {
     uint64_t *row;
 } flow_table;
 
-/* Lets go of rows [lo, hi) of a table of weighted rows mapped from its file
- * (chsource.h): their pages leave the process's memory and stay in the
- * page cache (a read after faults them back in). A pass over such a table
- * calls it behind itself, so reading the groups costs nettui no memory.
- * Does nothing to any other table (a file's columns are its only copy). */
+/* Lets go of rows [lo, hi) of a table whose columns map a file nettui
+ * wrote (releasable: a ClickHouse source's groups and calls, chsource.h):
+ * their pages leave the process's memory and stay in the page cache (a
+ * read after faults them back in). A pass over such a table calls it
+ * behind itself, so reading the groups costs nettui no memory. Does
+ * nothing to any other table (a file's columns are its only copy). */
 void flows_release(const flow_table *t, size_t lo, size_t hi);
 
 /* The flows the table holds: rows, or the weights' sum for weighted rows. */

@@ -27,12 +27,14 @@ typedef struct weighted_group {
 int weighted_begin(flow_table *t);
 
 /* One weighted row as weighted_add makes it (bytes FLOWS_BYTES_BIG: the
- * table's big[] holds them). */
+ * table's big[] holds them), or one call (weight 1, ts_last its ts, row
+ * its row index among all the flows: flows.h). */
 typedef struct weighted_row {
     int64_t ts, ts_last;
     host_id src, dst;
     uint32_t bytes, weight;
     uint16_t port;
+    uint64_t row;
 } weighted_row;
 
 /* Where weighted_add_to puts each row instead of the table's own columns
@@ -81,5 +83,16 @@ int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_grou
  * skips, so the same table). 0, or -1 when out of memory. */
 int weighted_add_call_apart(flow_table *c, const weighted_group *g, uint64_t row);
 int weighted_merge_calls(flow_table *t, const flow_table *c);
+
+/* The same, each call to sink instead of the calls table's own columns
+ * (chcache.c: a file; the table then has no columns of its own until the
+ * file is mapped, and keeps the count, the big rows and the time range).
+ * A calls table a sink fills starts as weighted_begin_sink's (or is made
+ * so by weighted_add_call_to); c given to weighted_merge_calls_to may be a
+ * mapped file (its rows are let go behind). */
+int weighted_add_call_to(flow_table *t, const weighted_group *g, uint64_t row, const weighted_sink *sink);
+int weighted_add_flow_to(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row, const weighted_sink *sink);
+int weighted_add_call_apart_to(flow_table *c, const weighted_group *g, uint64_t row, const weighted_sink *sink);
+int weighted_merge_calls_to(flow_table *t, const flow_table *c, const weighted_sink *sink);
 
 #endif

@@ -8,12 +8,18 @@
  * groups are page cache the kernel may drop (see chsource.h).
  *
  * Layout (native byte order, as the table cache):
- *   [0, 4096)          prefix: magic, cap, n, tail length, one sum per column
+ *   [0, 4096)          prefix: magic, cap, n, tail length, one sum per column,
+ *                      where the calls' columns begin
  *   [4096, tail)       columns ts, ts_last, src, dst, bytes, weight, port,
  *                      each cap rows (cap a multiple of 2048, so each starts
  *                      on a page); rows n..cap are zeros (a hole on disk)
- *   [tail, end - 16)   key, totals, host texts, big-byte rows, the calls
+ *   [tail, calls)      key, totals, host texts, big-byte rows, the calls'
+ *                      count and big-byte rows, zeros to a page
+ *   [calls, end - 16)  the calls' columns ts, row, src, dst, bytes, port
+ *                      (n each, the last padded to 8 bytes)
  *   [end - 16, end)    the checksum of prefix and tail, and a trailer
+ * The calls are mapped like the groups (ch_spill_map_calls, and on a
+ * reopen), so the beacon candidates' calls are not held in memory either.
  * cap is set before the first group comes (the server's row count bounds
  * the groups), so the columns can be written as they stream in, at fixed
  * places, each through its own buffer.
@@ -50,14 +56,18 @@
 #define PAGE 4096u
 #define CAP_ALIGN 2048u          /* cap * 2 (the port column) fills whole pages */
 #define ROW_BYTES 34u
-#define PREFIX_BYTES (8 + 8 * 3 + 8 * NCOL)
+#define PREFIX_BYTES (8 + 8 * 4 + 8 * NCOL)
 #define SPILL_BUF (64u << 10)     /* per column: a multiple of every column's width */
-#define CHECK_ROWS (1u << 20)     /* rows read (and released) at a time; a multiple of CAP_ALIGN */
+#define CHECK_ROWS (1u << 18)     /* rows read (and released) at a time; a multiple of CAP_ALIGN */
 #define FNV_BASIS 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 
 enum { COL_TS, COL_TS_LAST, COL_SRC, COL_DST, COL_BYTES, COL_WEIGHT, COL_PORT, NCOL };
 static const unsigned col_width[NCOL] = { 8, 8, 4, 4, 4, 4, 2 };
+/* A calls spill (an unnamed file of calls alone): ts, row, src, dst,
+ * bytes, port, the order of the calls' columns in the tail. */
+enum { CALL_TS, CALL_ROW, CALL_SRC, CALL_DST, CALL_BYTES, CALL_PORT, NCALL };
+static const unsigned call_width[NCALL] = { 8, 8, 4, 4, 4, 2 };
 
 static uint64_t fnv(const char *s, uint64_t h)
 {
@@ -110,18 +120,34 @@ static uint64_t sum_zero_words(uint64_t h, uint64_t k)
     return h * r;
 }
 
-/* Byte offset of column c in a file of capacity cap. */
-static uint64_t col_off(uint64_t cap, int c)
+/* Lets go of the whole pages inside [p, p + n) of a mapping nettui only
+ * reads (they stay in the page cache). */
+static void let_go(const void *p, size_t n)
+{
+    uintptr_t a = ((uintptr_t)p + PAGE - 1) & ~(uintptr_t)(PAGE - 1), b = ((uintptr_t)p + n) & ~(uintptr_t)(PAGE - 1);
+    if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);   /* a hint: a failure only keeps the pages */
+}
+
+/* Byte offset of column c of widths w in a file of capacity cap. */
+static uint64_t off_in(const unsigned *w, uint64_t cap, int c)
 {
     uint64_t off = PAGE;
-    for (int k = 0; k < c; k++) off += cap * col_width[k];
+    for (int k = 0; k < c; k++) off += cap * w[k];
     return off;
+}
+
+static uint64_t col_off(uint64_t cap, int c)
+{
+    return off_in(col_width, cap, c);
 }
 
 /* ---- writing: the spill ------------------------------------------------------ */
 
 struct ch_spill {
     int fd;
+    int calls;                 /* a calls spill (call_width), else groups (col_width) */
+    int ncol;
+    const unsigned *width;
     int named;                 /* path.PID.tmp, renamed to path by ch_spill_finish */
     char path[4200], tmp[4300];
     uint64_t cap, n;
@@ -132,6 +158,7 @@ struct ch_spill {
     int err;                   /* errno of the first failed write, or 0 */
     void *map;                 /* the columns, once mapped */
     size_t map_len;
+    uint64_t calls_off, ncalls;   /* where ch_spill_finish put the calls' columns */
 };
 
 static int spill_flush(ch_spill *s, int c, int last)
@@ -140,7 +167,7 @@ static int spill_flush(ch_spill *s, int c, int last)
     if (last) while (n % 8) s->buf[c][n++] = 0;   /* the rest of the word is the column's zero tail */
     s->sum[c] = sum_words(s->buf[c], n, s->sum[c]);
     for (size_t done = 0; done < n && !s->err;) {
-        ssize_t w = pwrite(s->fd, s->buf[c] + done, n - done, (off_t)(col_off(s->cap, c) + s->written[c] + done));
+        ssize_t w = pwrite(s->fd, s->buf[c] + done, n - done, (off_t)(off_in(s->width, s->cap, c) + s->written[c] + done));
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) s->err = w < 0 ? errno : EIO;
         else done += (size_t)w;
@@ -152,8 +179,8 @@ static int spill_flush(ch_spill *s, int c, int last)
 
 static int spill_put(ch_spill *s, int c, const void *v)
 {
-    memcpy(s->buf[c] + s->len[c], v, col_width[c]);
-    s->len[c] += col_width[c];
+    memcpy(s->buf[c] + s->len[c], v, s->width[c]);
+    s->len[c] += s->width[c];
     return s->len[c] == SPILL_BUF ? spill_flush(s, c, 0) : 0;
 }
 
@@ -163,6 +190,12 @@ static int spill_row(void *user, const weighted_row *r)
     ch_spill *s = user;
     if (s->err) return -1;
     if (s->n == s->cap) { s->err = EFBIG; return -1; }
+    if (s->calls) {
+        int bad = spill_put(s, CALL_TS, &r->ts) | spill_put(s, CALL_ROW, &r->row) | spill_put(s, CALL_SRC, &r->src)
+                | spill_put(s, CALL_DST, &r->dst) | spill_put(s, CALL_BYTES, &r->bytes) | spill_put(s, CALL_PORT, &r->port);
+        s->n++;
+        return bad ? -1 : 0;
+    }
     int bad = spill_put(s, COL_TS, &r->ts) | spill_put(s, COL_TS_LAST, &r->ts_last) | spill_put(s, COL_SRC, &r->src)
             | spill_put(s, COL_DST, &r->dst) | spill_put(s, COL_BYTES, &r->bytes) | spill_put(s, COL_WEIGHT, &r->weight)
             | spill_put(s, COL_PORT, &r->port);
@@ -184,19 +217,23 @@ static int open_unnamed(void)
     return fd;
 }
 
-int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int *err)
+int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, int *err)
 {
     *out = NULL;
     *err = 0;
     ch_spill *s = calloc(1, sizeof *s);
     if (!s) { *err = ENOMEM; return -1; }
     s->fd = -1;
+    s->calls = calls;
+    s->ncol = calls ? NCALL : NCOL;
+    s->width = calls ? call_width : col_width;
+    if (calls) path = NULL;   /* calls alone are never a cache file */
     /* at most a row a flow (the server's count), and a little room for a
      * table filled while it is read */
     uint64_t cap = rows + rows / 16 + CAP_ALIGN;
     s->cap = (cap + CAP_ALIGN - 1) / CAP_ALIGN * CAP_ALIGN;
     if (s->cap > (UINT64_MAX - PAGE) / ROW_BYTES / 2) { free(s); *err = EFBIG; return -1; }
-    for (int c = 0; c < NCOL; c++) {
+    for (int c = 0; c < s->ncol; c++) {
         s->sum[c] = FNV_BASIS;
         if (!(s->buf[c] = malloc(SPILL_BUF))) { *err = ENOMEM; ch_spill_close(s); return -1; }
     }
@@ -229,6 +266,7 @@ static void attach(flow_table *t, unsigned char *base, size_t len, uint64_t cap,
 {
     t->region = base;
     t->region_len = len;
+    t->releasable = 1;
     t->n = n;
     t->ts = (int64_t *)(base + col_off(cap, COL_TS));
     t->ts_last = (int64_t *)(base + col_off(cap, COL_TS_LAST));
@@ -241,20 +279,34 @@ static void attach(flow_table *t, unsigned char *base, size_t len, uint64_t cap,
 
 int ch_spill_map(ch_spill *s, flow_table *t)
 {
-    for (int c = 0; c < NCOL; c++) if (spill_flush(s, c, 1)) return -1;
+    for (int c = 0; c < s->ncol; c++) if (spill_flush(s, c, 1)) return -1;
     /* each column's zero tail counts in its sum, as the reader reads it */
-    for (int c = 0; c < NCOL; c++) {
-        uint64_t bytes = s->cap * col_width[c];
+    for (int c = 0; c < s->ncol; c++) {
+        uint64_t bytes = s->cap * s->width[c];
         s->sum[c] = sum_zero_words(s->sum[c], (bytes - s->written[c]) / 8);
     }
-    size_t len = (size_t)col_off(s->cap, NCOL);
+    size_t len = (size_t)off_in(s->width, s->cap, s->ncol);
     if (ftruncate(s->fd, (off_t)len)) { s->err = errno; return -1; }
     void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, s->fd, 0);
     if (m == MAP_FAILED) { s->err = errno; return -1; }
     mapguard_register(m, len, s->named ? s->tmp : "the temporary file of the groups");
     s->map = m;
     s->map_len = len;
-    attach(t, m, len, s->cap, s->n);
+    if (!s->calls) {
+        attach(t, m, len, s->cap, s->n);
+        return 0;
+    }
+    unsigned char *b = m;
+    t->region = m;
+    t->region_len = len;
+    t->releasable = 1;
+    t->n = s->n;
+    t->ts = (int64_t *)(b + off_in(call_width, s->cap, CALL_TS));
+    t->row = (uint64_t *)(b + off_in(call_width, s->cap, CALL_ROW));
+    t->src = (host_id *)(b + off_in(call_width, s->cap, CALL_SRC));
+    t->dst = (host_id *)(b + off_in(call_width, s->cap, CALL_DST));
+    t->bytes = (uint32_t *)(b + off_in(call_width, s->cap, CALL_BYTES));
+    t->port = (uint16_t *)(b + off_in(call_width, s->cap, CALL_PORT));
     return 0;
 }
 
@@ -289,27 +341,48 @@ static int put_hosts(writer *w, const host_dict *d)
     return 0;
 }
 
-static int put_calls(writer *w, const flow_table *c)
+/* Bytes of n calls' columns: 30 a call, padded to whole 8-byte words. */
+static uint64_t calls_len(uint64_t n)
 {
-    size_t n = c ? c->n : 0;
-    if (put_u64(w, n)) return -1;
-    if (!n) return 0;
-    return put_u64(w, c->nbig) || put(w, c->ts, n * 8) || put(w, c->src, n * 4) || put(w, c->dst, n * 4)
-        || put(w, c->port, n * 2) || put(w, c->bytes, n * 4) || put(w, c->big, c->nbig * sizeof *c->big)
-        || put(w, c->row, n * 8);
+    return (n * 30 + 7) / 8 * 8;
 }
 
-static void prefix_of(const ch_spill *s, uint64_t tail_len, unsigned char p[PREFIX_BYTES])
+static int put_calls(writer *w, const flow_table *c, uint64_t *calls_off)
 {
-    uint64_t v[3 + NCOL] = { s->cap, s->n, tail_len };
+    static const unsigned char zeros[PAGE];
+    size_t n = c ? c->n : 0, nbig = c ? c->nbig : 0;
+    if (put_u64(w, n) || put_u64(w, nbig) || (nbig && put(w, c->big, nbig * sizeof *c->big))) return -1;
+    off_t at = ftello(w->f);
+    if (at < 0) return -1;
+    size_t pad = (size_t)((PAGE - (uint64_t)at % PAGE) % PAGE);
+    if (put(w, zeros, pad)) return -1;
+    *calls_off = (uint64_t)at + pad;
+    if (!n) return 0;
+    /* the columns as they are (finish sums them from the file, by words),
+     * a stretch at a time, let go behind when they are mapped */
+    const void *col[NCALL] = { c->ts, c->row, c->src, c->dst, c->bytes, c->port };
+    for (int k = 0; k < NCALL; k++)
+        for (size_t lo = 0; lo < n; lo += CHECK_ROWS) {
+            size_t hi = n - lo > CHECK_ROWS ? lo + CHECK_ROWS : n;
+            if (fwrite((const unsigned char *)col[k] + lo * call_width[k], call_width[k], hi - lo, w->f) != hi - lo) return -1;
+            flows_release(c, lo, hi);
+        }
+    size_t tail = (size_t)(calls_len(n) - n * 30);
+    return fwrite(zeros, 1, tail, w->f) != tail ? -1 : 0;
+}
+
+static void prefix_of(const ch_spill *s, uint64_t tail_len, uint64_t calls_off, unsigned char p[PREFIX_BYTES])
+{
+    uint64_t v[4 + NCOL] = { s->cap, s->n, tail_len };
     for (int c = 0; c < NCOL; c++) v[3 + c] = s->sum[c];
+    v[3 + NCOL] = calls_off;
     memcpy(p, MAGIC, 8);
     memcpy(p + 8, v, sizeof v);
 }
 
 int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t *id)
 {
-    if (!s->map || !s->named || s->err) return -1;
+    if (!s->map || s->err || s->calls) return -1;
     uint64_t tail_off = col_off(s->cap, NCOL);
     int fd = dup(s->fd);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "r+b");
@@ -320,27 +393,65 @@ int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t 
     int bad = fseeko(f, (off_t)tail_off, SEEK_SET) || put_u64(&w, strlen(key)) || put(&w, key, strlen(key))
            || put_u64(&w, t->weight_total) || put_u64(&w, t->total_bytes) || put_u64(&w, (uint64_t)t->ts_min)
            || put_u64(&w, (uint64_t)t->ts_max) || put_hosts(&w, &t->hosts) || put_u64(&w, t->nbig)
-           || put(&w, t->big, t->nbig * sizeof *t->big) || put_calls(&w, t->calls);
+           || put(&w, t->big, t->nbig * sizeof *t->big);
+    uint64_t calls_off = 0;
+    bad = bad || put_calls(&w, t->calls, &calls_off);
     off_t end = bad ? -1 : ftello(f);
     bad = bad || end < 0 || fflush(f);
     uint64_t tail_len = bad ? 0 : (uint64_t)end - tail_off;
     unsigned char pre[PREFIX_BYTES];
-    prefix_of(s, tail_len, pre);
+    prefix_of(s, tail_len, calls_off, pre);
     uint64_t sum = sum_bytes(pre, sizeof pre, FNV_BASIS);
-    /* the tail again, from the file, after the prefix */
+    /* the tail again, from the file, after the prefix: bytes to the
+     * calls' columns, words over them */
     unsigned char buf[1 << 16];
     for (uint64_t at = 0; !bad && at < tail_len;) {
-        size_t k = tail_len - at < sizeof buf ? (size_t)(tail_len - at) : sizeof buf;
+        uint64_t stop = tail_off + at < calls_off ? calls_off - tail_off : tail_len;
+        size_t k = stop - at < sizeof buf ? (size_t)(stop - at) : sizeof buf;
         if (pread(s->fd, buf, k, (off_t)(tail_off + at)) != (ssize_t)k) bad = 1;
-        sum = sum_bytes(buf, k, sum);
+        sum = tail_off + at < calls_off ? sum_bytes(buf, k, sum) : sum_words(buf, k, sum);
         at += k;
     }
     bad = bad || fseeko(f, end, SEEK_SET) || fwrite(&sum, 1, 8, f) != 8 || fwrite(TRAILER, 1, 8, f) != 8 || fflush(f)
        || pwrite(s->fd, pre, sizeof pre, 0) != (ssize_t)sizeof pre || fsync(s->fd);
     if (fclose(f)) bad = 1;
-    if (bad || rename(s->tmp, s->path)) { unlink(s->tmp); s->named = 0; return -1; }
+    if (bad || (s->named && rename(s->tmp, s->path))) { if (s->named) unlink(s->tmp); s->named = 0; return -1; }
     s->named = 0;   /* renamed: nothing to remove */
+    s->calls_off = calls_off;
+    s->ncalls = t->calls ? t->calls->n : 0;
     *id = sum;
+    return 0;
+}
+
+int ch_spill_map_calls(ch_spill *s, flow_table *t)
+{
+    flow_table *c = t->calls;
+    if (!c || !s->ncalls || c->n != s->ncalls || c->region) return -1;
+    uint64_t n = s->ncalls, len = calls_len(n);
+    void *m = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, s->fd, (off_t)s->calls_off);
+    if (m == MAP_FAILED) return -1;
+    mapguard_register(m, (size_t)len, s->path[0] ? s->path : "the temporary file of the groups");
+    /* the columns they came in go (a calls spill's mapping, or memory);
+     * the big rows stay (a copy, as a table cache's) */
+    if (c->region) {
+        mapguard_unregister(c->region);
+        munmap(c->region, c->region_len);
+    } else {
+        size_t cap = c->col_cap;
+        munmap(c->ts, cap * 8); munmap(c->src, cap * 4); munmap(c->dst, cap * 4); munmap(c->port, cap * 2); munmap(c->bytes, cap * 4);
+        free(c->row);
+    }
+    unsigned char *b = m;
+    c->region = m;
+    c->region_len = (size_t)len;
+    c->releasable = 1;
+    c->col_cap = 0;
+    c->ts = (int64_t *)b;
+    c->row = (uint64_t *)(b + n * 8);
+    c->src = (host_id *)(b + n * 16);
+    c->dst = (host_id *)(b + n * 20);
+    c->bytes = (uint32_t *)(b + n * 24);
+    c->port = (uint16_t *)(b + n * 28);
     return 0;
 }
 
@@ -349,7 +460,7 @@ void ch_spill_close(ch_spill *s)
     if (!s) return;
     if (s->named) unlink(s->tmp);
     if (s->fd >= 0) close(s->fd);   /* the mapping, now the table's, keeps the file */
-    for (int c = 0; c < NCOL; c++) free(s->buf[c]);
+    for (int c = 0; c < s->ncol; c++) free(s->buf[c]);
     free(s);
 }
 
@@ -357,10 +468,10 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64
 {
     ch_spill *s;
     int err;
-    if (ch_spill_open(&s, path, t->n, &err)) return -1;
+    if (ch_spill_open(&s, path, t->n, 0, &err)) return -1;
     weighted_sink k = ch_spill_sink(s);
     for (size_t i = 0; i < t->n; i++) {
-        weighted_row r = { t->ts[i], t->ts_last[i], t->src[i], t->dst[i], t->bytes[i], t->weight[i], t->port[i] };
+        weighted_row r = { t->ts[i], t->ts_last[i], t->src[i], t->dst[i], t->bytes[i], t->weight[i], t->port[i], 0 };
         if (k.put(k.user, &r)) { ch_spill_close(s); return -1; }
     }
     flow_table m;
@@ -399,42 +510,67 @@ static uint64_t rd_u64(reader *r)
     return v;
 }
 
-/* The calls (allocated here) into t->calls: host ids below nhosts, big
- * rows ascending and in range. */
-static int take_calls(reader *r, flow_table *t, uint32_t nhosts)
+/* The calls into t->calls, their columns mapped at base + off: host ids
+ * below nhosts, big rows ascending and in range, each stretch summed and
+ * let go as it is read. r continues the checksum. 0, or -1. */
+static int take_calls(reader *r, const unsigned char *base, uint64_t calls_off, flow_table *t, uint32_t nhosts)
 {
-    uint64_t n = rd_u64(r);
-    if (r->bad || n > r->left / 30) return -1;
-    if (!n) return 0;
+    uint64_t n = rd_u64(r), nbig = rd_u64(r);
+    if (r->bad || n > r->left / 30 || nbig > n || nbig > r->left / sizeof(flow_big_bytes)) return -1;
+    flow_big_bytes *big = NULL;
+    if (nbig && (!(big = malloc(nbig * sizeof *big)) || rd(r, big, nbig * sizeof *big))) { free(big); return -1; }
+    uint64_t at = (uint64_t)(r->p - base), pad = (PAGE - at % PAGE) % PAGE;
+    unsigned char zeros[PAGE] = {0};
+    if (at + pad != calls_off || pad > r->left || rd(r, zeros, pad)) { free(big); return -1; }
+    uint64_t len = calls_len(n);
+    if (r->left != len) { free(big); return -1; }
+    if (!n) { free(big); return nbig ? -1 : 0; }
     flow_table *c = calloc(1, sizeof *c);
-    if (!c) return -1;
+    if (!c) { free(big); return -1; }
     hosts_init(&c->hosts);
     t->calls = c;
-    uint64_t nbig = rd_u64(r);
-    if (r->bad || nbig > n || flows_alloc_columns(c, n)) return -1;
-    if (rd(r, c->ts, n * 8) || rd(r, c->src, n * 4) || rd(r, c->dst, n * 4) || rd(r, c->port, n * 2) || rd(r, c->bytes, n * 4))
-        return -1;
+    c->big = big;
+    c->nbig = nbig;
+    unsigned char *b = (unsigned char *)r->p;
     c->n = n;
-    if (nbig) {
-        if (!(c->big = malloc(nbig * sizeof *c->big)) || rd(r, c->big, nbig * sizeof *c->big)) return -1;
-        c->nbig = nbig;
+    c->releasable = 1;   /* in t's mapping (region NULL: flows.h), which t's munmap frees */
+    c->ts = (int64_t *)b;
+    c->row = (uint64_t *)(b + n * 8);
+    c->src = (host_id *)(b + n * 16);
+    c->dst = (host_id *)(b + n * 20);
+    c->bytes = (uint32_t *)(b + n * 24);
+    c->port = (uint16_t *)(b + n * 28);
+    size_t nb = 0, bi = 0;
+    for (uint64_t lo = 0; lo < n; lo += CHECK_ROWS) {
+        uint64_t hi = lo + CHECK_ROWS < n ? lo + CHECK_ROWS : n;
+        for (uint64_t i = lo; i < hi; i++) {
+            if (c->src[i] >= nhosts || c->dst[i] >= nhosts || c->ts[i] < 0 || c->ts[i] > LOAD_TS_MAX_MS) return -1;
+            if (c->bytes[i] == FLOWS_BYTES_BIG) {
+                if (bi >= nbig || big[bi].row != i) return -1;
+                bi++;
+                nb++;
+            }
+            if (i == 0 || c->ts[i] < c->ts_min) c->ts_min = c->ts[i];
+            if (i == 0 || c->ts[i] > c->ts_max) c->ts_max = c->ts[i];
+        }
+        flows_release(c, (size_t)lo, (size_t)hi);
     }
-    if (!(c->row = malloc(n * 8)) || rd(r, c->row, n * 8)) return -1;
-    size_t nb = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (c->src[i] >= nhosts || c->dst[i] >= nhosts || c->ts[i] < 0 || c->ts[i] > LOAD_TS_MAX_MS) return -1;
-        nb += c->bytes[i] == FLOWS_BYTES_BIG;
-        if (i == 0 || c->ts[i] < c->ts_min) c->ts_min = c->ts[i];
-        if (i == 0 || c->ts[i] > c->ts_max) c->ts_max = c->ts[i];
+    if (nb != nbig) return -1;
+    /* the checksum over the columns, by words, a stretch at a time */
+    for (uint64_t at2 = 0; at2 < len;) {
+        uint64_t k = len - at2 < (64u << 20) ? len - at2 : (64u << 20);
+        r->sum = sum_words(r->p, (size_t)k, r->sum);
+        let_go(r->p, (size_t)k);
+        r->p += k;
+        r->left -= k;
+        at2 += k;
     }
-    for (size_t k = 0; k < nbig; k++)
-        if (c->big[k].row >= n || (k && c->big[k].row <= c->big[k - 1].row) || c->bytes[c->big[k].row] != FLOWS_BYTES_BIG) return -1;
-    return nb == nbig ? 0 : -1;
+    return 0;
 }
 
 /* The tail into t: key, totals, hosts, big rows (checked against the
  * columns later), calls. 0, or -1 with *why DAMAGED unless it says other. */
-static int take_tail(reader *r, const char *key, flow_table *t, cache_reason *why)
+static int take_tail(reader *r, const unsigned char *base, uint64_t calls_off, const char *key, flow_table *t, cache_reason *why)
 {
     char k[8192];
     uint64_t klen = rd_u64(r);
@@ -466,24 +602,29 @@ static int take_tail(reader *r, const char *key, flow_table *t, cache_reason *wh
         for (size_t j = 0; j < nbig; j++)
             if (t->big[j].row >= t->n || (j && t->big[j].row <= t->big[j - 1].row)) return -1;
     }
-    if (take_calls(r, t, (uint32_t)nh) || r->left) return -1;
-    return 0;
+    return take_calls(r, base, calls_off, t, (uint32_t)nh) || r->left ? -1 : 0;
 }
 
-/* Every column's sum over its cap rows, and every row's bounds, a stretch
- * at a time, each stretch released once read (its pages stay in the page
- * cache for the engine, out of nettui's memory). 0, or -1. */
+/* Every column's sum and every row's bounds, a stretch at a time, each
+ * stretch let go once read (its pages stay in the page cache for the
+ * engine, out of nettui's memory). A sum runs over the column's n rows to
+ * a whole word, then over the zeros to its cap rows, which are never read
+ * (a hole in the file): damage there could change no answer. 0, or -1. */
 static int check_columns(const flow_table *t, uint64_t cap, const uint64_t sums[NCOL])
 {
     uint64_t h[NCOL], wsum = 0;
     size_t nb = 0, bi = 0;
+    const uint64_t n = t->n;
     const unsigned char *col[NCOL] = { (void *)t->ts, (void *)t->ts_last, (void *)t->src, (void *)t->dst,
                                        (void *)t->bytes, (void *)t->weight, (void *)t->port };
     for (int c = 0; c < NCOL; c++) h[c] = FNV_BASIS;
-    for (uint64_t lo = 0; lo < cap; lo += CHECK_ROWS) {
-        uint64_t hi = lo + CHECK_ROWS < cap ? lo + CHECK_ROWS : cap;
-        for (int c = 0; c < NCOL; c++) h[c] = sum_words(col[c] + lo * col_width[c], (hi - lo) * col_width[c], h[c]);
-        for (uint64_t i = lo; i < hi && i < t->n; i++) {
+    for (uint64_t lo = 0; lo < n; lo += CHECK_ROWS) {
+        uint64_t hi = lo + CHECK_ROWS < n ? lo + CHECK_ROWS : n;
+        for (int c = 0; c < NCOL; c++) {
+            uint64_t a = lo * col_width[c], b = hi == n ? (n * col_width[c] + 7) / 8 * 8 : hi * col_width[c];
+            h[c] = sum_words(col[c] + a, (size_t)(b - a), h[c]);
+        }
+        for (uint64_t i = lo; i < hi; i++) {
             if (t->src[i] >= t->hosts.n || t->dst[i] >= t->hosts.n || t->ts[i] < 0 || t->ts[i] > LOAD_TS_MAX_MS
                 || !t->weight[i] || t->ts_last[i] < t->ts[i] || t->ts_last[i] > LOAD_TS_MAX_MS)
                 return -1;
@@ -496,27 +637,32 @@ static int check_columns(const flow_table *t, uint64_t cap, const uint64_t sums[
         }
         flows_release(t, (size_t)lo, (size_t)hi);
     }
-    for (int c = 0; c < NCOL; c++) if (h[c] != sums[c]) return -1;
+    for (int c = 0; c < NCOL; c++) {
+        uint64_t used = (n * col_width[c] + 7) / 8 * 8;
+        if (sum_zero_words(h[c], (cap * col_width[c] - used) / 8) != sums[c]) return -1;
+    }
     return wsum == t->weight_total && nb == t->nbig ? 0 : -1;
 }
 
 /* 0, or -1 with *why DAMAGED unless load_from says otherwise. */
 static int load_from(unsigned char *base, size_t size, const char *key, flow_table *t, uint64_t *id, cache_reason *why)
 {
-    uint64_t v[3 + NCOL];
+    uint64_t v[4 + NCOL];
     if (size < PAGE + 16 || memcmp(base, MAGIC, 8)) return -1;
     memcpy(v, base + 8, sizeof v);
-    uint64_t cap = v[0], n = v[1], tail_len = v[2];
+    uint64_t cap = v[0], n = v[1], tail_len = v[2], calls_off = v[3 + NCOL];
     if (cap % CAP_ALIGN || n > cap || cap > (size - PAGE) / ROW_BYTES) return -1;
     uint64_t tail_off = col_off(cap, NCOL);
-    if (tail_off > size - 16 || tail_len != size - 16 - tail_off) return -1;
+    if (tail_off > size - 16 || tail_len != size - 16 - tail_off || calls_off < tail_off || calls_off > size - 16
+        || calls_off % PAGE)
+        return -1;
     attach(t, base, size, cap, n);
     reader r = { base + tail_off, tail_len, sum_bytes(base, PREFIX_BYTES, FNV_BASIS), 0 };
-    if (take_tail(&r, key, t, why)) return -1;
+    if (take_tail(&r, base, calls_off, key, t, why)) return -1;
     uint64_t stored;
     memcpy(&stored, base + size - 16, 8);
     if (stored != r.sum || memcmp(base + size - 8, TRAILER, 8)) return -1;
-    if (madvise(base + tail_off / PAGE * PAGE, size - tail_off / PAGE * PAGE, MADV_DONTNEED)) { /* a hint */ }
+    let_go(base + tail_off, size - tail_off);
     if (check_columns(t, cap, v + 3)) return -1;
     *id = stored;
     return 0;
@@ -553,19 +699,24 @@ int ch_cache_load(const char *path, const char *key, flow_table *t, uint64_t *id
 
 int ch_cache_seal(unsigned char *file, size_t size)
 {
-    uint64_t v[3 + NCOL];
+    uint64_t v[4 + NCOL];
     if (size < PAGE + 16) return -1;
     memcpy(file, MAGIC, 8);
     memcpy(v, file + 8, sizeof v);
-    uint64_t cap = v[0];
+    uint64_t cap = v[0], calls_off = v[3 + NCOL];
     if (cap % CAP_ALIGN || cap > (size - PAGE) / ROW_BYTES) return -1;
     uint64_t tail_off = col_off(cap, NCOL);
-    if (tail_off > size - 16) return -1;
+    if (tail_off > size - 16 || calls_off < tail_off || calls_off > size - 16 || (size - 16 - calls_off) % 8) return -1;
     v[2] = size - 16 - tail_off;
-    for (int c = 0; c < NCOL; c++)
-        v[3 + c] = sum_words(file + col_off(cap, c), cap * col_width[c], FNV_BASIS);
+    uint64_t n = v[1] < cap ? v[1] : cap;
+    for (int c = 0; c < NCOL; c++) {
+        uint64_t bytes = (n * col_width[c] + 7) / 8 * 8;
+        v[3 + c] = sum_zero_words(sum_words(file + col_off(cap, c), bytes, FNV_BASIS), (cap * col_width[c] - bytes) / 8);
+    }
     memcpy(file + 8, v, sizeof v);
-    uint64_t sum = sum_bytes(file + tail_off, size - 16 - tail_off, sum_bytes(file, PREFIX_BYTES, FNV_BASIS));
+    uint64_t sum = sum_bytes(file, PREFIX_BYTES, FNV_BASIS);
+    sum = sum_bytes(file + tail_off, calls_off - tail_off, sum);
+    sum = sum_words(file + calls_off, size - 16 - calls_off, sum);
     memcpy(file + size - 16, &sum, 8);
     memcpy(file + size - 8, TRAILER, 8);
     return 0;

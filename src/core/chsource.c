@@ -267,6 +267,14 @@ typedef struct load_ctx {
     const char *table;   /* "DATABASE.TABLE", for a message */
 } load_ctx;
 
+/* One sentence for a temporary file that cannot be made. */
+static int temp_failed(load_report *rep, int err)
+{
+    snprintf(rep->error, sizeof rep->error, "cannot make a temporary file for the groups in %s (%s): set TMPDIR to a folder with room.",
+             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(err));
+    return EXIT_FAILURE_RUN;
+}
+
 /* One sentence for a group the spill file could not take. */
 static void spill_failed(const load_ctx *x, char *err, size_t errlen)
 {
@@ -308,10 +316,11 @@ static int on_group(void *user, char **f, size_t *len, int nf, char *err, size_t
     if (g.flows == 0 || g.flows > (1ULL << 40)) return bad_row(x, BAD_FIELDS, 1);
     if (g.first_ms < 0 || g.first_ms > LOAD_TS_MAX_MS || g.last_ms > LOAD_TS_MAX_MS || g.last_ms < g.first_ms)
         return bad_row(x, BAD_TIMESTAMP, g.flows);
-    int rc = x->apart ? weighted_add_call_apart(x->t, &g, v[2]) : x->calls ? weighted_add_call(x->t, &g, v[2])
-                                                                    : weighted_add_to(x->t, &g, x->sink);
+    int rc = x->apart ? weighted_add_call_apart_to(x->t, &g, v[2], x->sink)
+           : x->calls ? weighted_add_call_to(x->t, &g, v[2], x->sink)
+                      : weighted_add_to(x->t, &g, x->sink);
     if (rc < 0) {
-        if (!x->calls && x->spill && ch_spill_error(x->spill)) spill_failed(x, err, errlen);
+        if (x->spill && ch_spill_error(x->spill)) spill_failed(x, err, errlen);
         else snprintf(err, errlen, "the ClickHouse result is larger than memory (%zu rows came).", x->t->n);
         return -1;
     }
@@ -375,7 +384,10 @@ typedef struct calls_job {
     const source *s;
     ch_options o;        /* the caller's, with the cancel hook on stop */
     const char *sql;
+    const char *table;
     flow_table apart;
+    ch_spill *spill;     /* the file apart's calls go to */
+    weighted_sink sink;
     atomic_int stop, done;
     int rc;
     double secs;
@@ -387,7 +399,7 @@ static int calls_stop(void *user) { return atomic_load(&((calls_job *)user)->sto
 static void *calls_thread(void *arg)
 {
     calls_job *j = arg;
-    load_ctx x = { &j->apart, NULL, 1, 1, NULL, NULL, "" };
+    load_ctx x = { &j->apart, NULL, 1, 1, j->spill, &j->sink, j->table };
     j->rc = ch_query(&j->s->u, &j->o, j->s->one_stream, j->sql, on_group, &x, &j->secs, j->err, sizeof j->err);
     atomic_store(&j->done, 1);
     return NULL;
@@ -426,7 +438,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     int cached = 0;
     uint64_t id = 0;   /* the .ntw's identity, once read or written */
     calls_job *calls = NULL;
-    ch_spill *spill = NULL;
+    ch_spill *spill = NULL, *cspill = NULL;   /* the groups' file, the calls' */
     char *csql = NULL;
     int threaded = 0;   /* the calls query runs on a thread */
     double t0 = util_now();
@@ -484,16 +496,14 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     /* the groups go to a file as they come, never into memory: the cache
      * file itself, or an unnamed one when there is none */
     int serr = 0;
-    if (cached && ch_spill_open(&spill, cpath, st[0], &serr)) {
+    if (cached && ch_spill_open(&spill, cpath, st[0], 0, &serr)) {
         fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
         cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);
         cache_apply(&d, cpath);
         cached = 0;
     }
-    if (!spill && ch_spill_open(&spill, NULL, st[0], &serr)) {
-        rc = EXIT_FAILURE_RUN;
-        snprintf(rep->error, sizeof rep->error, "cannot make a temporary file for the groups in %s (%s): set TMPDIR to a folder with room.",
-                 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(serr));
+    if (!spill && ch_spill_open(&spill, NULL, st[0], 0, &serr)) {
+        rc = temp_failed(rep, serr);
         goto done;
     }
     weighted_begin_sink(out);
@@ -514,9 +524,14 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
      * first either way: its answer decides whether the others run at all. */
     calls = calloc(1, sizeof *calls);
     csql = malloc(SQL_MAX);
-    if (!calls || !csql || weighted_flows_begin(&calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    if (!calls || !csql) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+    weighted_begin_sink(&calls->apart);
+    calls->table = table;
     pthread_t th;
     if (o->internal_set) {
+        /* the calls, and the calls apart, go to files of their own too */
+        if (ch_spill_open(&calls->spill, NULL, st[0], 1, &serr)) { rc = temp_failed(rep, serr); goto done; }
+        calls->sink = ch_spill_sink(calls->spill);
         if (calls_sql(s, &o->internal, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
         calls->s = s;
         calls->o = *o;
@@ -527,6 +542,10 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         calls->o.facts = NULL;
         calls->sql = csql;
         threaded = pthread_create(&th, NULL, calls_thread, calls) == 0;
+        if (!threaded) {   /* no thread: the calls first, then the groups */
+            calls_thread(calls);
+            if (calls->rc != EXIT_OK) { rc = calls->rc; snprintf(rep->error, sizeof rep->error, "%s", calls->err); goto done; }
+        }
     }
     load_ctx x = { out, rep, 0, 0, spill, &sink, table };
     say(s, threaded ? "grouping the flows, and fetching the calls to the beacon candidates at once"
@@ -565,8 +584,20 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     free(cand);
     if (ncand == SIZE_MAX) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
     /* no candidate: no calls (the sequential way does not ask for them) */
+    if (ncand && ch_spill_open(&cspill, NULL, st[0], 1, &serr)) { rc = temp_failed(rep, serr); goto done; }
+    weighted_sink csink = cspill ? ch_spill_sink(cspill) : sink;
+    x.spill = cspill;
+    x.sink = &csink;
     if (ncand && o->internal_set) {
-        if (weighted_merge_calls(out, &calls->apart)) { rc = EXIT_FAILURE_RUN; snprintf(rep->error, sizeof rep->error, "out of memory."); goto done; }
+        /* the calls that came apart, read back from their file (their
+         * hosts by name into the groups' ids) into the calls' own */
+        if (ch_spill_map(calls->spill, &calls->apart) || weighted_merge_calls_to(out, &calls->apart, &csink)) {
+            if (ch_spill_error(calls->spill)) spill_failed(&(load_ctx){ out, rep, 1, 1, calls->spill, NULL, table }, rep->error, sizeof rep->error);
+            else if (ch_spill_error(cspill)) spill_failed(&x, rep->error, sizeof rep->error);
+            else snprintf(rep->error, sizeof rep->error, "out of memory.");
+            rc = EXIT_FAILURE_RUN;
+            goto done;
+        }
         timing("calls", calls->secs, out->calls ? out->calls->n : 0);
     } else if (ncand) {
         if (calls_sql(s, &net, csql)) { rc = EXIT_USAGE; snprintf(rep->error, sizeof rep->error, "--where is too long."); goto done; }
@@ -578,12 +609,22 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         if (rc != EXIT_OK) goto done;
         timing("calls", secs, out->calls ? out->calls->n : 0);
     }
+    if (out->calls && ch_spill_map(cspill, out->calls)) {
+        spill_failed(&x, rep->error, sizeof rep->error);
+        rc = EXIT_FAILURE_RUN;
+        goto done;
+    }
     rc = EXIT_OK;
+    /* the cache file's tail (key, hosts, calls); its calls are then read
+     * from it, and the calls' own file goes (without a cache the calls
+     * stay in theirs) */
     if (cached && ch_spill_finish(spill, key, out, &id)) {
         fprintf(stderr, "nettui: the ClickHouse cache %s could not be written; going on without it.\n", cpath);
         cache_decision d = cache_decide(CACHE_KIND_TABLE, CACHE_REASON_NOT_WRITTEN);   /* its facts go too */
         cache_apply(&d, cpath);
         cached = 0;
+    } else if (cached && out->calls && ch_spill_map_calls(spill, out)) {
+        /* not mapped: they stay in their own file, the same calls */
     }
 done:
     /* the facts cache beside the .ntw, keyed to its identity (engine_open) */
@@ -599,7 +640,8 @@ done:
     }
     free(key);
     ch_spill_close(spill);
-    if (calls) flows_free(&calls->apart);
+    ch_spill_close(cspill);
+    if (calls) { flows_free(&calls->apart); ch_spill_close(calls->spill); }
     free(calls);
     free(csql);
     if (s && o->progress) { fprintf(stderr, "\r%70s\r", ""); fflush(stderr); }

@@ -298,6 +298,8 @@ void flows_free(flow_table *t)
         mapguard_unregister(t->region);
         munmap(t->region, t->region_len);
         free(t->big);   /* copied out of the mapping at open */
+    } else if (t->releasable) {
+        free(t->big);   /* the columns live in another table's mapping (flows.h) */
     } else {
         size_t cap = t->col_cap;
         unmap_column(t->ts, cap * sizeof *t->ts);
@@ -307,11 +309,11 @@ void flows_free(flow_table *t)
         unmap_column(t->bytes, cap * sizeof *t->bytes);
         free(t->big);
     }
-    if (!t->region) {   /* a mapped table's weights live in its mapping */
+    if (!t->region && !t->releasable) {   /* a mapped table's weights live in its mapping */
         free(t->weight);
         free(t->ts_last);
     }
-    free(t->row);
+    if (!t->region && !t->releasable) free(t->row);   /* a mapped calls table's rows live in its mapping */
     if (t->calls) { flows_free(t->calls); free(t->calls); }
     hosts_free(&t->hosts);
     memset(t, 0, sizeof *t);
@@ -329,16 +331,17 @@ static void release_span(const void *col, size_t width, size_t lo, size_t hi)
 
 void flows_release(const flow_table *t, size_t lo, size_t hi)
 {
-    if (!t->region || !t->weight || lo >= hi) return;
+    if (!t->releasable || lo >= hi) return;
     if (hi > t->n) hi = t->n;
     if (lo >= hi) return;
     release_span(t->ts, 8, lo, hi);
-    release_span(t->ts_last, 8, lo, hi);
     release_span(t->src, 4, lo, hi);
     release_span(t->dst, 4, lo, hi);
     release_span(t->bytes, 4, lo, hi);
-    release_span(t->weight, 4, lo, hi);
     release_span(t->port, 2, lo, hi);
+    if (t->weight) release_span(t->weight, 4, lo, hi);
+    if (t->ts_last) release_span(t->ts_last, 8, lo, hi);
+    if (t->row) release_span(t->row, 8, lo, hi);
 }
 
 uint64_t flows_count(const flow_table *t)

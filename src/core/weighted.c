@@ -116,7 +116,7 @@ int weighted_add_to(flow_table *t, const weighted_group *g, const weighted_sink 
     uint64_t left = g->flows, bytes = g->bytes;
     do {
         uint32_t w = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
-        weighted_row row = { g->first_ms, g->last_ms, s, d, bytes >= FLOWS_BYTES_BIG ? FLOWS_BYTES_BIG : (uint32_t)bytes, w, g->port };
+        weighted_row row = { g->first_ms, g->last_ms, s, d, bytes >= FLOWS_BYTES_BIG ? FLOWS_BYTES_BIG : (uint32_t)bytes, w, g->port, 0 };
         if (bytes >= FLOWS_BYTES_BIG && add_big(t, t->n, bytes)) return -1;
         if (sink ? sink->put(sink->user, &row) : put_own(t, &row)) return -1;
         if (t->n == 0 || row.ts < t->ts_min) t->ts_min = row.ts;
@@ -158,54 +158,82 @@ int weighted_flows_begin(flow_table *c)
     return 0;
 }
 
-int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row)
+int weighted_add_call_to(flow_table *t, const weighted_group *g, uint64_t row, const weighted_sink *sink)
 {
     if (!t->calls) {
-        flow_table *c = malloc(sizeof *c);
-        if (!c || weighted_flows_begin(c)) { free(c); return -1; }
+        flow_table *c = calloc(1, sizeof *c);
+        if (!c) return -1;
+        if (sink) hosts_init(&c->hosts);
+        else if (weighted_flows_begin(c)) { free(c); return -1; }
         t->calls = c;
     }
-    return weighted_add_flow(t->calls, &t->hosts, g, row);
+    return weighted_add_flow_to(t->calls, &t->hosts, g, row, sink);
 }
 
-int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row)
+int weighted_add_call(flow_table *t, const weighted_group *g, uint64_t row)
+{
+    return weighted_add_call_to(t, g, row, NULL);
+}
+
+/* Call r of c's own columns. */
+static int put_own_flow(flow_table *c, const weighted_row *w)
+{
+    if (c->n == c->col_cap && (grow_calls(c) || grow_realloc((void **)&c->row, c->col_cap * sizeof *c->row))) return -1;
+    size_t r = c->n;
+    c->row[r] = w->row;
+    c->ts[r] = w->ts;
+    c->src[r] = w->src;
+    c->dst[r] = w->dst;
+    c->port[r] = w->port;
+    c->bytes[r] = w->bytes;
+    return 0;
+}
+
+int weighted_add_flow_to(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row, const weighted_sink *sink)
 {
     host_id s = find(hosts, g->src, g->src_len), d = find(hosts, g->dst, g->dst_len);
     if (s == HOST_NONE || d == HOST_NONE) return 1;
-    if (c->n == c->col_cap && (grow_calls(c) || grow_realloc((void **)&c->row, c->col_cap * sizeof *c->row))) return -1;
-    c->row[c->n] = row;
-    size_t r = c->n;
-    c->ts[r] = g->first_ms;
-    c->src[r] = s;
-    c->dst[r] = d;
-    c->port[r] = g->port;
-    if (g->bytes >= FLOWS_BYTES_BIG) {
-        if (add_big(c, r, g->bytes)) return -1;
-        c->bytes[r] = FLOWS_BYTES_BIG;
-    } else {
-        c->bytes[r] = (uint32_t)g->bytes;
-    }
-    if (r == 0 || g->first_ms < c->ts_min) c->ts_min = g->first_ms;
-    if (r == 0 || g->first_ms > c->ts_max) c->ts_max = g->first_ms;
+    weighted_row w = { g->first_ms, g->first_ms, s, d, g->bytes >= FLOWS_BYTES_BIG ? FLOWS_BYTES_BIG : (uint32_t)g->bytes, 1,
+                       g->port, row };
+    if (g->bytes >= FLOWS_BYTES_BIG && add_big(c, c->n, g->bytes)) return -1;
+    if (sink ? sink->put(sink->user, &w) : put_own_flow(c, &w)) return -1;
+    if (c->n == 0 || g->first_ms < c->ts_min) c->ts_min = g->first_ms;
+    if (c->n == 0 || g->first_ms > c->ts_max) c->ts_max = g->first_ms;
     c->n++;
     return 0;
 }
 
-int weighted_add_call_apart(flow_table *c, const weighted_group *g, uint64_t row)
+int weighted_add_flow(flow_table *c, const host_dict *hosts, const weighted_group *g, uint64_t row)
+{
+    return weighted_add_flow_to(c, hosts, g, row, NULL);
+}
+
+int weighted_add_call_apart_to(flow_table *c, const weighted_group *g, uint64_t row, const weighted_sink *sink)
 {
     /* a host the loader refuses is never in the groups' dictionary: skipped, as there */
     if (!load_host_ok(g->src, g->src_len) || !load_host_ok(g->dst, g->dst_len)) return 1;
     if (intern(c, g->src, g->src_len) == HOST_NONE || intern(c, g->dst, g->dst_len) == HOST_NONE) return -1;
-    return weighted_add_flow(c, &c->hosts, g, row);
+    return weighted_add_flow_to(c, &c->hosts, g, row, sink);
 }
 
-int weighted_merge_calls(flow_table *t, const flow_table *c)
+int weighted_add_call_apart(flow_table *c, const weighted_group *g, uint64_t row)
+{
+    return weighted_add_call_apart_to(c, g, row, NULL);
+}
+
+int weighted_merge_calls_to(flow_table *t, const flow_table *c, const weighted_sink *sink)
 {
     for (size_t i = 0; i < c->n; i++) {
         char a[64], b[64];
         const char *s = hosts_name(&c->hosts, c->src[i], a), *d = hosts_name(&c->hosts, c->dst[i], b);
         weighted_group g = { s, d, strlen(s), strlen(d), c->port[i], c->ts[i], c->ts[i], 1, flows_bytes_at(c, i) };
-        if (weighted_add_call(t, &g, c->row[i]) < 0) return -1;
+        if (weighted_add_call_to(t, &g, c->row[i], sink) < 0) return -1;
+        if (((i + 1) & ((1u << 18) - 1)) == 0) flows_release(c, i + 1 - (1u << 18), i + 1);   /* a mapped c: behind */
     }
     return 0;
+}
+
+int weighted_merge_calls(flow_table *t, const flow_table *c)
+{
+    return weighted_merge_calls_to(t, c, NULL);
 }

@@ -71,6 +71,7 @@ static void *collect_thread(void *arg)
     const flow_table *t = call_rows(j->e);
     const uint32_t *ii = j->e->int_index;
     for (size_t i = j->lo; i < j->hi; i++) {
+        if (i > j->lo && ((i - j->lo) & (RELEASE_ROWS - 1)) == 0) flows_release(t, i - RELEASE_ROWS, i);   /* mapped calls */
         uint32_t c = j->cand_of[t->dst[i]];
         if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
         if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */

@@ -360,19 +360,40 @@ static void test_weighted_cache(void **state)
     flows_free(&r);
     assert_int_equal(ch_cache_load(path, "another key", &r, &id_read, &why), -1);
     assert_int_equal(why, CACHE_REASON_OTHER_SOURCE);
-    /* one flipped byte anywhere in the middle */
+    /* one flipped byte in a row's column, in the tail before the calls, in a
+     * call's column: each refused; one past the rows (the zeros up to the
+     * file's room, which nothing reads) is not */
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
-    fseek(f, size / 2, SEEK_SET);
-    int c = fgetc(f);
-    fseek(f, size / 2, SEEK_SET);
-    fputc(c ^ 0x10, f);
     fclose(f);
-    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
-    assert_int_equal(why, CACHE_REASON_DAMAGED);
-    assert_int_equal(r.n, 0);
+    long at[] = { 4096 + 3, size - 16 - 30 * 50 - 40, size - 17, 4096 + (long)w.n * 8 + 64 };
+    for (int k = 0; k < 4; k++) {
+        f = fopen(path, "r+b");
+        assert_non_null(f);
+        fseek(f, at[k], SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, at[k], SEEK_SET);
+        fputc(c ^ 0x10, f);
+        fclose(f);
+        int rc = ch_cache_load(path, key, &r, &id_read, &why);
+        if (k < 3) {
+            assert_int_equal(rc, -1);
+            assert_int_equal(why, CACHE_REASON_DAMAGED);
+            assert_int_equal(r.n, 0);
+        } else {
+            assert_int_equal(rc, 0);
+            assert_memory_equal(r.ts, w.ts, w.n * 8);
+            flows_free(&r);
+        }
+        f = fopen(path, "r+b");
+        fseek(f, at[k], SEEK_SET);
+        fputc(c, f);
+        fclose(f);
+    }
+    assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), 0);   /* restored */
+    flows_free(&r);
     assert_int_equal(truncate(path, size / 3), 0);
     assert_int_equal(ch_cache_load(path, key, &r, &id_read, &why), -1);
     assert_int_equal(why, CACHE_REASON_DAMAGED);
