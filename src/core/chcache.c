@@ -149,6 +149,7 @@ struct ch_spill {
     int ncol;
     const unsigned *width;
     int named;                 /* path.PID.tmp, renamed to path by ch_spill_finish */
+    int unlinked;              /* ... which has no name yet (O_TMPFILE): linked at the end */
     char path[4200], tmp[4300];
     uint64_t cap, n;
     uint64_t sum[NCOL];
@@ -241,7 +242,15 @@ int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, in
         s->named = 1;
         snprintf(s->path, sizeof s->path, "%s", path);
         snprintf(s->tmp, sizeof s->tmp, "%s.%d.tmp", path, (int)getpid());
-        s->fd = open(s->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        /* unnamed until finished where the system allows (a nettui killed
+         * while the groups stream leaves nothing behind), else named tmp */
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = 0;
+        s->fd = open(slash ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (s->fd >= 0) s->unlinked = 1;
+        else s->fd = open(s->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     } else {
         s->fd = open_unnamed();
     }
@@ -415,7 +424,18 @@ int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t 
     bad = bad || fseeko(f, end, SEEK_SET) || fwrite(&sum, 1, 8, f) != 8 || fwrite(TRAILER, 1, 8, f) != 8 || fflush(f)
        || pwrite(s->fd, pre, sizeof pre, 0) != (ssize_t)sizeof pre || fsync(s->fd);
     if (fclose(f)) bad = 1;
-    if (bad || (s->named && rename(s->tmp, s->path))) { if (s->named) unlink(s->tmp); s->named = 0; return -1; }
+    if (!bad && s->named && s->unlinked) {   /* a name for it now, then renamed over path */
+        char self[64];
+        snprintf(self, sizeof self, "/proc/self/fd/%d", s->fd);
+        unlink(s->tmp);
+        bad = linkat(AT_FDCWD, self, AT_FDCWD, s->tmp, AT_SYMLINK_FOLLOW) != 0;
+        s->unlinked = bad;
+    }
+    if (bad || (s->named && rename(s->tmp, s->path))) {
+        if (s->named && !s->unlinked) unlink(s->tmp);
+        s->named = 0;
+        return -1;
+    }
     s->named = 0;   /* renamed: nothing to remove */
     s->calls_off = calls_off;
     s->ncalls = t->calls ? t->calls->n : 0;
@@ -458,7 +478,7 @@ int ch_spill_map_calls(ch_spill *s, flow_table *t)
 void ch_spill_close(ch_spill *s)
 {
     if (!s) return;
-    if (s->named) unlink(s->tmp);
+    if (s->named && !s->unlinked) unlink(s->tmp);
     if (s->fd >= 0) close(s->fd);   /* the mapping, now the table's, keeps the file */
     for (int c = 0; c < s->ncol; c++) free(s->buf[c]);
     free(s);

@@ -407,6 +407,65 @@ static void test_weighted_cache(void **state)
  * still come) and merged give the very calls table that adding them one
  * by one after the groups gives: same rows, ids, order, big bytes, skips
  * (a call of a host no group holds, a host the loader refuses). */
+/* The process's pages of mapped files, in kB (/proc/self/status). */
+static long rss_file_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "RssFile: %ld", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+/* A source's table is a mapping of its file (chcache.c): a pass that let
+ * go of what it read (flows_release) leaves nettui's memory as it was,
+ * and the rows read the same after. A file's table is never let go. */
+static void test_weighted_release(void **state)
+{
+    (void)state;
+    flow_table w, r;
+    assert_int_equal(weighted_begin(&w), 0);
+    const size_t n = 400000;
+    for (size_t k = 0; k < n; k++) {
+        char a[32], b[32];
+        int la = snprintf(a, sizeof a, "13.0.%zu.%zu", k / 250 % 250, k % 250);
+        int lb = snprintf(b, sizeof b, "8.8.%zu.%zu", k / 7 % 250, k % 7);
+        int64_t t0 = 1578326400000LL + (int64_t)k * 1000;
+        weighted_group g = { a, b, (size_t)la, (size_t)lb, (uint16_t)(k % 1000), t0, t0 + 10, 1 + k % 3, k };
+        assert_int_equal(weighted_add(&w, &g), 0);
+    }
+    weighted_end(&w);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_weighted_release_%d.ntw", (int)getpid());
+    uint64_t id, id2;
+    cache_reason why;
+    assert_int_equal(ch_cache_save(path, "release", &w, &id), 0);
+    assert_int_equal(ch_cache_load(path, "release", &r, &id2, &why), 0);
+    assert_true(r.releasable);
+    long before = rss_file_kb();
+    assert_true(before >= 0);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < r.n; i++) sum += (uint64_t)r.ts[i] + r.ts_last[i] + r.src[i] + r.dst[i] + r.port[i] + r.bytes[i] + r.weight[i];
+    long touched = rss_file_kb();
+    long cols_kb = (long)(n * 34 / 1024);
+    assert_true(touched - before >= cols_kb * 8 / 10);   /* reading brought the columns in */
+    flows_release(&r, 0, r.n);
+    long after = rss_file_kb();
+    assert_true(touched - after >= cols_kb * 8 / 10);    /* ... and letting go took them out */
+    uint64_t again = 0;
+    for (size_t i = 0; i < r.n; i++) again += (uint64_t)r.ts[i] + r.ts_last[i] + r.src[i] + r.dst[i] + r.port[i] + r.bytes[i] + r.weight[i];
+    assert_true(again == sum);
+    assert_memory_equal(r.ts, w.ts, n * 8);
+    flows_release(&w, 0, w.n);   /* memory of its own: nothing happens */
+    assert_memory_equal(r.ts, w.ts, n * 8);
+    assert_memory_equal(r.weight, w.weight, n * 4);
+    flows_free(&r);
+    flows_free(&w);
+    unlink(path);
+}
+
 static void test_weighted_calls_apart(void **state)
 {
     (void)state;
@@ -465,6 +524,7 @@ int main(void)
         cmocka_unit_test(test_weighted_calls_apart),
         cmocka_unit_test(test_weighted_fixture),
         cmocka_unit_test(test_weighted_generated),
+        cmocka_unit_test(test_weighted_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
