@@ -192,7 +192,7 @@ int ch_cache_save(const char *path, const char *key, const flow_table *t, uint64
  *                   table (weighted_add_call_to). 0, or -1 with an errno
  *                   value in *err.
  *   ch_spill_sink   the sink weighted_add_to writes the rows to (a row past
- *                   the room fails with EFBIG in ch_spill_error)
+ *                   the room fails with EOVERFLOW in ch_spill_error)
  *   ch_spill_map    maps the rows written into t's columns (t from
  *                   weighted_begin_sink): t owns the mapping from then on
  *   ch_spill_finish writes key, t's hosts, totals and calls, and renames
@@ -205,6 +205,10 @@ typedef struct ch_spill ch_spill;
 int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, int *err);
 weighted_sink ch_spill_sink(ch_spill *s);
 int ch_spill_error(const ch_spill *s);
+/* The folder the file is in, and whether that is the cache folder (else
+ * TMPDIR's: ch_spill_tmpdir), for a message. */
+const char *ch_spill_dir(const ch_spill *s, int *in_cache);
+const char *ch_spill_tmpdir(void);
 int ch_spill_map(ch_spill *s, flow_table *t);
 int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t *id);
 int ch_spill_map_calls(ch_spill *s, flow_table *t);

@@ -150,6 +150,8 @@ struct ch_spill {
     const unsigned *width;
     int named;                 /* path.PID.tmp, renamed to path by ch_spill_finish */
     int unlinked;              /* ... which has no name yet (O_TMPFILE): linked at the end */
+    int in_cache;              /* made in the cache folder (else TMPDIR's) */
+    char dir[4200];            /* the folder it is in, for a message */
     char path[4200], tmp[4300];
     uint64_t cap, n;
     uint64_t sum[NCOL];
@@ -190,7 +192,7 @@ static int spill_row(void *user, const weighted_row *r)
 {
     ch_spill *s = user;
     if (s->err) return -1;
-    if (s->n == s->cap) { s->err = EFBIG; return -1; }
+    if (s->n == s->cap) { s->err = EOVERFLOW; return -1; }   /* more rows than the room: see chsource.h */
     if (s->calls) {
         int bad = spill_put(s, CALL_TS, &r->ts) | spill_put(s, CALL_ROW, &r->row) | spill_put(s, CALL_SRC, &r->src)
                 | spill_put(s, CALL_DST, &r->dst) | spill_put(s, CALL_BYTES, &r->bytes) | spill_put(s, CALL_PORT, &r->port);
@@ -204,11 +206,17 @@ static int spill_row(void *user, const weighted_row *r)
     return bad ? -1 : 0;
 }
 
+/* TMPDIR, else /tmp. */
+const char *ch_spill_tmpdir(void)
+{
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
 /* A temporary file in TMPDIR (else /tmp), gone once closed and unmapped. */
 static int open_unnamed(void)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
+    const char *dir = ch_spill_tmpdir();
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     if (fd >= 0) return fd;
     char tmpl[4200];
@@ -231,8 +239,8 @@ int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, in
     if (calls) path = NULL;   /* calls alone are never a cache file */
     /* at most a row a flow (the server's count), and a little room for a
      * table filled while it is read */
-    uint64_t cap = rows + rows / 16 + CAP_ALIGN;
-    s->cap = (cap + CAP_ALIGN - 1) / CAP_ALIGN * CAP_ALIGN;
+    uint64_t cap = rows + rows / 16;
+    s->cap = cap ? (cap + CAP_ALIGN - 1) / CAP_ALIGN * CAP_ALIGN : CAP_ALIGN;
     if (s->cap > (UINT64_MAX - PAGE) / ROW_BYTES / 2) { free(s); *err = EFBIG; return -1; }
     for (int c = 0; c < s->ncol; c++) {
         s->sum[c] = FNV_BASIS;
@@ -248,10 +256,13 @@ int ch_spill_open(ch_spill **out, const char *path, uint64_t rows, int calls, in
         snprintf(dir, sizeof dir, "%s", path);
         char *slash = strrchr(dir, '/');
         if (slash) *slash = 0;
+        s->in_cache = 1;
+        snprintf(s->dir, sizeof s->dir, "%s", slash ? dir : ".");
         s->fd = open(slash ? dir : ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
         if (s->fd >= 0) s->unlinked = 1;
         else s->fd = open(s->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     } else {
+        snprintf(s->dir, sizeof s->dir, "%s", ch_spill_tmpdir());
         s->fd = open_unnamed();
     }
     if (s->fd < 0) { *err = errno; s->named = 0; ch_spill_close(s); return -1; }
@@ -268,6 +279,12 @@ weighted_sink ch_spill_sink(ch_spill *s)
 int ch_spill_error(const ch_spill *s)
 {
     return s->err;
+}
+
+const char *ch_spill_dir(const ch_spill *s, int *in_cache)
+{
+    *in_cache = s->in_cache;
+    return s->dir;
 }
 
 /* Columns at base (cap rows each) into t, which owns the mapping. */

@@ -270,20 +270,21 @@ typedef struct load_ctx {
 /* One sentence for a temporary file that cannot be made. */
 static int temp_failed(load_report *rep, int err)
 {
-    snprintf(rep->error, sizeof rep->error, "cannot make a temporary file for the groups in %s (%s): set TMPDIR to a folder with room.",
-             getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", strerror(err));
+    snprintf(rep->error, sizeof rep->error, "cannot make a temporary file for the groups in %s (%s): set TMPDIR to a writable folder with room.",
+             ch_spill_tmpdir(), strerror(err));
     return EXIT_FAILURE_RUN;
 }
 
 /* One sentence for a group the spill file could not take. */
 static void spill_failed(const load_ctx *x, char *err, size_t errlen)
 {
-    int e = ch_spill_error(x->spill);
-    if (e == EFBIG)
+    int e = ch_spill_error(x->spill), in_cache;
+    const char *dir = ch_spill_dir(x->spill, &in_cache);
+    if (e == EOVERFLOW)
         snprintf(err, errlen, "table %s grew while nettui read it (more groups than the rows it counted first); run again, or hold the rows still with --where.", x->table);
     else
-        snprintf(err, errlen, "cannot write the groups to a file (%s): free some room in the cache folder (--cache-dir) or, with --no-cache, in TMPDIR (now %s).",
-                 strerror(e), getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        snprintf(err, errlen, "cannot write the groups to %s (%s): free some room there, or point %s at a folder with room.", dir, strerror(e),
+                 in_cache ? "--cache-dir (or run with --no-cache)" : "TMPDIR");
 }
 
 /* A row the loader would refuse: counted once, with its group (a call's

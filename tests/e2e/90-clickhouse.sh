@@ -192,6 +192,17 @@ refused "a closed port" "$closed|reach|connect" --answers --no-cache "clickhouse
 refused "a missing table" "nosuch" --answers --no-cache "$url/nt.nosuch"
 refused "a missing column (bytes)" "bytes" --answers --no-cache "$url/nt.nobytes"
 refused "a column of an unusable type (port Array(UInt16))" "port" --answers --no-cache "$url/nt.badtype"
+# the groups go to a file, never into memory: where it cannot be made or
+# written, one sentence that names the way out
+ntenv_saved=$NTENV
+NTENV="$NTENV TMPDIR=$t/nosuch"
+refused "TMPDIR that does not exist (--no-cache)" "TMPDIR" --answers --no-cache "$url/nt.$first"
+NTENV=$ntenv_saved
+( ulimit -f 64 && env $NTENV "$nettui" --answers --no-cache "$url/nt.$first" > "$t/out" 2> "$t/err"; echo "rc=$?" > "$t/rc" )
+rc=$(sed 's/rc=//' "$t/rc")
+if [ "$rc" = 0 ] || [ "$rc" -ge 128 ]; then fail "past ulimit -f 64: exit $rc, want a failure: $(head -c 300 "$t/err")"
+elif [ "$(wc -l < "$t/err")" != 1 ] || ! grep -q "cannot write the groups.*room" "$t/err"; then fail "past ulimit -f 64: $(head -c 400 "$t/err")"
+else echo "$name: the groups' file past ulimit -f 64: exit $rc, \"$(cat "$t/err")\""; fi
 # sleep(1) runs once a block: well over 2 s on these rows
 start=$(date +%s)
 refused "--timeout 2 exceeded" "time" --answers --no-cache --timeout 2 --where "sleep(1) = 0" "$url/nt.$first"
