@@ -138,6 +138,19 @@ static void *index_worker(void *arg)
     return NULL;
 }
 
+/* q, Esc or Ctrl-C while the server works on the view's query: stop it
+ * (ch_query's cancel hook, on this thread; the keys are only polled). */
+static int remote_cancel(void *user)
+{
+    (void)user;
+    wtimeout(stdscr, 0);
+    int ch, stop = 0;
+    while ((ch = getch()) != ERR)
+        if (ch == 'q' || ch == 'Q' || ch == 27 || ch == 3) stop = 1;
+    wtimeout(stdscr, 100);
+    return stop || term_interrupted();
+}
+
 /* Builds (or maps) the host index on a thread, drawing a spinner with the
  * share done; q or Esc cancels. 1 when the index is ready, else 0 (the
  * caller scans); a refused or unwritten index file is said in v->msg. */
@@ -256,7 +269,7 @@ static void run_query(flows_view *v, const char *expr)
             return;
         }
     }
-    if (remote) snprintf(v->msg, sizeof v->msg, "asking the ClickHouse server...");
+    if (remote) snprintf(v->msg, sizeof v->msg, "asking the ClickHouse server... (q or Esc cancels)");
     else snprintf(v->msg, sizeof v->msg, "scanning %zu flows...", v->a->table.n);
     v->msg_error = 0;
     v->nrows = 0;
@@ -271,6 +284,8 @@ static void run_query(flows_view *v, const char *expr)
         ch_options co;
         cli_ch_options(v->a->opt, &co);
         co.progress = 0;   /* stderr is under the screen */
+        co.cancel = remote_cancel;   /* asked at least once a second while the server works */
+        co.cancel_user = NULL;
         uint64_t total = 0;
         char cerr[1024];
         if (ch_fetch_flows(v->a->opt->path, &co, f, FLOWS_CAP, &v->a->table, &v->fetched, &total, cerr, sizeof cerr)) {
