@@ -120,6 +120,8 @@ typedef struct flow_table {
  * behind itself, so reading the groups costs nettui no memory. Does
  * nothing to any other table (a file's columns are its only copy). */
 void flows_release(const flow_table *t, size_t lo, size_t hi);
+/* The slice a pass lets go of at a time: 256k rows (8 MB of groups). */
+#define FLOWS_RELEASE_ROWS ((size_t)1 << 18)
 
 /* The flows the table holds: rows, or the weights' sum for weighted rows. */
 uint64_t flows_count(const flow_table *t);

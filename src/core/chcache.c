@@ -58,7 +58,7 @@
 #define ROW_BYTES 34u
 #define PREFIX_BYTES (8 + 8 * 4 + 8 * NCOL)
 #define SPILL_BUF (64u << 10)     /* per column: a multiple of every column's width */
-#define CHECK_ROWS (1u << 18)     /* rows read (and released) at a time; a multiple of CAP_ALIGN */
+#define CHECK_ROWS FLOWS_RELEASE_ROWS   /* rows read (and let go) at a time; a multiple of CAP_ALIGN */
 #define FNV_BASIS 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
 

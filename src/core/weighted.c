@@ -228,7 +228,7 @@ int weighted_merge_calls_to(flow_table *t, const flow_table *c, const weighted_s
         const char *s = hosts_name(&c->hosts, c->src[i], a), *d = hosts_name(&c->hosts, c->dst[i], b);
         weighted_group g = { s, d, strlen(s), strlen(d), c->port[i], c->ts[i], c->ts[i], 1, flows_bytes_at(c, i) };
         if (weighted_add_call_to(t, &g, c->row[i], sink) < 0) return -1;
-        if (((i + 1) & ((1u << 18) - 1)) == 0) flows_release(c, i + 1 - (1u << 18), i + 1);   /* a mapped c: behind */
+        if (((i + 1) & (FLOWS_RELEASE_ROWS - 1)) == 0) flows_release(c, i + 1 - FLOWS_RELEASE_ROWS, i + 1);   /* a mapped c: behind */
     }
     return 0;
 }

@@ -26,7 +26,7 @@
 /* A pass over the rows lets go of them a slice at a time behind itself
  * (flows_release: only a ClickHouse source's mapped groups; a no-op for a
  * file's table): rows [lo, slice_end(lo, hi)). */
-#define RELEASE_ROWS ((size_t)1 << 18)
+#define RELEASE_ROWS FLOWS_RELEASE_ROWS
 static inline size_t slice_end(size_t lo, size_t hi)
 {
     return hi - lo > RELEASE_ROWS ? lo + RELEASE_ROWS : hi;

@@ -116,6 +116,7 @@ static int exact_peers(app *a, host_state *s, host_id h)
         const uint32_t w = flows_weight_at(t, i);   /* a weighted row is w flows */
         if (src[i] == h && (s->cnt[0][dst[i]] += w) == w) oom |= touch(s, 0, dst[i]);
         if (dst[i] == h && (s->cnt[1][src[i]] += w) == w) oom |= touch(s, 1, src[i]);
+        if (((i + 1) & (FLOWS_RELEASE_ROWS - 1)) == 0) flows_release(t, i + 1 - FLOWS_RELEASE_ROWS, i + 1);   /* a source's mapped groups */
     }
     if (oom) {   /* leave the counters zeroed for the next host */
         for (size_t i = 0; i < t->n; i++) { s->cnt[0][dst[i]] = 0; s->cnt[1][src[i]] = 0; }

@@ -117,6 +117,7 @@ static int count_peers(app *a, talkers_state *s)
         }
     }
     for (size_t i = 0; i < ft->n; i++) {
+        if (i && (i & (FLOWS_RELEASE_ROWS - 1)) == 0) flows_release(ft, i - FLOWS_RELEASE_ROWS, i);   /* a source's mapped groups */
         host_id src = ft->src[i], dst = ft->dst[i];
         for (int d = 0; d < NDIR; d++) {
             host_id who, peer;
