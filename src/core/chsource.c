@@ -52,16 +52,23 @@ static int is_int_type(const char *t)
     return !strncmp(t, "UInt", 4) || !strncmp(t, "Int", 3);
 }
 
-/* The type without LowCardinality( ) around it. */
+/* The type without LowCardinality( ) or Nullable( ) around it. */
 static const char *bare_type(const char *t, char *buf, size_t len)
 {
-    if (!strncmp(t, "LowCardinality(", 15)) {
-        snprintf(buf, len, "%s", t + 15);
-        size_t n = strlen(buf);
-        if (n && buf[n - 1] == ')') buf[n - 1] = 0;
-        return buf;
+    snprintf(buf, len, "%s", t);
+    for (;;) {
+        size_t skip = !strncmp(buf, "LowCardinality(", 15) ? 15 : !strncmp(buf, "Nullable(", 9) ? 9 : 0, n = strlen(buf);
+        if (!skip || n <= skip || buf[n - 1] != ')') return buf;
+        buf[n - 1] = 0;
+        memmove(buf, buf + skip, n - skip);
     }
-    return t;
+}
+
+/* The column can hold NULL: its rows that do are left out (a file's line
+ * with an empty field is refused), the others read through assumeNotNull. */
+static int is_nullable(const char *t)
+{
+    return strstr(t, "Nullable(") != NULL;
 }
 
 static const char *const role_names[LOAD_ROLE_COUNT] = {"time", "source address", "destination address", "port", "bytes"};
@@ -73,8 +80,8 @@ static const char *const role_hint[LOAD_ROLE_COUNT] = {"timestamp, ts or time", 
 static int role_exprs(ch_columns *c, col_scan *s, const ch_url *u, char *err, size_t errlen)
 {
     for (int r = 0; r < LOAD_ROLE_COUNT; r++) {
-        char q[CH_NAME_MAX + 4], tb[CH_NAME_MAX];
-        snprintf(q, sizeof q, "`%s`", c->name[r]);
+        char q[CH_NAME_MAX + 24], tb[CH_NAME_MAX];
+        snprintf(q, sizeof q, is_nullable(s->type[r]) ? "assumeNotNull(`%s`)" : "`%s`", c->name[r]);
         const char *t = bare_type(s->type[r], tb, sizeof tb);
         char *e = c->expr[r];
         size_t el = sizeof c->expr[r];
@@ -111,22 +118,32 @@ static int role_exprs(ch_columns *c, col_scan *s, const ch_url *u, char *err, si
     return 0;
 }
 
-/* Rows the loader would refuse, by the column types. */
-static void valid_rows(const ch_columns *c, const col_scan *s, char *out, size_t len)
+/* Rows the loader would refuse, by the column types, as four conditions a
+ * good row meets, in the order a bad one is counted: no NULL in any role
+ * (a missing field), a time in range, a port in range, bytes not negative.
+ * Each is "1" when the types make it always true. */
+enum { COND_NULL, COND_TS, COND_PORT, COND_BYTES, NCOND };
+static const bad_kind cond_kind[NCOND] = { BAD_FIELDS, BAD_TIMESTAMP, BAD_PORT, BAD_BYTES };
+
+static void valid_conds(const ch_columns *c, const col_scan *s, char cond[NCOND][512])
 {
     char tb[CH_NAME_MAX];
-    size_t n = (size_t)snprintf(out, len, "1");
+    size_t n = (size_t)snprintf(cond[COND_NULL], 512, "1");
+    for (int r = 0; r < LOAD_ROLE_COUNT && n < 512; r++)
+        if (is_nullable(s->type[r])) n += (size_t)snprintf(cond[COND_NULL] + n, 512 - n, " AND isNotNull(`%s`)", c->name[r]);
     const char *tt = bare_type(s->type[LOAD_ROLE_TS], tb, sizeof tb);
-    if (!strncmp(tt, "Int", 3))
-        n += (size_t)snprintf(out + n, len - n, " AND `%s` >= 0", c->name[LOAD_ROLE_TS]);
+    n = (size_t)snprintf(cond[COND_TS], 512, "1");
+    if (!strncmp(tt, "Int", 3)) n += (size_t)snprintf(cond[COND_TS] + n, 512 - n, " AND `%s` >= 0", c->name[LOAD_ROLE_TS]);
     if (is_int_type(tt))
-        n += (size_t)snprintf(out + n, len - n, " AND `%s` <= %lld", c->name[LOAD_ROLE_TS],
-                              (long long)(c->seconds ? LOAD_TS_MAX_MS / 1000 : LOAD_TS_MAX_MS));
+        snprintf(cond[COND_TS] + n, 512 - n, " AND `%s` <= %lld", c->name[LOAD_ROLE_TS],
+                 (long long)(c->seconds ? LOAD_TS_MAX_MS / 1000 : LOAD_TS_MAX_MS));
     const char *pt = bare_type(s->type[LOAD_ROLE_PORT], tb, sizeof tb);
+    snprintf(cond[COND_PORT], 512, "1");
     if (strcmp(pt, "UInt8") && strcmp(pt, "UInt16"))
-        n += (size_t)snprintf(out + n, len - n, " AND `%s` >= 0 AND `%s` <= 65535", c->name[LOAD_ROLE_PORT], c->name[LOAD_ROLE_PORT]);
+        snprintf(cond[COND_PORT], 512, "`%s` >= 0 AND `%s` <= 65535", c->name[LOAD_ROLE_PORT], c->name[LOAD_ROLE_PORT]);
     const char *bt = bare_type(s->type[LOAD_ROLE_BYTES], tb, sizeof tb);
-    if (!strncmp(bt, "Int", 3)) snprintf(out + n, len - n, " AND `%s` >= 0", c->name[LOAD_ROLE_BYTES]);
+    snprintf(cond[COND_BYTES], 512, "1");
+    if (!strncmp(bt, "Int", 3)) snprintf(cond[COND_BYTES], 512, "`%s` >= 0", c->name[LOAD_ROLE_BYTES]);
 }
 
 /* ---- one value ---------------------------------------------------------------- */
@@ -170,6 +187,7 @@ typedef struct source {
     ch_columns c;
     col_scan scan;
     char base[8192];     /* SELECT t, s, d, p, b FROM ... WHERE ...: the rows every query reads */
+    char bad_sql[4096];  /* counts the rows --where keeps that the types make bad (empty: none can be) */
     char where_q[4096];
 } source;
 
@@ -229,8 +247,8 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
      * first (here: earliest) thousand times below 10^11 is seconds */
     char tb[CH_NAME_MAX];
     if (is_int_type(bare_type(s->scan.type[LOAD_ROLE_TS], tb, sizeof tb))) {
-        snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(`%s`, 0)) AS x FROM `%s`.`%s` ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
-                 s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS]);
+        snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(assumeNotNull(`%s`), 0)) AS x FROM `%s`.`%s` WHERE isNotNull(`%s`) ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
+                 s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS], s->c.name[LOAD_ROLE_TS]);
         uint64_t v[2] = {0, 0};
         rc = ch_query(&s->u, o, 0, sql, on_single, v, &secs, err, errlen);
         if (rc != EXIT_OK) return rc;
@@ -245,8 +263,19 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     rc = ch_query(&s->u, o, 0, sql, on_engine, &distributed, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     s->one_stream = !distributed;
-    char valid[1024];
-    valid_rows(&s->c, &s->scan, valid, sizeof valid);
+    char cond[NCOND][512], valid[2200];
+    valid_conds(&s->c, &s->scan, cond);
+    snprintf(valid, sizeof valid, "(%s) AND (%s) AND (%s) AND (%s)", cond[0], cond[1], cond[2], cond[3]);
+    /* each bad row once, under the first condition it fails */
+    s->bad_sql[0] = 0;
+    if (strcmp(cond[0], "1") || strcmp(cond[1], "1") || strcmp(cond[2], "1") || strcmp(cond[3], "1")) {
+        int m = snprintf(s->bad_sql, sizeof s->bad_sql,
+                         "SELECT countIf(NOT (%s)), countIf((%s) AND NOT (%s)), countIf((%s) AND (%s) AND NOT (%s)), "
+                         "countIf((%s) AND (%s) AND (%s) AND NOT (%s)), count() FROM `%s`.`%s` WHERE %s FORMAT TabSeparated",
+                         cond[0], cond[0], cond[1], cond[0], cond[1], cond[2], cond[0], cond[1], cond[2], cond[3],
+                         s->u.database, s->u.table, s->where_q);
+        if (m < 0 || (size_t)m >= sizeof s->bad_sql) { snprintf(err, errlen, "--where is too long."); return EXIT_USAGE; }
+    }
     int n = snprintf(s->base, sizeof s->base,
                      "SELECT %s AS t, %s AS s, %s AS d, %s AS p, %s AS b, rowNumberInAllBlocks() AS rn FROM `%s`.`%s` WHERE (%s) AND %s",
                      s->c.expr[LOAD_ROLE_TS], s->c.expr[LOAD_ROLE_SRC], s->c.expr[LOAD_ROLE_DST], s->c.expr[LOAD_ROLE_PORT],
@@ -460,6 +489,15 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
     rc = ch_query(&s->u, o, 0, sql, on_state, st, &ks, rep->error, sizeof rep->error);
     if (rc != EXIT_OK) goto done;
     timing("state", ks, st[0]);
+    if (s->bad_sql[0]) {   /* rows the types make bad: counted, as a file's bad lines (on_state: five numbers) */
+        uint64_t b[5] = {0, 0, 0, 0, 0};
+        say(s, "counting the rows nettui leaves out");
+        rc = ch_query(&s->u, o, 0, s->bad_sql, on_state, b, &ks, rep->error, sizeof rep->error);
+        if (rc != EXIT_OK) goto done;
+        timing("left out", ks, b[0] + b[1] + b[2] + b[3]);
+        for (int k = 0; k < NCOND; k++)
+            if (b[k] != UINT64_MAX) { rep->bad[cond_kind[k]] += b[k]; rep->bad_total += b[k]; }
+    }
     if (st[0] == UINT64_MAX) {
         snprintf(rep->error, sizeof rep->error, "the ClickHouse server did not give the row count of %s.%s.", s->u.database, s->u.table);
         rc = EXIT_FAILURE_RUN;
@@ -475,7 +513,7 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
             cache_reason why;
             if (ch_cache_load(cpath, key, out, &id, &why) == 0) {
                 *from_cache = 1;
-                rep->lines = flows_count(out);
+                rep->lines = flows_count(out) + rep->bad_total;
                 rc = EXIT_OK;
                 goto done;
             }
