@@ -141,6 +141,20 @@ static uint64_t col_off(uint64_t cap, int c)
     return off_in(col_width, cap, c);
 }
 
+/* Calls' columns from b, cap rows each one after another (a calls spill's,
+ * or the cache tail's with cap = n), into c: n rows, let go by passes. */
+static void attach_calls(flow_table *c, unsigned char *b, uint64_t cap, uint64_t n)
+{
+    c->n = n;
+    c->releasable = 1;
+    c->ts = (int64_t *)(b + off_in(call_width, cap, CALL_TS) - PAGE);
+    c->row = (uint64_t *)(b + off_in(call_width, cap, CALL_ROW) - PAGE);
+    c->src = (host_id *)(b + off_in(call_width, cap, CALL_SRC) - PAGE);
+    c->dst = (host_id *)(b + off_in(call_width, cap, CALL_DST) - PAGE);
+    c->bytes = (uint32_t *)(b + off_in(call_width, cap, CALL_BYTES) - PAGE);
+    c->port = (uint16_t *)(b + off_in(call_width, cap, CALL_PORT) - PAGE);
+}
+
 /* ---- writing: the spill ------------------------------------------------------ */
 
 struct ch_spill {
@@ -322,17 +336,9 @@ int ch_spill_map(ch_spill *s, flow_table *t)
         attach(t, m, len, s->cap, s->n);
         return 0;
     }
-    unsigned char *b = m;
     t->region = m;
     t->region_len = len;
-    t->releasable = 1;
-    t->n = s->n;
-    t->ts = (int64_t *)(b + off_in(call_width, s->cap, CALL_TS));
-    t->row = (uint64_t *)(b + off_in(call_width, s->cap, CALL_ROW));
-    t->src = (host_id *)(b + off_in(call_width, s->cap, CALL_SRC));
-    t->dst = (host_id *)(b + off_in(call_width, s->cap, CALL_DST));
-    t->bytes = (uint32_t *)(b + off_in(call_width, s->cap, CALL_BYTES));
-    t->port = (uint16_t *)(b + off_in(call_width, s->cap, CALL_PORT));
+    attach_calls(t, (unsigned char *)m + PAGE, s->cap, s->n);
     return 0;
 }
 
@@ -478,17 +484,10 @@ int ch_spill_map_calls(ch_spill *s, flow_table *t)
         munmap(c->ts, cap * 8); munmap(c->src, cap * 4); munmap(c->dst, cap * 4); munmap(c->port, cap * 2); munmap(c->bytes, cap * 4);
         free(c->row);
     }
-    unsigned char *b = m;
     c->region = m;
     c->region_len = (size_t)len;
-    c->releasable = 1;
     c->col_cap = 0;
-    c->ts = (int64_t *)b;
-    c->row = (uint64_t *)(b + n * 8);
-    c->src = (host_id *)(b + n * 16);
-    c->dst = (host_id *)(b + n * 20);
-    c->bytes = (uint32_t *)(b + n * 24);
-    c->port = (uint16_t *)(b + n * 28);
+    attach_calls(c, m, n, n);
     return 0;
 }
 
@@ -568,15 +567,7 @@ static int take_calls(reader *r, const unsigned char *base, uint64_t calls_off, 
     t->calls = c;
     c->big = big;
     c->nbig = nbig;
-    unsigned char *b = (unsigned char *)r->p;
-    c->n = n;
-    c->releasable = 1;   /* in t's mapping (region NULL: flows.h), which t's munmap frees */
-    c->ts = (int64_t *)b;
-    c->row = (uint64_t *)(b + n * 8);
-    c->src = (host_id *)(b + n * 16);
-    c->dst = (host_id *)(b + n * 20);
-    c->bytes = (uint32_t *)(b + n * 24);
-    c->port = (uint16_t *)(b + n * 28);
+    attach_calls(c, (unsigned char *)r->p, n, n);   /* in t's mapping (region NULL: flows.h), which t's munmap frees */
     size_t nb = 0, bi = 0;
     for (uint64_t lo = 0; lo < n; lo += CHECK_ROWS) {
         uint64_t hi = lo + CHECK_ROWS < n ? lo + CHECK_ROWS : n;
