@@ -1,13 +1,15 @@
-/* chsource.c: owns the ClickHouse source's queries (chsource.h): finding
- * the columns, the GROUP BY whose rows become the weighted table, the
- * calls to the beacon candidates, and --flows pushed down as WHERE.
+/* chsource.c: owns the ClickHouse source's queries (chsource.h): asking
+ * for the columns (chcols.c reads their types), the table's state, the
+ * GROUP BY whose rows become the weighted table (streamed into a file:
+ * chcache.c), the calls to the beacon candidates, and --flows pushed down
+ * as WHERE.
  *
  * Every query reads the same base: the table's columns as (t epoch ms, s
  * and d host texts, p port, b bytes, rn the row's place in the table as
- * stored), rows the CSV loader would refuse
- * left out (a time outside 0 .. 9999-12-31, a port above 65535, negative
- * bytes), and --where as one parenthesised condition. The SQL keeps to
- * what ClickHouse 18.16 (Debian 12) and current releases both run. */
+ * stored), rows the CSV loader would refuse left out and counted (a NULL,
+ * a time outside 0 .. 9999-12-31, a port above 65535, negative bytes), and
+ * --where as one parenthesised condition. The SQL keeps to what ClickHouse
+ * 18.16 (Debian 12) and current releases both run. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chpriv.h"
 #include "nettui/cache.h"
 #include "nettui/chsource.h"
 #include "nettui/engine.h"
@@ -24,127 +27,6 @@
 #include "nettui/weighted.h"
 
 #define SQL_MAX (64u << 10)
-
-/* ---- columns ------------------------------------------------------------------ */
-
-typedef struct col_scan {
-    ch_columns *c;
-    char type[LOAD_ROLE_COUNT][CH_NAME_MAX];
-    int found[LOAD_ROLE_COUNT];
-    int ncols;
-} col_scan;
-
-static int on_column(void *user, char **f, size_t *len, int nf, char *err, size_t errlen)
-{
-    col_scan *s = user;
-    if (nf < 2) return 0;
-    s->ncols++;
-    int r = load_column_role(f[0], len[0]);
-    if (r < 0 || s->found[r] || len[0] >= CH_NAME_MAX || !ch_identifier_ok(f[0])) return 0;   /* the first of a role wins, as in a header */
-    s->found[r] = 1;
-    snprintf(s->c->name[r], CH_NAME_MAX, "%s", f[0]);
-    snprintf(s->type[r], CH_NAME_MAX, "%.*s", (int)(len[1] < CH_NAME_MAX ? len[1] : CH_NAME_MAX - 1), f[1]);
-    return 0;
-}
-
-static int is_int_type(const char *t)
-{
-    return !strncmp(t, "UInt", 4) || !strncmp(t, "Int", 3);
-}
-
-/* The type without LowCardinality( ) or Nullable( ) around it. */
-static const char *bare_type(const char *t, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", t);
-    for (;;) {
-        size_t skip = !strncmp(buf, "LowCardinality(", 15) ? 15 : !strncmp(buf, "Nullable(", 9) ? 9 : 0, n = strlen(buf);
-        if (!skip || n <= skip || buf[n - 1] != ')') return buf;
-        buf[n - 1] = 0;
-        memmove(buf, buf + skip, n - skip);
-    }
-}
-
-/* The column can hold NULL: its rows that do are left out (a file's line
- * with an empty field is refused), the others read through assumeNotNull. */
-static int is_nullable(const char *t)
-{
-    return strstr(t, "Nullable(") != NULL;
-}
-
-static const char *const role_names[LOAD_ROLE_COUNT] = {"time", "source address", "destination address", "port", "bytes"};
-static const char *const role_hint[LOAD_ROLE_COUNT] = {"timestamp, ts or time", "src, source or srcip", "dst, destination or dstip",
-                                                       "port, dport or dstport", "bytes, octets or size"};
-
-/* One SQL expression per role over the found columns; -1 with a sentence
- * for a type nettui cannot read. */
-static int role_exprs(ch_columns *c, col_scan *s, const ch_url *u, char *err, size_t errlen)
-{
-    for (int r = 0; r < LOAD_ROLE_COUNT; r++) {
-        char q[CH_NAME_MAX + 24], tb[CH_NAME_MAX];
-        snprintf(q, sizeof q, is_nullable(s->type[r]) ? "assumeNotNull(`%s`)" : "`%s`", c->name[r]);
-        const char *t = bare_type(s->type[r], tb, sizeof tb);
-        char *e = c->expr[r];
-        size_t el = sizeof c->expr[r];
-        int ok = 1;
-        switch (r) {
-        case LOAD_ROLE_TS:
-            if (is_int_type(t)) snprintf(e, el, c->seconds ? "toUInt64(%s) * 1000" : "toUInt64(%s)", q);
-            else if (!strcmp(t, "DateTime") || !strncmp(t, "DateTime(", 9)) snprintf(e, el, "toUInt64(%s) * 1000", q);
-            else if (!strncmp(t, "DateTime64", 10)) snprintf(e, el, "toUInt64(toUnixTimestamp64Milli(%s))", q);
-            else if (!strcmp(t, "Date")) snprintf(e, el, "toUInt64(toDateTime(%s)) * 1000", q);
-            else ok = 0;
-            break;
-        case LOAD_ROLE_SRC: case LOAD_ROLE_DST:
-            if (!strcmp(t, "String") || !strncmp(t, "FixedString(", 12)) snprintf(e, el, "toString(%s)", q);
-            else if (!strcmp(t, "IPv4") || !strcmp(t, "UInt32")) snprintf(e, el, "IPv4NumToString(toUInt32(%s))", q);
-            else if (!strcmp(t, "IPv6"))   /* an IPv4 address mapped into IPv6 reads as the dotted quad */
-                snprintf(e, el, "replaceRegexpOne(IPv6NumToString(%s), '^::ffff:([0-9.]+)$', '\\\\1')", q);
-            else ok = 0;
-            break;
-        case LOAD_ROLE_PORT:
-            if (is_int_type(t)) snprintf(e, el, "toUInt16(%s)", q);
-            else ok = 0;
-            break;
-        default:
-            if (is_int_type(t)) snprintf(e, el, "toUInt64(%s)", q);
-            else ok = 0;
-        }
-        if (!ok) {
-            snprintf(err, errlen, "column %s of %s.%s has type %s, which nettui cannot read as the %s.", c->name[r], u->database,
-                     u->table, s->type[r], role_names[r]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Rows the loader would refuse, by the column types, as four conditions a
- * good row meets, in the order a bad one is counted: no NULL in any role
- * (a missing field), a time in range, a port in range, bytes not negative.
- * Each is "1" when the types make it always true. */
-enum { COND_NULL, COND_TS, COND_PORT, COND_BYTES, NCOND };
-static const bad_kind cond_kind[NCOND] = { BAD_FIELDS, BAD_TIMESTAMP, BAD_PORT, BAD_BYTES };
-
-static void valid_conds(const ch_columns *c, const col_scan *s, char cond[NCOND][512])
-{
-    char tb[CH_NAME_MAX];
-    size_t n = (size_t)snprintf(cond[COND_NULL], 512, "1");
-    for (int r = 0; r < LOAD_ROLE_COUNT && n < 512; r++)
-        if (is_nullable(s->type[r])) n += (size_t)snprintf(cond[COND_NULL] + n, 512 - n, " AND isNotNull(`%s`)", c->name[r]);
-    const char *tt = bare_type(s->type[LOAD_ROLE_TS], tb, sizeof tb);
-    n = (size_t)snprintf(cond[COND_TS], 512, "1");
-    if (!strncmp(tt, "Int", 3)) n += (size_t)snprintf(cond[COND_TS] + n, 512 - n, " AND `%s` >= 0", c->name[LOAD_ROLE_TS]);
-    if (is_int_type(tt))
-        snprintf(cond[COND_TS] + n, 512 - n, " AND `%s` <= %lld", c->name[LOAD_ROLE_TS],
-                 (long long)(c->seconds ? LOAD_TS_MAX_MS / 1000 : LOAD_TS_MAX_MS));
-    const char *pt = bare_type(s->type[LOAD_ROLE_PORT], tb, sizeof tb);
-    snprintf(cond[COND_PORT], 512, "1");
-    if (strcmp(pt, "UInt8") && strcmp(pt, "UInt16"))
-        snprintf(cond[COND_PORT], 512, "`%s` >= 0 AND `%s` <= 65535", c->name[LOAD_ROLE_PORT], c->name[LOAD_ROLE_PORT]);
-    const char *bt = bare_type(s->type[LOAD_ROLE_BYTES], tb, sizeof tb);
-    snprintf(cond[COND_BYTES], 512, "1");
-    if (!strncmp(bt, "Int", 3)) snprintf(cond[COND_BYTES], 512, "`%s` >= 0", c->name[LOAD_ROLE_BYTES]);
-}
 
 /* ---- one value ---------------------------------------------------------------- */
 
@@ -185,7 +67,7 @@ typedef struct source {
     double last_start;   /* when the query before began (0: none yet) */
     int one_stream;      /* rn numbers the rows as stored: not on a Distributed table */
     ch_columns c;
-    col_scan scan;
+    ch_col_scan scan;
     char base[8192];     /* SELECT t, s, d, p, b FROM ... WHERE ...: the rows every query reads */
     char bad_sql[4096];  /* counts the rows --where keeps that the types make bad (empty: none can be) */
     char where_q[4096];
@@ -228,7 +110,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
              s->u.database, s->u.table);
     say(s, "reading the columns");
     double secs;
-    int rc = ch_query(&s->u, o, 0, sql, on_column, &s->scan, &secs, err, errlen);
+    int rc = ch_query(&s->u, o, 0, sql, ch_on_column, &s->scan, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     timing("columns", secs, (uint64_t)s->scan.ncols);
     char where[600];
@@ -239,14 +121,14 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     }
     for (int r = 0; r < LOAD_ROLE_COUNT; r++)
         if (!s->scan.found[r]) {
-            snprintf(err, errlen, "table %s.%s has no %s column (named %s).", s->u.database, s->u.table, role_names[r], role_hint[r]);
+            snprintf(err, errlen, "table %s.%s has no %s column (named %s).", s->u.database, s->u.table, ch_role_names[r], ch_role_hint[r]);
             return EXIT_NO_INPUT;
         }
     snprintf(s->where_q, sizeof s->where_q, "(%s)", o->where && *o->where ? o->where : "1");
     /* seconds or milliseconds, as the loader decides: the median of the
      * first (here: earliest) thousand times below 10^11 is seconds */
     char tb[CH_NAME_MAX];
-    if (is_int_type(bare_type(s->scan.type[LOAD_ROLE_TS], tb, sizeof tb))) {
+    if (ch_type_is_int(ch_type_bare(s->scan.type[LOAD_ROLE_TS], tb, sizeof tb))) {
         snprintf(sql, sizeof sql, "SELECT toUInt64(quantileExact(0.5)(x)) FROM (SELECT toUInt64(greatest(assumeNotNull(`%s`), 0)) AS x FROM `%s`.`%s` WHERE isNotNull(`%s`) ORDER BY `%s` LIMIT 1000) FORMAT TabSeparated",
                  s->c.name[LOAD_ROLE_TS], s->u.database, s->u.table, s->c.name[LOAD_ROLE_TS], s->c.name[LOAD_ROLE_TS]);
         uint64_t v[2] = {0, 0};
@@ -254,7 +136,7 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
         if (rc != EXIT_OK) return rc;
         s->c.seconds = v[0] < 100000000000ULL;
     }
-    if (role_exprs(&s->c, &s->scan, &s->u, err, errlen)) return EXIT_NO_INPUT;
+    if (ch_role_exprs(&s->c, &s->scan, &s->u, err, errlen)) return EXIT_NO_INPUT;
     /* a Distributed table is read by its shards at once: its rows have no
      * one stored order to keep, and one stream would slow every shard */
     int distributed = 0;
@@ -263,8 +145,8 @@ static int source_open(source *s, const char *url, const ch_options *o, char *er
     rc = ch_query(&s->u, o, 0, sql, on_engine, &distributed, &secs, err, errlen);
     if (rc != EXIT_OK) return rc;
     s->one_stream = !distributed;
-    char cond[NCOND][512], valid[2200];
-    valid_conds(&s->c, &s->scan, cond);
+    char cond[CH_NCOND][512], valid[2200];
+    ch_valid_conds(&s->c, &s->scan, cond);
     snprintf(valid, sizeof valid, "(%s) AND (%s) AND (%s) AND (%s)", cond[0], cond[1], cond[2], cond[3]);
     /* each bad row once, under the first condition it fails */
     s->bad_sql[0] = 0;
@@ -495,8 +377,8 @@ int ch_load(const char *url, const ch_options *o, flow_table *out, load_report *
         rc = ch_query(&s->u, o, 0, s->bad_sql, on_state, b, &ks, rep->error, sizeof rep->error);
         if (rc != EXIT_OK) goto done;
         timing("left out", ks, b[0] + b[1] + b[2] + b[3]);
-        for (int k = 0; k < NCOND; k++)
-            if (b[k] != UINT64_MAX) { rep->bad[cond_kind[k]] += b[k]; rep->bad_total += b[k]; }
+        for (int k = 0; k < CH_NCOND; k++)
+            if (b[k] != UINT64_MAX) { rep->bad[ch_cond_kind[k]] += b[k]; rep->bad_total += b[k]; }
     }
     if (st[0] == UINT64_MAX) {
         snprintf(rep->error, sizeof rep->error, "the ClickHouse server did not give the row count of %s.%s.", s->u.database, s->u.table);
