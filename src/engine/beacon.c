@@ -70,19 +70,22 @@ static void *collect_thread(void *arg)
     collect_job *j = arg;
     const flow_table *t = call_rows(j->e);
     const uint32_t *ii = j->e->int_index;
-    for (size_t i = j->lo; i < j->hi; i++) {
-        if (i > j->lo && ((i - j->lo) & (RELEASE_ROWS - 1)) == 0) flows_release(t, i - RELEASE_ROWS, i);   /* mapped calls */
-        uint32_t c = j->cand_of[t->dst[i]];
-        if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
-        if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */
-            uint64_t x = ((t->row ? t->row[i] : i) + 1) * 0x9e3779b97f4a7c15ull;   /* the row among all flows */
-            x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
-            if ((uint32_t)x >= j->keep_of[c]) continue;
+    for (size_t lo = j->lo, hi; lo < j->hi; lo = hi) {   /* a slice at a time, let go behind (mapped calls) */
+        hi = slice_end(lo, j->hi);
+        for (size_t i = lo; i < hi; i++) {
+            uint32_t c = j->cand_of[t->dst[i]];
+            if (c == NO_INDEX || ii[t->src[i]] == NO_INDEX) continue;
+            if (j->keep_of[c] != UINT32_MAX) {   /* a sampled callee: a fixed hash of the row decides */
+                uint64_t x = ((t->row ? t->row[i] : i) + 1) * 0x9e3779b97f4a7c15ull;   /* the row among all flows */
+                x ^= x >> 31; x *= 0xbf58476d1ce4e5b9ull; x ^= x >> 29;
+                if ((uint32_t)x >= j->keep_of[c]) continue;
+            }
+            if (!j->write) { j->at[c]++; continue; }
+            uint64_t b = t->bytes[i];
+            if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
+            j->all[j->at[c]++] = (call){ t->ts[i], t->src[i], b > UINT32_MAX ? UINT32_MAX : (uint32_t)b, t->port[i] };
         }
-        if (!j->write) { j->at[c]++; continue; }
-        uint64_t b = t->bytes[i];
-        if (b == FLOWS_BYTES_BIG) b = flows_bytes_at(t, i);
-        j->all[j->at[c]++] = (call){ t->ts[i], t->src[i], b > UINT32_MAX ? UINT32_MAX : (uint32_t)b, t->port[i] };
+        flows_release(t, lo, hi);
     }
     return NULL;
 }
