@@ -139,15 +139,20 @@ static void *index_worker(void *arg)
 }
 
 /* q, Esc or Ctrl-C while the server works on the view's query: stop it
- * (ch_query's cancel hook, on this thread; the keys are only polled). */
+ * (ch_query's cancel hook, on this thread). Other keys typed meanwhile are
+ * put back for after the query. */
 static int remote_cancel(void *user)
 {
     (void)user;
+    int keys[64], n = 0, ch, stop = 0;
     wtimeout(stdscr, 0);
-    int ch, stop = 0;
-    while ((ch = getch()) != ERR)
+    while ((ch = getch()) != ERR) {
         if (ch == 'q' || ch == 'Q' || ch == 27 || ch == 3) stop = 1;
+        else if (n < 64) keys[n++] = ch;
+    }
     wtimeout(stdscr, 100);
+    if (!stop)
+        while (n > 0) ungetch(keys[--n]);
     return stop || term_interrupted();
 }
 
