@@ -59,19 +59,10 @@ static void write_seeds(const char *out_dir, int argc, char **argv)
         if (load_file(src_path, &lo, &t, &rep) != EXIT_OK) { fprintf(stderr, "%s: %s\n", argv[i], rep.error); continue; }
         if (cache_save(cache_path, src_path, &t, &rep, 1, err, sizeof err)) { fprintf(stderr, "%s\n", err); exit(1); }
         flows_free(&t);
-        int fd = open(cache_path, O_RDONLY);
-        struct stat st;
-        if (fd < 0 || fstat(fd, &st)) { perror(cache_path); exit(1); }
-        unsigned char *c = malloc((size_t)st.st_size + 1);
-        c[0] = 7;
-        if (pread_all(fd, c + 1, (size_t)st.st_size, 0)) { perror(cache_path); exit(1); }
-        close(fd);
         const char *base = strrchr(argv[i], '/');
         char out[PATH_MAX];
         snprintf(out, sizeof out, "%s/%s.ntc", out_dir, base ? base + 1 : argv[i]);
-        fuzz_write_file(out, c, (size_t)st.st_size + 1);
-        free(c);
-        printf("%s\n", out);
+        fuzz_write_seed(cache_path, 7, out);
     }
     fuzz_write_file(src_path, SOURCE_TEXT, sizeof SOURCE_TEXT - 1);
 }

@@ -65,16 +65,10 @@ static void write_seeds(const char *out_dir, int argc, char **argv)
         if (ch_cache_save(path, KEY, &w, &id)) { perror(path); exit(1); }
         flows_free(&w);
         flows_free(&t);
-        FILE *in = fopen(path, "rb");
-        static unsigned char buf[1 << 22];
-        buf[0] = 3;
-        size_t n = in ? fread(buf + 1, 1, sizeof buf - 1, in) : 0;
-        if (in) fclose(in);
         const char *base = strrchr(argv[i], '/');
         char out[4096];
         snprintf(out, sizeof out, "%s/%s.ntw", out_dir, base ? base + 1 : argv[i]);
-        fuzz_write_file(out, buf, n + 1);
-        printf("%s (%zu bytes)\n", out, n + 1);
+        fuzz_write_seed(path, 3, out);
     }
 }
 

@@ -74,14 +74,8 @@ static void write_seed(const char *out_dir)
     engine *e = engine_build(&table, &eo, err, sizeof err);
     if (!e || engine_save(e, facts_file, TABLE_ID, err, sizeof err)) { fprintf(stderr, "fuzz_facts: %s\n", err); exit(1); }
     engine_free(e);
-    FILE *in = fopen(facts_file, "rb");
-    static unsigned char buf[1 << 22];
-    buf[0] = 3;
-    size_t n = in ? fread(buf + 1, 1, sizeof buf - 1, in) : 0;
-    if (in) fclose(in);
     snprintf(out, sizeof out, "%s/table.facts", out_dir);
-    fuzz_write_file(out, buf, n + 1);
-    printf("%s (%zu bytes)\n", out, n + 1);
+    fuzz_write_seed(facts_file, 3, out);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

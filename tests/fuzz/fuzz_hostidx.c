@@ -68,16 +68,10 @@ static void write_seeds(const char *out_dir)
         exit(1);
     }
     hostidx_free(&x);
-    FILE *in = fopen(idx_path, "rb");
-    static unsigned char buf[1 << 16];
-    size_t n = in ? fread(buf + 1, 1, sizeof buf - 1, in) : 0;
-    if (in) fclose(in);
     char out[4096];
     for (int mode = 0; mode <= 7; mode += 7) {
-        buf[0] = (unsigned char)mode;
         snprintf(out, sizeof out, "%s/index-mode%d.hidx", out_dir, mode);
-        fuzz_write_file(out, buf, n + 1);
-        printf("%s (%zu bytes)\n", out, n + 1);
+        fuzz_write_seed(idx_path, (unsigned)mode, out);
     }
 }
 
