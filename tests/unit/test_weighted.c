@@ -216,6 +216,17 @@ static void check_table(flow_table *t, const engine_options *o)
     flows_free(&w);
 }
 
+/* The flow file at path into t through the real loader, then the file goes. */
+static void load_and_remove(const char *path, flow_table *t)
+{
+    load_options lo;
+    load_options_default(&lo);
+    load_report rep;
+    int rc = load_file(path, &lo, t, &rep);
+    unlink(path);
+    assert_int_equal(rc, EXIT_OK);
+}
+
 /* Background traffic, the decoys and a beacon, many flows to a group. */
 static void test_weighted_fixture(void **state)
 {
@@ -243,13 +254,8 @@ static void test_weighted_fixture(void **state)
     }
     assert_int_equal(fclose(out), 0);
     flows_free(&f.t);
-    load_options lo;
-    load_options_default(&lo);
     flow_table t;
-    load_report rep;
-    int rc = load_file(path, &lo, &t, &rep);
-    unlink(path);
-    assert_int_equal(rc, EXIT_OK);
+    load_and_remove(path, &t);
     engine_options eo;
     fx_options(&eo);
     check_table(&t, &eo);
@@ -271,13 +277,8 @@ static void test_weighted_generated(void **state)
     snprintf(path, sizeof path, "/tmp/test_weighted_%d.csv", (int)getpid());
     snprintf(cmd, sizeof cmd, "%s --rows 60000 --seed 5 --out %s", gen, path);
     assert_int_equal(system(cmd), 0);
-    load_options lo;
-    load_options_default(&lo);
     flow_table t;
-    load_report rep;
-    int rc = load_file(path, &lo, &t, &rep);
-    unlink(path);
-    assert_int_equal(rc, EXIT_OK);
+    load_and_remove(path, &t);
     engine_options eo;
     engine_options_default(&eo);
     check_table(&t, &eo);
