@@ -344,20 +344,16 @@ int ch_spill_map(ch_spill *s, flow_table *t)
 
 /* ---- the tail (key, totals, hosts, big rows, calls) -------------------------------- */
 
-typedef struct writer {
-    FILE *f;
-    uint64_t sum;
-} writer;
-
-static int put(writer *w, const void *p, size_t n)
+/* The tail is written through f, then summed from the file (finish): its
+ * length, in the prefix the sum starts with, is known only at the end. */
+static int put(FILE *f, const void *p, size_t n)
 {
-    w->sum = sum_bytes(p, n, w->sum);
-    return n && fwrite(p, 1, n, w->f) != n ? -1 : 0;
+    return n && fwrite(p, 1, n, f) != n ? -1 : 0;
 }
 
-static int put_u64(writer *w, uint64_t v) { return put(w, &v, 8); }
+static int put_u64(FILE *f, uint64_t v) { return put(f, &v, 8); }
 
-static int put_hosts(writer *w, const host_dict *d)
+static int put_hosts(FILE *w, const host_dict *d)
 {
     if (put_u64(w, d->n)) return -1;
     for (uint32_t h = 0; h < d->n; h++) {
@@ -379,12 +375,12 @@ static uint64_t calls_len(uint64_t n)
     return (n * 30 + 7) / 8 * 8;
 }
 
-static int put_calls(writer *w, const flow_table *c, uint64_t *calls_off)
+static int put_calls(FILE *w, const flow_table *c, uint64_t *calls_off)
 {
     static const unsigned char zeros[PAGE];
     size_t n = c ? c->n : 0, nbig = c ? c->nbig : 0;
     if (put_u64(w, n) || put_u64(w, nbig) || (nbig && put(w, c->big, nbig * sizeof *c->big))) return -1;
-    off_t at = ftello(w->f);
+    off_t at = ftello(w);
     if (at < 0) return -1;
     size_t pad = (size_t)((PAGE - (uint64_t)at % PAGE) % PAGE);
     if (put(w, zeros, pad)) return -1;
@@ -396,11 +392,11 @@ static int put_calls(writer *w, const flow_table *c, uint64_t *calls_off)
     for (int k = 0; k < NCALL; k++)
         for (size_t lo = 0; lo < n; lo += CHECK_ROWS) {
             size_t hi = n - lo > CHECK_ROWS ? lo + CHECK_ROWS : n;
-            if (fwrite((const unsigned char *)col[k] + lo * call_width[k], call_width[k], hi - lo, w->f) != hi - lo) return -1;
+            if (fwrite((const unsigned char *)col[k] + lo * call_width[k], call_width[k], hi - lo, w) != hi - lo) return -1;
             flows_release(c, lo, hi);
         }
     size_t tail = (size_t)(calls_len(n) - n * 30);
-    return fwrite(zeros, 1, tail, w->f) != tail ? -1 : 0;
+    return fwrite(zeros, 1, tail, w) != tail ? -1 : 0;
 }
 
 static void prefix_of(const ch_spill *s, uint64_t tail_len, uint64_t calls_off, unsigned char p[PREFIX_BYTES])
@@ -419,15 +415,12 @@ int ch_spill_finish(ch_spill *s, const char *key, const flow_table *t, uint64_t 
     int fd = dup(s->fd);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "r+b");
     if (!f) { if (fd >= 0) close(fd); return -1; }
-    /* the checksum runs over the prefix first, and its tail length is
-     * known only at the end: the tail is written, then summed in that order */
-    writer w = { f, 0 };
-    int bad = fseeko(f, (off_t)tail_off, SEEK_SET) || put_u64(&w, strlen(key)) || put(&w, key, strlen(key))
-           || put_u64(&w, t->weight_total) || put_u64(&w, t->total_bytes) || put_u64(&w, (uint64_t)t->ts_min)
-           || put_u64(&w, (uint64_t)t->ts_max) || put_hosts(&w, &t->hosts) || put_u64(&w, t->nbig)
-           || put(&w, t->big, t->nbig * sizeof *t->big);
+    int bad = fseeko(f, (off_t)tail_off, SEEK_SET) || put_u64(f, strlen(key)) || put(f, key, strlen(key))
+           || put_u64(f, t->weight_total) || put_u64(f, t->total_bytes) || put_u64(f, (uint64_t)t->ts_min)
+           || put_u64(f, (uint64_t)t->ts_max) || put_hosts(f, &t->hosts) || put_u64(f, t->nbig)
+           || put(f, t->big, t->nbig * sizeof *t->big);
     uint64_t calls_off = 0;
-    bad = bad || put_calls(&w, t->calls, &calls_off);
+    bad = bad || put_calls(f, t->calls, &calls_off);
     off_t end = bad ? -1 : ftello(f);
     bad = bad || end < 0 || fflush(f);
     uint64_t tail_len = bad ? 0 : (uint64_t)end - tail_off;

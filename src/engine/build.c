@@ -113,20 +113,23 @@ static void *list_thread(void *arg)
     const flow_table *t = j->e->t;
     const uint32_t *ii = j->e->int_index;
     uint64_t last = UINT64_MAX;
-    for (size_t i = j->lo; i < j->hi && !j->failed; i++) {
-        if (i > j->lo && (i & (RELEASE_ROWS - 1)) == 0) flows_release(t, i - RELEASE_ROWS, i);
-        host_id s = t->src[i];
-        if (ii[s] != NO_INDEX || ii[t->dst[i]] == NO_INDEX) continue;
-        uint64_t key = ((uint64_t)s << 32) | (uint32_t)j->e->port_id[t->port[i]];
-        if (key == last) continue;   /* repeats in a row are common and free to drop */
-        last = key;
-        if (j->n == j->cap) {
-            size_t cap = j->cap ? j->cap * 2 : 65536;
-            uint64_t *nv = j->n >= j->limit ? NULL : realloc(j->v, cap * sizeof *nv);
-            if (!nv) { j->failed = 1; break; }
-            j->v = nv; j->cap = cap;
+    for (size_t lo = j->lo, hi; lo < j->hi && !j->failed; lo = hi) {   /* a slice at a time, let go behind */
+        hi = slice_end(lo, j->hi);
+        for (size_t i = lo; i < hi; i++) {
+            host_id s = t->src[i];
+            if (ii[s] != NO_INDEX || ii[t->dst[i]] == NO_INDEX) continue;
+            uint64_t key = ((uint64_t)s << 32) | (uint32_t)j->e->port_id[t->port[i]];
+            if (key == last) continue;   /* repeats in a row are common and free to drop */
+            last = key;
+            if (j->n == j->cap) {
+                size_t cap = j->cap ? j->cap * 2 : 65536;
+                uint64_t *nv = j->n >= j->limit ? NULL : realloc(j->v, cap * sizeof *nv);
+                if (!nv) { j->failed = 1; break; }
+                j->v = nv; j->cap = cap;
+            }
+            j->v[j->n++] = key;
         }
-        j->v[j->n++] = key;
+        flows_release(t, lo, hi);
     }
     return NULL;
 }
